@@ -1,0 +1,63 @@
+package io.pgha.cli;
+
+import io.pgha.resource.PackageManager;
+import io.pgha.role.HostContext;
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.HostIdentity;
+import io.pgha.spec.HostPaths;
+import io.pgha.spec.InvalidSpecException;
+import io.pgha.supervise.Supervisor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pgha-agent}: the daemon, one per host. */
+@Command(name = "pgha-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
+        description = "Converges this host to the pgha cluster spec in etcd and reports its status.")
+public final class AgentMain implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "agent.yml (default: ${DEFAULT-VALUE})")
+    Path config = AgentConfig.DEFAULT_PATH;
+
+    public static void main(String[] args) {
+        Logging.routeJulToSlf4j();
+        System.exit(new CommandLine(new AgentMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Logger log = LoggerFactory.getLogger(AgentMain.class);
+        AgentConfig agent;
+        try {
+            agent = AgentConfig.load(config);
+        } catch (InvalidSpecException e) {
+            System.err.println(e.describe());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("cannot read " + config + ": " + e.getMessage());
+            return 2;
+        }
+        HostIdentity identity = HostIdentity.resolve(agent);
+        PackageManager packages = PackageManager.detect()
+                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
+        HostPaths paths = new HostPaths(agent.root());
+        Path roles = Installation.rolesDir(agent);
+        log.info("pgha-agent {} starting: cluster {}, host {} ({}), root {}, roles {}", Installation.version(),
+                agent.cluster(), identity.name(), identity.address(), paths.root(), roles);
+        Supervisor supervisor = new Supervisor(paths.runDir());
+        new Daemon(agent, new HostContext(agent, identity, paths, packages, roles, supervisor), Installation.version())
+                .run();
+        return 0;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pgha-agent " + Installation.version()};
+        }
+    }
+}

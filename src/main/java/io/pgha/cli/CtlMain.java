@@ -1,0 +1,83 @@
+package io.pgha.cli;
+
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.InvalidSpecException;
+import io.pgha.store.EtcdStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pghactl}: the operator's tool. Exit codes: 0 ok, 1 failure, 2 bad input. */
+@Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
+        description = "Apply and inspect the pgha cluster spec.",
+        subcommands = {ValidateCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
+                PlanCommand.class})
+public final class CtlMain implements Runnable {
+    static final int OK = 0;
+    static final int FAILURE = 1;
+    static final int BAD_INPUT = 2;
+
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "agent.yml naming the cluster and its etcd members (default: ${DEFAULT-VALUE})")
+    Path config = AgentConfig.DEFAULT_PATH;
+
+    @Option(names = "--endpoints", paramLabel = "URL", split = ",", scope = CommandLine.ScopeType.INHERIT,
+            description = "etcd client URLs to use instead of agent.yml's members")
+    List<String> endpoints;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.setProperty("pgha.log.level", "WARN");
+        Logging.routeJulToSlf4j();
+        CommandLine cli = new CommandLine(new CtlMain());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("pghactl: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return FAILURE;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    /** agent.yml, or an exception whose message says what is wrong and where (exit 2). */
+    AgentConfig agentConfig() throws BadInputException {
+        try {
+            return AgentConfig.load(config);
+        } catch (InvalidSpecException e) {
+            throw new BadInputException(e.describe());
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + config + ": " + e.getMessage()
+                    + " (pass --config FILE to use another agent.yml)");
+        }
+    }
+
+    EtcdStore store(AgentConfig agent) {
+        return new EtcdStore(endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
+                Duration.ofSeconds(5));
+    }
+
+    static PrintWriter out(CommandLine.Model.CommandSpec spec) {
+        return spec.commandLine().getOut();
+    }
+
+    static PrintWriter err(CommandLine.Model.CommandSpec spec) {
+        return spec.commandLine().getErr();
+    }
+
+    /** Input the user must fix: printed as is, exit code 2. */
+    static final class BadInputException extends Exception {
+        BadInputException(String message) {
+            super(message);
+        }
+    }
+}

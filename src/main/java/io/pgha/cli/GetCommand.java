@@ -1,0 +1,91 @@
+package io.pgha.cli;
+
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSecrets;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import io.pgha.store.StoreException;
+import io.pgha.store.Versioned;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "get", description = "Show a stored object: 'spec', or 'secret NAME' (root only).")
+final class GetCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    CtlMain ctl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WHAT", description = "spec | secret")
+    String what;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "secret name: superuser, replication, rewind")
+    String name;
+
+    @Override
+    public Integer call() throws StoreException, IOException {
+        AgentConfig agent;
+        try {
+            agent = ctl.agentConfig();
+        } catch (CtlMain.BadInputException e) {
+            CtlMain.err(spec).println(e.getMessage());
+            return CtlMain.BAD_INPUT;
+        }
+        Keys keys = new Keys(agent.cluster());
+        switch (what) {
+            case "spec" -> {
+                try (EtcdStore store = ctl.store(agent)) {
+                    Optional<Versioned> current = store.get(keys.spec());
+                    if (current.isEmpty()) {
+                        CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster()
+                                + " (pghactl apply -f cluster.yml stores one)");
+                        return CtlMain.FAILURE;
+                    }
+                    CtlMain.out(spec).print(current.get().value());
+                    CtlMain.err(spec).println("# revision " + current.get().modRevision());
+                    return CtlMain.OK;
+                }
+            }
+            case "secret" -> {
+                if (name == null || !ClusterSecrets.NAMES.contains(name)) {
+                    CtlMain.err(spec).println("expected a secret name, one of " + ClusterSecrets.NAMES + ", found "
+                            + (name == null ? "none" : "'" + name + "'"));
+                    return CtlMain.BAD_INPUT;
+                }
+                if (!isRoot()) {
+                    CtlMain.err(spec).println("refused: secrets are shown to root only");
+                    return CtlMain.FAILURE;
+                }
+                try (EtcdStore store = ctl.store(agent)) {
+                    Optional<Versioned> stored = store.get(keys.secrets());
+                    if (stored.isEmpty()) {
+                        CtlMain.err(spec).println("no secrets yet: the first pghactl apply generates them");
+                        return CtlMain.FAILURE;
+                    }
+                    CtlMain.out(spec).println(ClusterSecrets.fromJson(stored.get().value()).get(name).orElseThrow());
+                    return CtlMain.OK;
+                }
+            }
+            default -> {
+                CtlMain.err(spec).println("expected 'spec' or 'secret NAME', found '" + what + "'");
+                return CtlMain.BAD_INPUT;
+            }
+        }
+    }
+
+    private static boolean isRoot() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:")) {
+                return line.split("\\s+")[2].equals("0");
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,29 @@
+package io.pgha.cli;
+
+import io.pgha.spec.AgentConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Where the agent's own files are: installed under /usr/share/pgha-agent, or a source checkout. */
+final class Installation {
+    static final Path INSTALLED = Path.of("/usr/share/pgha-agent");
+
+    private Installation() {
+    }
+
+    /** agent.yml's paths.roles, else $PGHA_HOME/roles (set by the launchers), else the installed tree. */
+    static Path rolesDir(AgentConfig config) {
+        if (config.rolesDir().isPresent()) {
+            return config.rolesDir().get();
+        }
+        Optional<Path> home = Optional.ofNullable(System.getenv("PGHA_HOME")).map(Path::of);
+        Path fromHome = home.map(h -> h.resolve("roles")).orElse(INSTALLED.resolve("roles"));
+        return Files.isDirectory(fromHome) ? fromHome : Path.of("roles").toAbsolutePath();
+    }
+
+    static String version() {
+        String v = Installation.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,85 @@
+package io.pgha.cli;
+
+import io.pgha.converge.Converger;
+import io.pgha.resource.PackageManager;
+import io.pgha.role.DesiredState;
+import io.pgha.role.HostContext;
+import io.pgha.role.HostRoles;
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSpec;
+import io.pgha.spec.ClusterSpecParser;
+import io.pgha.spec.HostIdentity;
+import io.pgha.spec.HostPaths;
+import io.pgha.spec.InvalidSpecException;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import io.pgha.store.StoreException;
+import io.pgha.store.Versioned;
+import io.pgha.supervise.Supervisor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "plan", description = "Show what this host's agent would change (checks only, like ansible --check --diff).")
+final class PlanCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    CtlMain ctl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        AgentConfig agent;
+        try {
+            agent = ctl.agentConfig();
+        } catch (CtlMain.BadInputException e) {
+            CtlMain.err(spec).println(e.getMessage());
+            return CtlMain.BAD_INPUT;
+        }
+        PrintWriter out = CtlMain.out(spec);
+        Optional<Versioned> stored = Optional.empty();
+        try (EtcdStore store = ctl.store(agent)) {
+            stored = store.get(new Keys(agent.cluster()).spec());
+        } catch (StoreException e) {
+            Optional<Versioned> cached = new SpecCache(new HostPaths(agent.root()).stateDir()).read();
+            CtlMain.err(spec).println("etcd unreachable (" + e.getMessage() + "); planning against "
+                    + cached.map(c -> "the agent's cached spec rev " + c.modRevision()).orElse("no spec"));
+            stored = cached;
+        }
+        Optional<ClusterSpec> cluster = Optional.empty();
+        if (stored.isPresent()) {
+            try {
+                cluster = Optional.of(new ClusterSpecParser(agent).parse(stored.get().value(),
+                        "spec rev " + stored.get().modRevision()));
+            } catch (InvalidSpecException e) {
+                CtlMain.err(spec).println(e.describe());
+                return CtlMain.FAILURE;
+            }
+        }
+        HostIdentity identity = HostIdentity.resolve(agent);
+        HostPaths paths = new HostPaths(agent.root());
+        PackageManager packages = PackageManager.detect()
+                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
+        try (Supervisor readOnly = new Supervisor(paths.runDir())) {
+            DesiredState desired = new HostRoles(new HostContext(agent, identity, paths, packages,
+                    Installation.rolesDir(agent), readOnly)).desired(cluster);
+            Map<String, List<String>> plan = new Converger().plan(desired.resources());
+            out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
+                    + desired.role().map(r -> r.id()).orElse("none") + ", spec revision "
+                    + stored.map(v -> Long.toString(v.modRevision())).orElse("none") + ":");
+            desired.warnings().forEach(w -> out.println("  warning: " + w));
+            plan.forEach((id, diff) -> {
+                out.println("  ~ " + id);
+                diff.forEach(line -> out.println("      " + line));
+            });
+            out.println(plan.size() + " of " + desired.resources().size() + " resources would change");
+        }
+        return CtlMain.OK;
+    }
+}

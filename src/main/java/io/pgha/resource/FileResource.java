@@ -1,0 +1,149 @@
+package io.pgha.resource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A file whose whole content the agent owns. Written atomically (temp file in the same directory, fsync, owner
+ * and mode set, rename, fsync of the directory) so that a reader never sees half a file.
+ *
+ * @param effect    what the program reading this file needs when it changes
+ * @param sensitive never show the content (secrets): {@code plan} says only that it differs
+ */
+public record FileResource(Path path, byte[] content, Owner owner, Effect effect, boolean sensitive) implements Resource {
+
+    /** What a change to this file asks of the program that reads it. */
+    public enum Effect { RESTART, RELOAD }
+
+    public static FileResource of(Path path, String content, Owner owner, Effect effect) {
+        return new FileResource(path, content.getBytes(StandardCharsets.UTF_8), owner, effect, false);
+    }
+
+    public FileResource {
+        content = content.clone();
+    }
+
+    @Override
+    public byte[] content() {
+        return content.clone();
+    }
+
+    @Override
+    public String id() {
+        return "file:" + path;
+    }
+
+    /** A fingerprint of the desired content, which a process records when it starts. */
+    public String digest() {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    @Override
+    public List<String> check() {
+        try {
+            if (!Files.exists(path)) {
+                List<String> diff = new ArrayList<>();
+                diff.add(path + ": missing (would write " + content.length + " bytes, " + owner.user() + ":"
+                        + owner.group() + " " + owner.modeText() + ")");
+                if (!sensitive) {
+                    TextDiff.lines("", new String(content, StandardCharsets.UTF_8)).forEach(l -> diff.add("  " + l));
+                }
+                return diff;
+            }
+            List<String> diff = new ArrayList<>();
+            byte[] actual = Files.readAllBytes(path);
+            if (!Arrays.equals(actual, content)) {
+                if (sensitive) {
+                    diff.add(path + ": content differs (sensitive, not shown)");
+                } else {
+                    diff.add(path + ": content differs");
+                    TextDiff.lines(new String(actual, StandardCharsets.UTF_8), new String(content, StandardCharsets.UTF_8))
+                            .forEach(l -> diff.add("  " + l));
+                }
+            }
+            owner.differences(path).forEach(d -> diff.add(path + ": " + d));
+            return diff;
+        } catch (IOException e) {
+            return List.of(path + ": cannot inspect: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Result apply() {
+        try {
+            boolean exists = Files.exists(path);
+            if (exists && Arrays.equals(Files.readAllBytes(path), content)) {
+                List<String> diff = owner.differences(path);
+                if (diff.isEmpty()) {
+                    return Result.ok(id());
+                }
+                owner.applyTo(path);
+                return Result.changed(id(), String.join("; ", diff));
+            }
+            writeAtomically();
+            return Result.changed(id(), exists ? "content updated" : "created");
+        } catch (IOException | RuntimeException e) {
+            return Result.failed(id(), "cannot write: " + e.getMessage());
+        }
+    }
+
+    private void writeAtomically() throws IOException {
+        Path dir = path.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
+        try {
+            // Owner and mode before the content goes in, so a secret is never readable by others, not even briefly.
+            owner.applyTo(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically into " + dir, e);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FileResource f && f.path.equals(path) && Arrays.equals(f.content, content)
+                && f.owner.equals(owner) && f.effect == effect && f.sensitive == sensitive;
+    }
+
+    @Override
+    public int hashCode() {
+        return path.hashCode() * 31 + Arrays.hashCode(content);
+    }
+
+    @Override
+    public String toString() {
+        return "FileResource[" + path + ", " + content.length + " bytes, " + owner + "]";
+    }
+}

@@ -1,0 +1,54 @@
+package io.pgha.role;
+
+import io.pgha.spec.ClusterSpec;
+import io.pgha.spec.Role;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns the spec (or its absence) into the resources this host needs. */
+public final class HostRoles {
+    private final HostContext ctx;
+
+    public HostRoles(HostContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * An etcd member converges etcd before any spec exists (static bootstrap, like the guide). With a spec, the
+     * host's entry decides; a host the spec does not name gets nothing and says so.
+     */
+    public DesiredState desired(Optional<ClusterSpec> spec) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        Optional<Role> role;
+        if (spec.isEmpty()) {
+            boolean member = ctx.agent().memberAt(ctx.identity().address()).isPresent();
+            role = member ? Optional.of(Role.ETCD) : Optional.empty();
+            if (!member) {
+                warnings.add("waiting for the cluster spec (pghactl apply -f cluster.yml)");
+            }
+        } else {
+            Optional<ClusterSpec.Host> me = spec.get().host(ctx.identity().name());
+            if (me.isPresent() && !me.get().address().equals(ctx.identity().address())) {
+                throw new IOException("the spec gives host " + ctx.identity().name() + " address "
+                        + me.get().address() + " but this host is " + ctx.identity().address());
+            }
+            role = me.map(ClusterSpec.Host::role);
+            if (me.isEmpty()) {
+                warnings.add("host " + ctx.identity().name() + " is not in the cluster spec: nothing to converge");
+            }
+        }
+        if (role.isEmpty()) {
+            return new DesiredState(role, List.of(), warnings);
+        }
+        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role.get());
+        return switch (role.get()) {
+            case ETCD -> new DesiredState(role, EtcdRole.resources(ctx, def), warnings);
+            case DATA, LB -> {
+                warnings.add("role " + role.get().id() + " is not converged by this agent version yet");
+                yield new DesiredState(role, List.of(), warnings);
+            }
+        };
+    }
+}

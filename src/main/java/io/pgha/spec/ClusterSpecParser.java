@@ -1,0 +1,214 @@
+package io.pgha.spec;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses and validates a cluster spec against this installation's agent.yml. Every rule that would let a bad value
+ * reach a host lives here, so a spec either passes whole or changes nothing anywhere.
+ */
+public final class ClusterSpecParser {
+    static final Set<Integer> POSTGRES_VERSIONS = Set.of(13, 14, 15, 16, 17);
+    static final Set<String> HBA_TYPES = Set.of("host", "hostssl", "hostnossl", "local");
+    static final Set<String> HBA_METHODS = Set.of("scram-sha-256", "md5", "trust", "reject", "cert", "peer");
+    /** Settings the agent and Patroni own; a spec that sets them would fight them. */
+    static final Set<String> MANAGED_PARAMETERS = Set.of("listen_addresses", "port", "data_directory", "hba_file",
+            "ident_file", "config_file", "unix_socket_directories", "hot_standby", "wal_keep_segments");
+
+    private final AgentConfig agent;
+
+    public ClusterSpecParser(AgentConfig agent) {
+        this.agent = agent;
+    }
+
+    public ClusterSpec parse(String text, String source) throws InvalidSpecException {
+        List<SpecError> errors = new ArrayList<>();
+        Node root = Node.root(YamlDocument.parse(text, errors), errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(source, errors);
+        }
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy"));
+
+        Node clusterNode = root.field("cluster");
+        String cluster = clusterNode.requiredText();
+        if (!clusterNode.isMissing() && !cluster.equals(agent.cluster())) {
+            clusterNode.error("expected '" + agent.cluster() + "' (the cluster in agent.yml), found '"
+                    + Values.printable(cluster) + "'");
+        }
+
+        Map<String, ClusterSpec.Host> hosts = readHosts(root.field("hosts"));
+        ClusterSpec.Postgres postgres = readPostgres(root.field("postgres"));
+        ClusterSpec.Patroni patroni = readPatroni(root.field("patroni"));
+        ClusterSpec.Haproxy haproxy = readHaproxy(root.field("haproxy"));
+
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(source, errors);
+        }
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy);
+    }
+
+    private Map<String, ClusterSpec.Host> readHosts(Node node) {
+        Map<String, ClusterSpec.Host> hosts = new LinkedHashMap<>();
+        if (node.isMissing()) {
+            node.error("is required: every host with its address and role");
+            return hosts;
+        }
+        Map<String, String> addressOwner = new HashMap<>();
+        List<SpecError> before = List.copyOf(node.errors());
+        node.entries().forEach((name, entry) -> {
+            AgentConfig.check(entry, Values.checkName(name) == null ? null : "host name " + Values.checkName(name));
+            entry.expectMapping(Set.of("address", "role", "tags"));
+            Node addressNode = entry.field("address");
+            String address = addressNode.requiredText();
+            if (!addressNode.isMissing()) {
+                String problem = Values.checkIpv4(address);
+                if (problem != null) {
+                    addressNode.error(problem);
+                } else {
+                    String other = addressOwner.putIfAbsent(address, name);
+                    if (other != null) {
+                        addressNode.error("duplicate address " + address + ", already used by host '" + other + "'");
+                    }
+                }
+            }
+            Node roleNode = entry.field("role");
+            String roleText = roleNode.requiredText();
+            Optional<Role> role = Role.of(roleText);
+            if (!roleNode.isMissing() && role.isEmpty()) {
+                roleNode.error("unknown role '" + Values.printable(roleText) + "' (expected one of etcd, data, lb)");
+            }
+            ClusterSpec.Tags tags = readTags(entry.field("tags"));
+            if (tags != ClusterSpec.Tags.NONE && role.isPresent() && role.get() != Role.DATA) {
+                entry.field("tags").error("only data hosts take Patroni tags, this host's role is " + roleText);
+            }
+            role.ifPresent(r -> hosts.put(name, new ClusterSpec.Host(name, address, r, tags)));
+        });
+        // Checks across hosts only make sense once every host entry is valid on its own.
+        if (node.errors().equals(before)) {
+            checkEtcdMembers(node, hosts);
+            if (hosts.values().stream().noneMatch(h -> h.role() == Role.DATA)) {
+                node.error("expected at least one host with role data");
+            }
+        }
+        return hosts;
+    }
+
+    /** etcd membership is static (agent.yml) until a later release manages it: the spec must say the same. */
+    private void checkEtcdMembers(Node node, Map<String, ClusterSpec.Host> hosts) {
+        Map<String, String> inSpec = new LinkedHashMap<>();
+        hosts.values().stream().filter(h -> h.role() == Role.ETCD).forEach(h -> inSpec.put(h.name(), h.address()));
+        if (!inSpec.equals(agent.members())) {
+            node.error("the hosts with role etcd must be exactly agent.yml's etcd.members " + agent.members()
+                    + ", found " + inSpec);
+        }
+    }
+
+    private static ClusterSpec.Tags readTags(Node node) {
+        if (!node.expectMapping(Set.of("nofailover", "noloadbalance", "clonefrom", "nosync"))) {
+            return ClusterSpec.Tags.NONE;
+        }
+        ClusterSpec.Tags tags = new ClusterSpec.Tags(node.field("nofailover").bool(false),
+                node.field("noloadbalance").bool(false), node.field("clonefrom").bool(false),
+                node.field("nosync").bool(false));
+        return tags.equals(ClusterSpec.Tags.NONE) ? ClusterSpec.Tags.NONE : tags;
+    }
+
+    private static ClusterSpec.Postgres readPostgres(Node node) {
+        node.expectMapping(Set.of("version", "parameters", "hba"));
+        Node versionNode = node.field("version");
+        int version = (int) versionNode.integer(15, 0, Integer.MAX_VALUE);
+        if (!POSTGRES_VERSIONS.contains(version)) {
+            versionNode.error("unsupported PostgreSQL major version " + version + " (expected one of 13, 14, 15, 16, 17)");
+        }
+        Map<String, String> parameters = new LinkedHashMap<>();
+        node.field("parameters").entries().forEach((name, value) -> {
+            String problem = Values.checkParameterName(name);
+            if (problem != null) {
+                value.error(problem);
+                return;
+            }
+            if (MANAGED_PARAMETERS.contains(name)) {
+                value.error("is managed by pgha-agent and Patroni and cannot be set in the spec");
+                return;
+            }
+            value.text().ifPresent(text -> {
+                AgentConfig.check(value, Values.checkSafeText(text, 1024));
+                parameters.put(name, text);
+            });
+        });
+        List<ClusterSpec.HbaRule> hba = new ArrayList<>();
+        for (Node rule : node.field("hba").items()) {
+            readHbaRule(rule).ifPresent(hba::add);
+        }
+        return new ClusterSpec.Postgres(version, parameters, hba);
+    }
+
+    private static Optional<ClusterSpec.HbaRule> readHbaRule(Node node) {
+        if (!node.expectMapping(Set.of("type", "database", "user", "address", "method"))) {
+            if (node.isMissing()) {
+                node.error("is empty: expected a rule with type, database, user, address and method");
+            }
+            return Optional.empty();
+        }
+        String type = node.field("type").text().orElse("host");
+        if (!HBA_TYPES.contains(type)) {
+            node.field("type").error("expected one of " + HBA_TYPES + ", found '" + Values.printable(type) + "'");
+        }
+        String database = node.field("database").text().orElse("all");
+        AgentConfig.check(node.field("database"), Values.checkHbaToken(database));
+        String user = node.field("user").text().orElse("all");
+        AgentConfig.check(node.field("user"), Values.checkHbaToken(user));
+        String address = "";
+        if (type.equals("local")) {
+            if (!node.field("address").isMissing()) {
+                node.field("address").error("a local rule has no address");
+            }
+        } else {
+            Node addressNode = node.field("address");
+            address = addressNode.requiredText();
+            if (!addressNode.isMissing()) {
+                AgentConfig.check(addressNode, Values.checkCidr(address));
+            }
+        }
+        String method = node.field("method").text().orElse("scram-sha-256");
+        if (!HBA_METHODS.contains(method)) {
+            node.field("method").error("expected one of " + HBA_METHODS + ", found '" + Values.printable(method) + "'");
+        }
+        return Optional.of(new ClusterSpec.HbaRule(type, database, user, address, method));
+    }
+
+    private static ClusterSpec.Patroni readPatroni(Node node) {
+        node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode"));
+        ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
+        int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
+        int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
+        int retry = (int) node.field("retry_timeout").integer(g.retryTimeout(), 1, 3600);
+        long lag = node.field("maximum_lag_on_failover").integer(g.maximumLagOnFailover(), 0, Long.MAX_VALUE);
+        boolean sync = node.field("synchronous_mode").bool(false);
+        if (loopWait + 2L * retry > ttl) {
+            node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
+                    + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
+        }
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync);
+    }
+
+    private static ClusterSpec.Haproxy readHaproxy(Node node) {
+        node.expectMapping(Set.of("primary_port", "replica_port", "stats_port"));
+        ClusterSpec.Haproxy d = ClusterSpec.Haproxy.DEFAULT;
+        int primary = (int) node.field("primary_port").integer(d.primaryPort(), 1, 65535);
+        int replica = (int) node.field("replica_port").integer(d.replicaPort(), 1, 65535);
+        int stats = (int) node.field("stats_port").integer(d.statsPort(), 1, 65535);
+        if (primary == replica) {
+            node.field("replica_port").error("must differ from primary_port (" + primary + ")");
+        }
+        if (stats == primary || stats == replica) {
+            node.field("stats_port").error("must differ from primary_port and replica_port");
+        }
+        return new ClusterSpec.Haproxy(primary, replica, stats);
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgha.supervise;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.util.Optional;
+
+/**
+ * What the agent records about a child it started, so that a new agent can adopt it. The start time (from
+ * /proc/PID/stat) guards against a recycled pid being mistaken for our program.
+ */
+record PidFile(long pid, long startTicks, String restartDigest, String reloadDigest) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Optional<PidFile> read(Path path) {
+        try {
+            if (!Files.exists(path)) {
+                return Optional.empty();
+            }
+            var node = JSON.readTree(Files.readString(path));
+            return Optional.of(new PidFile(node.path("pid").asLong(), node.path("start_ticks").asLong(),
+                    node.path("restart_digest").asText(), node.path("reload_digest").asText()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    void write(Path path) throws IOException {
+        var node = JSON.createObjectNode().put("pid", pid).put("start_ticks", startTicks)
+                .put("restart_digest", restartDigest).put("reload_digest", reloadDigest);
+        Files.createDirectories(path.getParent());
+        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+        Files.writeString(tmp, node.toString() + "\n");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** True when pid is alive and is still the process that was recorded (same start time). */
+    boolean isAlive() {
+        return startTicks(pid).map(t -> t == startTicks).orElse(false);
+    }
+
+    /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; absent when the pid is gone. */
+    static Optional<Long> startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name (field 2) is in parentheses and may contain spaces: count from the last ')'.
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (rest[0].equals("Z")) {
+                return Optional.empty();
+            }
+            return Optional.of(Long.parseLong(rest[19]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.pgha.supervise;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How a supervised program runs.
+ *
+ * @param user          the account it runs as ("root" runs it without switching)
+ * @param env           its entire environment: nothing of the agent's leaks in
+ * @param restartDigest fingerprint of the inputs whose change needs a restart (config files)
+ * @param reloadDigest  fingerprint of the inputs a reload picks up; empty when the program cannot reload
+ */
+public record ProcessSpec(
+        String name,
+        String user,
+        List<String> command,
+        Map<String, String> env,
+        Path workDir,
+        Path logFile,
+        String restartDigest,
+        String reloadDigest) {
+
+    public ProcessSpec {
+        command = List.copyOf(command);
+        env = Map.copyOf(env);
+    }
+}

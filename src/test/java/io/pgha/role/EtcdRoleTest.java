@@ -1,0 +1,117 @@
+package io.pgha.role;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.resource.FileResource;
+import io.pgha.resource.PackageManager;
+import io.pgha.resource.ProcessResource;
+import io.pgha.resource.Resource;
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSpec;
+import io.pgha.spec.ClusterSpecParser;
+import io.pgha.spec.HostIdentity;
+import io.pgha.spec.HostPaths;
+import io.pgha.spec.Role;
+import io.pgha.supervise.Supervisor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class EtcdRoleTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path ROLES = Path.of("roles").toAbsolutePath();
+    private final Supervisor supervisor = new Supervisor(Path.of("/nonexistent/run"));
+
+    @AfterEach
+    void close() {
+        supervisor.close();
+    }
+
+    private HostContext host(String agentYml, String name, String address) throws Exception {
+        AgentConfig agent = AgentConfig.parse(agentYml, "agent.yml");
+        return new HostContext(agent, new HostIdentity(name, address), new HostPaths(Path.of("/srv/lab/" + name)),
+                PackageManager.APT, ROLES, supervisor);
+    }
+
+    private static final String AGENT = """
+            cluster: demo
+            etcd:
+              members:
+                etcd1: 10.0.0.1
+                etcd2: 10.0.0.2
+                etcd3: 10.0.0.3
+            """;
+
+    @Test
+    void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
+        assertEquals("etcd2", yml.path("name").asText());
+        assertEquals("http://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
+        assertEquals("http://10.0.0.2:2379,http://127.0.0.1:2379", yml.path("listen-client-urls").asText());
+        assertEquals("http://10.0.0.2:2379", yml.path("advertise-client-urls").asText());
+        assertEquals("etcd1=http://10.0.0.1:2380,etcd2=http://10.0.0.2:2380,etcd3=http://10.0.0.3:2380",
+                yml.path("initial-cluster").asText());
+        assertEquals("new", yml.path("initial-cluster-state").asText());
+        assertEquals("pgha-demo", yml.path("initial-cluster-token").asText());
+        assertFalse(yml.path("enable-v2").asBoolean(true));
+        assertEquals("zap", yml.path("logger").asText());
+        assertEquals("/data", yml.path("data-dir").asText());
+    }
+
+    @Test
+    void loopbackMembersDoNotAlsoListenOn127001() throws Exception {
+        HostContext ctx = host(AGENT.replace("10.0.0.", "127.0.1."), "etcd1", "127.0.1.1");
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
+        assertEquals("http://127.0.1.1:2379", yml.path("listen-client-urls").asText());
+    }
+
+    @Test
+    void memberConvergesEtcdWithoutASpec() throws Exception {
+        DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty());
+        assertEquals(Optional.of(Role.ETCD), state.role());
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/srv/lab/etcd1/etc/pgha-agent",
+                "directory:/srv/lab/etcd1/var/log/pgha-agent", "directory:/srv/lab/etcd1/var/lib/pgha-agent/etcd",
+                "file:/srv/lab/etcd1/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
+        FileResource config = (FileResource) state.resources().get(5);
+        ProcessResource process = (ProcessResource) state.resources().get(6);
+        assertEquals(config.digest(), process.spec().restartDigest(), "a config change restarts etcd");
+        assertEquals("etcd", process.spec().user());
+        assertEquals(List.of("/usr/bin/etcd", "--config-file", "/srv/lab/etcd1/etc/pgha-agent/etcd.yml"),
+                process.spec().command());
+        assertTrue(new String(config.content(), StandardCharsets.UTF_8).contains("name: \"etcd1\""));
+    }
+
+    @Test
+    void nonMemberWaitsForTheSpec() throws Exception {
+        DesiredState state = new HostRoles(host(AGENT, "pg1", "10.0.1.1")).desired(Optional.empty());
+        assertEquals(Optional.empty(), state.role());
+        assertEquals(List.of(), state.resources());
+        assertTrue(state.warnings().get(0).contains("waiting for the cluster spec"), state.warnings().toString());
+    }
+
+    @Test
+    void hostMissingFromTheSpecGetsNothing() throws Exception {
+        HostContext ctx = host(AGENT, "pg9", "10.0.1.9");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse("""
+                cluster: demo
+                hosts:
+                  etcd1: {address: 10.0.0.1, role: etcd}
+                  etcd2: {address: 10.0.0.2, role: etcd}
+                  etcd3: {address: 10.0.0.3, role: etcd}
+                  pg1: {address: 10.0.1.1, role: data}
+                """, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec));
+        assertEquals(Optional.empty(), state.role());
+        assertTrue(state.warnings().get(0).contains("not in the cluster spec"), state.warnings().toString());
+    }
+}
