@@ -1,0 +1,308 @@
+package io.pgha.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.probe.EtcdHealth;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three real agents with etcd-member addresses on loopback bootstrap etcd themselves, then take a spec through
+ * pghactl. One cluster for the whole class; the steps run in order and each leaves it healthy.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EtcdBootstrapIT {
+    private static final Map<String, String> MEMBERS = new LinkedHashMap<>(Map.of());
+    private static final int DRIFT_SECONDS = 10;
+
+    static {
+        MEMBERS.put("e1", "127.0.1.1");
+        MEMBERS.put("e2", "127.0.1.2");
+        MEMBERS.put("e3", "127.0.1.3");
+    }
+
+    private AgentCluster cluster;
+    private Path spec;
+    private long appliedRevision;
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = new AgentCluster("itest", MEMBERS, MEMBERS, DRIFT_SECONDS);
+        spec = cluster.base().resolve("cluster.yml");
+        Files.writeString(spec, specText("max_connections: 100"));
+        cluster.startAll();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static String specText(String parameter) {
+        return """
+                cluster: itest
+                hosts:
+                  e1: {address: 127.0.1.1, role: etcd}
+                  e2: {address: 127.0.1.2, role: etcd}
+                  e3: {address: 127.0.1.3, role: etcd}
+                  pg1: {address: 127.0.2.1, role: data}
+                postgres:
+                  parameters:
+                    %s
+                """.formatted(parameter);
+    }
+
+    @Test
+    @Order(1)
+    void agentsBootstrapAHealthyThreeMemberEtcd() throws Exception {
+        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
+        for (String url : cluster.clientUrls()) {
+            cluster.await("etcd at " + url + " healthy", Duration.ofSeconds(90),
+                    () -> health.probe(url).healthy() ? Optional.of(true) : Optional.empty(),
+                    () -> health.probe(url).toString());
+        }
+        String etcdUid = new String(new ProcessBuilder("id", "-u", "etcd").start().getInputStream().readAllBytes()).strip();
+        for (String host : MEMBERS.keySet()) {
+            long pid = cluster.programPid(host, "etcd").orElseThrow();
+            String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
+            assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+" + etcdUid + "\\s.*")),
+                    "etcd on " + host + " runs as the etcd user: " + status);
+            Path etcdYml = cluster.path(host, "etc/pgha-agent/etcd.yml");
+            assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(etcdYml)));
+        }
+        try (EtcdStore store = cluster.store()) {
+            store.put("/itest-probe", "x", 0);
+            assertEquals("x", store.get("/itest-probe").orElseThrow().value());
+            store.delete("/itest-probe");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void applyStoresTheSpecAndEveryHostReportsIt() throws Exception {
+        AgentCluster.Outcome applied = cluster.ctl("apply", "-f", spec.toString());
+        assertEquals(0, applied.exitCode(), applied.toString());
+        appliedRevision = revisionIn(applied.out());
+        awaitAllApplied(appliedRevision);
+
+        AgentCluster.Outcome again = cluster.ctl("apply", "-f", spec.toString());
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("unchanged"), again.toString());
+
+        AgentCluster.Outcome table = cluster.ctl("status");
+        assertEquals(0, table.exitCode(), table.toString());
+        for (String host : MEMBERS.keySet()) {
+            assertTrue(table.out().lines().anyMatch(l -> l.startsWith(host + " ") && l.contains(" etcd ")
+                    && l.contains(" yes ") && l.contains("etcd:running")), table.out());
+        }
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("pg1 ") && l.contains("no status")), table.out());
+
+        AgentCluster.Outcome secret = cluster.ctl("get", "secret", "superuser");
+        assertEquals(0, secret.exitCode(), secret.toString());
+        assertTrue(secret.out().strip().matches("[A-Za-z0-9_-]{43}"), "a 256-bit generated secret: " + secret.out());
+        for (JsonNode status : cluster.statuses().values()) {
+            assertTrue(!status.toString().contains(secret.out().strip()), "no secret in a status key");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void planOnAConvergedHostChangesNothing() throws Exception {
+        Path etcdYml = cluster.path("e2", "etc/pgha-agent/etcd.yml");
+        FileTime before = Files.getLastModifiedTime(etcdYml);
+        AgentCluster.Outcome plan = cluster.ctlOn("e2", "plan");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        assertTrue(plan.out().contains("plan for host e2 (127.0.1.2), role etcd, spec revision " + appliedRevision),
+                plan.out());
+        assertTrue(plan.out().contains("0 of 7 resources would change"), plan.out());
+        assertEquals(before, Files.getLastModifiedTime(etcdYml));
+    }
+
+    @Test
+    @Order(4)
+    void aBadSpecIsRefusedByApplyWithExitCode2() throws Exception {
+        Path bad = cluster.base().resolve("bad.yml");
+        Files.writeString(bad, specText("max_connections: 100").replace("role: data", "role: database"));
+        AgentCluster.Outcome out = cluster.ctl("apply", "-f", bad.toString());
+        assertEquals(2, out.exitCode(), out.toString());
+        assertTrue(out.err().contains("hosts.pg1.role: unknown role 'database'"), out.toString());
+        Files.writeString(bad, "cluster: itest\nhosts: [\n");
+        AgentCluster.Outcome malformed = cluster.ctl("apply", "-f", bad.toString());
+        assertEquals(2, malformed.exitCode(), malformed.toString());
+        assertTrue(malformed.err().contains("malformed YAML"), malformed.toString());
+        try (EtcdStore store = cluster.store()) {
+            assertEquals(appliedRevision, store.get(new Keys("itest").spec()).orElseThrow().modRevision());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aConcurrentChangeIsRefusedNotOverwritten() throws Exception {
+        Path changed = cluster.base().resolve("changed.yml");
+        Files.writeString(changed, specText("max_connections: 150"));
+        AgentCluster.Outcome stale = cluster.ctl("apply", "-f", changed.toString(), "--expect-revision",
+                Long.toString(appliedRevision - 1));
+        assertEquals(1, stale.exitCode(), stale.toString());
+        assertTrue(stale.err().contains("refused"), stale.toString());
+        try (EtcdStore store = cluster.store()) {
+            String key = new Keys("itest").spec();
+            assertEquals(appliedRevision, store.get(key).orElseThrow().modRevision());
+            assertEquals(Optional.empty(), store.putIfRevision(key, "x", appliedRevision - 1),
+                    "compare-and-swap against a stale revision writes nothing");
+            assertEquals(Files.readString(spec), store.get(key).orElseThrow().value());
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aKilledAgentIsReplacedAndTheNewOneAdoptsEtcd() throws Exception {
+        long etcdPid = cluster.programPid("e2", "etcd").orElseThrow();
+        long ticks = AgentCluster.startTicks(etcdPid).orElseThrow();
+        Process old = cluster.agent("e2");
+        old.destroyForcibly();
+        assertTrue(old.waitFor(10, TimeUnit.SECONDS));
+        long newAgent = cluster.start("e2").pid();
+        JsonNode status = cluster.await("a status from the new agent on e2", Duration.ofSeconds(60),
+                () -> statusOf("e2").filter(s -> s.path("agent_pid").asLong() == newAgent
+                        && s.path("converged").asBoolean()),
+                () -> statusOf("e2").map(JsonNode::toString).orElse("none"));
+        assertEquals(etcdPid, status.path("processes").get(0).path("pid").asLong(), status.toString());
+        assertEquals(Optional.of(ticks), AgentCluster.startTicks(etcdPid), "the same etcd process, not a new one");
+        assertEquals(Optional.of(etcdPid), cluster.programPid("e2", "etcd"));
+    }
+
+    @Test
+    @Order(7)
+    void aBadSpecWrittenRawIsRefusedByEveryAgentAndChangesNoFile() throws Exception {
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        Map<String, FileTime> times = new LinkedHashMap<>();
+        for (String host : MEMBERS.keySet()) {
+            Path f = cluster.path(host, "etc/pgha-agent/etcd.yml");
+            contents.put(host, Files.readAllBytes(f));
+            times.put(host, Files.getLastModifiedTime(f));
+        }
+        String key = new Keys("itest").spec();
+        long badRevision;
+        try (EtcdStore store = cluster.store()) {
+            String bad = specText("max_connections: 100").replace("127.0.1.3, role: etcd", "127.0.1.3, role: wizard");
+            badRevision = store.putIfRevision(key, bad, appliedRevision).orElseThrow();
+        }
+        for (String host : MEMBERS.keySet()) {
+            JsonNode status = cluster.await(host + " refuses spec rev " + badRevision, Duration.ofSeconds(30),
+                    () -> statusOf(host).filter(s -> s.path("last_error").asText().contains("spec rev " + badRevision
+                            + " refused")),
+                    () -> statusOf(host).map(JsonNode::toString).orElse("none"));
+            assertTrue(status.path("last_error").asText().contains("hosts.e3.role: unknown role 'wizard'"),
+                    status.toString());
+            assertEquals(appliedRevision, status.path("spec_revision").asLong(), "still on the last good spec");
+        }
+        // Let a drift pass run under the refused spec before comparing the files.
+        Thread.sleep(TimeUnit.SECONDS.toMillis(DRIFT_SECONDS + 1));
+        for (String host : MEMBERS.keySet()) {
+            Path f = cluster.path(host, "etc/pgha-agent/etcd.yml");
+            assertArrayEquals(contents.get(host), Files.readAllBytes(f), host);
+            assertEquals(times.get(host), Files.getLastModifiedTime(f), host);
+        }
+        AgentCluster.Outcome restored = cluster.ctl("apply", "-f", spec.toString());
+        assertEquals(0, restored.exitCode(), restored.toString());
+        appliedRevision = revisionIn(restored.out());
+        awaitAllApplied(appliedRevision);
+        for (String host : MEMBERS.keySet()) {
+            assertEquals("", statusOf(host).orElseThrow().path("last_error").asText(), host);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aDeletedConfigFileIsRepairedWithinTheDriftInterval() throws Exception {
+        Path etcdYml = cluster.path("e3", "etc/pgha-agent/etcd.yml");
+        byte[] content = Files.readAllBytes(etcdYml);
+        long etcdPid = cluster.programPid("e3", "etcd").orElseThrow();
+        Files.delete(etcdYml);
+        long deleted = System.nanoTime();
+        cluster.await("etcd.yml on e3 rewritten", Duration.ofSeconds(DRIFT_SECONDS + 10),
+                () -> Files.exists(etcdYml) ? Optional.of(true) : Optional.empty(), () -> "still missing");
+        long repairedMillis = (System.nanoTime() - deleted) / 1_000_000;
+        System.out.println("etcd.yml repaired " + repairedMillis + " ms after deletion (drift interval "
+                + DRIFT_SECONDS + " s)");
+        assertArrayEquals(content, Files.readAllBytes(etcdYml));
+        assertEquals(Optional.of(etcdPid), cluster.programPid("e3", "etcd"),
+                "same content: etcd is not restarted for a rewrite");
+        assertTrue(ProcessHandle.of(etcdPid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    @Test
+    @Order(9)
+    void aKilledEtcdIsRestartedByItsAgent() throws Exception {
+        long etcdPid = cluster.programPid("e1", "etcd").orElseThrow();
+        ProcessHandle.of(etcdPid).orElseThrow().destroyForcibly();
+        long restarted = cluster.await("a new etcd pid on e1", Duration.ofSeconds(30),
+                () -> cluster.programPid("e1", "etcd").filter(p -> p != etcdPid
+                        && ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)),
+                () -> cluster.programPid("e1", "etcd").toString());
+        assertNotEquals(etcdPid, restarted);
+        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
+        cluster.await("etcd on e1 healthy again", Duration.ofSeconds(30),
+                () -> health.probe("http://127.0.1.1:2379").healthy() ? Optional.of(true) : Optional.empty(),
+                () -> health.probe("http://127.0.1.1:2379").toString());
+        JsonNode status = cluster.await("e1 reports the restart", Duration.ofSeconds(30),
+                () -> statusOf("e1").filter(s -> s.path("processes").get(0).path("restarts").asInt() == 1),
+                () -> statusOf("e1").map(JsonNode::toString).orElse("none"));
+        assertEquals("exit code 137", status.path("processes").get(0).path("last_exit").asText());
+    }
+
+    private void awaitAllApplied(long revision) throws InterruptedException {
+        cluster.await("every host converged at spec revision " + revision, Duration.ofSeconds(60), () -> {
+            Map<String, JsonNode> all = statusesOrEmpty();
+            boolean done = MEMBERS.keySet().stream().allMatch(h -> all.containsKey(h)
+                    && all.get(h).path("spec_revision").asLong() == revision && all.get(h).path("converged").asBoolean());
+            return done ? Optional.of(true) : Optional.empty();
+        }, () -> statusesOrEmpty().toString());
+    }
+
+    private Map<String, JsonNode> statusesOrEmpty() {
+        try {
+            return cluster.statuses();
+        } catch (IOException | InterruptedException | AssertionError e) {
+            return Map.of();
+        }
+    }
+
+    private Optional<JsonNode> statusOf(String host) {
+        return Optional.ofNullable(statusesOrEmpty().get(host));
+    }
+
+    private static long revisionIn(String applyOutput) {
+        Matcher m = Pattern.compile("revision (\\d+)").matcher(applyOutput);
+        assertTrue(m.find(), applyOutput);
+        return Long.parseLong(m.group(1));
+    }
+
+}
