@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
         subcommands = {ValidateCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
-                PlanCommand.class})
+                PlanCommand.class, SwitchoverCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;
     static final int FAILURE = 1;

@@ -1,8 +1,12 @@
 package io.pgha.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.pgha.converge.ConvergeRun;
 import io.pgha.converge.Converger;
-import io.pgha.probe.EtcdHealth;
+import io.pgha.converge.RollingRestart;
+import io.pgha.probe.Health;
+import io.pgha.probe.HostHealth;
+import io.pgha.probe.PatroniClient;
 import io.pgha.report.HostStatus;
 import io.pgha.report.StatusPublisher;
 import io.pgha.resource.Result;
@@ -10,7 +14,9 @@ import io.pgha.resource.Status;
 import io.pgha.role.DesiredState;
 import io.pgha.role.HostContext;
 import io.pgha.role.HostRoles;
+import io.pgha.role.PatroniConfig;
 import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.ClusterSpecParser;
 import io.pgha.spec.InvalidSpecException;
@@ -23,9 +29,7 @@ import io.pgha.supervise.ProcessState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -42,22 +46,27 @@ final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     private static final Duration ETCD_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HEARTBEAT = Duration.ofSeconds(60);
-    private static final long HEALTH_EVERY_NANOS = Duration.ofSeconds(5).toNanos();
+    private static final long HEALTH_EVERY_NANOS = Duration.ofSeconds(3).toNanos();
+    /** While a rolling restart is under way here, converge passes come this often instead of every drift interval. */
+    private static final int ROLLOUT_POLL_SECONDS = 2;
+    private static final long RESTART_LOCK_TTL = 30;
 
     private final AgentConfig config;
     private final HostContext host;
     private final Keys keys;
     private final ClusterSpecParser parser;
-    private final SpecCache cache;
+    private final StateCache specCache;
+    private final StateCache secretsCache;
     private final HostRoles roles;
     private final Converger converger = new Converger();
-    private final EtcdHealth etcdHealth = new EtcdHealth(Duration.ofSeconds(2));
+    private final HostHealth health = new HostHealth();
     private final BlockingQueue<Boolean> wake = new ArrayBlockingQueue<>(1);
     private final String version;
 
     /** Guarded by this: the spec being followed and what the last converge did with it. */
     private Versioned desiredSpec;
     private ClusterSpec desired;
+    private ClusterSecrets secrets;
     private String specError = "";
     private long appliedRevision;
     private Optional<Role> role = Optional.empty();
@@ -72,19 +81,22 @@ final class Daemon {
         this.version = version;
         this.keys = new Keys(config.cluster());
         this.parser = new ClusterSpecParser(config);
-        this.cache = new SpecCache(host.paths().stateDir());
+        this.specCache = StateCache.spec(host.paths().stateDir());
+        this.secretsCache = StateCache.secrets(host.paths().stateDir());
         this.roles = new HostRoles(host);
     }
 
     /** Runs until the JVM is asked to stop; the converge loop runs on the calling thread. */
     void run() throws InterruptedException {
-        loadCachedSpec();
-        Thread main = Thread.currentThread();
+        loadCaches();
+        CountDownLatch finished = new CountDownLatch(1);
+        // Waits for the current converge pass to end. Not a join on the main thread: after run() returns, main
+        // calls System.exit, which waits for this very hook.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running = false;
             wake.offer(true);
             try {
-                main.join(TimeUnit.SECONDS.toMillis(60));
+                finished.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -92,13 +104,14 @@ final class Daemon {
         try (EtcdStore store = new EtcdStore(config.clientUrls(), ETCD_TIMEOUT)) {
             Thread follower = background("spec-follower", () -> followSpec(store));
             Thread reporter = background("status", () -> reportStatus(store));
-            convergeLoop();
+            convergeLoop(store);
             follower.interrupt();
             reporter.interrupt();
             reporter.join(TimeUnit.SECONDS.toMillis(10));
         } finally {
             host.supervisor().close();
             log.info("agent stopped; supervised programs keep running");
+            finished.countDown();
         }
     }
 
@@ -109,8 +122,15 @@ final class Daemon {
         return t;
     }
 
-    private void loadCachedSpec() {
-        cache.read().ifPresent(cached -> {
+    private void loadCaches() {
+        secretsCache.read().ifPresent(cached -> {
+            try {
+                secrets = ClusterSecrets.fromJson(cached.value());
+            } catch (JsonProcessingException e) {
+                log.warn("ignoring the cached secrets: {}", e.getOriginalMessage());
+            }
+        });
+        specCache.read().ifPresent(cached -> {
             try {
                 ClusterSpec spec = parser.parse(cached.value(), "cached spec rev " + cached.modRevision());
                 synchronized (this) {
@@ -130,11 +150,13 @@ final class Daemon {
         while (running) {
             try {
                 Optional<Versioned> current = store.get(keys.spec());
-                current.ifPresent(this::onSpec);
+                if (current.isPresent()) {
+                    onSpec(store, current.get());
+                }
                 long from = current.map(Versioned::modRevision).orElse(0L);
                 CountDownLatch broken = new CountDownLatch(1);
-                try (AutoCloseable watch = store.watch(keys.spec(), from, v -> v.ifPresentOrElse(this::onSpec,
-                        this::onSpecDeleted), err -> {
+                try (AutoCloseable watch = store.watch(keys.spec(), from,
+                        v -> v.ifPresentOrElse(value -> onSpec(store, value), this::onSpecDeleted), err -> {
                             log.warn("spec watch interrupted: {}", err.getMessage());
                             broken.countDown();
                         })) {
@@ -157,7 +179,7 @@ final class Daemon {
         }
     }
 
-    private void onSpec(Versioned value) {
+    private void onSpec(EtcdStore store, Versioned value) {
         synchronized (this) {
             if (desiredSpec != null && value.modRevision() <= desiredSpec.modRevision()) {
                 return;
@@ -165,7 +187,8 @@ final class Daemon {
         }
         try {
             ClusterSpec spec = parser.parse(value.value(), "spec rev " + value.modRevision());
-            cache.write(value);
+            refreshSecrets(store);
+            specCache.write(value);
             synchronized (this) {
                 desiredSpec = value;
                 desired = spec;
@@ -184,32 +207,62 @@ final class Daemon {
         }
     }
 
+    /** The secrets never change once made; read them once, and keep a root-only copy for etcd outages. */
+    private void refreshSecrets(EtcdStore store) {
+        synchronized (this) {
+            if (secrets != null) {
+                return;
+            }
+        }
+        try {
+            Optional<Versioned> stored = store.get(keys.secrets());
+            if (stored.isPresent()) {
+                ClusterSecrets parsed = ClusterSecrets.fromJson(stored.get().value());
+                secretsCache.write(stored.get());
+                synchronized (this) {
+                    secrets = parsed;
+                }
+            }
+        } catch (StoreException | IOException e) {
+            log.warn("cluster secrets not read: {}", e.getMessage());
+        }
+    }
+
     private synchronized void onSpecDeleted() {
         specError = "the spec key " + keys.spec() + " was deleted; still following rev "
                 + (desiredSpec == null ? "none" : desiredSpec.modRevision());
         log.warn("{}", specError);
     }
 
-    private void convergeLoop() {
+    private void convergeLoop(EtcdStore store) {
         while (running) {
-            convergeOnce();
+            boolean rollingOut = convergeOnce(store);
             try {
-                wake.poll(config.driftSeconds(), TimeUnit.SECONDS);
+                wake.poll(rollingOut ? ROLLOUT_POLL_SECONDS : config.driftSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 return;
             }
         }
     }
 
-    private void convergeOnce() {
+    /** One pass; true when a rolling restart is under way on this host. */
+    private boolean convergeOnce(EtcdStore store) {
         Optional<ClusterSpec> spec;
+        Optional<ClusterSecrets> currentSecrets;
         long revision;
         synchronized (this) {
             spec = Optional.ofNullable(desired);
+            currentSecrets = Optional.ofNullable(secrets);
             revision = desiredSpec == null ? 0 : desiredSpec.modRevision();
         }
+        if (spec.isPresent() && currentSecrets.isEmpty()) {
+            refreshSecrets(store);
+            synchronized (this) {
+                currentSecrets = Optional.ofNullable(secrets);
+            }
+        }
         try {
-            DesiredState state = roles.desired(spec);
+            DesiredState state = roles.desired(spec, currentSecrets);
             ConvergeRun run = converger.apply(state.resources());
             synchronized (this) {
                 role = state.role();
@@ -219,29 +272,66 @@ final class Daemon {
                 convergeError = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst().orElse("");
             }
             if (run.count(Status.CHANGED) > 0 || !run.converged()) {
-                log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision,
-                        run.count(Status.CHANGED), run.count(Status.FAILED),
-                        run.durationMillis());
+                log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
+                        run.count(Status.FAILED), run.durationMillis());
+            }
+            if (run.converged() && state.role().equals(Optional.of(Role.DATA))) {
+                return rollingRestart(store).step();
             }
         } catch (IOException | RuntimeException e) {
             synchronized (this) {
                 convergeError = e.getMessage();
             }
             log.error("converge of spec rev {} failed: {}", revision, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        return false;
+    }
+
+    private RollingRestart rollingRestart(EtcdStore store) {
+        PatroniClient patroni = new PatroniClient(host.identity().address(), PatroniConfig.REST_PORT,
+                Duration.ofSeconds(5));
+        String holder = host.identity().name();
+        return new RollingRestart(holder, patroni, () -> {
+            try {
+                Optional<Long> lease = store.tryLock(keys.restartLock(), holder, RESTART_LOCK_TTL);
+                return lease.map(id -> new RollingRestart.Held() {
+                    @Override
+                    public void refresh() throws IOException {
+                        try {
+                            store.keepAlive(id);
+                        } catch (StoreException e) {
+                            throw new IOException(e.getMessage(), e);
+                        }
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        try {
+                            store.revokeLease(id);
+                        } catch (StoreException e) {
+                            throw new IOException(e.getMessage(), e);
+                        }
+                    }
+                });
+            } catch (StoreException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        });
     }
 
     private void reportStatus(EtcdStore store) {
         StatusPublisher publisher = new StatusPublisher(store, keys.status(host.identity().name()), HEARTBEAT);
-        Map<String, Object> health = Map.of();
+        Health current = Health.NONE;
         long lastHealth = 0;
         while (running) {
             if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS) {
-                health = probeHealth();
+                current = probeHealth();
                 lastHealth = System.nanoTime();
             }
             try {
-                publisher.publish(snapshot(health));
+                publisher.publish(snapshot(current));
             } catch (StoreException e) {
                 log.debug("status not published: {}", e.getMessage());
             }
@@ -254,20 +344,28 @@ final class Daemon {
         publisher.withdraw();
     }
 
-    private Map<String, Object> probeHealth() {
-        Map<String, Object> health = new LinkedHashMap<>();
+    private Health probeHealth() {
         Optional<Role> current;
+        Optional<ClusterSpec> spec;
+        Optional<String> superuser;
         synchronized (this) {
             current = role;
+            spec = Optional.ofNullable(desired);
+            superuser = Optional.ofNullable(secrets).flatMap(s -> s.get("superuser"));
         }
-        if (current.equals(Optional.of(Role.ETCD))) {
-            EtcdHealth.Result r = etcdHealth.probe("http://" + host.identity().address() + ":" + config.clientPort());
-            health.put("etcd", Map.of("endpoint", r.endpoint(), "healthy", r.healthy(), "detail", r.detail()));
+        String address = host.identity().address();
+        if (current.isEmpty()) {
+            return Health.NONE;
         }
-        return health;
+        return switch (current.get()) {
+            case ETCD -> health.etcd("http://" + address + ":" + config.clientPort());
+            case DATA -> health.data(host.identity().name(), address, PatroniConfig.REST_PORT, PatroniConfig.PG_PORT,
+                    superuser);
+            case LB -> health.lb(address, spec.map(s -> s.haproxy().statsPort()).orElse(0));
+        };
     }
 
-    private synchronized HostStatus snapshot(Map<String, Object> health) {
+    private synchronized HostStatus snapshot(Health health) {
         List<HostStatus.ResourceLine> resources = new ArrayList<>();
         if (lastRun != null) {
             for (Result r : lastRun.results()) {
@@ -280,10 +378,11 @@ final class Daemon {
         }
         boolean converged = lastRun != null && lastRun.converged() && specError.isEmpty()
                 && desiredSpec != null && appliedRevision == desiredSpec.modRevision()
-                && processes.stream().allMatch(p -> p.state().equals(ProcessState.RUNNING));
+                && processes.stream().allMatch(p -> p.state().equals(ProcessState.RUNNING))
+                && health.problems().isEmpty();
         String error = !specError.isEmpty() ? specError : convergeError;
         return new HostStatus(host.identity().name(), host.identity().address(), role.map(Role::id).orElse(""),
-                appliedRevision, converged, resources, processes, health, warnings, error, version,
-                ProcessHandle.current().pid(), System.currentTimeMillis());
+                appliedRevision, converged, resources, processes, health.details(), health.problems(), warnings, error,
+                version, ProcessHandle.current().pid(), System.currentTimeMillis());
     }
 }

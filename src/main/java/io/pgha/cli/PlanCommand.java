@@ -6,6 +6,7 @@ import io.pgha.role.DesiredState;
 import io.pgha.role.HostContext;
 import io.pgha.role.HostRoles;
 import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.ClusterSpecParser;
 import io.pgha.spec.HostIdentity;
@@ -18,6 +19,7 @@ import io.pgha.store.Versioned;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,14 +45,22 @@ final class PlanCommand implements Callable<Integer> {
             return CtlMain.BAD_INPUT;
         }
         PrintWriter out = CtlMain.out(spec);
-        Optional<Versioned> stored = Optional.empty();
+        Optional<Versioned> stored;
+        Optional<Versioned> storedSecrets;
+        Keys keys = new Keys(agent.cluster());
         try (EtcdStore store = ctl.store(agent)) {
-            stored = store.get(new Keys(agent.cluster()).spec());
+            stored = store.get(keys.spec());
+            storedSecrets = store.get(keys.secrets());
         } catch (StoreException e) {
-            Optional<Versioned> cached = new SpecCache(new HostPaths(agent.root()).stateDir()).read();
+            Path stateDir = new HostPaths(agent.root()).stateDir();
+            stored = StateCache.spec(stateDir).read();
+            storedSecrets = StateCache.secrets(stateDir).read();
             CtlMain.err(spec).println("etcd unreachable (" + e.getMessage() + "); planning against "
-                    + cached.map(c -> "the agent's cached spec rev " + c.modRevision()).orElse("no spec"));
-            stored = cached;
+                    + stored.map(c -> "the agent's cached spec rev " + c.modRevision()).orElse("no spec"));
+        }
+        Optional<ClusterSecrets> secrets = Optional.empty();
+        if (storedSecrets.isPresent()) {
+            secrets = Optional.of(ClusterSecrets.fromJson(storedSecrets.get().value()));
         }
         Optional<ClusterSpec> cluster = Optional.empty();
         if (stored.isPresent()) {
@@ -68,7 +78,7 @@ final class PlanCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
             DesiredState desired = new HostRoles(new HostContext(agent, identity, paths, packages,
-                    Installation.rolesDir(agent), readOnly)).desired(cluster);
+                    Installation.rolesDir(agent), readOnly)).desired(cluster, secrets);
             Map<String, List<String>> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + desired.role().map(r -> r.id()).orElse("none") + ", spec revision "

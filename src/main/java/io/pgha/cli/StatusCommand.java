@@ -79,7 +79,8 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = CtlMain.out(spec);
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "AGE", "ERROR"});
+        rows.add(new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "PG-ROLE", "STATE",
+                "TL", "LAG", "AGE", "ERROR"});
         long now = System.currentTimeMillis();
         for (String host : hosts) {
             JsonNode s = statuses.get(host);
@@ -87,13 +88,23 @@ final class StatusCommand implements Callable<Integer> {
                 String role = cluster.flatMap(c -> c.host(host)).map(h -> h.role().id()).orElse("etcd");
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
-                rows.add(new String[] {host, role, address, "-", "-", "-", "-", "-", "no status: agent down or not started"});
+                rows.add(new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "-",
+                        "no status: agent down or not started"});
                 continue;
             }
+            JsonNode patroni = s.path("health").path("patroni");
+            JsonNode postgres = s.path("health").path("postgres");
+            boolean data = s.path("role").asText().equals("data");
             rows.add(new String[] {host, orDash(s.path("role").asText()), s.path("address").asText(),
                     s.path("spec_revision").asLong() == 0 ? "-" : s.path("spec_revision").asText(),
                     s.path("converged").asBoolean() ? "yes" : "no", processes(s), health(s),
-                    ((now - s.path("updated").asLong()) / 1000) + "s", orDash(s.path("last_error").asText())});
+                    data ? patroni.path("role").asText("-") : "",
+                    data ? replicaState(patroni, postgres) : "",
+                    data && patroni.path("timeline").asLong() > 0 ? patroni.path("timeline").asText() : "",
+                    data ? lag(postgres) : "",
+                    ((now - s.path("updated").asLong()) / 1000) + "s",
+                    orDash(oneLine(s.path("last_error").asText().isEmpty() ? String.join("; ", texts(s.path("problems")))
+                            : s.path("last_error").asText()))});
         }
         print(out, rows);
         return CtlMain.OK;
@@ -106,11 +117,45 @@ final class StatusCommand implements Callable<Integer> {
         return parts.isEmpty() ? "-" : String.join(",", parts);
     }
 
+    /** One word per probe: etcd healthy; a data host's Patroni and Postgres; which backends the lb routes to. */
     private static String health(JsonNode s) {
-        List<String> parts = new ArrayList<>();
-        s.path("health").fields().forEachRemaining(e -> parts.add(e.getKey() + ":"
-                + (e.getValue().path("healthy").asBoolean() ? "healthy" : "unhealthy")));
-        return parts.isEmpty() ? "-" : String.join(",", parts);
+        JsonNode health = s.path("health");
+        boolean problems = !s.path("problems").isEmpty();
+        if (health.has("haproxy")) {
+            List<String> up = new ArrayList<>();
+            health.path("haproxy").path("primary").fields().forEachRemaining(e -> {
+                if (e.getValue().asText().startsWith("UP")) {
+                    up.add(e.getKey());
+                }
+            });
+            return "writes->" + (up.isEmpty() ? "none" : String.join(",", up));
+        }
+        if (health.isEmpty()) {
+            return "-";
+        }
+        return problems ? "unhealthy" : "healthy";
+    }
+
+    private static String replicaState(JsonNode patroni, JsonNode postgres) {
+        String state = patroni.path("state").asText("-");
+        return postgres.path("streaming").asBoolean(false) ? "streaming" : state;
+    }
+
+    private static String lag(JsonNode postgres) {
+        return postgres.has("lag_bytes") && postgres.path("lag_bytes").asLong() >= 0
+                ? postgres.path("lag_bytes").asText() + " B" : "";
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** Errors can span lines (a YAML parser's caret diagram); a table row cannot. */
+    private static String oneLine(String s) {
+        String flat = s.replaceAll("\\s+", " ").strip();
+        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
     }
 
     private static String orDash(String s) {

@@ -9,7 +9,8 @@ import java.util.Map;
  * Never carries a secret.
  *
  * @param specRevision the spec generation last converged (0 before the first)
- * @param converged    the last converge under that spec left every resource as desired
+ * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
+ * @param problems     why the host is not healthy, from the probes (empty when healthy)
  * @param updated      when this status was assembled (epoch milliseconds)
  */
 public record HostStatus(
@@ -21,6 +22,7 @@ public record HostStatus(
         List<ResourceLine> resources,
         List<ProcessLine> processes,
         Map<String, Object> health,
+        List<String> problems,
         List<String> warnings,
         @JsonProperty("last_error") String lastError,
         @JsonProperty("agent_version") String agentVersion,
@@ -36,7 +38,7 @@ public record HostStatus(
 
     /** The same status stamped at another time: equal content means nothing worth writing changed. */
     public HostStatus at(long time) {
-        return new HostStatus(host, address, role, specRevision, converged, resources, processes, health, warnings,
-                lastError, agentVersion, agentPid, time);
+        return new HostStatus(host, address, role, specRevision, converged, resources, processes, health, problems,
+                warnings, lastError, agentVersion, agentPid, time);
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import io.pgha.supervise.Command;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -22,18 +24,31 @@ import java.util.List;
  *
  * @param effect    what the program reading this file needs when it changes
  * @param sensitive never show the content (secrets): {@code plan} says only that it differs
+ * @param validator a command that must accept the new file before it replaces the old one, with {@code {}} standing
+ *                  for the new file's path (e.g. {@code haproxy -c -f {}}); empty for none
  */
-public record FileResource(Path path, byte[] content, Owner owner, Effect effect, boolean sensitive) implements Resource {
+public record FileResource(Path path, byte[] content, Owner owner, Effect effect, boolean sensitive,
+                           List<String> validator) implements Resource {
+    private static final Duration VALIDATE_TIMEOUT = Duration.ofSeconds(30);
 
     /** What a change to this file asks of the program that reads it. */
     public enum Effect { RESTART, RELOAD }
 
     public static FileResource of(Path path, String content, Owner owner, Effect effect) {
-        return new FileResource(path, content.getBytes(StandardCharsets.UTF_8), owner, effect, false);
+        return new FileResource(path, content.getBytes(StandardCharsets.UTF_8), owner, effect, false, List.of());
     }
 
     public FileResource {
         content = content.clone();
+        validator = List.copyOf(validator);
+    }
+
+    public FileResource asSensitive() {
+        return new FileResource(path, content, owner, effect, true, validator);
+    }
+
+    public FileResource validatedBy(List<String> command) {
+        return new FileResource(path, content, owner, effect, sensitive, command);
     }
 
     @Override
@@ -118,6 +133,14 @@ public record FileResource(Path path, byte[] content, Owner owner, Effect effect
                 }
                 ch.force(true);
             }
+            if (!validator.isEmpty()) {
+                List<String> argv = validator.stream().map(a -> a.equals("{}") ? tmp.toString() : a).toList();
+                Command.Outcome check = Command.run(argv, VALIDATE_TIMEOUT);
+                if (!check.ok()) {
+                    throw new IOException("the new content was refused by " + argv.get(0) + " (exit "
+                            + check.exitCode() + "), the old file stays: " + check.lastLine());
+                }
+            }
             try {
                 Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -134,7 +157,8 @@ public record FileResource(Path path, byte[] content, Owner owner, Effect effect
     @Override
     public boolean equals(Object o) {
         return o instanceof FileResource f && f.path.equals(path) && Arrays.equals(f.content, content)
-                && f.owner.equals(owner) && f.effect == effect && f.sensitive == sensitive;
+                && f.owner.equals(owner) && f.effect == effect && f.sensitive == sensitive
+                && f.validator.equals(validator);
     }
 
     @Override

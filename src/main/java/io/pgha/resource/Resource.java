@@ -7,7 +7,7 @@ import java.util.List;
  * {@code pghactl plan}); {@link #apply} makes it so and is idempotent.
  */
 public sealed interface Resource permits PackageResource, UserResource, DirectoryResource, FileResource,
-        ProcessResource {
+        ProcessResource, PatroniConfigResource {
 
     /** Kind and name, e.g. {@code file:/etc/pgha-agent/etcd.yml}. */
     String id();

@@ -33,7 +33,7 @@ final class EtcdRole {
                 FileResource.Effect.RESTART);
         ProcessSpec spec = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "--config-file", config.toString()),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", dataDir.toString(), "LC_ALL", "C.UTF-8"),
-                dataDir, ctx.paths().logDir().resolve("etcd.log"), configFile.digest(), "");
+                dataDir, ctx.paths().logDir().resolve("etcd.log"), configFile.digest(), "", "HUP");
         return List.of(
                 ctx.packages(def, ""),
                 ctx.user(def, dataDir),
@@ -71,6 +71,8 @@ final class EtcdRole {
                 // Per cluster, so that members of two clusters can never join each other by mistake.
                 .put("initial-cluster-token", "pgha-" + ctx.agent().cluster())
                 .put("enable-v2", false)
+                // Patroni's etcd3 client speaks to the JSON gateway (/v3/...), which a config file leaves off in 3.4.
+                .put("enable-grpc-gateway", true)
                 .put("logger", "zap");
         yml.putArray("log-outputs").add("stderr");
         try {

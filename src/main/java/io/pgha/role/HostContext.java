@@ -18,7 +18,7 @@ public record HostContext(AgentConfig agent, HostIdentity identity, HostPaths pa
     PackageResource packages(RoleDefinition def, String version) {
         try {
             return new PackageResource(packageManager, def.packagesFor(packageManager.family(), version),
-                    def.distroServices(), paths.isRealRoot());
+                    def.distroServicesFor(version), paths.isRealRoot());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

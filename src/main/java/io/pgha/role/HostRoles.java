@@ -1,5 +1,6 @@
 package io.pgha.role;
 
+import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.Role;
 import java.io.IOException;
@@ -19,7 +20,7 @@ public final class HostRoles {
      * An etcd member converges etcd before any spec exists (static bootstrap, like the guide). With a spec, the
      * host's entry decides; a host the spec does not name gets nothing and says so.
      */
-    public DesiredState desired(Optional<ClusterSpec> spec) throws IOException {
+    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
         List<String> warnings = new ArrayList<>();
         Optional<Role> role;
         if (spec.isEmpty()) {
@@ -45,10 +46,19 @@ public final class HostRoles {
         RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role.get());
         return switch (role.get()) {
             case ETCD -> new DesiredState(role, EtcdRole.resources(ctx, def), warnings);
-            case DATA, LB -> {
-                warnings.add("role " + role.get().id() + " is not converged by this agent version yet");
-                yield new DesiredState(role, List.of(), warnings);
+            case LB -> new DesiredState(role, LbRole.resources(ctx, def, spec.get(), me(spec.get())), warnings);
+            case DATA -> {
+                if (secrets.isEmpty()) {
+                    warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
+                    yield new DesiredState(role, List.of(), warnings);
+                }
+                yield new DesiredState(role, DataRole.resources(ctx, def, spec.get(), me(spec.get()), secrets.get()),
+                        warnings);
             }
         };
+    }
+
+    private ClusterSpec.Host me(ClusterSpec spec) {
+        return spec.host(ctx.identity().name()).orElseThrow();
     }
 }

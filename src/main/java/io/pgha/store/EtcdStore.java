@@ -92,6 +92,24 @@ public final class EtcdStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes a lock: creates {@code key} (holding {@code holder}) on a fresh lease if nobody holds it. Returns the
+     * lease, which the holder keeps alive while it works and revokes to release; if the holder dies, the lease runs
+     * out and the lock frees itself.
+     */
+    public Optional<Long> tryLock(String key, String holder, long ttlSeconds) throws StoreException {
+        long lease = grantLease(ttlSeconds);
+        Cmp absent = new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0));
+        TxnResponse response = await(client.getKVClient().txn().If(absent)
+                .Then(Op.put(bytes(key), bytes(holder), PutOption.builder().withLeaseId(lease).build())).commit(),
+                "lock " + key);
+        if (response.isSucceeded()) {
+            return Optional.of(lease);
+        }
+        revokeLease(lease);
+        return Optional.empty();
+    }
+
     public void revokeLease(long leaseId) throws StoreException {
         await(client.getLeaseClient().revoke(leaseId), "revoke lease");
     }

@@ -11,6 +11,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/secrets";
     }
 
+    /** Held by the one data host that is restarting Postgres: rolling restarts take turns through it. */
+    public String restartLock() {
+        return "/pgha/" + cluster + "/locks/restart";
+    }
+
     public String hostsPrefix() {
         return "/pgha/" + cluster + "/hosts/";
     }

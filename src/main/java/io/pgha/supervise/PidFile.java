@@ -43,21 +43,8 @@ record PidFile(long pid, long startTicks, String restartDigest, String reloadDig
 
     /** True when pid is alive and is still the process that was recorded (same start time). */
     boolean isAlive() {
-        return startTicks(pid).map(t -> t == startTicks).orElse(false);
+        return Procs.isSame(pid, startTicks);
     }
 
-    /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; absent when the pid is gone. */
-    static Optional<Long> startTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name (field 2) is in parentheses and may contain spaces: count from the last ')'.
-            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            if (rest[0].equals("Z")) {
-                return Optional.empty();
-            }
-            return Optional.of(Long.parseLong(rest[19]));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
+
 }

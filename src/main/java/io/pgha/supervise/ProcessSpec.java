@@ -11,6 +11,7 @@ import java.util.Map;
  * @param env           its entire environment: nothing of the agent's leaks in
  * @param restartDigest fingerprint of the inputs whose change needs a restart (config files)
  * @param reloadDigest  fingerprint of the inputs a reload picks up; empty when the program cannot reload
+ * @param reloadSignal  the signal that makes the program re-read its configuration (HUP, or USR2 for HAProxy)
  */
 public record ProcessSpec(
         String name,
@@ -20,7 +21,8 @@ public record ProcessSpec(
         Path workDir,
         Path logFile,
         String restartDigest,
-        String reloadDigest) {
+        String reloadDigest,
+        String reloadSignal) {
 
     public ProcessSpec {
         command = List.copyOf(command);

@@ -85,7 +85,7 @@ public final class Supervisor implements AutoCloseable {
 
     /**
      * Brings the program to {@code spec}: adopts it from its pid file, starts it, restarts it when its
-     * restart inputs changed, or reloads it (SIGHUP) when only reloadable inputs changed.
+     * restart inputs changed, or reloads it (its reload signal) when only reloadable inputs changed.
      */
     public synchronized Action ensure(ProcessSpec spec) throws IOException {
         Child child = children.computeIfAbsent(spec.name(), n -> new Child());
@@ -115,14 +115,15 @@ public final class Supervisor implements AutoCloseable {
             return Action.RESTARTED;
         }
         if (!record.reloadDigest().equals(spec.reloadDigest())) {
-            Command.Outcome sent = Command.run(List.of("kill", "-HUP", Long.toString(record.pid())), Duration.ofSeconds(5));
+            Command.Outcome sent = Command.run(List.of("/usr/bin/kill", "-s", spec.reloadSignal(),
+                    Long.toString(record.pid())), Duration.ofSeconds(5));
             if (!sent.ok()) {
                 throw new IOException("could not signal " + spec.name() + " pid " + record.pid() + ": " + sent.lastLine());
             }
             PidFile updated = new PidFile(record.pid(), record.startTicks(), record.restartDigest(), spec.reloadDigest());
             updated.write(pidFile(spec.name()));
             child.run = new Run(child.run.handle(), child.run.process(), updated, child.run.startedNanos());
-            log.info("{}: configuration reloaded (SIGHUP to pid {})", spec.name(), record.pid());
+            log.info("{}: configuration reloaded (SIG{} to pid {})", spec.name(), spec.reloadSignal(), record.pid());
             return Action.RELOADED;
         }
         return action;
@@ -179,7 +180,7 @@ public final class Supervisor implements AutoCloseable {
         pb.environment().clear();
         pb.environment().putAll(spec.env());
         Process process = pb.start();
-        long ticks = PidFile.startTicks(process.pid()).orElse(0L);
+        long ticks = Procs.startTicks(process.pid()).orElse(0L);
         PidFile record = new PidFile(process.pid(), ticks, spec.restartDigest(), spec.reloadDigest());
         record.write(pidFile(spec.name()));
         watch(spec.name(), child, new Run(process.toHandle(), Optional.of(process), record, System.nanoTime()));

@@ -2,6 +2,9 @@ package io.pgha.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.lab.Lab;
+import io.pgha.lab.LabPlan;
+import io.pgha.probe.EtcdHealth;
 import io.pgha.store.EtcdStore;
 import java.io.File;
 import java.io.IOException;
@@ -21,82 +24,63 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Real agents on one machine, each host with its own address and paths.root, started through the real launchers
- * of a source checkout. Cleans up only what it started: its agents by process handle, and the programs they
- * started by the pids recorded under its own roots (checked against the recorded start time).
+ * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
+ * {@code pghactl lab up} uses: in network namespaces when the plan has a network, else on loopback addresses.
+ * Teardown stops only what the lab started and removes its files.
  */
 final class AgentCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Path HOME = Path.of(System.getProperty("pgha.home", ".")).toAbsolutePath();
 
-    private final String cluster;
-    private final Map<String, String> hosts;
-    private final Map<String, String> etcdMembers;
-    private final Path base;
-    private final int driftSeconds;
+    private final LabPlan plan;
+    private final Lab lab;
     private final Map<String, Process> agents = new LinkedHashMap<>();
 
-    /** {@code hosts}: name to address; {@code etcdMembers}: the static member list (a subset of hosts). */
-    AgentCluster(String cluster, Map<String, String> hosts, Map<String, String> etcdMembers, int driftSeconds)
-            throws IOException {
-        this.cluster = cluster;
-        this.hosts = new LinkedHashMap<>(hosts);
-        this.etcdMembers = new LinkedHashMap<>(etcdMembers);
-        this.driftSeconds = driftSeconds;
-        this.base = Files.createTempDirectory("pgha-it-");
-        // Programs run as their own users and must reach their directories under this one.
-        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-        for (String host : hosts.keySet()) {
-            Files.createDirectories(base.resolve(host));
-            Files.writeString(agentYml(host), agentYmlText(host));
-        }
+    AgentCluster(LabPlan plan, int driftSeconds) throws IOException {
+        this.plan = plan;
+        this.lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
+        lab.create(driftSeconds);
+    }
+
+    /** A temp directory for a lab's files (removed with the lab). */
+    static Path tempBase() throws IOException {
+        return Files.createTempDirectory("pgha-it-");
+    }
+
+    LabPlan plan() {
+        return plan;
+    }
+
+    Lab lab() {
+        return lab;
     }
 
     Path agentYml(String host) {
-        return base.resolve(host).resolve("agent.yml");
+        return plan.agentYml(plan.host(host));
     }
 
-    /** A path on a host, e.g. {@code path("e1", "etc/pgha-agent/etcd.yml")}. */
+    /** A path on a host, e.g. {@code path("etcd1", "etc/pgha-agent/etcd.yml")}. */
     Path path(String host, String relative) {
-        return root(host).resolve(relative);
+        return plan.root(plan.host(host)).resolve(relative);
     }
 
     Path base() {
-        return base;
+        return plan.baseDir();
     }
 
     List<String> clientUrls() {
-        return etcdMembers.values().stream().map(a -> "http://" + a + ":2379").toList();
-    }
-
-    private Path root(String host) {
-        return base.resolve(host).resolve("root");
-    }
-
-    private String agentYmlText(String host) {
-        StringBuilder sb = new StringBuilder("cluster: " + cluster + "\netcd:\n  members:\n");
-        etcdMembers.forEach((n, a) -> sb.append("    ").append(n).append(": ").append(a).append('\n'));
-        sb.append("host:\n  name: ").append(host).append("\n  address: ").append(hosts.get(host)).append('\n');
-        sb.append("paths:\n  root: ").append(root(host)).append('\n');
-        sb.append("converge:\n  drift_seconds: ").append(driftSeconds).append('\n');
-        return sb.toString();
+        return plan.clientUrls();
     }
 
     Process start(String host) throws IOException {
-        Path log = base.resolve(host).resolve("agent.log");
-        ProcessBuilder pb = new ProcessBuilder(HOME.resolve("daemon/pgha-agent").toString(), "--config",
-                agentYml(host).toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p = pb.start();
+        Process p = lab.start(plan.host(host));
         agents.put(host, p);
         return p;
     }
 
     void startAll() throws IOException {
-        for (String host : hosts.keySet()) {
-            start(host);
+        for (LabPlan.Host host : plan.hosts()) {
+            start(host.name());
         }
     }
 
@@ -104,18 +88,9 @@ final class AgentCluster implements AutoCloseable {
         return agents.get(host);
     }
 
-    /** The pid a host's agent recorded for a supervised program, if its pid file exists. */
+    /** The pid a host's agent recorded for a supervised program, while that program runs. */
     Optional<Long> programPid(String host, String program) {
-        return pidRecord(host, program).map(n -> n.path("pid").asLong());
-    }
-
-    private Optional<JsonNode> pidRecord(String host, String program) {
-        try {
-            Path file = path(host, "run/pgha-agent/" + program + ".pid");
-            return Files.exists(file) ? Optional.of(JSON.readTree(Files.readString(file))) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return lab.programPid(plan.host(host), program);
     }
 
     record Outcome(int exitCode, String out, String err) {
@@ -127,7 +102,7 @@ final class AgentCluster implements AutoCloseable {
 
     /** Runs pghactl (the launcher) with the first host's agent.yml. */
     Outcome ctl(String... args) throws IOException, InterruptedException {
-        return ctlOn(hosts.keySet().iterator().next(), args);
+        return ctlOn(plan.hosts().get(0).name(), args);
     }
 
     /** Runs pghactl (the launcher) as if on {@code host}: with that host's agent.yml. */
@@ -135,8 +110,8 @@ final class AgentCluster implements AutoCloseable {
         List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString(), "--config",
                 agentYml(host).toString()));
         argv.addAll(List.of(args));
-        Path out = Files.createTempFile(base, "ctl", ".out");
-        Path err = Files.createTempFile(base, "ctl", ".err");
+        Path out = Files.createTempFile(base(), "ctl", ".out");
+        Path err = Files.createTempFile(base(), "ctl", ".err");
         Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -146,6 +121,16 @@ final class AgentCluster implements AutoCloseable {
         Files.delete(out);
         Files.delete(err);
         return o;
+    }
+
+    /** Waits until every etcd member answers /health as healthy (the agents bootstrap it themselves). */
+    void awaitEtcdHealthy(Duration timeout) throws InterruptedException {
+        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
+        for (String url : clientUrls()) {
+            await("etcd at " + url + " healthy", timeout,
+                    () -> health.probe(url).healthy() ? Optional.of(true) : Optional.empty(),
+                    () -> health.probe(url).toString());
+        }
     }
 
     /** Every host's status as {@code pghactl status --json} prints it, by host name. */
@@ -185,8 +170,9 @@ final class AgentCluster implements AutoCloseable {
 
     String logTails() {
         StringBuilder sb = new StringBuilder();
-        for (String host : hosts.keySet()) {
-            Path log = base.resolve(host).resolve("agent.log");
+        for (LabPlan.Host h : plan.hosts()) {
+            String host = h.name();
+            Path log = plan.hostDir(h).resolve("agent.log");
             try {
                 List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
                 sb.append("--- ").append(host).append(" agent.log (last 15 lines)\n");
@@ -198,55 +184,10 @@ final class AgentCluster implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Stops the agents, then the programs they started (by recorded pid and start time), then removes the tree. */
+    /** Stops the agents, then the programs they started, then removes the lab. */
     @Override
-    public void close() throws IOException, InterruptedException {
-        for (Process p : agents.values()) {
-            p.destroy();
-        }
-        for (Process p : agents.values()) {
-            if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        List<ProcessHandle> programs = new ArrayList<>();
-        for (String host : hosts.keySet()) {
-            Path run = path(host, "run/pgha-agent");
-            if (!Files.isDirectory(run)) {
-                continue;
-            }
-            try (Stream<Path> pidFiles = Files.list(run)) {
-                for (Path f : pidFiles.filter(f -> f.toString().endsWith(".pid")).toList()) {
-                    String program = f.getFileName().toString().replace(".pid", "");
-                    pidRecord(host, program).filter(r -> startTicks(r.path("pid").asLong())
-                                    .equals(Optional.of(r.path("start_ticks").asLong())))
-                            .flatMap(r -> ProcessHandle.of(r.path("pid").asLong()))
-                            .ifPresent(programs::add);
-                }
-            }
-        }
-        programs.forEach(ProcessHandle::destroy);
-        for (ProcessHandle h : programs) {
-            try {
-                h.onExit().get(15, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        }
-        try (Stream<Path> tree = Files.walk(base)) {
-            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    public void close() throws IOException {
+        lab.destroy();
     }
 
-    static Optional<Long> startTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return Optional.of(Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
 }

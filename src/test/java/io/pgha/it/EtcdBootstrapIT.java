@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
+import io.pgha.spec.Role;
 import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
+import io.pgha.supervise.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,13 +48,20 @@ class EtcdBootstrapIT {
         MEMBERS.put("e3", "127.0.1.3");
     }
 
+    /** Loopback hosts: etcd needs no namespaces, as long as no member also claims 127.0.0.1. */
+    private static LabPlan plan() throws IOException {
+        List<LabPlan.Host> hosts = MEMBERS.entrySet().stream()
+                .map(e -> new LabPlan.Host(e.getKey(), e.getValue(), Role.ETCD)).toList();
+        return new LabPlan("itest", "pghal", Optional.empty(), AgentCluster.tempBase(), hosts);
+    }
+
     private AgentCluster cluster;
     private Path spec;
     private long appliedRevision;
 
     @BeforeAll
     void start() throws Exception {
-        cluster = new AgentCluster("itest", MEMBERS, MEMBERS, DRIFT_SECONDS);
+        cluster = new AgentCluster(plan(), DRIFT_SECONDS);
         spec = cluster.base().resolve("cluster.yml");
         Files.writeString(spec, specText("max_connections: 100"));
         cluster.startAll();
@@ -81,12 +91,7 @@ class EtcdBootstrapIT {
     @Test
     @Order(1)
     void agentsBootstrapAHealthyThreeMemberEtcd() throws Exception {
-        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
-        for (String url : cluster.clientUrls()) {
-            cluster.await("etcd at " + url + " healthy", Duration.ofSeconds(90),
-                    () -> health.probe(url).healthy() ? Optional.of(true) : Optional.empty(),
-                    () -> health.probe(url).toString());
-        }
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
         String etcdUid = new String(new ProcessBuilder("id", "-u", "etcd").start().getInputStream().readAllBytes()).strip();
         for (String host : MEMBERS.keySet()) {
             long pid = cluster.programPid(host, "etcd").orElseThrow();
@@ -184,7 +189,7 @@ class EtcdBootstrapIT {
     @Order(6)
     void aKilledAgentIsReplacedAndTheNewOneAdoptsEtcd() throws Exception {
         long etcdPid = cluster.programPid("e2", "etcd").orElseThrow();
-        long ticks = AgentCluster.startTicks(etcdPid).orElseThrow();
+        long ticks = Procs.startTicks(etcdPid).orElseThrow();
         Process old = cluster.agent("e2");
         old.destroyForcibly();
         assertTrue(old.waitFor(10, TimeUnit.SECONDS));
@@ -194,7 +199,7 @@ class EtcdBootstrapIT {
                         && s.path("converged").asBoolean()),
                 () -> statusOf("e2").map(JsonNode::toString).orElse("none"));
         assertEquals(etcdPid, status.path("processes").get(0).path("pid").asLong(), status.toString());
-        assertEquals(Optional.of(ticks), AgentCluster.startTicks(etcdPid), "the same etcd process, not a new one");
+        assertEquals(Optional.of(ticks), Procs.startTicks(etcdPid), "the same etcd process, not a new one");
         assertEquals(Optional.of(etcdPid), cluster.programPid("e2", "etcd"));
     }
 

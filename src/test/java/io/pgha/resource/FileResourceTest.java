@@ -71,11 +71,30 @@ class FileResourceTest {
         Path path = dir.resolve("pgpass");
         Files.writeString(path, "old-secret\n");
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        FileResource file = new FileResource(path, "new-secret\n".getBytes(), rootOnly, FileResource.Effect.RESTART,
-                true);
+        FileResource file = FileResource.of(path, "new-secret\n", rootOnly, FileResource.Effect.RESTART).asSensitive();
         List<String> plan = file.check();
         assertEquals(List.of(path + ": content differs (sensitive, not shown)"), plan);
         assertFalse(file.check().toString().contains("secret\n"));
+    }
+
+    @Test
+    void aRefusedValidationLeavesTheOldFile() throws Exception {
+        Path path = dir.resolve("haproxy.cfg");
+        Files.writeString(path, "good\n");
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        FileResource refused = FileResource.of(path, "bad\n", rootOnly, FileResource.Effect.RELOAD)
+                .validatedBy(List.of("/usr/bin/grep", "-q", "good", "{}"));
+        Result result = refused.apply();
+        assertEquals(Status.FAILED, result.status());
+        assertTrue(result.message().contains("refused by /usr/bin/grep"), result.message());
+        assertEquals("good\n", Files.readString(path));
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(path), listing.toList(), "the rejected temp file is gone");
+        }
+        FileResource accepted = FileResource.of(path, "still good\n", rootOnly, FileResource.Effect.RELOAD)
+                .validatedBy(List.of("/usr/bin/grep", "-q", "good", "{}"));
+        assertEquals(Status.CHANGED, accepted.apply().status());
+        assertEquals("still good\n", Files.readString(path));
     }
 
     @Test

@@ -63,6 +63,7 @@ class EtcdRoleTest {
         assertEquals("new", yml.path("initial-cluster-state").asText());
         assertEquals("pgha-demo", yml.path("initial-cluster-token").asText());
         assertFalse(yml.path("enable-v2").asBoolean(true));
+        assertTrue(yml.path("enable-grpc-gateway").asBoolean(), "Patroni's etcd3 client needs the gateway");
         assertEquals("zap", yml.path("logger").asText());
         assertEquals("/data", yml.path("data-dir").asText());
     }
@@ -76,7 +77,7 @@ class EtcdRoleTest {
 
     @Test
     void memberConvergesEtcdWithoutASpec() throws Exception {
-        DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty());
+        DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
         assertEquals(Optional.of(Role.ETCD), state.role());
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/srv/lab/etcd1/etc/pgha-agent",
@@ -93,7 +94,7 @@ class EtcdRoleTest {
 
     @Test
     void nonMemberWaitsForTheSpec() throws Exception {
-        DesiredState state = new HostRoles(host(AGENT, "pg1", "10.0.1.1")).desired(Optional.empty());
+        DesiredState state = new HostRoles(host(AGENT, "pg1", "10.0.1.1")).desired(Optional.empty(), Optional.empty());
         assertEquals(Optional.empty(), state.role());
         assertEquals(List.of(), state.resources());
         assertTrue(state.warnings().get(0).contains("waiting for the cluster spec"), state.warnings().toString());
@@ -110,7 +111,7 @@ class EtcdRoleTest {
                   etcd3: {address: 10.0.0.3, role: etcd}
                   pg1: {address: 10.0.1.1, role: data}
                 """, "spec");
-        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec));
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty());
         assertEquals(Optional.empty(), state.role());
         assertTrue(state.warnings().get(0).contains("not in the cluster spec"), state.warnings().toString());
     }

@@ -33,7 +33,7 @@ class SupervisorTest {
 
     private ProcessSpec spec(String user, String restartDigest, String reloadDigest) {
         return new ProcessSpec("loop", user, LOOP, Map.of("PATH", "/usr/bin:/bin", "ONLY", "this"), dir,
-                dir.resolve("log/loop.log"), restartDigest, reloadDigest);
+                dir.resolve("log/loop.log"), restartDigest, reloadDigest, "HUP");
     }
 
     @AfterEach

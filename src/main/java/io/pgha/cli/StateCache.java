@@ -11,13 +11,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** The last valid spec, on disk, so that the agent keeps supervising with etcd unreachable. */
-final class SpecCache {
+/**
+ * The last good copy of an etcd value (the spec, the secrets), on disk and readable by root only, so that the agent
+ * keeps converging and supervising while etcd is unreachable.
+ */
+final class StateCache {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
 
-    SpecCache(Path stateDir) {
-        this.file = stateDir.resolve("spec-cache.json");
+    StateCache(Path file) {
+        this.file = file;
+    }
+
+    static StateCache spec(Path stateDir) {
+        return new StateCache(stateDir.resolve("spec-cache.json"));
+    }
+
+    static StateCache secrets(Path stateDir) {
+        return new StateCache(stateDir.resolve("secrets-cache.json"));
     }
 
     Optional<Versioned> read() {
@@ -26,14 +37,14 @@ final class SpecCache {
                 return Optional.empty();
             }
             var node = JSON.readTree(Files.readString(file));
-            return Optional.of(new Versioned(node.path("spec").asText(), node.path("revision").asLong()));
+            return Optional.of(new Versioned(node.path("value").asText(), node.path("revision").asLong()));
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
-    void write(Versioned spec) throws IOException {
-        String text = JSON.createObjectNode().put("revision", spec.modRevision()).put("spec", spec.value()) + "\n";
+    void write(Versioned value) throws IOException {
+        String text = JSON.createObjectNode().put("revision", value.modRevision()).put("value", value.value()) + "\n";
         Result result = FileResource.of(file, text, new Owner("root", "root", 0600), FileResource.Effect.RESTART).apply();
         if (result.status() == Status.FAILED) {
             throw new IOException(result.message());

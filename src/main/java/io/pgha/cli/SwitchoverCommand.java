@@ -1,0 +1,139 @@
+package io.pgha.cli;
+
+import io.pgha.probe.PatroniClient;
+import io.pgha.probe.PostgresProbe;
+import io.pgha.role.PatroniConfig;
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.ClusterSecrets;
+import io.pgha.spec.ClusterSpec;
+import io.pgha.spec.ClusterSpecParser;
+import io.pgha.spec.InvalidSpecException;
+import io.pgha.spec.Role;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import io.pgha.store.StoreException;
+import io.pgha.store.Versioned;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "switchover", description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader.")
+final class SwitchoverCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    CtlMain ctl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--to", paramLabel = "HOST", description = "the new leader (default: a healthy replica)")
+    String to;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "how long to wait for the lb to route writes to the new leader (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws StoreException, IOException, InterruptedException {
+        AgentConfig agent;
+        try {
+            agent = ctl.agentConfig();
+        } catch (CtlMain.BadInputException e) {
+            CtlMain.err(spec).println(e.getMessage());
+            return CtlMain.BAD_INPUT;
+        }
+        ClusterSpec cluster;
+        ClusterSecrets secrets;
+        Keys keys = new Keys(agent.cluster());
+        try (EtcdStore store = ctl.store(agent)) {
+            Optional<Versioned> stored = store.get(keys.spec());
+            Optional<Versioned> storedSecrets = store.get(keys.secrets());
+            if (stored.isEmpty() || storedSecrets.isEmpty()) {
+                CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster());
+                return CtlMain.FAILURE;
+            }
+            cluster = new ClusterSpecParser(agent).parse(stored.get().value(), "stored spec");
+            secrets = ClusterSecrets.fromJson(storedSecrets.get().value());
+        } catch (InvalidSpecException e) {
+            CtlMain.err(spec).println(e.describe());
+            return CtlMain.FAILURE;
+        }
+        List<ClusterSpec.Host> data = cluster.hostsWith(Role.DATA);
+        if (to != null && data.stream().noneMatch(h -> h.name().equals(to))) {
+            CtlMain.err(spec).println("--to: expected a data host of the spec, one of "
+                    + data.stream().map(ClusterSpec.Host::name).toList() + ", found '" + to + "'");
+            return CtlMain.BAD_INPUT;
+        }
+        PatroniClient any = reachable(data).orElseThrow(() -> new IOException("no data host's Patroni answers"));
+        List<PatroniClient.ClusterMember> members = any.cluster();
+        PatroniClient.ClusterMember leader = members.stream().filter(PatroniClient.ClusterMember::isLeader).findFirst()
+                .orElseThrow(() -> new IOException("the cluster has no leader to switch over from"));
+        String candidate = to != null ? to : members.stream()
+                .filter(m -> !m.isLeader() && !m.noFailover() && m.state().equals("running"))
+                .map(PatroniClient.ClusterMember::name).findFirst()
+                .orElseThrow(() -> new IOException("no running replica can take over"));
+        if (candidate.equals(leader.name())) {
+            CtlMain.err(spec).println(candidate + " is already the leader");
+            return CtlMain.FAILURE;
+        }
+        PrintWriter out = CtlMain.out(spec);
+        String leaderAddress = cluster.host(leader.name()).orElseThrow().address();
+        String candidateAddress = cluster.host(candidate).orElseThrow().address();
+        long start = System.nanoTime();
+        String answer = new PatroniClient(leaderAddress, PatroniConfig.REST_PORT, Duration.ofSeconds(10))
+                .switchover(leader.name(), candidate);
+        out.println("Patroni: " + answer);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 2);
+        for (ClusterSpec.Host lb : cluster.hostsWith(Role.LB)) {
+            awaitWritesReach(pg, lb, cluster.haproxy().primaryPort(), candidateAddress, start);
+            out.printf("writes via %s:%d reach %s %.1f s after the request%n", lb.name(), cluster.haproxy().primaryPort(),
+                    candidate, (System.nanoTime() - start) / 1e9);
+        }
+        out.println("switched over from " + leader.name() + " to " + candidate);
+        return CtlMain.OK;
+    }
+
+    private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data) {
+        for (ClusterSpec.Host h : data) {
+            PatroniClient c = new PatroniClient(h.address(), PatroniConfig.REST_PORT, Duration.ofSeconds(3));
+            try {
+                c.member();
+                return Optional.of(c);
+            } catch (IOException e) {
+                // try the next one
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Until a write-capable session through the lb lands on the new leader, or the timeout. */
+    private void awaitWritesReach(PostgresProbe pg, ClusterSpec.Host lb, int port, String address, long start)
+            throws IOException, InterruptedException {
+        long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+        String seen = "nothing yet";
+        while (System.nanoTime() < deadline) {
+            try (Connection c = pg.connect(lb.address(), port); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select host(inet_server_addr()), pg_is_in_recovery()")) {
+                rs.next();
+                seen = rs.getString(1) + (rs.getBoolean(2) ? " (in recovery)" : " (writable)");
+                if (rs.getString(1).equals(address) && !rs.getBoolean(2)) {
+                    return;
+                }
+            } catch (SQLException e) {
+                seen = e.getMessage();
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("writes via " + lb.name() + " did not reach " + address + " within " + timeoutSeconds
+                + " s; last seen: " + seen);
+    }
+}

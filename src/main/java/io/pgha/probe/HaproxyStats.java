@@ -1,0 +1,62 @@
+package io.pgha.probe;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Backend server states from HAProxy's stats page in CSV form. */
+public final class HaproxyStats {
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public HaproxyStats(Duration timeout) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** A server line: its proxy (backend), name and status (UP, DOWN, MAINT, ...). */
+    public record Server(String proxy, String name, String status) {
+    }
+
+    public List<Server> servers(String address, int port) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + ":" + port + "/;csv"))
+                .timeout(timeout).GET().build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("HAProxy stats at " + address + ":" + port + ": HTTP " + response.statusCode());
+        }
+        return parse(response.body());
+    }
+
+    /** The CSV's first line names the columns ("# pxname,svname,...,status,..."); FRONTEND/BACKEND rows are skipped. */
+    static List<Server> parse(String csv) {
+        List<Server> out = new ArrayList<>();
+        String[] lines = csv.split("\n");
+        if (lines.length == 0 || !lines[0].startsWith("# ")) {
+            return out;
+        }
+        List<String> columns = List.of(lines[0].substring(2).split(","));
+        int px = columns.indexOf("pxname");
+        int sv = columns.indexOf("svname");
+        int st = columns.indexOf("status");
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].split(",", -1);
+            if (f.length <= Math.max(px, Math.max(sv, st)) || f[sv].equals("FRONTEND") || f[sv].equals("BACKEND")) {
+                continue;
+            }
+            out.add(new Server(f[px], f[sv], f[st]));
+        }
+        return out;
+    }
+}

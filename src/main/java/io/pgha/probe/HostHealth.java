@@ -1,0 +1,117 @@
+package io.pgha.probe;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Health of one host by role, from the engines themselves: etcd's /health, Patroni's REST API, pgjdbc, HAProxy. */
+public final class HostHealth {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private final EtcdHealth etcd = new EtcdHealth(TIMEOUT);
+    private final HaproxyStats haproxy = new HaproxyStats(TIMEOUT);
+
+    public Health etcd(String clientUrl) {
+        EtcdHealth.Result r = etcd.probe(clientUrl);
+        Map<String, Object> details = Map.of("etcd", Map.of("endpoint", r.endpoint(), "healthy", r.healthy(),
+                "detail", r.detail()));
+        return new Health(details, r.healthy() ? List.of() : List.of("etcd member unhealthy: " + r.detail()));
+    }
+
+    /**
+     * A data host is healthy when Patroni runs, Postgres accepts connections, and a replica appears as streaming
+     * in the leader's pg_stat_replication (seen there, not guessed from a lag figure).
+     */
+    public Health data(String name, String address, int restPort, int pgPort, Optional<String> superuserPassword) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        PatroniClient patroni = new PatroniClient(address, restPort, TIMEOUT);
+        PatroniClient.Member member;
+        Optional<PatroniClient.ClusterMember> leader;
+        try {
+            member = patroni.member();
+            leader = patroni.leader();
+        } catch (IOException e) {
+            problems.add("Patroni REST API not answering: " + e.getMessage());
+            return new Health(Map.of("patroni", Map.of("state", "unreachable")), problems);
+        }
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("role", member.isLeader() ? "leader" : member.role());
+        p.put("state", member.state());
+        p.put("timeline", member.timeline());
+        p.put("pending_restart", member.pendingRestart());
+        p.put("leader", leader.map(PatroniClient.ClusterMember::name).orElse(""));
+        details.put("patroni", p);
+        if (!member.state().equals("running")) {
+            problems.add("Patroni reports Postgres " + member.state());
+        }
+        if (leader.isEmpty()) {
+            problems.add("the cluster has no leader");
+        }
+        if (superuserPassword.isEmpty()) {
+            problems.add("no cluster secrets yet: Postgres not checked");
+            return new Health(details, problems);
+        }
+        PostgresProbe pg = new PostgresProbe("postgres", superuserPassword.get(), 2);
+        Map<String, Object> postgres = new LinkedHashMap<>();
+        details.put("postgres", postgres);
+        try {
+            PostgresProbe.Server server = pg.server(address, pgPort);
+            postgres.put("accepting", true);
+            postgres.put("in_recovery", server.inRecovery());
+            postgres.put("connections", server.connections());
+            postgres.put("max_connections", server.maxConnections());
+        } catch (SQLException e) {
+            postgres.put("accepting", false);
+            problems.add("Postgres not accepting connections: " + e.getMessage());
+            return new Health(details, problems);
+        }
+        try {
+            if (member.isLeader()) {
+                List<Map<String, Object>> replicas = new ArrayList<>();
+                for (PostgresProbe.Sender s : pg.senders(address, pgPort)) {
+                    replicas.add(Map.of("name", s.applicationName(), "state", s.state(), "sync_state", s.syncState(),
+                            "lag_bytes", s.lagBytes()));
+                }
+                postgres.put("replicas", replicas);
+            } else if (leader.isPresent()) {
+                Optional<PostgresProbe.Sender> mine = pg.senders(leader.get().host(), pgPort).stream()
+                        .filter(s -> s.applicationName().equals(name)).findFirst();
+                postgres.put("streaming", mine.map(s -> s.state().equals("streaming")).orElse(false));
+                postgres.put("lag_bytes", mine.map(PostgresProbe.Sender::lagBytes).orElse(-1L));
+                if (mine.isEmpty() || !mine.get().state().equals("streaming")) {
+                    problems.add("not streaming from leader " + leader.get().name() + " ("
+                            + mine.map(PostgresProbe.Sender::state).orElse("absent from its pg_stat_replication") + ")");
+                }
+            }
+        } catch (SQLException e) {
+            problems.add("cannot read pg_stat_replication: " + e.getMessage());
+        }
+        return new Health(details, problems);
+    }
+
+    /** An lb host is healthy when HAProxy routes writes: exactly one server of its primary proxy is UP. */
+    public Health lb(String address, int statsPort) {
+        try {
+            List<HaproxyStats.Server> servers = haproxy.servers(address, statsPort);
+            Map<String, Object> backends = new LinkedHashMap<>();
+            for (HaproxyStats.Server s : servers) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> proxy = (Map<String, Object>) backends.computeIfAbsent(s.proxy(),
+                        k -> new LinkedHashMap<String, Object>());
+                proxy.put(s.name(), s.status());
+            }
+            long primariesUp = servers.stream().filter(s -> s.proxy().equals("primary") && s.status().startsWith("UP"))
+                    .count();
+            List<String> problems = primariesUp == 1 ? List.of()
+                    : List.of("HAProxy has " + primariesUp + " primary servers up (expected 1)");
+            return new Health(Map.of("haproxy", backends), problems);
+        } catch (IOException e) {
+            return new Health(Map.of("haproxy", Map.of()), List.of("HAProxy stats not answering: " + e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.pgha.probe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Patroni's REST API on one member: what it says about itself and the cluster, and the few requests we make. */
+public final class PatroniClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http;
+    private final String baseUrl;
+    private final Duration timeout;
+
+    public PatroniClient(String address, int port, Duration timeout) {
+        this.baseUrl = "http://" + address + ":" + port;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. */
+    public record Member(String state, String role, long timeline, boolean pendingRestart, List<Replication> replication) {
+        public boolean isLeader() {
+            return role.equals("master") || role.equals("primary");
+        }
+    }
+
+    /** One row of the leader's pg_stat_replication as Patroni reports it. */
+    public record Replication(String applicationName, String clientAddr, String state, String syncState) {
+    }
+
+    /** A member as {@code GET /cluster} lists it. */
+    public record ClusterMember(String name, String role, String state, String host, long timeline, long lagBytes,
+                                boolean pendingRestart, boolean noFailover) {
+        public boolean isLeader() {
+            return role.equals("leader") || role.equals("standby_leader");
+        }
+    }
+
+    public Member member() throws IOException {
+        JsonNode n = get("/patroni");
+        List<Replication> replication = new ArrayList<>();
+        n.path("replication").forEach(r -> replication.add(new Replication(r.path("application_name").asText(),
+                r.path("client_addr").asText(), r.path("state").asText(), r.path("sync_state").asText())));
+        return new Member(n.path("state").asText(), n.path("role").asText(), n.path("timeline").asLong(),
+                n.path("pending_restart").asBoolean(false), replication);
+    }
+
+    public List<ClusterMember> cluster() throws IOException {
+        List<ClusterMember> out = new ArrayList<>();
+        get("/cluster").path("members").forEach(m -> out.add(new ClusterMember(m.path("name").asText(),
+                m.path("role").asText(), m.path("state").asText(), m.path("host").asText(),
+                m.path("timeline").asLong(), m.path("lag").isNumber() ? m.path("lag").asLong() : -1,
+                m.path("pending_restart").asBoolean(false), m.path("tags").path("nofailover").asBoolean(false))));
+        return out;
+    }
+
+    public Optional<ClusterMember> leader() throws IOException {
+        return cluster().stream().filter(ClusterMember::isLeader).findFirst();
+    }
+
+    /** The dynamic configuration kept in the DCS. */
+    public JsonNode config() throws IOException {
+        return get("/config");
+    }
+
+    /** A JSON merge patch of the dynamic configuration; Patroni applies it cluster-wide. */
+    public void patchConfig(ObjectNode patch) throws IOException {
+        send("PATCH", "/config", patch, 200);
+    }
+
+    /** Restarts this member's Postgres (Patroni stays up). */
+    public void restart() throws IOException {
+        send("POST", "/restart", JSON.createObjectNode(), 200);
+    }
+
+    /** Asks for a planned switchover from {@code leader} to {@code candidate}; Patroni waits for it to happen. */
+    public String switchover(String leader, String candidate) throws IOException {
+        return send("POST", "/switchover", JSON.createObjectNode().put("leader", leader).put("candidate", candidate),
+                200);
+    }
+
+    private JsonNode get(String path) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build();
+        HttpResponse<String> response = call(request);
+        // /patroni answers 503 with a body while Postgres is not running; the body is still the answer.
+        if (response.statusCode() != 200 && response.statusCode() != 503) {
+            throw new IOException("GET " + baseUrl + path + ": HTTP " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private String send(String method, String path, JsonNode body, int expected) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(Math.max(timeout.toSeconds(), 60)))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> response = call(request);
+        if (response.statusCode() != expected) {
+            throw new IOException(method + " " + baseUrl + path + ": HTTP " + response.statusCode() + ": "
+                    + response.body().strip());
+        }
+        return response.body().strip();
+    }
+
+    private HttpResponse<String> call(HttpRequest request) throws IOException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            // Connection failures often carry no message of their own.
+            throw new IOException(request.method() + " " + request.uri() + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

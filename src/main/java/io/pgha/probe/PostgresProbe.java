@@ -1,0 +1,78 @@
+package io.pgha.probe;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/** Asks a Postgres server directly (pgjdbc), rather than trusting anyone's summary of it. */
+public final class PostgresProbe {
+    private final String user;
+    private final String password;
+    private final int timeoutSeconds;
+
+    public PostgresProbe(String user, String password, int timeoutSeconds) {
+        this.user = user;
+        this.password = password;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /** One row of pg_stat_replication. */
+    public record Sender(String applicationName, String clientAddr, String state, String syncState, long lagBytes) {
+    }
+
+    public record Server(boolean inRecovery, int connections, int maxConnections) {
+    }
+
+    public Server server(String address, int port) throws SQLException {
+        try (Connection c = connect(address, port); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select pg_is_in_recovery(), (select count(*) from pg_stat_activity),"
+                     + " current_setting('max_connections')::int")) {
+            rs.next();
+            return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3));
+        }
+    }
+
+    /** The leader's view of its replicas: who is connected and streaming, and how far behind in bytes. */
+    public List<Sender> senders(String address, int port) throws SQLException {
+        List<Sender> out = new ArrayList<>();
+        try (Connection c = connect(address, port);
+             PreparedStatement s = c.prepareStatement("select application_name, coalesce(host(client_addr), ''), state,"
+                     + " sync_state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint"
+                     + " from pg_stat_replication");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Sender(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)));
+            }
+        }
+        return out;
+    }
+
+    /** A value of {@code SHOW name}; the name must be a validated parameter name. */
+    public String show(String address, int port, String parameter) throws SQLException {
+        try (Connection c = connect(address, port);
+             PreparedStatement s = c.prepareStatement("select current_setting(?)")) {
+            s.setString(1, parameter);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    public Connection connect(String address, int port) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
+        props.setProperty("socketTimeout", Integer.toString(timeoutSeconds * 2));
+        props.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
+        props.setProperty("ApplicationName", "pgha-agent");
+        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);
+    }
+}
