@@ -5,6 +5,7 @@ import io.pgha.spec.InvalidSpecException;
 import io.pgha.store.EtcdStore;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
         subcommands = {ValidateCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
-                PlanCommand.class, SwitchoverCommand.class})
+                PlanCommand.class, SwitchoverCommand.class, LabCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;
     static final int FAILURE = 1;
@@ -49,14 +50,21 @@ public final class CtlMain implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    /** agent.yml, or an exception whose message says what is wrong and where (exit 2). */
+    /**
+     * agent.yml, or an exception whose message says what is wrong and where (exit 2). Without /etc/pgha-agent/agent.yml
+     * but with a lab up, the lab's.
+     */
     AgentConfig agentConfig() throws BadInputException {
+        Path file = config;
+        if (file.equals(AgentConfig.DEFAULT_PATH) && !Files.exists(file)) {
+            file = LabCommand.labAgentYml().orElse(file);
+        }
         try {
-            return AgentConfig.load(config);
+            return AgentConfig.load(file);
         } catch (InvalidSpecException e) {
             throw new BadInputException(e.describe());
         } catch (IOException e) {
-            throw new BadInputException("cannot read " + config + ": " + e.getMessage()
+            throw new BadInputException("cannot read " + file + ": " + e.getMessage()
                     + " (pass --config FILE to use another agent.yml)");
         }
     }

@@ -234,19 +234,33 @@ final class Daemon {
         log.warn("{}", specError);
     }
 
+    /** How a converge pass ended, which decides when the next one runs. */
+    private enum Pass { SETTLED, FAILED, ROLLING_OUT }
+
+    /**
+     * Passes run on a spec change, every drift interval, every few seconds during a rolling restart, and after a
+     * failed pass with a backoff from 1 s up to the drift interval (a program that just started is often not
+     * answering yet on the first pass).
+     */
     private void convergeLoop(EtcdStore store) {
+        int failures = 0;
         while (running) {
-            boolean rollingOut = convergeOnce(store);
+            Pass pass = convergeOnce(store);
+            failures = pass == Pass.FAILED ? failures + 1 : 0;
+            long waitSeconds = switch (pass) {
+                case SETTLED -> config.driftSeconds();
+                case ROLLING_OUT -> ROLLOUT_POLL_SECONDS;
+                case FAILED -> Math.min(config.driftSeconds(), 1L << Math.min(failures - 1, 5));
+            };
             try {
-                wake.poll(rollingOut ? ROLLOUT_POLL_SECONDS : config.driftSeconds(), TimeUnit.SECONDS);
+                wake.poll(waitSeconds, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 return;
             }
         }
     }
 
-    /** One pass; true when a rolling restart is under way on this host. */
-    private boolean convergeOnce(EtcdStore store) {
+    private Pass convergeOnce(EtcdStore store) {
         Optional<ClusterSpec> spec;
         Optional<ClusterSecrets> currentSecrets;
         long revision;
@@ -275,9 +289,13 @@ final class Daemon {
                 log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
                         run.count(Status.FAILED), run.durationMillis());
             }
-            if (run.converged() && state.role().equals(Optional.of(Role.DATA))) {
-                return rollingRestart(store).step();
+            if (!run.converged()) {
+                return Pass.FAILED;
             }
+            if (state.role().equals(Optional.of(Role.DATA)) && rollingRestart(store).step()) {
+                return Pass.ROLLING_OUT;
+            }
+            return Pass.SETTLED;
         } catch (IOException | RuntimeException e) {
             synchronized (this) {
                 convergeError = e.getMessage();
@@ -286,7 +304,7 @@ final class Daemon {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return false;
+        return Pass.FAILED;
     }
 
     private RollingRestart rollingRestart(EtcdStore store) {

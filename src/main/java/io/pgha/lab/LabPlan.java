@@ -20,6 +20,11 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     public record Host(String name, String address, Role role) {
     }
 
+    /** Patroni timers the lab recommends: failover in seconds, with room for 2 retries inside the ttl. */
+    public static final String RECOMMENDED_TIMERS = "ttl: 15\nloop_wait: 2\nretry_timeout: 4\n";
+    /** The seed guide's timers, for comparison. */
+    public static final String GUIDE_TIMERS = "ttl: 30\nloop_wait: 10\nretry_timeout: 10\n";
+
     public LabPlan {
         hosts = List.copyOf(hosts);
     }

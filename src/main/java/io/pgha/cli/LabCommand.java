@@ -1,0 +1,229 @@
+package io.pgha.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.lab.Lab;
+import io.pgha.lab.LabPlan;
+import io.pgha.probe.EtcdHealth;
+import io.pgha.spec.AgentConfig;
+import io.pgha.spec.InvalidSpecException;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import io.pgha.store.StoreException;
+import io.pgha.store.Versioned;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "lab", description = "The guide's seven-host topology on this machine, one network namespace per host.",
+        subcommands = {LabCommand.Up.class, LabCommand.Down.class})
+final class LabCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    /** The lab's first etcd host's agent.yml: pghactl's configuration while a lab is up and no agent.yml exists. */
+    static Optional<Path> labAgentYml() {
+        LabPlan plan = LabPlan.standard(0, 0);
+        Path yml = plan.agentYml(plan.hosts().get(0));
+        return Files.exists(new Lab(plan, Path.of("/")).stateFile()) && Files.exists(yml) ? Optional.of(yml)
+                : Optional.empty();
+    }
+
+    /** The agent launcher next to this pghactl: a checkout's daemon/, else the installed one. */
+    static Path agentLauncher() {
+        Optional<Path> home = Optional.ofNullable(System.getenv("PGHA_HOME")).map(Path::of);
+        return home.map(h -> h.resolve("daemon/pgha-agent")).filter(Files::isExecutable)
+                .orElse(Path.of("/usr/bin/pgha-agent"));
+    }
+
+    @Command(name = "up", description = "Create the hosts, start an agent on each, apply an example spec, wait until healthy.")
+    static final class Up implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--data", defaultValue = "3", description = "data hosts (default: ${DEFAULT-VALUE})")
+        int dataHosts;
+
+        @Option(names = "--lb", defaultValue = "1", description = "lb hosts (default: ${DEFAULT-VALUE})")
+        int lbHosts;
+
+        @Option(names = "--guide-timers", description = "the seed guide's Patroni timers (ttl 30, loop_wait 10, retry 10)")
+        boolean guideTimers;
+
+        @Option(names = "--sync", description = "Patroni synchronous mode: no acknowledged write is lost on failover")
+        boolean synchronous;
+
+        @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for a healthy cluster")
+        int timeoutSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = CtlMain.out(spec);
+            if (dataHosts < 1 || dataHosts > 9 || lbHosts < 0 || lbHosts > 9) {
+                CtlMain.err(spec).println("--data: expected 1 to 9, --lb: expected 0 to 9; found " + dataHosts + " and "
+                        + lbHosts);
+                return CtlMain.BAD_INPUT;
+            }
+            LabPlan plan = LabPlan.standard(dataHosts, lbHosts);
+            Lab lab = new Lab(plan, agentLauncher());
+            if (lab.exists()) {
+                out.println("a lab is already up (" + lab.stateFile() + "); nothing changed. pghactl status shows it,"
+                        + " pghactl lab down removes it.");
+                return CtlMain.OK;
+            }
+            long start = System.nanoTime();
+            out.println("creating " + plan.hosts().size() + " hosts on bridge " + plan.bridge() + " ("
+                    + plan.network().orElseThrow() + ") under " + plan.baseDir());
+            lab.create(30);
+            for (LabPlan.Host host : plan.hosts()) {
+                lab.start(host);
+            }
+            out.println("started " + plan.hosts().size() + " agents; waiting for etcd");
+            out.flush();
+            EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2));
+            long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+            for (String url : plan.clientUrls()) {
+                while (!etcd.probe(url).healthy()) {
+                    if (System.nanoTime() > deadline) {
+                        CtlMain.err(spec).println("etcd at " + url + " not healthy within " + timeoutSeconds
+                                + " s: " + etcd.probe(url).detail() + " (logs under " + plan.baseDir() + ")");
+                        return CtlMain.FAILURE;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            out.printf("etcd healthy after %.1f s%n", (System.nanoTime() - start) / 1e9);
+            String patroni = (guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS)
+                    + (synchronous ? "synchronous_mode: true\n" : "");
+            Path specFile = plan.baseDir().resolve("cluster.yml");
+            Files.writeString(specFile, plan.specText(patroni, Map.of("max_connections", "100")));
+            int applied = spec.commandLine().getParent().getParent().execute("--config",
+                    plan.agentYml(plan.hosts().get(0)).toString(), "apply", "-f", specFile.toString());
+            if (applied != CtlMain.OK) {
+                return applied;
+            }
+            if (!awaitConverged(plan, out, start, deadline)) {
+                CtlMain.err(spec).println("the cluster did not converge within " + timeoutSeconds + " s; "
+                        + "pghactl status shows where it stands, agent logs are under " + plan.baseDir());
+                return CtlMain.FAILURE;
+            }
+            out.printf("cluster healthy %.1f s after lab up%n%n", (System.nanoTime() - start) / 1e9);
+            out.flush();
+            spec.commandLine().getParent().getParent().execute("status");
+            String lb = plan.hostsWith(io.pgha.spec.Role.LB).stream().findFirst().map(LabPlan.Host::address)
+                    .orElse(plan.hostsWith(io.pgha.spec.Role.DATA).get(0).address());
+            out.println();
+            out.println("connect:  PGPASSWORD=$(pghactl get secret superuser) psql -h " + lb + " -p 5000 -U postgres");
+            out.println("replicas: same with -p 5001;  spec: " + specFile + " (edit, then pghactl apply -f it)");
+            out.println("remove:   pghactl lab down");
+            return CtlMain.OK;
+        }
+
+        /** Prints a line whenever a host's state changes; true once every host has converged at the spec revision. */
+        private boolean awaitConverged(LabPlan plan, PrintWriter out, long start, long deadline)
+                throws InterruptedException, IOException, InvalidSpecException {
+            AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
+            Keys keys = new Keys(agent.cluster());
+            Map<String, String> last = new LinkedHashMap<>();
+            try (EtcdStore store = new EtcdStore(agent.clientUrls(), Duration.ofSeconds(5))) {
+                while (System.nanoTime() < deadline) {
+                    try {
+                        long revision = store.get(keys.spec()).map(Versioned::modRevision).orElse(0L);
+                        Map<String, JsonNode> statuses = new LinkedHashMap<>();
+                        for (Versioned v : store.getPrefix(keys.hostsPrefix()).values()) {
+                            JsonNode s = JSON.readTree(v.value());
+                            statuses.put(s.path("host").asText(), s);
+                        }
+                        boolean all = true;
+                        for (LabPlan.Host host : plan.hosts()) {
+                            JsonNode s = statuses.get(host.name());
+                            boolean done = s != null && s.path("converged").asBoolean()
+                                    && s.path("spec_revision").asLong() == revision;
+                            all &= done;
+                            String line = s == null ? "starting" : done ? "converged"
+                                    : progress(s);
+                            if (!line.equals(last.get(host.name()))) {
+                                out.printf("  %5.1fs  %-6s %-4s %s%n", (System.nanoTime() - start) / 1e9, host.name(),
+                                        host.role().id(), line);
+                                out.flush();
+                                last.put(host.name(), line);
+                            }
+                        }
+                        if (all) {
+                            return true;
+                        }
+                    } catch (StoreException e) {
+                        // etcd busy: try again
+                    }
+                    Thread.sleep(500);
+                }
+            }
+            return false;
+        }
+
+        private static String progress(JsonNode s) {
+            if (!s.path("last_error").asText().isEmpty()) {
+                return "error: " + s.path("last_error").asText().lines().findFirst().orElse("");
+            }
+            if (!s.path("problems").isEmpty()) {
+                return "waiting: " + s.path("problems").get(0).asText().lines().findFirst().orElse("");
+            }
+            return "converging";
+        }
+    }
+
+    @Command(name = "down", description = "Stop the lab's agents and programs and remove its hosts, wires and files.")
+    static final class Down implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            LabPlan recorded = recordedPlan();
+            Lab lab = new Lab(recorded, agentLauncher());
+            boolean wires = lab.network().orElseThrow().exists();
+            if (!lab.exists() && !wires) {
+                CtlMain.out(spec).println("no lab is up; nothing to remove");
+                return CtlMain.OK;
+            }
+            lab.destroy();
+            CtlMain.out(spec).println("lab removed: agents, etcd, Patroni, PostgreSQL and HAProxy stopped; namespaces,"
+                    + " bridge, route and " + recorded.baseDir() + " gone");
+            return CtlMain.OK;
+        }
+
+        /** The plan with as many data and lb hosts as the lab on disk has, so that down removes all of them. */
+        private static LabPlan recordedPlan() throws IOException {
+            LabPlan widest = LabPlan.standard(9, 9);
+            Lab probe = new Lab(widest, Path.of("/"));
+            if (!probe.exists()) {
+                return widest;
+            }
+            JsonNode state = JSON.readTree(Files.readString(probe.stateFile()));
+            int data = 0;
+            int lb = 0;
+            for (var it = state.fieldNames(); it.hasNext(); ) {
+                String name = it.next();
+                data += name.startsWith("pg") ? 1 : 0;
+                lb += name.startsWith("lb") ? 1 : 0;
+            }
+            return LabPlan.standard(Math.max(data, 1), lb);
+        }
+    }
+}
