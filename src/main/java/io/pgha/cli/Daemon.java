@@ -29,7 +29,9 @@ import io.pgha.supervise.ProcessState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -376,11 +378,17 @@ final class Daemon {
             return Health.NONE;
         }
         return switch (current.get()) {
-            case ETCD -> health.etcd("http://" + address + ":" + config.clientPort());
+            case ETCD -> health.etcd(host.identity().name(), memberUrls());
             case DATA -> health.data(host.identity().name(), address, PatroniConfig.REST_PORT, PatroniConfig.PG_PORT,
                     superuser);
             case LB -> health.lb(address, spec.map(s -> s.haproxy().statsPort()).orElse(0));
         };
+    }
+
+    private Map<String, String> memberUrls() {
+        Map<String, String> urls = new LinkedHashMap<>();
+        config.members().forEach((name, address) -> urls.put(name, "http://" + address + ":" + config.clientPort()));
+        return urls;
     }
 
     private synchronized HostStatus snapshot(Health health) {

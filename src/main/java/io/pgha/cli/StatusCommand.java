@@ -133,7 +133,14 @@ final class StatusCommand implements Callable<Integer> {
         if (health.isEmpty()) {
             return "-";
         }
-        return problems ? "unhealthy" : "healthy";
+        List<String> down = new ArrayList<>();
+        health.path("etcd").path("members").fields().forEachRemaining(e -> {
+            if (!e.getValue().asBoolean()) {
+                down.add(e.getKey());
+            }
+        });
+        String word = problems ? "unhealthy" : "healthy";
+        return down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")";
     }
 
     private static String replicaState(JsonNode patroni, JsonNode postgres) {

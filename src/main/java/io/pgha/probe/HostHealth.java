@@ -15,11 +15,26 @@ public final class HostHealth {
     private final EtcdHealth etcd = new EtcdHealth(TIMEOUT);
     private final HaproxyStats haproxy = new HaproxyStats(TIMEOUT);
 
-    public Health etcd(String clientUrl) {
-        EtcdHealth.Result r = etcd.probe(clientUrl);
-        Map<String, Object> details = Map.of("etcd", Map.of("endpoint", r.endpoint(), "healthy", r.healthy(),
-                "detail", r.detail()));
-        return new Health(details, r.healthy() ? List.of() : List.of("etcd member unhealthy: " + r.detail()));
+    /**
+     * This member's health decides the host's; the other members' are reported beside it, so that every etcd host
+     * tells of a member that is down (whose own agent may be down with it).
+     */
+    public Health etcd(String ownName, Map<String, String> memberUrls) {
+        Map<String, Object> members = new LinkedHashMap<>();
+        EtcdHealth.Result own = null;
+        for (Map.Entry<String, String> m : memberUrls.entrySet()) {
+            EtcdHealth.Result r = etcd.probe(m.getValue());
+            members.put(m.getKey(), r.healthy());
+            if (m.getKey().equals(ownName)) {
+                own = r;
+            }
+        }
+        if (own == null) {
+            return new Health(Map.of("etcd", Map.of("members", members)), List.of(ownName + " is no etcd member"));
+        }
+        Map<String, Object> details = Map.of("etcd", Map.of("endpoint", own.endpoint(), "healthy", own.healthy(),
+                "detail", own.detail(), "members", members));
+        return new Health(details, own.healthy() ? List.of() : List.of("etcd member unhealthy: " + own.detail()));
     }
 
     /**

@@ -46,7 +46,8 @@ public final class PatroniConfig {
                 .put("loop_wait", p.loopWait())
                 .put("retry_timeout", p.retryTimeout())
                 .put("maximum_lag_on_failover", p.maximumLagOnFailover())
-                .put("synchronous_mode", p.synchronousMode());
+                .put("synchronous_mode", p.synchronousMode())
+                .put("failsafe_mode", p.failsafeMode());
         ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
         ObjectNode parameters = pg.putObject("parameters")
                 .put("hot_standby", "on")

@@ -51,9 +51,13 @@ public record ClusterSpec(
         }
     }
 
-    /** Patroni's DCS settings; defaults are the guide's. */
-    public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode) {
-        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false);
+    /**
+     * Patroni's DCS settings; defaults are the guide's, plus failsafe mode (not in the guide): with etcd unreachable,
+     * a leader that still reaches every member stays primary instead of demoting itself.
+     */
+    public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
+                          boolean failsafeMode) {
+        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, true);
     }
 
     public record Haproxy(int primaryPort, int replicaPort, int statsPort) {

@@ -183,18 +183,20 @@ public final class ClusterSpecParser {
     }
 
     private static ClusterSpec.Patroni readPatroni(Node node) {
-        node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode"));
+        node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
+                "failsafe_mode"));
         ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
         int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
         int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
         int retry = (int) node.field("retry_timeout").integer(g.retryTimeout(), 1, 3600);
         long lag = node.field("maximum_lag_on_failover").integer(g.maximumLagOnFailover(), 0, Long.MAX_VALUE);
         boolean sync = node.field("synchronous_mode").bool(false);
+        boolean failsafe = node.field("failsafe_mode").bool(g.failsafeMode());
         if (loopWait + 2L * retry > ttl) {
             node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
                     + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
         }
-        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync);
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe);
     }
 
     private static ClusterSpec.Haproxy readHaproxy(Node node) {

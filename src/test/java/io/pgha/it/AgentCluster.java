@@ -6,22 +6,20 @@ import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
 import io.pgha.store.EtcdStore;
-import java.io.File;
+import io.pgha.store.Keys;
+import io.pgha.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
@@ -133,14 +131,17 @@ final class AgentCluster implements AutoCloseable {
         }
     }
 
-    /** Every host's status as {@code pghactl status --json} prints it, by host name. */
-    Map<String, JsonNode> statuses() throws IOException, InterruptedException {
-        Outcome o = ctl("status", "--json");
-        if (o.exitCode() != 0) {
-            throw new AssertionError("pghactl status --json failed: " + o);
-        }
+    /** Every host's status key, by host name, read straight from etcd (a pghactl run costs a JVM start). */
+    Map<String, JsonNode> statuses() throws IOException {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        JSON.readTree(o.out()).forEach(n -> out.put(n.path("host").asText(), n));
+        try (EtcdStore store = store()) {
+            for (var v : store.getPrefix(new Keys(plan.cluster()).hostsPrefix()).values()) {
+                JsonNode node = JSON.readTree(v.value());
+                out.put(node.path("host").asText(), node);
+            }
+        } catch (StoreException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         return out;
     }
 

@@ -82,6 +82,7 @@ class PatroniConfigTest {
         assertEquals(2, dcs.path("loop_wait").asInt());
         assertEquals(4, dcs.path("retry_timeout").asInt());
         assertEquals(1048576, dcs.path("maximum_lag_on_failover").asLong());
+        assertTrue(dcs.path("failsafe_mode").asBoolean(), "etcd unreachable must not demote a reachable leader");
         assertTrue(dcs.path("postgresql").path("use_pg_rewind").asBoolean());
         assertTrue(dcs.path("postgresql").path("use_slots").asBoolean());
         JsonNode parameters = dcs.path("postgresql").path("parameters");

@@ -74,7 +74,7 @@ class ClusterSpecParserTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """);
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
-        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false), spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true), spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
         assertEquals(15, spec.postgres().version());
         assertTrue(spec.postgres().hba().isEmpty());
@@ -191,6 +191,8 @@ class ClusterSpecParserTest {
                 "whole number");
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "synchronous_mode: 1")),
                 "patroni.synchronous_mode", "true or false");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "failsafe_mode: on")),
+                "patroni.failsafe_mode", "true or false");
         assertRefused(() -> parse(VALID.replace("maximum_lag_on_failover: 1048576", "maximum_lag_on_failover: -1")),
                 "patroni.maximum_lag_on_failover", "between");
     }

@@ -1,0 +1,118 @@
+package io.pgha.lab;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.function.Consumer;
+
+/**
+ * Inserts rows at a steady rate and reports each event as a line "epochMillis kind detail": {@code ack ID} once a
+ * commit returned (an acknowledged write), {@code readonly} when the server is in recovery, {@code down} on errors.
+ * Runs as a thread, or as a program inside a host's namespace (password from PGHA_TEST_PASSWORD, never the
+ * command line). Bounded: it stops after {@code maxMillis}. Drills and the bench use it; the table is
+ * {@code drill (id bigint primary key, note text)}.
+ */
+public final class LabWriter implements Runnable {
+    private final String address;
+    private final int port;
+    private final String password;
+    private final long firstId;
+    private final long intervalMillis;
+    private final long maxMillis;
+    private final Consumer<String> sink;
+    private volatile boolean running = true;
+
+    public LabWriter(String address, int port, String password, long firstId, long intervalMillis, long maxMillis,
+           Consumer<String> sink) {
+        this.address = address;
+        this.port = port;
+        this.password = password;
+        this.firstId = firstId;
+        this.intervalMillis = intervalMillis;
+        this.maxMillis = maxMillis;
+        this.sink = sink;
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        long id = firstId;
+        long end = System.currentTimeMillis() + maxMillis;
+        Connection c = null;
+        while (running && System.currentTimeMillis() < end) {
+            long started = System.currentTimeMillis();
+            try {
+                if (c == null) {
+                    c = connect();
+                }
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        sink.accept(started + " readonly");
+                        close(c);
+                        c = null;
+                    } else {
+                        try (PreparedStatement insert = c.prepareStatement("insert into drill (id, note) values (?, ?)")) {
+                            insert.setLong(1, id);
+                            insert.setString(2, address);
+                            insert.executeUpdate();
+                        }
+                        sink.accept(System.currentTimeMillis() + " ack " + id);
+                        id++;
+                    }
+                }
+            } catch (SQLException e) {
+                sink.accept(started + " down " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                close(c);
+                c = null;
+                id++;
+            }
+            long rest = intervalMillis - (System.currentTimeMillis() - started);
+            if (rest > 0) {
+                try {
+                    Thread.sleep(rest);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+        close(c);
+    }
+
+    private Connection connect() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", password);
+        props.setProperty("connectTimeout", "1");
+        props.setProperty("socketTimeout", "3");
+        props.setProperty("ApplicationName", "drill-writer");
+        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);
+    }
+
+    private static void close(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    /** args: address port firstId intervalMillis maxMillis. */
+    public static void main(String[] args) {
+        String password = System.getenv("PGHA_TEST_PASSWORD");
+        new LabWriter(args[0], Integer.parseInt(args[1]), password, Long.parseLong(args[2]), Long.parseLong(args[3]),
+                Long.parseLong(args[4]), line -> {
+                    System.out.println(line);
+                    System.out.flush();
+                }).run();
+    }
+}

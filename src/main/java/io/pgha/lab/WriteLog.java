@@ -1,0 +1,58 @@
+package io.pgha.lab;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The lines a {@link LabWriter} reported, and what they say: which rows were acknowledged, and when. */
+public final class WriteLog {
+    public record Event(long millis, String kind, long id) {
+    }
+
+    private final List<Event> events = new ArrayList<>();
+
+    public synchronized void add(String line) {
+        String[] f = line.split(" ", 3);
+        if (f.length < 2 || !f[0].matches("\\d+")) {
+            return;
+        }
+        long id = f[1].equals("ack") && f.length == 3 ? Long.parseLong(f[2].strip()) : -1;
+        events.add(new Event(Long.parseLong(f[0]), f[1], id));
+    }
+
+    public synchronized Set<Long> acked() {
+        Set<Long> ids = new TreeSet<>();
+        events.stream().filter(e -> e.kind().equals("ack")).forEach(e -> ids.add(e.id()));
+        return ids;
+    }
+
+    public synchronized long acksAfter(long millis) {
+        return events.stream().filter(e -> e.kind().equals("ack") && e.millis() > millis).count();
+    }
+
+    public synchronized Optional<Long> lastAckBefore(long millis) {
+        return events.stream().filter(e -> e.kind().equals("ack") && e.millis() <= millis).map(Event::millis)
+                .reduce((a, b) -> b);
+    }
+
+    public synchronized Optional<Long> firstAckAfter(long millis) {
+        return events.stream().filter(e -> e.kind().equals("ack") && e.millis() > millis).map(Event::millis).findFirst();
+    }
+
+    public synchronized Optional<Long> lastAck() {
+        return events.stream().filter(e -> e.kind().equals("ack")).map(Event::millis).reduce((a, b) -> b);
+    }
+
+    public synchronized boolean saw(String kind) {
+        return events.stream().anyMatch(e -> e.kind().equals(kind));
+    }
+
+    /** The write gap around {@code millis}: from the last acknowledged write before it to the first after it. */
+    public synchronized Optional<Long> gapAround(long millis) {
+        Optional<Long> before = lastAckBefore(millis);
+        Optional<Long> after = firstAckAfter(millis);
+        return before.isPresent() && after.isPresent() ? Optional.of(after.get() - before.get()) : Optional.empty();
+    }
+}

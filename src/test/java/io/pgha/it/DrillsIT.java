@@ -1,0 +1,503 @@
+package io.pgha.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.lab.LabNetwork;
+import io.pgha.lab.LabPlan;
+import io.pgha.lab.LabWriter;
+import io.pgha.lab.WriteLog;
+import io.pgha.probe.PatroniClient;
+import io.pgha.probe.PostgresProbe;
+import io.pgha.spec.Role;
+import io.pgha.store.EtcdStore;
+import io.pgha.store.Keys;
+import io.pgha.store.Versioned;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The failures operators fear, on the seven-host lab in synchronous mode, each with a writer inserting through the
+ * lb at a steady rate. Each drill asserts what must hold and prints its timings; none asserts a timing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillsIT {
+    private static final long WRITE_INTERVAL_MILLIS = 50;
+    private static final long WRITER_MAX_MILLIS = TimeUnit.MINUTES.toMillis(5);
+
+    private AgentCluster cluster;
+    private LabPlan plan;
+    private LabNetwork network;
+    private PostgresProbe pg;
+    private String password;
+    private long revision;
+    private final Map<String, String> timings = new LinkedHashMap<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1);
+        cluster = new AgentCluster(plan, 10);
+        network = cluster.lab().network().orElseThrow();
+        cluster.startAll();
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
+        Path spec = cluster.base().resolve("cluster.yml");
+        Files.writeString(spec, plan.specText(LabPlan.RECOMMENDED_TIMERS + "synchronous_mode: true\n", Map.of()));
+        AgentCluster.Outcome applied = cluster.ctl("apply", "-f", spec.toString());
+        assertEquals(0, applied.exitCode(), applied.toString());
+        Matcher m = Pattern.compile("revision (\\d+)").matcher(applied.out());
+        assertTrue(m.find());
+        revision = Long.parseLong(m.group(1));
+        awaitAllConverged("the lab", Duration.ofSeconds(240));
+        password = cluster.ctl("get", "secret", "superuser").out().strip();
+        pg = new PostgresProbe("postgres", password, 3);
+        try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
+            s.execute("create table drill (id bigint primary key, note text)");
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        timings.forEach((k, v) -> System.out.printf("drill timing | %-58s | %s%n", k, v));
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void killNineOfEveryProcessOnThePrimarysHost() throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 1_000_000);
+        try {
+            awaitAcks(log, 0, 20);
+            String old = leader();
+            long t0 = System.currentTimeMillis();
+            killHost(old);
+            String fresh = cluster.await("a new leader", Duration.ofSeconds(90), () -> leaderAmong(old),
+                    () -> "none yet");
+            assertNotEquals(old, fresh);
+            awaitAcks(log, t0, 20);
+            timings.put("host crash: write gap via lb (ms)", log.gapAround(t0).map(String::valueOf).orElse("?"));
+            timings.put("host crash: new leader elected after (ms)", String.valueOf(System.currentTimeMillis() - t0));
+            cluster.start(old);
+            awaitReplicaStreaming(old, Duration.ofSeconds(180));
+            timings.put("host crash: old host streaming again after restart (ms)",
+                    String.valueOf(System.currentTimeMillis() - t0));
+        } finally {
+            writer.stop();
+        }
+        assertNoAckedRowLost(log, "host crash");
+    }
+
+    @Test
+    @Order(2)
+    void thePrimarysLinkCut() throws Exception {
+        WriteLog viaLb = new WriteLog();
+        LabWriter writer = startWriter(viaLb, 2_000_000);
+        String isolated = leader();
+        WriteLog direct = new WriteLog();
+        Process inside = startWriterInside(isolated, direct, 3_000_000);
+        try {
+            awaitAcks(viaLb, 0, 20);
+            awaitAcks(direct, 0, 5);
+            long t0 = System.currentTimeMillis();
+            network.cut(plan.host(isolated));
+            String fresh = cluster.await("a new leader among the others", Duration.ofSeconds(90),
+                    () -> leaderAmong(isolated), () -> "none yet");
+            long promoted = firstWritable(fresh, Duration.ofSeconds(60));
+            awaitAcks(viaLb, t0, 20);
+            timings.put("partition: write gap via lb (ms)", viaLb.gapAround(t0).map(String::valueOf).orElse("?"));
+            timings.put("partition: new leader writable after (ms)", String.valueOf(promoted - t0));
+            cluster.await("the isolated primary stops accepting writes", Duration.ofSeconds(60),
+                    () -> direct.acksAfter(System.currentTimeMillis() - 3000) == 0 ? Optional.of(true) : Optional.empty(),
+                    () -> "still acknowledging");
+            Optional<Long> lastDirect = direct.lastAck();
+            timings.put("partition: isolated primary's last acknowledged write after cut (ms)",
+                    lastDirect.map(t -> String.valueOf(t - t0)).orElse("none"));
+            assertTrue(lastDirect.isEmpty() || lastDirect.get() < promoted,
+                    "never two writable primaries: the isolated one acknowledged a write at " + lastDirect
+                            + " after the new leader became writable at " + promoted);
+            network.heal(plan.host(isolated));
+            long healed = System.currentTimeMillis();
+            awaitReplicaStreaming(isolated, Duration.ofSeconds(180));
+            timings.put("partition: old primary streaming again after heal (ms)",
+                    String.valueOf(System.currentTimeMillis() - healed));
+        } finally {
+            writer.stop();
+            inside.destroy();
+            inside.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertNoAckedRowLost(viaLb, "partition, via lb");
+        assertNoAckedRowLost(direct, "partition, written to the isolated primary");
+        timings.put("partition: acknowledged rows written straight to the isolated primary",
+                String.valueOf(direct.acked().size()));
+    }
+
+    @Test
+    @Order(3)
+    void killNineOfADataHostsAgentLeavesPostgresAndPatroniRunning() throws Exception {
+        String host = replicas().get(0);
+        long patroni = cluster.programPid(host, "patroni").orElseThrow();
+        long postmaster = postmasterPid(host);
+        ProcessHandle agent = cluster.lab().agent(plan.host(host)).orElseThrow();
+        agent.destroyForcibly();
+        agent.onExit().get(10, TimeUnit.SECONDS);
+        long fresh = cluster.start(host).pid();
+        cluster.await(host + " converged under its new agent", Duration.ofSeconds(90),
+                () -> status(host).filter(s -> s.path("agent_pid").asLong() == fresh && s.path("converged").asBoolean()),
+                () -> status(host).map(JsonNode::toString).orElse("none"));
+        assertEquals(Optional.of(patroni), cluster.programPid(host, "patroni"), "Patroni adopted, not restarted");
+        assertEquals(postmaster, postmasterPid(host), "Postgres kept running");
+    }
+
+    @Test
+    @Order(4)
+    void killNineOfPatroniOnTheLeaderIsRepairedByTheAgent() throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 4_000_000);
+        try {
+            awaitAcks(log, 0, 20);
+            String leader = leader();
+            long patroni = cluster.programPid(leader, "patroni").orElseThrow();
+            long t0 = System.currentTimeMillis();
+            ProcessHandle.of(patroni).orElseThrow().destroyForcibly();
+            long restarted = cluster.await("Patroni restarted on " + leader, Duration.ofSeconds(30),
+                    () -> cluster.programPid(leader, "patroni").filter(p -> p != patroni), () -> "not yet");
+            timings.put("patroni kill -9: restarted by the agent after (ms)", String.valueOf(System.currentTimeMillis() - t0));
+            assertNotEquals(patroni, restarted);
+            awaitAllConverged("after Patroni's restart", Duration.ofSeconds(120));
+            awaitAcks(log, System.currentTimeMillis(), 20);
+            timings.put("patroni kill -9: write gap via lb (ms)", log.gapAround(t0).map(String::valueOf).orElse("?"));
+        } finally {
+            writer.stop();
+        }
+        assertNoAckedRowLost(log, "patroni kill -9");
+    }
+
+    @Test
+    @Order(5)
+    void oneEtcdMemberDownTheClusterWorksAndTheAgentsSaySo() throws Exception {
+        String down = "etcd1";
+        killHost(down);
+        JsonNode witness = cluster.await("etcd2 reports etcd1 down", Duration.ofSeconds(60),
+                () -> status("etcd2").filter(s -> !s.path("health").path("etcd").path("members").path(down).asBoolean(true)),
+                () -> status("etcd2").map(JsonNode::toString).orElse("none"));
+        assertTrue(witness.path("converged").asBoolean(), "etcd2 itself is fine: " + witness);
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 5_000_000);
+        try {
+            awaitAcks(log, 0, 20);
+        } finally {
+            writer.stop();
+        }
+        // The dead agent's status key goes when its lease runs out (15 s).
+        cluster.await(down + "'s status key gone with its lease", Duration.ofSeconds(30),
+                () -> statuses().containsKey(down) ? Optional.empty() : Optional.of(true), () -> "still there");
+        AgentCluster.Outcome table = cluster.ctl("status");
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith(down + " ") && l.contains("no status")), table.out());
+        assertTrue(table.out().contains("etcd down: " + down), table.out());
+        cluster.start(down);
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(60));
+        awaitAllConverged("after etcd1 came back", Duration.ofSeconds(120));
+    }
+
+    @Test
+    @Order(6)
+    void allEtcdMembersDownForThirtySecondsStopsNoPostgres() throws Exception {
+        Map<String, Long> patroni = new LinkedHashMap<>();
+        Map<String, Long> postmasters = new LinkedHashMap<>();
+        for (String h : dataHosts()) {
+            patroni.put(h, cluster.programPid(h, "patroni").orElseThrow());
+            postmasters.put(h, postmasterPid(h));
+        }
+        String leader = leader();
+        for (LabPlan.Host etcd : plan.hostsWith(Role.ETCD)) {
+            killHost(etcd.name());
+        }
+        long t0 = System.currentTimeMillis();
+        int samples = 0;
+        int leaderWritable = 0;
+        List<String> notAccepting = new ArrayList<>();
+        while (System.currentTimeMillis() - t0 < 30_000) {
+            for (String h : dataHosts()) {
+                Optional<Boolean> recovery = inRecovery(h);
+                if (recovery.isEmpty()) {
+                    notAccepting.add(h + "@" + (System.currentTimeMillis() - t0) + "ms");
+                } else if (h.equals(leader) && !recovery.get()) {
+                    leaderWritable++;
+                }
+            }
+            samples++;
+            Thread.sleep(500);
+        }
+        timings.put("all etcd down 30 s: samples where the leader stayed writable",
+                leaderWritable + " of " + samples);
+        assertEquals(List.of(), notAccepting, "every Postgres kept accepting connections");
+        for (String h : dataHosts()) {
+            assertEquals(Optional.of(patroni.get(h)), cluster.programPid(h, "patroni"), "agents left Patroni on " + h);
+        }
+        long back = System.currentTimeMillis();
+        for (LabPlan.Host etcd : plan.hostsWith(Role.ETCD)) {
+            cluster.start(etcd.name());
+        }
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
+        awaitAllConverged("after etcd came back", Duration.ofSeconds(180));
+        timings.put("all etcd down 30 s: everything converged again after etcd's return (ms)",
+                String.valueOf(System.currentTimeMillis() - back));
+        for (String h : dataHosts()) {
+            assertEquals(Optional.of(patroni.get(h)), cluster.programPid(h, "patroni"), "Patroni untouched on " + h);
+        }
+        timings.put("all etcd down 30 s: postmasters unchanged", String.valueOf(dataHosts().stream()
+                .allMatch(h -> postmasters.get(h) == postmasterPidOrZero(h))));
+    }
+
+    @Test
+    @Order(7)
+    void aBadSpecAppliedRawIsRefusedEverywhereAndChangesNothing() throws Exception {
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        for (LabPlan.Host h : plan.hosts()) {
+            String name = switch (h.role()) {
+                case ETCD -> "etcd.yml";
+                case DATA -> "patroni.yml";
+                case LB -> "haproxy.cfg";
+            };
+            Path f = cluster.path(h.name(), "etc/pgha-agent/" + name);
+            files.put(f, Files.readAllBytes(f));
+        }
+        Map<String, Long> pids = new LinkedHashMap<>();
+        for (String h : dataHosts()) {
+            pids.put(h, cluster.programPid(h, "patroni").orElseThrow());
+        }
+        long bad;
+        try (EtcdStore store = cluster.store()) {
+            Versioned current = store.get(new Keys(plan.cluster()).spec()).orElseThrow();
+            String broken = current.value().replace("role: lb", "role: loadbalancer");
+            bad = store.putIfRevision(new Keys(plan.cluster()).spec(), broken, current.modRevision()).orElseThrow();
+        }
+        for (LabPlan.Host h : plan.hosts()) {
+            cluster.await(h.name() + " refuses spec rev " + bad, Duration.ofSeconds(30),
+                    () -> status(h.name()).filter(s -> s.path("last_error").asText().contains("spec rev " + bad + " refused")
+                            && s.path("last_error").asText().contains("unknown role 'loadbalancer'")),
+                    () -> status(h.name()).map(JsonNode::toString).orElse("none"));
+        }
+        Thread.sleep(TimeUnit.SECONDS.toMillis(11));
+        for (Map.Entry<Path, byte[]> f : files.entrySet()) {
+            assertTrue(java.util.Arrays.equals(f.getValue(), Files.readAllBytes(f.getKey())), "unchanged: " + f.getKey());
+        }
+        for (String h : dataHosts()) {
+            assertEquals(Optional.of(pids.get(h)), cluster.programPid(h, "patroni"), h);
+        }
+    }
+
+    // --- helpers ---
+
+    private LabWriter startWriter(WriteLog log, long firstId) {
+        LabWriter w = new LabWriter(lb(), 5000, password, firstId, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add);
+        Thread t = new Thread(w, "writer-" + firstId);
+        t.setDaemon(true);
+        t.start();
+        return w;
+    }
+
+    /** A writer inside the host's namespace, writing straight to its Postgres (reachable there after a cut). */
+    private Process startWriterInside(String host, WriteLog log, long firstId) throws Exception {
+        List<String> argv = new ArrayList<>(network.inside(plan.host(host)));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String classpath = AgentCluster.HOME.resolve("target/pgha-agent.jar").toString();
+        argv.addAll(List.of(java, "-cp", classpath, LabWriter.class.getName(), address(host), "5432",
+                Long.toString(firstId), Long.toString(WRITE_INTERVAL_MILLIS), Long.toString(WRITER_MAX_MILLIS)));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        pb.environment().put("PGHA_TEST_PASSWORD", password);
+        Process p = pb.start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                r.lines().forEach(log::add);
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        }, "inside-writer");
+        reader.setDaemon(true);
+        reader.start();
+        return p;
+    }
+
+    private void awaitAcks(WriteLog log, long after, int count) throws InterruptedException {
+        cluster.await(count + " acknowledged writes after " + after, Duration.ofSeconds(90),
+                () -> log.acksAfter(after) >= count ? Optional.of(true) : Optional.empty(),
+                () -> log.acksAfter(after) + " so far");
+    }
+
+    /** Every row a writer saw acknowledged is on the current leader (synchronous mode promises it). */
+    private void assertNoAckedRowLost(WriteLog log, String drill) throws Exception {
+        Set<Long> acked = log.acked();
+        assertTrue(!acked.isEmpty(), drill + ": the writer had writes acknowledged");
+        String leader = leader();
+        Set<Long> present = new TreeSet<>();
+        try (Connection c = pg.connect(address(leader), 5432); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select id from drill where id between " + ((TreeSet<Long>) acked).first()
+                     + " and " + ((TreeSet<Long>) acked).last())) {
+            while (rs.next()) {
+                present.add(rs.getLong(1));
+            }
+        }
+        Set<Long> lost = new TreeSet<>(acked);
+        lost.removeAll(present);
+        timings.put(drill + ": acknowledged writes / lost", acked.size() + " / " + lost.size());
+        assertEquals(Set.of(), lost, drill + ": acknowledged rows missing on leader " + leader);
+    }
+
+    private void killHost(String host) throws Exception {
+        for (long pid : network.pids(plan.host(host))) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        cluster.await("nothing left running on " + host, Duration.ofSeconds(20),
+                () -> {
+                    try {
+                        return network.pids(plan.host(host)).isEmpty() ? Optional.of(true) : Optional.empty();
+                    } catch (java.io.IOException e) {
+                        return Optional.empty();
+                    }
+                }, () -> "processes remain");
+    }
+
+    private void awaitReplicaStreaming(String host, Duration timeout) throws InterruptedException {
+        cluster.await(host + " converged as a streaming replica", timeout,
+                () -> status(host).filter(s -> s.path("converged").asBoolean()
+                        && s.path("health").path("postgres").path("streaming").asBoolean()),
+                () -> status(host).map(s -> s.path("problems") + " " + s.path("last_error")).orElse("none"));
+    }
+
+    private void awaitAllConverged(String what, Duration timeout) throws InterruptedException {
+        cluster.await("every host converged (" + what + ")", timeout, () -> {
+            Map<String, JsonNode> all = statuses();
+            boolean done = all.size() == plan.hosts().size() && all.values().stream()
+                    .allMatch(s -> s.path("converged").asBoolean() && s.path("spec_revision").asLong() >= revision);
+            return done ? Optional.of(true) : Optional.empty();
+        }, () -> {
+            StringBuilder sb = new StringBuilder();
+            statuses().forEach((h, s) -> sb.append('\n').append(h).append(' ').append(s.path("converged"))
+                    .append(' ').append(s.path("problems")).append(' ').append(s.path("last_error")));
+            return sb.toString();
+        });
+    }
+
+    /** The first moment (epoch ms) {@code host} serves writes, polled. */
+    private long firstWritable(String host, Duration timeout) throws InterruptedException {
+        return cluster.await(host + " writable", timeout,
+                () -> inRecovery(host).filter(r -> !r).map(r -> System.currentTimeMillis()), () -> "in recovery");
+    }
+
+    private Optional<Boolean> inRecovery(String host) {
+        try (Connection c = pg.connect(address(host), 5432); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+            rs.next();
+            return Optional.of(rs.getBoolean(1));
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+
+    private long postmasterPid(String host) throws Exception {
+        Path pid = cluster.path(host, "var/lib/pgha-agent/postgresql/15/data/postmaster.pid");
+        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
+    }
+
+    private long postmasterPidOrZero(String host) {
+        try {
+            return postmasterPid(host);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private String leader() throws Exception {
+        for (String h : dataHosts()) {
+            try {
+                Optional<PatroniClient.ClusterMember> l = new PatroniClient(address(h), 8008, Duration.ofSeconds(3))
+                        .leader();
+                if (l.isPresent()) {
+                    return l.get().name();
+                }
+            } catch (java.io.IOException e) {
+                // ask the next one
+            }
+        }
+        throw new AssertionError("no data host knows a leader");
+    }
+
+    /** The leader as the hosts other than {@code excluded} see it, once it is not {@code excluded}. */
+    private Optional<String> leaderAmong(String excluded) {
+        for (String h : dataHosts()) {
+            if (h.equals(excluded)) {
+                continue;
+            }
+            try {
+                Optional<String> l = new PatroniClient(address(h), 8008, Duration.ofSeconds(2)).leader()
+                        .map(PatroniClient.ClusterMember::name).filter(n -> !n.equals(excluded));
+                if (l.isPresent()) {
+                    return l;
+                }
+            } catch (java.io.IOException e) {
+                // not answering now
+            }
+        }
+        return Optional.empty();
+    }
+
+    private List<String> replicas() throws Exception {
+        String leader = leader();
+        return dataHosts().stream().filter(h -> !h.equals(leader)).toList();
+    }
+
+    private List<String> dataHosts() {
+        return plan.hostsWith(Role.DATA).stream().map(LabPlan.Host::name).toList();
+    }
+
+    private String address(String host) {
+        return plan.host(host).address();
+    }
+
+    private String lb() {
+        return plan.hostsWith(Role.LB).get(0).address();
+    }
+
+    private Map<String, JsonNode> statuses() {
+        try {
+            return cluster.statuses();
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+    }
+
+    private Optional<JsonNode> status(String host) {
+        return Optional.ofNullable(statuses().get(host));
+    }
+}
