@@ -62,7 +62,13 @@ public class LabBench {
             results.put(config.name(), figures);
             for (int run = 1; run <= runs; run++) {
                 System.err.printf("== %s, run %d of %d%n", config.name(), run, runs);
-                new LabBench().run(config, figures);
+                try {
+                    new LabBench().run(config, figures);
+                } catch (Exception e) {
+                    // A run that does not finish is a finding, not a reason to stop measuring.
+                    System.err.println("run failed: " + e.getMessage());
+                    add(figures, "runs that did not finish", 1);
+                }
                 print(results, runs);
             }
         }
@@ -190,7 +196,7 @@ public class LabBench {
             long t0 = System.currentTimeMillis();
             new PatroniClient(address(leader), 8008, Duration.ofSeconds(30)).switchover(leader, target);
             awaitAcks(log, t0, 25);
-            add(out, "planned switchover: longest write gap via lb (s)", log.gapAround(t0).orElse(-1L) / 1000.0);
+            add(out, "planned switchover: longest write gap via lb (s)", log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
         } finally {
             writer.stop();
         }
@@ -207,7 +213,7 @@ public class LabBench {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
             awaitAcks(log, t0, 25);
-            add(out, "host crash (kill -9 of everything): write gap (s)", log.gapAround(t0).orElse(-1L) / 1000.0);
+            add(out, "host crash (kill -9 of everything): write gap (s)", log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
         } finally {
             writer.stop();
         }
@@ -229,10 +235,8 @@ public class LabBench {
             network.cut(plan.host(isolated));
             awaitAcks(viaLb, t0, 25);
             await(Duration.ofSeconds(90), () -> direct.acksAfter(System.currentTimeMillis() - 3000) == 0);
-            add(out, "partition of the primary: write gap via lb (s)", viaLb.gapAround(t0).orElse(-1L) / 1000.0);
-            add(out, "partition: writes acked by the isolated primary after the cut",
-                    direct.acked().stream().filter(id -> true).count() - direct.acked().stream()
-                            .filter(id -> false).count() - ackedBefore(direct, t0));
+            add(out, "partition of the primary: write gap via lb (s)", viaLb.longestGap(t0, System.currentTimeMillis()) / 1000.0);
+            add(out, "partition: writes acked by the isolated primary after the cut", direct.acksAfter(t0));
             network.heal(plan.host(isolated));
             await(Duration.ofSeconds(240), () -> allConverged(0));
         } finally {
@@ -241,10 +245,6 @@ public class LabBench {
             inside.waitFor(10, TimeUnit.SECONDS);
         }
         add(out, "partition: acknowledged writes lost (via lb + direct)", lost(viaLb) + lost(direct));
-    }
-
-    static long ackedBefore(WriteLog log, long t0) {
-        return log.acked().size() - log.acksAfter(t0);
     }
 
     /** Acknowledged rows missing on the current leader. */
@@ -346,14 +346,35 @@ public class LabBench {
         await(Duration.ofSeconds(180), () -> log.acksAfter(after) >= count);
     }
 
-    static void await(Duration timeout, Supplier<Boolean> condition) throws Exception {
+    void await(Duration timeout, Supplier<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.get()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("condition not met within " + timeout.toSeconds() + " s");
+                throw new IllegalStateException("condition not met within " + timeout.toSeconds() + " s; hosts:"
+                        + statusSummary());
             }
             Thread.sleep(100);
         }
+    }
+
+    String statusSummary() {
+        StringBuilder sb = new StringBuilder();
+        try (EtcdStore store = new EtcdStore(plan.clientUrls(), Duration.ofSeconds(3))) {
+            for (Versioned v : store.getPrefix(keys.hostsPrefix()).values()) {
+                JsonNode s = JSON.readTree(v.value());
+                sb.append("\n  ").append(s.path("host").asText()).append(" converged=").append(s.path("converged"))
+                        .append(" problems=").append(s.path("problems")).append(" error=").append(s.path("last_error"));
+            }
+            for (String h : data()) {
+                Path log = plan.root(plan.host(h)).resolve("var/log/pgha-agent/patroni.log");
+                List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+                sb.append("\n  --- ").append(h).append(" patroni.log tail\n  ").append(String.join("\n  ",
+                        lines.subList(Math.max(0, lines.size() - 8), lines.size())));
+            }
+        } catch (Exception e) {
+            sb.append(" (").append(e.getMessage()).append(")");
+        }
+        return sb.toString();
     }
 
     String ctl(String... args) throws Exception {

@@ -8,6 +8,7 @@ import io.pgha.probe.Health;
 import io.pgha.probe.HostHealth;
 import io.pgha.probe.PatroniClient;
 import io.pgha.report.HostStatus;
+import io.pgha.report.StatusLine;
 import io.pgha.report.StatusPublisher;
 import io.pgha.resource.Result;
 import io.pgha.resource.Status;
@@ -343,15 +344,24 @@ final class Daemon {
 
     private void reportStatus(EtcdStore store) {
         StatusPublisher publisher = new StatusPublisher(store, keys.status(host.identity().name()), HEARTBEAT);
+        SystemdNotifier systemd = new SystemdNotifier();
         Health current = Health.NONE;
-        long lastHealth = 0;
+        // nanoTime has no fixed origin: start one interval in the past so that the first pass probes.
+        long lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
         while (running) {
             if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS) {
                 current = probeHealth();
                 lastHealth = System.nanoTime();
             }
+            HostStatus status = snapshot(current);
+            boolean firstPassDone;
+            synchronized (this) {
+                firstPassDone = lastRun != null;
+            }
+            // Published even with etcd down: systemd then still shows what the host is doing.
+            systemd.update(StatusLine.of(status), firstPassDone);
             try {
-                publisher.publish(snapshot(current));
+                publisher.publish(status);
             } catch (StoreException e) {
                 log.debug("status not published: {}", e.getMessage());
             }

@@ -37,22 +37,26 @@ public final class WriteLog {
                 .reduce((a, b) -> b);
     }
 
-    public synchronized Optional<Long> firstAckAfter(long millis) {
-        return events.stream().filter(e -> e.kind().equals("ack") && e.millis() > millis).map(Event::millis).findFirst();
-    }
 
     public synchronized Optional<Long> lastAck() {
         return events.stream().filter(e -> e.kind().equals("ack")).map(Event::millis).reduce((a, b) -> b);
     }
 
-    public synchronized boolean saw(String kind) {
-        return events.stream().anyMatch(e -> e.kind().equals(kind));
-    }
 
-    /** The write gap around {@code millis}: from the last acknowledged write before it to the first after it. */
-    public synchronized Optional<Long> gapAround(long millis) {
-        Optional<Long> before = lastAckBefore(millis);
-        Optional<Long> after = firstAckAfter(millis);
-        return before.isPresent() && after.isPresent() ? Optional.of(after.get() - before.get()) : Optional.empty();
+    /**
+     * The longest time without an acknowledged write between {@code from} and {@code to}: gaps between consecutive
+     * acknowledgements, starting from the last one before {@code from} (a write in flight at {@code from} may still
+     * be acknowledged just after it, which says nothing about the outage that follows).
+     */
+    public synchronized long longestGap(long from, long to) {
+        long previous = lastAckBefore(from).orElse(from);
+        long longest = 0;
+        for (Event e : events) {
+            if (e.kind().equals("ack") && e.millis() > from && e.millis() <= to) {
+                longest = Math.max(longest, e.millis() - previous);
+                previous = e.millis();
+            }
+        }
+        return Math.max(longest, to - previous);
     }
 }

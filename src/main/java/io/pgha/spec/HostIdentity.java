@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /** This host's name and address, from agent.yml or worked out from the machine. */
@@ -16,7 +18,8 @@ public record HostIdentity(String name, String address) {
     public static HostIdentity resolve(AgentConfig config) throws IOException {
         String address = config.hostAddress().isPresent() ? config.hostAddress().get() : routeAddress(config);
         Optional<String> member = config.memberAt(address);
-        String name = config.hostName().or(() -> member).orElse(shortHostname());
+        String name = config.hostName().isPresent() ? config.hostName().get()
+                : member.isPresent() ? member.get() : shortHostname();
         String problem = Values.checkName(name);
         if (problem != null) {
             throw new IOException("host name '" + name + "' is unusable (" + problem + "): set host.name in agent.yml");
@@ -36,8 +39,9 @@ public record HostIdentity(String name, String address) {
         }
     }
 
+    /** The kernel's hostname: no name service involved, which may not resolve it (or may not be there at all). */
     private static String shortHostname() throws IOException {
-        String name = InetAddress.getLocalHost().getHostName().toLowerCase();
+        String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip().toLowerCase();
         int dot = name.indexOf('.');
         return dot < 0 ? name : name.substring(0, dot);
     }
