@@ -4,9 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.pgha.converge.ConvergeRun;
 import io.pgha.converge.Converger;
 import io.pgha.converge.RollingRestart;
+import io.pgha.probe.DiskSampler;
+import io.pgha.probe.FsyncProbe;
 import io.pgha.probe.Health;
 import io.pgha.probe.HostHealth;
 import io.pgha.probe.PatroniClient;
+import io.pgha.http.ApiServer;
+import io.pgha.report.AgentMetrics;
 import io.pgha.report.HostStatus;
 import io.pgha.report.StatusLine;
 import io.pgha.report.StatusPublisher;
@@ -28,6 +32,9 @@ import io.pgha.store.StoreException;
 import io.pgha.store.Versioned;
 import io.pgha.supervise.ProcessState;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +60,11 @@ final class Daemon {
     /** While a rolling restart is under way here, converge passes come this often instead of every drift interval. */
     private static final int ROLLOUT_POLL_SECONDS = 2;
     private static final long RESTART_LOCK_TTL = 30;
+    private static final int FSYNC_WRITES = 200;
+    private static final long FSYNC_EVERY_NANOS = Duration.ofMinutes(10).toNanos();
+
+    private record FsyncReport(Path directory, FsyncProbe.Result result) {
+    }
 
     private final AgentConfig config;
     private final HostContext host;
@@ -63,7 +75,14 @@ final class Daemon {
     private final HostRoles roles;
     private final Converger converger = new Converger();
     private final HostHealth health = new HostHealth();
+    private final DiskSampler disks = new DiskSampler();
+    private final FsyncProbe fsyncProbe = new FsyncProbe(FSYNC_WRITES, System::nanoTime);
+    /** The last fsync probe of this host's data directory, if any. */
+    private volatile Optional<FsyncReport> fsync = Optional.empty();
     private final BlockingQueue<Boolean> wake = new ArrayBlockingQueue<>(1);
+    private final AgentMetrics metrics = new AgentMetrics();
+    /** The status last assembled, for the HTTP endpoint. */
+    private volatile HostStatus latest;
     private final String version;
 
     /** Guarded by this: the spec being followed and what the last converge did with it. */
@@ -104,7 +123,10 @@ final class Daemon {
                 Thread.currentThread().interrupt();
             }
         }, "shutdown"));
+        Optional<ApiServer> api = startApi();
         try (EtcdStore store = new EtcdStore(config.clientUrls(), ETCD_TIMEOUT)) {
+            // Before the role is taken: a disk too slow for etcd shows in the very first status.
+            probeFsync(expectedRole());
             Thread follower = background("spec-follower", () -> followSpec(store));
             Thread reporter = background("status", () -> reportStatus(store));
             convergeLoop(store);
@@ -112,10 +134,70 @@ final class Daemon {
             reporter.interrupt();
             reporter.join(TimeUnit.SECONDS.toMillis(10));
         } finally {
+            api.ifPresent(ApiServer::close);
             host.supervisor().close();
             log.info("agent stopped; supervised programs keep running");
             finished.countDown();
         }
+    }
+
+    /** The HTTP endpoint on api.listen (default: this host's address, port 8010). Without it the agent still works. */
+    private Optional<ApiServer> startApi() {
+        String listen = config.apiListen().orElse(host.identity().address() + ":" + AgentConfig.DEFAULT_API_PORT);
+        int colon = listen.lastIndexOf(':');
+        InetSocketAddress address = new InetSocketAddress(listen.substring(0, colon),
+                Integer.parseInt(listen.substring(colon + 1)));
+        try {
+            ApiServer server = new ApiServer(address, new ApiServer.Endpoints() {
+                @Override
+                public ApiServer.Response health() {
+                    return healthResponse();
+                }
+
+                @Override
+                public ApiServer.Response status() {
+                    HostStatus s = latest;
+                    return s == null ? new ApiServer.Response(503, JSON_TYPE, "{\"starting\":true}\n")
+                            : new ApiServer.Response(200, JSON_TYPE, StatusPublisher.toJson(s) + "\n");
+                }
+
+                @Override
+                public ApiServer.Response metrics() {
+                    return new ApiServer.Response(200, AgentMetrics.contentType(), metrics.scrape());
+                }
+            });
+            log.info("HTTP endpoint on http://{}/health, /status, /metrics", listen);
+            return Optional.of(server);
+        } catch (InterruptedException | RuntimeException e) {
+            log.error("cannot listen on {} (api.listen): {}; running without the HTTP endpoint", listen, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static final String JSON_TYPE = "application/json";
+
+    /** 200 when converged and healthy; 503 with every reason otherwise. */
+    private ApiServer.Response healthResponse() {
+        HostStatus s = latest;
+        List<String> reasons = new ArrayList<>();
+        if (s == null) {
+            reasons.add("starting: no status assembled yet");
+        } else {
+            if (!s.lastError().isEmpty()) {
+                reasons.add(s.lastError());
+            }
+            reasons.addAll(s.problems());
+            s.processes().stream().filter(p -> !p.state().equals(ProcessState.RUNNING))
+                    .forEach(p -> reasons.add(p.name() + " is " + p.state() + " (" + p.lastExit() + ")"));
+            if (!s.converged() && reasons.isEmpty()) {
+                reasons.add(s.specRevision() == 0 ? "no spec converged yet" : "converging spec rev " + s.specRevision());
+            }
+        }
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("healthy", reasons.isEmpty())
+                .put("status", s == null ? "" : StatusLine.of(s));
+        reasons.forEach(body.putArray("reasons")::add);
+        return new ApiServer.Response(reasons.isEmpty() ? 200 : 503, JSON_TYPE, body + "\n");
     }
 
     private static Thread background(String name, Runnable body) {
@@ -281,6 +363,7 @@ final class Daemon {
         try {
             DesiredState state = roles.desired(spec, currentSecrets);
             ConvergeRun run = converger.apply(state.resources());
+            metrics.recordConverge(run);
             synchronized (this) {
                 role = state.role();
                 warnings = state.warnings();
@@ -342,18 +425,72 @@ final class Daemon {
         });
     }
 
+    /** The role this host will converge next: from the spec it follows, else its etcd membership. */
+    private synchronized Optional<Role> expectedRole() {
+        if (desired != null) {
+            return desired.host(host.identity().name()).map(ClusterSpec.Host::role);
+        }
+        return config.memberAt(host.identity().address()).map(m -> Role.ETCD);
+    }
+
+    /** The directories whose device matters for a role: etcd's data, Postgres' data (with its WAL). */
+    private Map<String, Path> dataDirectories(Optional<Role> role) {
+        return switch (role.orElse(Role.LB)) {
+            case ETCD -> Map.of("etcd data", host.paths().dataDir("etcd"));
+            case DATA -> Map.of("postgres data", host.paths().dataDir("postgresql"));
+            case LB -> Map.of();
+        };
+    }
+
+    private void probeFsync(Optional<Role> role) {
+        for (Path dir : dataDirectories(role).values()) {
+            // The data directory may not exist before the first converge: probe where it will be.
+            Path at = dir;
+            while (at.getParent() != null && !Files.isDirectory(at)) {
+                at = at.getParent();
+            }
+            try {
+                FsyncProbe.Result result = fsyncProbe.run(at);
+                fsync = Optional.of(new FsyncReport(at, result));
+                if (result.slow()) {
+                    log.warn("fsync p99 {} ms in {} is above etcd's {} ms guidance", result.p99Millis(), at,
+                            FsyncProbe.SLOW_P99_MILLIS);
+                }
+            } catch (IOException e) {
+                log.warn("fsync probe in {} failed: {}", at, e.getMessage());
+            }
+        }
+    }
+
     private void reportStatus(EtcdStore store) {
         StatusPublisher publisher = new StatusPublisher(store, keys.status(host.identity().name()), HEARTBEAT);
         SystemdNotifier systemd = new SystemdNotifier();
         Health current = Health.NONE;
+        Map<String, DiskSampler.Report> disk = Map.of();
         // nanoTime has no fixed origin: start one interval in the past so that the first pass probes.
         long lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
+        long lastFsync = System.nanoTime();
         while (running) {
             if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS) {
                 current = probeHealth();
+                Optional<Role> role;
+                synchronized (this) {
+                    role = this.role;
+                }
+                disk = disks.sample(dataDirectories(role));
                 lastHealth = System.nanoTime();
             }
-            HostStatus status = snapshot(current);
+            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS) {
+                Optional<Role> role;
+                synchronized (this) {
+                    role = this.role;
+                }
+                probeFsync(role);
+                lastFsync = System.nanoTime();
+            }
+            HostStatus status = snapshot(current, disk);
+            latest = status;
+            metrics.update(status);
             boolean firstPassDone;
             synchronized (this) {
                 firstPassDone = lastRun != null;
@@ -401,7 +538,33 @@ final class Daemon {
         return urls;
     }
 
-    private synchronized HostStatus snapshot(Health health) {
+    private static List<Map<String, Object>> diskLines(Map<String, DiskSampler.Report> disk) {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        disk.forEach((name, r) -> {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("name", name);
+            line.put("path", r.path().toString());
+            line.put("device", r.device());
+            r.rates().ifPresent(rates -> {
+                line.put("reads_per_s", round(rates.readsPerSecond()));
+                line.put("writes_per_s", round(rates.writesPerSecond()));
+                line.put("read_bytes_per_s", Math.round(rates.readBytesPerSecond()));
+                line.put("write_bytes_per_s", Math.round(rates.writeBytesPerSecond()));
+                line.put("busy_pct", round(rates.busyPercent()));
+                line.put("queue", rates.queueLength());
+            });
+            line.put("free_bytes", r.freeBytes());
+            line.put("total_bytes", r.totalBytes());
+            lines.add(line);
+        });
+        return lines;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private synchronized HostStatus snapshot(Health health, Map<String, DiskSampler.Report> disk) {
         List<HostStatus.ResourceLine> resources = new ArrayList<>();
         if (lastRun != null) {
             for (Result r : lastRun.results()) {
@@ -417,8 +580,19 @@ final class Daemon {
                 && processes.stream().allMatch(p -> p.state().equals(ProcessState.RUNNING))
                 && health.problems().isEmpty();
         String error = !specError.isEmpty() ? specError : convergeError;
+        List<String> allWarnings = new ArrayList<>(warnings);
+        Map<String, Object> fsyncFigures = new LinkedHashMap<>();
+        fsync.ifPresent(f -> {
+            fsyncFigures.put("directory", f.directory().toString());
+            fsyncFigures.put("p50_ms", Math.round(f.result().p50Millis() * 100) / 100.0);
+            fsyncFigures.put("p99_ms", Math.round(f.result().p99Millis() * 100) / 100.0);
+            if (f.result().slow()) {
+                allWarnings.add(String.format("fsync p99 %.1f ms in %s is above etcd's %.0f ms guidance",
+                        f.result().p99Millis(), f.directory(), FsyncProbe.SLOW_P99_MILLIS));
+            }
+        });
         return new HostStatus(host.identity().name(), host.identity().address(), role.map(Role::id).orElse(""),
-                appliedRevision, converged, resources, processes, health.details(), health.problems(), warnings, error,
-                version, ProcessHandle.current().pid(), System.currentTimeMillis());
+                appliedRevision, converged, resources, processes, health.details(), health.problems(), diskLines(disk),
+                fsyncFigures, allWarnings, error, version, ProcessHandle.current().pid(), System.currentTimeMillis());
     }
 }

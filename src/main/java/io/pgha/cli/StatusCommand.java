@@ -80,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "PG-ROLE", "STATE",
-                "TL", "LAG", "AGE", "ERROR"});
+                "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR"});
         long now = System.currentTimeMillis();
         for (String host : hosts) {
             JsonNode s = statuses.get(host);
@@ -88,7 +88,7 @@ final class StatusCommand implements Callable<Integer> {
                 String role = cluster.flatMap(c -> c.host(host)).map(h -> h.role().id()).orElse("etcd");
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
-                rows.add(new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "-",
+                rows.add(new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "", "", "", "", "-",
                         "no status: agent down or not started"});
                 continue;
             }
@@ -102,9 +102,11 @@ final class StatusCommand implements Callable<Integer> {
                     data ? replicaState(patroni, postgres) : "",
                     data && patroni.path("timeline").asLong() > 0 ? patroni.path("timeline").asText() : "",
                     data ? lag(postgres) : "",
+                    disk(s, "device"), disk(s, "busy_pct").isEmpty() ? "" : disk(s, "busy_pct") + "%",
+                    s.path("fsync").has("p99_ms") ? s.path("fsync").path("p99_ms").asText() + " ms" : "",
+                    s.path("disk").path(0).has("free_bytes") ? gib(s.path("disk").path(0).path("free_bytes").asLong()) : "",
                     ((now - s.path("updated").asLong()) / 1000) + "s",
-                    orDash(oneLine(s.path("last_error").asText().isEmpty() ? String.join("; ", texts(s.path("problems")))
-                            : s.path("last_error").asText()))});
+                    orDash(oneLine(trouble(s)))});
         }
         print(out, rows);
         return CtlMain.OK;
@@ -141,6 +143,25 @@ final class StatusCommand implements Callable<Integer> {
         });
         String word = problems ? "unhealthy" : "healthy";
         return down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")";
+    }
+
+    /** The error, else the probes' problems, else the warnings: what an operator should look at first. */
+    private static String trouble(JsonNode s) {
+        if (!s.path("last_error").asText().isEmpty()) {
+            return s.path("last_error").asText();
+        }
+        List<String> problems = texts(s.path("problems"));
+        return problems.isEmpty() ? String.join("; ", texts(s.path("warnings"))) : String.join("; ", problems);
+    }
+
+    /** A field of the host's first data device (the role's data directory). */
+    private static String disk(JsonNode s, String field) {
+        JsonNode v = s.path("disk").path(0).path(field);
+        return v.isMissingNode() ? "" : v.asText();
+    }
+
+    private static String gib(long bytes) {
+        return String.format("%.1f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 
     private static String replicaState(JsonNode patroni, JsonNode postgres) {

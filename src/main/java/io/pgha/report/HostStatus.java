@@ -11,6 +11,8 @@ import java.util.Map;
  * @param specRevision the spec generation last converged (0 before the first)
  * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
  * @param problems     why the host is not healthy, from the probes (empty when healthy)
+ * @param disk         I/O of the devices under the role's data directories (rates per second, busy %, free bytes)
+ * @param fsync        the last fsync probe of the role's data directory (p50/p99 in ms)
  * @param updated      when this status was assembled (epoch milliseconds)
  */
 public record HostStatus(
@@ -23,6 +25,8 @@ public record HostStatus(
         List<ProcessLine> processes,
         Map<String, Object> health,
         List<String> problems,
+        List<Map<String, Object>> disk,
+        Map<String, Object> fsync,
         List<String> warnings,
         @JsonProperty("last_error") String lastError,
         @JsonProperty("agent_version") String agentVersion,
@@ -36,9 +40,32 @@ public record HostStatus(
                               @JsonProperty("last_exit") String lastExit) {
     }
 
-    /** The same status stamped at another time: equal content means nothing worth writing changed. */
-    public HostStatus at(long time) {
-        return new HostStatus(host, address, role, specRevision, converged, resources, processes, health, problems,
-                warnings, lastError, agentVersion, agentPid, time);
+    /**
+     * The part whose change is worth an etcd write at once. Disk figures move with every sample; they travel with
+     * the heartbeat (a slow disk shows as a warning, which is significant).
+     */
+    public HostStatus significant() {
+        return new HostStatus(host, address, role, specRevision, converged, resources, processes, steady(health),
+                problems, List.of(), Map.of(), warnings, lastError, agentVersion, agentPid, 0);
     }
+
+    /** Counters that move all the time (connections, lag in bytes) removed, at any depth. */
+    @SuppressWarnings("unchecked")
+    private static <T> T steady(T value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            map.forEach((k, v) -> {
+                if (!MOVING.contains(String.valueOf(k))) {
+                    out.put(String.valueOf(k), steady(v));
+                }
+            });
+            return (T) out;
+        }
+        if (value instanceof List<?> list) {
+            return (T) list.stream().map(HostStatus::steady).toList();
+        }
+        return value;
+    }
+
+    private static final java.util.Set<String> MOVING = java.util.Set.of("connections", "lag_bytes");
 }

@@ -17,7 +17,7 @@ public final class StatusPublisher {
     public static final long LEASE_TTL_SECONDS = 15;
     private static final long KEEPALIVE_NANOS = Duration.ofSeconds(5).toNanos();
 
-    private final ObjectMapper json = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final EtcdStore store;
     private final String key;
     private final long heartbeatNanos;
@@ -44,7 +44,7 @@ public final class StatusPublisher {
             }
             lastKeepAlive = now;
         }
-        boolean changed = lastWritten == null || !lastWritten.equals(status.at(lastWritten.updated()));
+        boolean changed = lastWritten == null || !lastWritten.significant().equals(status.significant());
         if (leaseId != 0 && !changed && now - lastWrite < heartbeatNanos) {
             return;
         }
@@ -74,9 +74,9 @@ public final class StatusPublisher {
         }
     }
 
-    private String toJson(HostStatus status) {
+    public static String toJson(HostStatus status) {
         try {
-            return json.writeValueAsString(status);
+            return JSON.writeValueAsString(status);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("status is plain data", e);
         }

@@ -13,6 +13,10 @@ import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
 import io.pgha.supervise.Procs;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -147,6 +151,44 @@ class EtcdBootstrapIT {
 
     @Test
     @Order(3)
+    void statusCarriesDiskAndFsyncFiguresForTheDataDirectorysDevice() throws Exception {
+        Path dataDir = cluster.path("e1", "var/lib/pgha-agent/etcd");
+        String store = Files.getFileStore(dataDir).name().replace("/dev/", "");
+        JsonNode status = cluster.await("e1 reports disk rates", Duration.ofSeconds(90),
+                () -> statusOf("e1").filter(s -> s.path("disk").path(0).has("busy_pct")),
+                () -> statusOf("e1").map(s -> s.path("disk").toString()).orElse("none"));
+        JsonNode disk = status.path("disk").get(0);
+        assertEquals("etcd data", disk.path("name").asText());
+        assertEquals(dataDir.toString(), disk.path("path").asText());
+        assertTrue(store.startsWith(disk.path("device").asText()), "device " + disk + " holds " + store);
+        assertTrue(disk.path("free_bytes").asLong() > 0, disk.toString());
+        assertTrue(status.path("fsync").path("p99_ms").asDouble() > 0, status.path("fsync").toString());
+        AgentCluster.Outcome table = cluster.ctl("status");
+        assertTrue(table.out().contains("FSYNC-P99") && table.out().contains(" ms "), table.out());
+    }
+
+    @Test
+    @Order(3)
+    void metricsAreValidPrometheusTextAndHealthIsUp() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.1.1:8010/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        Map<String, Double> samples = PrometheusText.parse(metrics.body());
+        assertEquals(1.0, samples.get("pgha_process_running{process=\"etcd\"}"), metrics.body());
+        assertEquals(1.0, samples.get("pgha_etcd_member_healthy{member=\"e2\"}"), metrics.body());
+        assertTrue(samples.get("pgha_converge_runs_total{result=\"converged\"}") >= 1, metrics.body());
+        assertTrue(samples.keySet().stream().anyMatch(k -> k.startsWith("pgha_fsync_latency_milliseconds{quantile=\"0.99\"}")),
+                metrics.body());
+        assertTrue(samples.keySet().stream().anyMatch(k -> k.startsWith("pgha_disk_free_bytes{device=")), metrics.body());
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.1.1:8010/health"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("\"healthy\":true"), health.body());
+    }
+
+    @Test
+    @Order(3)
     void planOnAConvergedHostChangesNothing() throws Exception {
         Path etcdYml = cluster.path("e2", "etc/pgha-agent/etcd.yml");
         FileTime before = Files.getLastModifiedTime(etcdYml);
@@ -275,6 +317,10 @@ class EtcdBootstrapIT {
     @Order(9)
     void aKilledEtcdIsRestartedByItsAgent() throws Exception {
         long etcdPid = cluster.programPid("e1", "etcd").orElseThrow();
+        // Frozen first, so that the agent's quick restart cannot win the race against our look at /health.
+        assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(etcdPid)).start().waitFor());
+        cluster.await("/health on e1 reports the frozen etcd", Duration.ofSeconds(30),
+                () -> httpStatus("http://127.0.1.1:8010/health").filter(c -> c == 503), () -> "still 200");
         ProcessHandle.of(etcdPid).orElseThrow().destroyForcibly();
         long restarted = cluster.await("a new etcd pid on e1", Duration.ofSeconds(30),
                 () -> cluster.programPid("e1", "etcd").filter(p -> p != etcdPid
@@ -289,6 +335,17 @@ class EtcdBootstrapIT {
                 () -> statusOf("e1").filter(s -> s.path("processes").get(0).path("restarts").asInt() == 1),
                 () -> statusOf("e1").map(JsonNode::toString).orElse("none"));
         assertEquals("exit code 137", status.path("processes").get(0).path("last_exit").asText());
+        cluster.await("/health on e1 back to 200 after the repair", Duration.ofSeconds(30),
+                () -> httpStatus("http://127.0.1.1:8010/health").filter(c -> c == 200), () -> "still 503");
+    }
+
+    private static Optional<Integer> httpStatus(String url) {
+        try {
+            return Optional.of(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+        } catch (IOException | InterruptedException e) {
+            return Optional.empty();
+        }
     }
 
     private void awaitAllApplied(long revision) throws InterruptedException {

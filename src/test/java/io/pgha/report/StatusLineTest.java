@@ -10,7 +10,7 @@ class StatusLineTest {
     private static HostStatus status(String role, long rev, boolean converged, Map<String, Object> health,
                                      List<String> problems, String error) {
         return new HostStatus("pg2", "10.0.1.2", role, rev, converged, List.of(), List.of(), health, problems,
-                List.of(), error, "0.1.0", 1, 0);
+                List.of(), Map.of(), List.of(), error, "0.1.0", 1, 0);
     }
 
     @Test

@@ -191,7 +191,7 @@ class ClusterSpecParserTest {
                 "whole number");
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "synchronous_mode: 1")),
                 "patroni.synchronous_mode", "true or false");
-        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "failsafe_mode: on")),
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "failsafe_mode: maybe")),
                 "patroni.failsafe_mode", "true or false");
         assertRefused(() -> parse(VALID.replace("maximum_lag_on_failover: 1048576", "maximum_lag_on_failover: -1")),
                 "patroni.maximum_lag_on_failover", "between");

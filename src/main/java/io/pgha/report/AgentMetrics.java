@@ -1,0 +1,117 @@
+package io.pgha.report;
+
+import io.pgha.converge.ConvergeRun;
+import io.pgha.resource.Result;
+import io.pgha.resource.Status;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** The agent's figures in Prometheus' text format: converges, changes, restarts, disk, fsync, etcd and Postgres. */
+public final class AgentMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter convergeRuns = Counter.builder().name("pgha_converge_runs")
+            .help("Converge passes, by result (converged or failed)").labelNames("result").register(registry);
+    private final Counter resourceChanges = Counter.builder().name("pgha_resource_changes")
+            .help("Resources the agent changed, by kind").labelNames("kind").register(registry);
+    private final Gauge converged = gauge("pgha_converged", "1 when the host is converged to the spec and healthy");
+    private final Gauge specRevision = gauge("pgha_spec_revision", "The spec revision last converged");
+    private final Gauge processRunning = gauge("pgha_process_running", "1 while a supervised program runs", "process");
+    private final Gauge processRestarts = gauge("pgha_process_restarts", "Restarts after a crash", "process");
+    private final Gauge diskBusy = gauge("pgha_disk_busy_percent", "Device busy time over wall time", "device");
+    private final Gauge diskReadBytes = gauge("pgha_disk_read_bytes_per_second", "Bytes read per second", "device");
+    private final Gauge diskWriteBytes = gauge("pgha_disk_write_bytes_per_second", "Bytes written per second", "device");
+    private final Gauge diskReads = gauge("pgha_disk_reads_per_second", "Read operations per second", "device");
+    private final Gauge diskWrites = gauge("pgha_disk_writes_per_second", "Write operations per second", "device");
+    private final Gauge diskFree = gauge("pgha_disk_free_bytes", "Free bytes on the device's file system", "device");
+    private final Gauge fsync = gauge("pgha_fsync_latency_milliseconds", "fsync probe latency", "quantile");
+    private final Gauge etcdMember = gauge("pgha_etcd_member_healthy", "1 when an etcd member answers healthy", "member");
+    private final Gauge pgConnections = gauge("pgha_postgres_connections", "Connections in use");
+    private final Gauge pgMaxConnections = gauge("pgha_postgres_max_connections", "max_connections");
+    private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
+            "replica");
+    private final Gauge patroniLeader = gauge("pgha_patroni_leader", "1 when this host's Patroni is the leader");
+
+    private Gauge gauge(String name, String help, String... labels) {
+        return Gauge.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    public void recordConverge(ConvergeRun run) {
+        convergeRuns.labelValues(run.converged() ? "converged" : "failed").inc();
+        for (Result r : run.results()) {
+            if (r.status() == Status.CHANGED) {
+                resourceChanges.labelValues(r.id().substring(0, r.id().indexOf(':'))).inc();
+            }
+        }
+    }
+
+    /** Sets every gauge from the host's current status. */
+    public void update(HostStatus s) {
+        converged.set(s.converged() ? 1 : 0);
+        specRevision.set(s.specRevision());
+        for (HostStatus.ProcessLine p : s.processes()) {
+            processRunning.labelValues(p.name()).set(p.state().equals("running") ? 1 : 0);
+            processRestarts.labelValues(p.name()).set(p.restarts());
+        }
+        for (Map<String, Object> d : s.disk()) {
+            String device = String.valueOf(d.get("device"));
+            set(diskBusy, device, d.get("busy_pct"));
+            set(diskReadBytes, device, d.get("read_bytes_per_s"));
+            set(diskWriteBytes, device, d.get("write_bytes_per_s"));
+            set(diskReads, device, d.get("reads_per_s"));
+            set(diskWrites, device, d.get("writes_per_s"));
+            set(diskFree, device, d.get("free_bytes"));
+        }
+        set(fsync, "0.5", s.fsync().get("p50_ms"));
+        set(fsync, "0.99", s.fsync().get("p99_ms"));
+        if (s.health().get("etcd") instanceof Map<?, ?> etcd && etcd.get("members") instanceof Map<?, ?> members) {
+            members.forEach((m, healthy) -> etcdMember.labelValues(String.valueOf(m)).set(Boolean.TRUE.equals(healthy) ? 1 : 0));
+        }
+        if (s.health().get("patroni") instanceof Map<?, ?> patroni) {
+            patroniLeader.set("leader".equals(patroni.get("role")) ? 1 : 0);
+        }
+        if (s.health().get("postgres") instanceof Map<?, ?> pg) {
+            if (pg.get("connections") instanceof Number n) {
+                pgConnections.set(n.doubleValue());
+            }
+            if (pg.get("max_connections") instanceof Number n) {
+                pgMaxConnections.set(n.doubleValue());
+            }
+            if (pg.get("replicas") instanceof List<?> replicas) {
+                for (Object r : replicas) {
+                    if (r instanceof Map<?, ?> replica) {
+                        set(pgLag, String.valueOf(replica.get("name")), replica.get("lag_bytes"));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void set(Gauge gauge, String label, Object value) {
+        if (value instanceof Number n) {
+            gauge.labelValues(label).set(n.doubleValue());
+        }
+    }
+
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory", e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+}

@@ -1,0 +1,58 @@
+package io.pgha.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FsyncProbeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void nearestRankPercentiles() {
+        long[] hundred = new long[100];
+        for (int i = 0; i < 100; i++) {
+            hundred[i] = 100 - i;
+        }
+        assertEquals(50, FsyncProbe.percentile(hundred, 50));
+        assertEquals(99, FsyncProbe.percentile(hundred, 99));
+        assertEquals(100, FsyncProbe.percentile(hundred, 100));
+        assertEquals(7, FsyncProbe.percentile(new long[] {7}, 99));
+        assertEquals(9, FsyncProbe.percentile(new long[] {1, 9}, 99));
+        assertThrows(IllegalArgumentException.class, () -> FsyncProbe.percentile(new long[0], 50));
+    }
+
+    @Test
+    void aRealDiskIsMeasuredAndTheProbeFileRemoved() throws Exception {
+        FsyncProbe.Result r = new FsyncProbe(20, System::nanoTime).run(dir);
+        assertEquals(20, r.writes());
+        assertTrue(r.p50Millis() > 0 && r.p99Millis() >= r.p50Millis(), r.toString());
+        try (var listing = Files.list(dir)) {
+            assertEquals(0, listing.count());
+        }
+    }
+
+    @Test
+    void aSlowDiskIsReportedSlow() throws Exception {
+        // A clock that advances 1 ms per read, plus 12 ms on every fourth sync: the slow tail decides p99.
+        AtomicLong reads = new AtomicLong();
+        FsyncProbe slow = new FsyncProbe(100, () -> {
+            long n = reads.incrementAndGet();
+            long syncs = n / 2;
+            return n * 1_000_000L + (syncs / 4) * 12_000_000L;
+        });
+        FsyncProbe.Result r = slow.run(dir);
+        assertTrue(r.slow(), r.toString());
+        assertTrue(r.p99Millis() > FsyncProbe.SLOW_P99_MILLIS, r.toString());
+
+        FsyncProbe fast = new FsyncProbe(100, new AtomicLong()::incrementAndGet);
+        assertFalse(fast.run(dir).slow());
+    }
+}
