@@ -17,8 +17,6 @@ import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
 import io.pgha.store.Versioned;
 import io.pgha.supervise.Procs;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -280,23 +278,8 @@ public class LabBench {
     }
 
     Process insideWriter(String host, WriteLog log, long firstId) throws Exception {
-        List<String> argv = new ArrayList<>(network.inside(plan.host(host)));
-        argv.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                HOME.resolve("target/pgha-agent.jar").toString(), LabWriter.class.getName(), address(host), "5432",
-                Long.toString(firstId), Long.toString(WRITE_EVERY_MS), Long.toString(TimeUnit.MINUTES.toMillis(6))));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.environment().put("PGHA_TEST_PASSWORD", password);
-        Process p = pb.start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                r.lines().forEach(log::add);
-            } catch (java.io.IOException ignored) {
-                // ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return p;
+        return LabWriter.startInside(network, plan.host(host), HOME.resolve("target/pgha-agent.jar"), password, firstId,
+                WRITE_EVERY_MS, TimeUnit.MINUTES.toMillis(6), log::add);
     }
 
     boolean allConverged(long revision) {

@@ -33,16 +33,9 @@ final class ApplyCommand implements Callable<Integer> {
     Long expectRevision;
 
     @Override
-    public Integer call() throws StoreException, IOException {
-        AgentConfig agent;
-        ClusterSpec cluster;
-        try {
-            agent = ctl.agentConfig();
-            cluster = ValidateCommand.parse(agent, file);
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException, StoreException, IOException {
+        AgentConfig agent = ctl.agentConfig();
+        ClusterSpec cluster = ValidateCommand.parse(agent, file);
         String text = Files.readString(file);
         Keys keys = new Keys(agent.cluster());
         try (EtcdStore store = ctl.store(agent)) {

@@ -38,7 +38,12 @@ public final class CtlMain implements Runnable {
         System.setProperty("pgha.log.level", "WARN");
         Logging.routeJulToSlf4j();
         CommandLine cli = new CommandLine(new CtlMain());
+        // Bad input (agent.yml, a spec, an argument) is the user's to fix: its message as is, exit 2.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof BadInputException) {
+                cmd.getErr().println(e.getMessage());
+                return BAD_INPUT;
+            }
             cmd.getErr().println("pghactl: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return FAILURE;
         });
@@ -63,6 +68,9 @@ public final class CtlMain implements Runnable {
             return AgentConfig.load(file);
         } catch (InvalidSpecException e) {
             throw new BadInputException(e.describe());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BadInputException("cannot read " + file + ": no such file (pass --config FILE to use another"
+                    + " agent.yml, or bring up a lab with pghactl lab up)");
         } catch (IOException e) {
             throw new BadInputException("cannot read " + file + ": " + e.getMessage()
                     + " (pass --config FILE to use another agent.yml)");

@@ -425,6 +425,10 @@ final class Daemon {
         });
     }
 
+    private synchronized Optional<Role> currentRole() {
+        return role;
+    }
+
     /** The role this host will converge next: from the spec it follows, else its etcd membership. */
     private synchronized Optional<Role> expectedRole() {
         if (desired != null) {
@@ -473,19 +477,11 @@ final class Daemon {
         while (running) {
             if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS) {
                 current = probeHealth();
-                Optional<Role> role;
-                synchronized (this) {
-                    role = this.role;
-                }
-                disk = disks.sample(dataDirectories(role));
+                disk = disks.sample(dataDirectories(currentRole()));
                 lastHealth = System.nanoTime();
             }
             if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS) {
-                Optional<Role> role;
-                synchronized (this) {
-                    role = this.role;
-                }
-                probeFsync(role);
+                probeFsync(currentRole());
                 lastFsync = System.nanoTime();
             }
             HostStatus status = snapshot(current, disk);

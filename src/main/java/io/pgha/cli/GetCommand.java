@@ -30,14 +30,8 @@ final class GetCommand implements Callable<Integer> {
     String name;
 
     @Override
-    public Integer call() throws StoreException, IOException {
-        AgentConfig agent;
-        try {
-            agent = ctl.agentConfig();
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException, StoreException, IOException {
+        AgentConfig agent = ctl.agentConfig();
         Keys keys = new Keys(agent.cluster());
         switch (what) {
             case "spec" -> {

@@ -36,14 +36,8 @@ final class PlanCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
-        AgentConfig agent;
-        try {
-            agent = ctl.agentConfig();
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException, IOException {
+        AgentConfig agent = ctl.agentConfig();
         PrintWriter out = CtlMain.out(spec);
         Optional<Versioned> stored;
         Optional<Versioned> storedSecrets;

@@ -37,14 +37,8 @@ final class StatusCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws StoreException, IOException {
-        AgentConfig agent;
-        try {
-            agent = ctl.agentConfig();
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException, StoreException, IOException {
+        AgentConfig agent = ctl.agentConfig();
         Keys keys = new Keys(agent.cluster());
         Map<String, JsonNode> statuses = new LinkedHashMap<>();
         Optional<Versioned> stored;

@@ -43,14 +43,8 @@ final class SwitchoverCommand implements Callable<Integer> {
     int timeoutSeconds;
 
     @Override
-    public Integer call() throws StoreException, IOException, InterruptedException {
-        AgentConfig agent;
-        try {
-            agent = ctl.agentConfig();
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException, StoreException, IOException, InterruptedException {
+        AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster;
         ClusterSecrets secrets;
         Keys keys = new Keys(agent.cluster());

@@ -25,16 +25,11 @@ final class ValidateCommand implements Callable<Integer> {
     Path file;
 
     @Override
-    public Integer call() {
-        try {
-            ClusterSpec cluster = parse(ctl.agentConfig(), file);
-            CtlMain.out(spec).println("ok: " + file + " is a valid spec for cluster " + cluster.cluster() + " ("
-                    + describe(cluster) + ")");
-            return CtlMain.OK;
-        } catch (CtlMain.BadInputException e) {
-            CtlMain.err(spec).println(e.getMessage());
-            return CtlMain.BAD_INPUT;
-        }
+    public Integer call() throws CtlMain.BadInputException {
+        ClusterSpec cluster = parse(ctl.agentConfig(), file);
+        CtlMain.out(spec).println("ok: " + file + " is a valid spec for cluster " + cluster.cluster() + " ("
+                + describe(cluster) + ")");
+        return CtlMain.OK;
     }
 
     static ClusterSpec parse(AgentConfig agent, Path file) throws CtlMain.BadInputException {

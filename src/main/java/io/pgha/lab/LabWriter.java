@@ -1,11 +1,18 @@
 package io.pgha.lab;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
 
@@ -104,6 +111,31 @@ public final class LabWriter implements Runnable {
                 // already broken
             }
         }
+    }
+
+    /**
+     * Runs a writer as a program inside a host's namespace, writing straight to that host's Postgres (which a
+     * partitioned host can reach when nobody else can); its lines go to {@code sink}.
+     */
+    public static Process startInside(LabNetwork network, LabPlan.Host host, Path jar, String password, long firstId,
+                                      long intervalMillis, long maxMillis, Consumer<String> sink) throws IOException {
+        List<String> argv = new ArrayList<>(network.inside(host));
+        argv.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp", jar.toString(),
+                LabWriter.class.getName(), host.address(), "5432", Long.toString(firstId), Long.toString(intervalMillis),
+                Long.toString(maxMillis)));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        pb.environment().put("PGHA_TEST_PASSWORD", password);
+        Process p = pb.start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                r.lines().forEach(sink);
+            } catch (IOException ended) {
+                // the writer ended
+            }
+        }, "writer-inside-" + host.name());
+        reader.setDaemon(true);
+        reader.start();
+        return p;
     }
 
     /** args: address port firstId intervalMillis maxMillis. */

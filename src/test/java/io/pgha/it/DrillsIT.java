@@ -15,9 +15,6 @@ import io.pgha.spec.Role;
 import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
 import io.pgha.store.Versioned;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -329,24 +326,8 @@ class DrillsIT {
 
     /** A writer inside the host's namespace, writing straight to its Postgres (reachable there after a cut). */
     private Process startWriterInside(String host, WriteLog log, long firstId) throws Exception {
-        List<String> argv = new ArrayList<>(network.inside(plan.host(host)));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = AgentCluster.HOME.resolve("target/pgha-agent.jar").toString();
-        argv.addAll(List.of(java, "-cp", classpath, LabWriter.class.getName(), address(host), "5432",
-                Long.toString(firstId), Long.toString(WRITE_INTERVAL_MILLIS), Long.toString(WRITER_MAX_MILLIS)));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.environment().put("PGHA_TEST_PASSWORD", password);
-        Process p = pb.start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                r.lines().forEach(log::add);
-            } catch (java.io.IOException ignored) {
-                // the process ended
-            }
-        }, "inside-writer");
-        reader.setDaemon(true);
-        reader.start();
-        return p;
+        return LabWriter.startInside(network, plan.host(host), AgentCluster.HOME.resolve("target/pgha-agent.jar"),
+                password, firstId, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add);
     }
 
     private void awaitAcks(WriteLog log, long after, int count) throws InterruptedException {
