@@ -474,14 +474,20 @@ final class Daemon {
         // nanoTime has no fixed origin: start one interval in the past so that the first pass probes.
         long lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
         long lastFsync = System.nanoTime();
+        Optional<Role> probedRole = expectedRole();
+        Optional<Role> healthRole = Optional.empty();
         while (running) {
-            if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS) {
+            Optional<Role> role = currentRole();
+            // Probes run on a timer, and at once when the role changes: a data host learns its role from the spec.
+            if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !role.equals(healthRole)) {
                 current = probeHealth();
-                disk = disks.sample(dataDirectories(currentRole()));
+                disk = disks.sample(dataDirectories(role));
+                healthRole = role;
                 lastHealth = System.nanoTime();
             }
-            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS) {
-                probeFsync(currentRole());
+            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS || !role.equals(probedRole)) {
+                probeFsync(role);
+                probedRole = role;
                 lastFsync = System.nanoTime();
             }
             HostStatus status = snapshot(current, disk);
@@ -574,6 +580,8 @@ final class Daemon {
         boolean converged = lastRun != null && lastRun.converged() && specError.isEmpty()
                 && desiredSpec != null && appliedRevision == desiredSpec.modRevision()
                 && processes.stream().allMatch(p -> p.state().equals(ProcessState.RUNNING))
+                // Healthy only once the role's probes have looked, not merely because nothing was probed yet.
+                && (role.isEmpty() || !health.details().isEmpty())
                 && health.problems().isEmpty();
         String error = !specError.isEmpty() ? specError : convergeError;
         List<String> allWarnings = new ArrayList<>(warnings);
