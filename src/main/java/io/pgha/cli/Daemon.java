@@ -32,7 +32,6 @@ import io.pgha.store.StoreException;
 import io.pgha.store.Versioned;
 import io.pgha.supervise.ProcessState;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +122,7 @@ final class Daemon {
                 Thread.currentThread().interrupt();
             }
         }, "shutdown"));
-        Optional<ApiServer> api = startApi();
+        Optional<ApiServer> api = AgentApi.start(config, host.identity(), () -> latest, metrics);
         try (EtcdStore store = new EtcdStore(config.clientUrls(), ETCD_TIMEOUT)) {
             // Before the role is taken: a disk too slow for etcd shows in the very first status.
             probeFsync(expectedRole());
@@ -139,65 +138,6 @@ final class Daemon {
             log.info("agent stopped; supervised programs keep running");
             finished.countDown();
         }
-    }
-
-    /** The HTTP endpoint on api.listen (default: this host's address, port 8010). Without it the agent still works. */
-    private Optional<ApiServer> startApi() {
-        String listen = config.apiListen().orElse(host.identity().address() + ":" + AgentConfig.DEFAULT_API_PORT);
-        int colon = listen.lastIndexOf(':');
-        InetSocketAddress address = new InetSocketAddress(listen.substring(0, colon),
-                Integer.parseInt(listen.substring(colon + 1)));
-        try {
-            ApiServer server = new ApiServer(address, new ApiServer.Endpoints() {
-                @Override
-                public ApiServer.Response health() {
-                    return healthResponse();
-                }
-
-                @Override
-                public ApiServer.Response status() {
-                    HostStatus s = latest;
-                    return s == null ? new ApiServer.Response(503, JSON_TYPE, "{\"starting\":true}\n")
-                            : new ApiServer.Response(200, JSON_TYPE, StatusPublisher.toJson(s) + "\n");
-                }
-
-                @Override
-                public ApiServer.Response metrics() {
-                    return new ApiServer.Response(200, AgentMetrics.contentType(), metrics.scrape());
-                }
-            });
-            log.info("HTTP endpoint on http://{}/health, /status, /metrics", listen);
-            return Optional.of(server);
-        } catch (InterruptedException | RuntimeException e) {
-            log.error("cannot listen on {} (api.listen): {}; running without the HTTP endpoint", listen, e.toString());
-            return Optional.empty();
-        }
-    }
-
-    private static final String JSON_TYPE = "application/json";
-
-    /** 200 when converged and healthy; 503 with every reason otherwise. */
-    private ApiServer.Response healthResponse() {
-        HostStatus s = latest;
-        List<String> reasons = new ArrayList<>();
-        if (s == null) {
-            reasons.add("starting: no status assembled yet");
-        } else {
-            if (!s.lastError().isEmpty()) {
-                reasons.add(s.lastError());
-            }
-            reasons.addAll(s.problems());
-            s.processes().stream().filter(p -> !p.state().equals(ProcessState.RUNNING))
-                    .forEach(p -> reasons.add(p.name() + " is " + p.state() + " (" + p.lastExit() + ")"));
-            if (!s.converged() && reasons.isEmpty()) {
-                reasons.add(s.specRevision() == 0 ? "no spec converged yet" : "converging spec rev " + s.specRevision());
-            }
-        }
-        var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
-                .put("healthy", reasons.isEmpty())
-                .put("status", s == null ? "" : StatusLine.of(s));
-        reasons.forEach(body.putArray("reasons")::add);
-        return new ApiServer.Response(reasons.isEmpty() ? 200 : 503, JSON_TYPE, body + "\n");
     }
 
     private static Thread background(String name, Runnable body) {
@@ -396,33 +336,8 @@ final class Daemon {
     private RollingRestart rollingRestart(EtcdStore store) {
         PatroniClient patroni = new PatroniClient(host.identity().address(), PatroniConfig.REST_PORT,
                 Duration.ofSeconds(5));
-        String holder = host.identity().name();
-        return new RollingRestart(holder, patroni, () -> {
-            try {
-                Optional<Long> lease = store.tryLock(keys.restartLock(), holder, RESTART_LOCK_TTL);
-                return lease.map(id -> new RollingRestart.Held() {
-                    @Override
-                    public void refresh() throws IOException {
-                        try {
-                            store.keepAlive(id);
-                        } catch (StoreException e) {
-                            throw new IOException(e.getMessage(), e);
-                        }
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        try {
-                            store.revokeLease(id);
-                        } catch (StoreException e) {
-                            throw new IOException(e.getMessage(), e);
-                        }
-                    }
-                });
-            } catch (StoreException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-        });
+        return new RollingRestart(host.identity().name(), patroni,
+                new EtcdRestartLock(store, keys.restartLock(), host.identity().name(), RESTART_LOCK_TTL));
     }
 
     private synchronized Optional<Role> currentRole() {
