@@ -22,6 +22,23 @@ public final class EtcdHealth {
     public record Result(String endpoint, boolean healthy, String detail) {
     }
 
+    /** The member's /metrics, read. */
+    public EtcdMetrics metrics(String clientUrl) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl + "/metrics")).timeout(timeout).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IOException(clientUrl + "/metrics: HTTP " + response.statusCode());
+            }
+            return EtcdMetrics.from(PrometheusText.parse(response.body()));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(clientUrl + "/metrics unreadable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     public Result probe(String clientUrl) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl + "/health")).timeout(timeout).GET().build();
         try {

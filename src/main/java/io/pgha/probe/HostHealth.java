@@ -12,6 +12,7 @@ import java.util.Optional;
 /** Health of one host by role, from the engines themselves: etcd's /health, Patroni's REST API, pgjdbc, HAProxy. */
 public final class HostHealth {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final double DB_QUOTA_ALARM_PERCENT = 80;
     private final EtcdHealth etcd = new EtcdHealth(TIMEOUT);
     private final HaproxyStats haproxy = new HaproxyStats(TIMEOUT);
 
@@ -32,9 +33,33 @@ public final class HostHealth {
         if (own == null) {
             return new Health(Map.of("etcd", Map.of("members", members)), List.of(ownName + " is no etcd member"));
         }
-        Map<String, Object> details = Map.of("etcd", Map.of("endpoint", own.endpoint(), "healthy", own.healthy(),
-                "detail", own.detail(), "members", members));
-        return new Health(details, own.healthy() ? List.of() : List.of("etcd member unhealthy: " + own.detail()));
+        Map<String, Object> etcdDetails = new LinkedHashMap<>();
+        etcdDetails.put("endpoint", own.endpoint());
+        etcdDetails.put("healthy", own.healthy());
+        etcdDetails.put("detail", own.detail());
+        etcdDetails.put("members", members);
+        List<String> problems = new ArrayList<>();
+        if (!own.healthy()) {
+            problems.add("etcd member unhealthy: " + own.detail());
+        }
+        try {
+            EtcdMetrics m = etcd.metrics(own.endpoint());
+            etcdDetails.put("wal_fsync_p99_ms", m.walFsyncP99Millis());
+            etcdDetails.put("backend_commit_p99_ms", m.backendCommitP99Millis());
+            etcdDetails.put("leader_changes", m.leaderChanges());
+            etcdDetails.put("db_bytes", m.dbBytes());
+            etcdDetails.put("quota_bytes", m.quotaBytes());
+            if (m.dbUsedPercent() >= DB_QUOTA_ALARM_PERCENT) {
+                problems.add(String.format("etcd database at %.0f%% of its quota: at 100%% etcd raises NOSPACE and"
+                        + " Patroni can no longer hold its leader key (compact and defragment etcd)", m.dbUsedPercent()));
+            }
+            if (own.healthy() && !m.hasLeader()) {
+                problems.add("etcd member has no leader");
+            }
+        } catch (IOException e) {
+            etcdDetails.put("metrics", "unreadable: " + e.getMessage());
+        }
+        return new Health(Map.of("etcd", etcdDetails), problems);
     }
 
     /**
@@ -80,6 +105,7 @@ public final class HostHealth {
             postgres.put("in_recovery", server.inRecovery());
             postgres.put("connections", server.connections());
             postgres.put("max_connections", server.maxConnections());
+            postgres.put("wal_bytes", server.walBytes());
         } catch (SQLException e) {
             postgres.put("accepting", false);
             problems.add("Postgres not accepting connections: " + e.getMessage());

@@ -26,15 +26,16 @@ public final class PostgresProbe {
     public record Sender(String applicationName, String clientAddr, String state, String syncState, long lagBytes) {
     }
 
-    public record Server(boolean inRecovery, int connections, int maxConnections) {
+    /** @param walBytes the size of pg_wal, which grows without bound when a replication slot is abandoned */
+    public record Server(boolean inRecovery, int connections, int maxConnections, long walBytes) {
     }
 
     public Server server(String address, int port) throws SQLException {
         try (Connection c = connect(address, port); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select pg_is_in_recovery(), (select count(*) from pg_stat_activity),"
-                     + " current_setting('max_connections')::int")) {
+                     + " current_setting('max_connections')::int, (select coalesce(sum(size), 0) from pg_ls_waldir())")) {
             rs.next();
-            return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3));
+            return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3), rs.getLong(4));
         }
     }
 

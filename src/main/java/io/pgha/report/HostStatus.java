@@ -49,7 +49,7 @@ public record HostStatus(
                 problems, List.of(), Map.of(), warnings, lastError, agentVersion, agentPid, 0);
     }
 
-    /** Counters that move all the time (connections, lag in bytes) removed, at any depth. */
+    /** Figures that move all the time (connections, lag, sizes, latency quantiles) removed, at any depth. */
     @SuppressWarnings("unchecked")
     private static <T> T steady(T value) {
         if (value instanceof Map<?, ?> map) {
@@ -67,5 +67,6 @@ public record HostStatus(
         return value;
     }
 
-    private static final java.util.Set<String> MOVING = java.util.Set.of("connections", "lag_bytes");
+    private static final java.util.Set<String> MOVING = java.util.Set.of("connections", "lag_bytes", "wal_bytes",
+            "db_bytes", "wal_fsync_p99_ms", "backend_commit_p99_ms");
 }

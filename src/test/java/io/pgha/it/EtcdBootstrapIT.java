@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
+import io.pgha.probe.PrometheusText;
 import io.pgha.spec.Role;
 import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
@@ -98,7 +99,8 @@ class EtcdBootstrapIT {
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
         String etcdUid = new String(new ProcessBuilder("id", "-u", "etcd").start().getInputStream().readAllBytes()).strip();
         for (String host : MEMBERS.keySet()) {
-            long pid = cluster.programPid(host, "etcd").orElseThrow();
+            long pid = cluster.await("a running etcd recorded on " + host, Duration.ofSeconds(30),
+                    () -> cluster.programPid(host, "etcd"), () -> "no live pid in its pid file");
             String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
             assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+" + etcdUid + "\\s.*")),
                     "etcd on " + host + " runs as the etcd user: " + status);

@@ -1,4 +1,4 @@
-package io.pgha.it;
+package io.pgha.probe;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
 /**
  * A strict reader of Prometheus' text exposition format 0.0.4: every line is a # HELP, # TYPE or a sample; every
  * sample belongs to a family declared by # TYPE before it; names, labels and values have the format's shapes.
- * Throws on the first line that does not.
+ * Throws IllegalArgumentException on the first line that does not. Reads etcd's /metrics; the tests read ours.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)( -?\\d+)?");
@@ -23,7 +23,7 @@ final class PrometheusText {
     }
 
     /** Sample name plus its label text ("name{a=\"b\"}") to value. */
-    static Map<String, Double> parse(String text) {
+    public static Map<String, Double> parse(String text) {
         Map<String, String> types = new HashMap<>();
         Map<String, Double> samples = new LinkedHashMap<>();
         int n = 0;
@@ -62,7 +62,7 @@ final class PrometheusText {
                     default -> Double.parseDouble(m.group(4));
                 };
             } catch (NumberFormatException e) {
-                throw new AssertionError("line " + n + ": bad value in: " + line);
+                throw new IllegalArgumentException("line " + n + ": bad value in: " + line);
             }
             require(samples.put(name + (m.group(2) == null ? "" : m.group(2)), value) == null, n, "duplicate: " + line);
         }
@@ -71,7 +71,7 @@ final class PrometheusText {
 
     private static void require(boolean ok, int line, String what) {
         if (!ok) {
-            throw new AssertionError("line " + line + ": " + what);
+            throw new IllegalArgumentException("line " + line + ": " + what);
         }
     }
 }
