@@ -38,7 +38,7 @@ import java.util.function.Supplier;
 /**
  * Drives the seven-host lab and prints a table of medians over several runs, per Patroni configuration.
  * Run from the repository root, as root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [config-word...]]
  */
 public class LabBench {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -50,10 +50,14 @@ public class LabBench {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        List<Config> configs = List.of(
+        // Further arguments pick configurations by a word of their name ("guide", "async", "synchronous").
+        List<String> only = List.of(args).subList(Math.min(1, args.length), args.length);
+        List<Config> all = List.of(
                 new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS),
                 new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS),
                 new Config("recommended (15/2/4), synchronous", LabPlan.RECOMMENDED_TIMERS + "synchronous_mode: true\n"));
+        List<Config> configs = all.stream().filter(c -> only.isEmpty() || only.stream().anyMatch(c.name()::contains))
+                .toList();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (Config config : configs) {
             Map<String, List<Double>> figures = new LinkedHashMap<>();
@@ -190,7 +194,8 @@ public class LabBench {
         try {
             awaitAcks(log, 0, 25);
             String leader = leader(null);
-            String target = data().stream().filter(h -> !h.equals(leader)).findFirst().orElseThrow();
+            String target = PatroniClient.takeoverCandidates(new PatroniClient(address(leader), 8008,
+                    Duration.ofSeconds(5)).cluster()).get(0).name();
             long t0 = System.currentTimeMillis();
             new PatroniClient(address(leader), 8008, Duration.ofSeconds(30)).switchover(leader, target);
             awaitAcks(log, t0, 25);

@@ -71,8 +71,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         List<PatroniClient.ClusterMember> members = any.cluster();
         PatroniClient.ClusterMember leader = members.stream().filter(PatroniClient.ClusterMember::isLeader).findFirst()
                 .orElseThrow(() -> new IOException("the cluster has no leader to switch over from"));
-        String candidate = to != null ? to : members.stream()
-                .filter(m -> !m.isLeader() && !m.noFailover() && m.state().equals("running"))
+        String candidate = to != null ? to : PatroniClient.takeoverCandidates(members).stream()
                 .map(PatroniClient.ClusterMember::name).findFirst()
                 .orElseThrow(() -> new IOException("no running replica can take over"));
         if (candidate.equals(leader.name())) {

@@ -73,11 +73,7 @@ public final class RollingRestart {
 
     /** Switchover to the first replica that may take over; with none, the leader restarts in place. */
     private void handOver(List<PatroniClient.ClusterMember> members, Held held) throws IOException, InterruptedException {
-        List<PatroniClient.ClusterMember> candidates = members.stream()
-                .filter(m -> !m.isLeader() && !m.noFailover() && m.state().equals("running"))
-                .sorted((a, b) -> Boolean.compare(!a.role().equals("sync_standby"), !b.role().equals("sync_standby")))
-                .toList();
-        for (PatroniClient.ClusterMember candidate : candidates) {
+        for (PatroniClient.ClusterMember candidate : PatroniClient.takeoverCandidates(members)) {
             try {
                 log.info("switching over to {} before restarting the leader", candidate.name());
                 patroni.switchover(name, candidate.name());

@@ -43,6 +43,20 @@ public final class PatroniClient {
         public boolean isLeader() {
             return role.equals("leader") || role.equals("standby_leader");
         }
+
+        /** Could take over now: a running replica not tagged nofailover. */
+        public boolean canTakeOver() {
+            return !isLeader() && !noFailover && state.equals("running");
+        }
+    }
+
+    /**
+     * The replicas that may take over, the synchronous standby first: in synchronous mode Patroni refuses a
+     * switchover to any other (HTTP 412), and it is the one that holds every acknowledged write.
+     */
+    public static List<ClusterMember> takeoverCandidates(List<ClusterMember> members) {
+        return members.stream().filter(ClusterMember::canTakeOver)
+                .sorted(java.util.Comparator.comparing(m -> !m.role().equals("sync_standby"))).toList();
     }
 
     public Member member() throws IOException {
