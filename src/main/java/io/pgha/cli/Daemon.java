@@ -444,7 +444,7 @@ final class Daemon {
         return switch (current.get()) {
             case ETCD -> health.etcd(host.identity().name(), memberUrls());
             case DATA -> health.data(host.identity().name(), address, PatroniConfig.REST_PORT, PatroniConfig.PG_PORT,
-                    superuser);
+                    superuser, spec.map(s -> s.patroni().synchronousMode()).orElse(false));
             case LB -> health.lb(address, spec.map(s -> s.haproxy().statsPort()).orElse(0));
         };
     }

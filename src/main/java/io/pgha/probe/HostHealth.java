@@ -66,7 +66,8 @@ public final class HostHealth {
      * A data host is healthy when Patroni runs, Postgres accepts connections, and a replica appears as streaming
      * in the leader's pg_stat_replication (seen there, not guessed from a lag figure).
      */
-    public Health data(String name, String address, int restPort, int pgPort, Optional<String> superuserPassword) {
+    public Health data(String name, String address, int restPort, int pgPort, Optional<String> superuserPassword,
+                       boolean synchronousMode) {
         Map<String, Object> details = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         PatroniClient patroni = new PatroniClient(address, restPort, TIMEOUT);
@@ -119,6 +120,12 @@ public final class HostHealth {
                             "lag_bytes", s.lagBytes()));
                 }
                 postgres.put("replicas", replicas);
+                // Until a synchronous standby is chosen, Patroni will promote nobody if this leader dies.
+                if (synchronousMode && replicas.stream().noneMatch(r -> "sync".equals(r.get("sync_state"))
+                        || "quorum".equals(r.get("sync_state")))) {
+                    problems.add("synchronous mode, but no synchronous standby yet: a failover now would find no"
+                            + " candidate");
+                }
             } else if (leader.isPresent()) {
                 Optional<PostgresProbe.Sender> mine = pg.senders(leader.get().host(), pgPort).stream()
                         .filter(s -> s.applicationName().equals(name)).findFirst();
