@@ -196,7 +196,7 @@ public class LabBench {
         LabWriter writer = writer(log, 1_000_000);
         try {
             awaitAcks(log, 0, 25);
-            String leader = leader(null);
+            String leader = leader();
             String target = PatroniClient.takeoverCandidates(new PatroniClient(address(leader), 8008,
                     Duration.ofSeconds(5)).cluster()).get(0).name();
             long t0 = System.currentTimeMillis();
@@ -211,7 +211,7 @@ public class LabBench {
     void crash(Map<String, List<Double>> out) throws Exception {
         WriteLog log = new WriteLog();
         LabWriter writer = writer(log, 2_000_000);
-        String old = leader(null);
+        String old = leader();
         try {
             awaitAcks(log, 0, 25);
             long t0 = System.currentTimeMillis();
@@ -232,7 +232,7 @@ public class LabBench {
         WriteLog viaLb = new WriteLog();
         WriteLog direct = new WriteLog();
         LabWriter writer = writer(viaLb, 3_000_000);
-        String isolated = leader(null);
+        String isolated = leader();
         Process inside = insideWriter(isolated, direct, 4_000_000);
         try {
             awaitAcks(viaLb, 0, 25);
@@ -261,13 +261,13 @@ public class LabBench {
         }
         await(Duration.ofSeconds(120), () -> {
             try {
-                return leader(null) != null;
+                return leader() != null;
             } catch (Exception e) {
                 return false;
             }
         });
         Set<Long> present = new TreeSet<>();
-        try (Connection c = pg.connect(address(leader(null)), 5432); Statement s = c.createStatement();
+        try (Connection c = pg.connect(address(leader()), 5432); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select id from drill where id between " + ((TreeSet<Long>) acked).first()
                      + " and " + ((TreeSet<Long>) acked).last())) {
             while (rs.next()) {
@@ -319,7 +319,7 @@ public class LabBench {
         }
     }
 
-    String leader(String unused) throws Exception {
+    String leader() throws Exception {
         for (String h : data()) {
             try {
                 Optional<PatroniClient.ClusterMember> l = new PatroniClient(address(h), 8008, Duration.ofSeconds(2)).leader();
