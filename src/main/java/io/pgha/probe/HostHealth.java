@@ -72,14 +72,16 @@ public final class HostHealth {
         List<String> problems = new ArrayList<>();
         PatroniClient patroni = new PatroniClient(address, restPort, TIMEOUT);
         PatroniClient.Member member;
-        Optional<PatroniClient.ClusterMember> leader;
+        List<PatroniClient.ClusterMember> members;
         try {
             member = patroni.member();
-            leader = patroni.leader();
+            members = patroni.cluster();
         } catch (IOException e) {
             problems.add("Patroni REST API not answering: " + e.getMessage());
             return new Health(Map.of("patroni", Map.of("state", "unreachable")), problems);
         }
+        Optional<PatroniClient.ClusterMember> leader = members.stream().filter(PatroniClient.ClusterMember::isLeader)
+                .findFirst();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("role", member.isLeader() ? "leader" : member.role());
         p.put("state", member.state());
@@ -120,9 +122,9 @@ public final class HostHealth {
                             "lag_bytes", s.lagBytes()));
                 }
                 postgres.put("replicas", replicas);
-                // Until a synchronous standby is chosen, Patroni will promote nobody if this leader dies.
-                if (synchronousMode && replicas.stream().noneMatch(r -> "sync".equals(r.get("sync_state"))
-                        || "quorum".equals(r.get("sync_state")))) {
+                // Until Patroni has recorded a synchronous standby in etcd (Postgres may call one "sync" earlier),
+                // it will promote nobody if this leader dies.
+                if (synchronousMode && members.stream().noneMatch(m -> m.role().equals("sync_standby"))) {
                     problems.add("synchronous mode, but no synchronous standby yet: a failover now would find no"
                             + " candidate");
                 }
