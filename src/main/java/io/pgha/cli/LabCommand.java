@@ -102,7 +102,8 @@ final class LabCommand implements Runnable {
                 while (!etcd.probe(url).healthy()) {
                     if (System.nanoTime() > deadline) {
                         CtlMain.err(spec).println("etcd at " + url + " not healthy within " + timeoutSeconds
-                                + " s: " + etcd.probe(url).detail() + " (logs under " + plan.baseDir() + ")");
+                                + " s: " + etcd.probe(url).detail() + " (logs under " + plan.baseDir()
+                                + "; pghactl lab down removes the lab)");
                         return CtlMain.FAILURE;
                     }
                     Thread.sleep(200);
@@ -120,17 +121,24 @@ final class LabCommand implements Runnable {
             }
             if (!awaitConverged(plan, out, start, deadline)) {
                 CtlMain.err(spec).println("the cluster did not converge within " + timeoutSeconds + " s; "
-                        + "pghactl status shows where it stands, agent logs are under " + plan.baseDir());
+                        + "pghactl status shows where it stands, agent logs are under " + plan.baseDir()
+                        + "; pghactl lab down removes the lab");
                 return CtlMain.FAILURE;
             }
             out.printf("cluster healthy %.1f s after lab up%n%n", (System.nanoTime() - start) / 1e9);
             out.flush();
             spec.commandLine().getParent().getParent().execute("status");
-            String lb = plan.hostsWith(io.pgha.spec.Role.LB).stream().findFirst().map(LabPlan.Host::address)
-                    .orElse(plan.hostsWith(io.pgha.spec.Role.DATA).get(0).address());
             out.println();
-            out.println("connect:  PGPASSWORD=$(pghactl get secret superuser) psql -h " + lb + " -p 5000 -U postgres");
-            out.println("replicas: same with -p 5001;  spec: " + specFile + " (edit, then pghactl apply -f it)");
+            Optional<LabPlan.Host> lb = plan.hostsWith(io.pgha.spec.Role.LB).stream().findFirst();
+            if (lb.isPresent()) {
+                out.println("connect:  PGPASSWORD=$(pghactl get secret superuser) psql -h " + lb.get().address()
+                        + " -p 5000 -U postgres");
+                out.println("replicas: same with -p 5001");
+            } else {
+                out.println("connect:  no lb host: psql -h <the leader's address, see PG-ROLE above> -p 5432 -U postgres,"
+                        + " password from pghactl get secret superuser");
+            }
+            out.println("spec:     " + specFile + " (edit, then pghactl apply -f it)");
             out.println("remove:   pghactl lab down");
             return CtlMain.OK;
         }
