@@ -12,6 +12,7 @@ import io.pgha.resource.PackageManager;
 import io.pgha.resource.ProcessResource;
 import io.pgha.resource.Resource;
 import io.pgha.spec.AgentConfig;
+import io.pgha.spec.AgentConfigTest;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.ClusterSpecParser;
 import io.pgha.spec.HostIdentity;
@@ -41,14 +42,7 @@ class EtcdRoleTest {
                 PackageManager.APT, ROLES, supervisor);
     }
 
-    private static final String AGENT = """
-            cluster: demo
-            etcd:
-              members:
-                etcd1: 10.0.0.1
-                etcd2: 10.0.0.2
-                etcd3: 10.0.0.3
-            """;
+    private static final String AGENT = AgentConfigTest.MINIMAL;
 
     @Test
     void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {

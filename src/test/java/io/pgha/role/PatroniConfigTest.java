@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgha.spec.AgentConfig;
+import io.pgha.spec.AgentConfigTest;
 import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.ClusterSpecParser;
@@ -18,14 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class PatroniConfigTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final String AGENT = """
-            cluster: demo
-            etcd:
-              members:
-                etcd1: 10.0.0.1
-                etcd2: 10.0.0.2
-                etcd3: 10.0.0.3
-            """;
+    private static final String AGENT = AgentConfigTest.MINIMAL;
     private static final String SPEC = """
             cluster: demo
             hosts:

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class AgentConfigTest {
-    static final String MINIMAL = """
+public class AgentConfigTest {
+    /** The guide's three etcd members as agent.yml lists them; other tests build on it. */
+    public static final String MINIMAL = """
             cluster: demo
             etcd:
               members:
