@@ -1,9 +1,6 @@
 package io.pgha.probe;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,12 +8,10 @@ import java.util.List;
 
 /** Backend server states from HAProxy's stats page in CSV form. */
 public final class HaproxyStats {
-    private final HttpClient http;
-    private final Duration timeout;
+    private final HttpText http;
 
     public HaproxyStats(Duration timeout) {
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = new HttpText(timeout);
     }
 
     /** A server line: its proxy (backend), name and status (UP, DOWN, MAINT, ...). */
@@ -24,15 +19,7 @@ public final class HaproxyStats {
     }
 
     public List<Server> servers(String address, int port) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + ":" + port + "/;csv"))
-                .timeout(timeout).GET().build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        HttpResponse<String> response = http.get("http://" + address + ":" + port + "/;csv");
         if (response.statusCode() != 200) {
             throw new IOException("HAProxy stats at " + address + ":" + port + ": HTTP " + response.statusCode());
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -16,14 +15,12 @@ import java.util.Optional;
 /** Patroni's REST API on one member: what it says about itself and the cluster, and the few requests we make. */
 public final class PatroniClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http;
+    private final HttpText http;
     private final String baseUrl;
-    private final Duration timeout;
 
     public PatroniClient(String address, int port, Duration timeout) {
         this.baseUrl = "http://" + address + ":" + port;
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.http = new HttpText(timeout);
     }
 
     /** This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. */
@@ -103,8 +100,7 @@ public final class PatroniClient {
     }
 
     private JsonNode get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).GET().build();
-        HttpResponse<String> response = call(request);
+        HttpResponse<String> response = http.get(baseUrl + path);
         // /patroni answers 503 with a body while Postgres is not running; the body is still the answer.
         if (response.statusCode() != 200 && response.statusCode() != 503) {
             throw new IOException("GET " + baseUrl + path + ": HTTP " + response.statusCode() + ": " + response.body());
@@ -114,10 +110,11 @@ public final class PatroniClient {
 
     private String send(String method, String path, JsonNode body, int expected) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofSeconds(Math.max(timeout.toSeconds(), 60)))
+                // Patroni answers a switchover only once it happened: allow it the time.
+                .timeout(Duration.ofSeconds(Math.max(http.timeout().toSeconds(), 60)))
                 .header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        HttpResponse<String> response = call(request);
+        HttpResponse<String> response = http.send(request);
         if (response.statusCode() != expected) {
             throw new IOException(method + " " + baseUrl + path + ": HTTP " + response.statusCode() + ": "
                     + response.body().strip());
@@ -125,16 +122,4 @@ public final class PatroniClient {
         return response.body().strip();
     }
 
-    private HttpResponse<String> call(HttpRequest request) throws IOException {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            // Connection failures often carry no message of their own.
-            throw new IOException(request.method() + " " + request.uri() + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
 }
