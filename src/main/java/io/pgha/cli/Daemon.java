@@ -395,7 +395,7 @@ final class Daemon {
             Optional<Role> role = currentRole();
             // Probes run on a timer, and at once when the role changes: a data host learns its role from the spec.
             if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !role.equals(healthRole)) {
-                current = probeHealth();
+                current = probeHealth(role);
                 disk = disks.sample(dataDirectories(role));
                 healthRole = role;
                 lastHealth = System.nanoTime();
@@ -428,12 +428,10 @@ final class Daemon {
         publisher.withdraw();
     }
 
-    private Health probeHealth() {
-        Optional<Role> current;
+    private Health probeHealth(Optional<Role> current) {
         Optional<ClusterSpec> spec;
         Optional<String> superuser;
         synchronized (this) {
-            current = role;
             spec = Optional.ofNullable(desired);
             superuser = Optional.ofNullable(secrets).flatMap(s -> s.get("superuser"));
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgha.supervise.Procs;
+import io.pgha.supervise.Supervisor;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,17 +98,7 @@ public final class Lab {
 
     /** The pid a host's agent recorded for a supervised program, if that program still runs. */
     public Optional<Long> programPid(LabPlan.Host host, String program) {
-        Path file = plan.root(host).resolve("run/pgha-agent/" + program + ".pid");
-        try {
-            if (!Files.exists(file)) {
-                return Optional.empty();
-            }
-            JsonNode record = JSON.readTree(Files.readString(file));
-            long pid = record.path("pid").asLong();
-            return Procs.isSame(pid, record.path("start_ticks").asLong()) ? Optional.of(pid) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return Supervisor.livePid(plan.root(host).resolve("run/pgha-agent/" + program + ".pid"));
     }
 
     /** Stops agents, then their programs, then anything left in the namespaces; removes wires and files. */

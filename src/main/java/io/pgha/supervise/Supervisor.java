@@ -62,6 +62,11 @@ public final class Supervisor implements AutoCloseable {
         return runDir.resolve(name + ".pid");
     }
 
+    /** The pid recorded in a pid file, while that very process runs (a recycled pid does not count). */
+    public static Optional<Long> livePid(Path pidFile) {
+        return PidFile.read(pidFile).filter(PidFile::isAlive).map(PidFile::pid);
+    }
+
     /**
      * What would change to bring the program to {@code spec}, without changing anything. Reads the pid file
      * when this supervisor does not manage the program (as in {@code pghactl plan}).
