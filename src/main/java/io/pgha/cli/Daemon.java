@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.pgha.converge.ConvergeRun;
 import io.pgha.converge.Converger;
 import io.pgha.converge.RollingRestart;
+import io.pgha.probe.Colocation;
 import io.pgha.probe.DiskSampler;
 import io.pgha.probe.FsyncProbe;
 import io.pgha.probe.Health;
@@ -36,10 +37,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -62,7 +67,11 @@ final class Daemon {
     private static final int FSYNC_WRITES = 200;
     private static final long FSYNC_EVERY_NANOS = Duration.ofMinutes(10).toNanos();
 
-    private record FsyncReport(Path directory, FsyncProbe.Result result) {
+    /** An fsync probe of one data directory, with the limit it was held to. */
+    private record FsyncReport(Path directory, FsyncProbe.Result result, double limitMillis) {
+        boolean slow() {
+            return result.p99Millis() > limitMillis;
+        }
     }
 
     private final AgentConfig config;
@@ -71,13 +80,13 @@ final class Daemon {
     private final ClusterSpecParser parser;
     private final StateCache specCache;
     private final StateCache secretsCache;
-    private final HostRoles roles;
+    private final HostRoles hostRoles;
     private final Converger converger = new Converger();
     private final HostHealth health = new HostHealth();
     private final DiskSampler disks = new DiskSampler();
     private final FsyncProbe fsyncProbe = new FsyncProbe(FSYNC_WRITES, System::nanoTime);
-    /** The last fsync probe of this host's data directory, if any. */
-    private volatile Optional<FsyncReport> fsync = Optional.empty();
+    /** The last fsync probe of each data directory by name; guarded by itself (probes run on two threads). */
+    private final Map<String, FsyncReport> fsync = new LinkedHashMap<>();
     private final BlockingQueue<Boolean> wake = new ArrayBlockingQueue<>(1);
     private final AgentMetrics metrics = new AgentMetrics();
     /** The status last assembled, for the HTTP endpoint. */
@@ -90,7 +99,7 @@ final class Daemon {
     private ClusterSecrets secrets;
     private String specError = "";
     private long appliedRevision;
-    private Optional<Role> role = Optional.empty();
+    private Set<Role> roles = Set.of();
     private ConvergeRun lastRun;
     private List<String> warnings = List.of();
     private String convergeError = "";
@@ -104,7 +113,7 @@ final class Daemon {
         this.parser = new ClusterSpecParser(config);
         this.specCache = StateCache.spec(host.paths().stateDir());
         this.secretsCache = StateCache.secrets(host.paths().stateDir());
-        this.roles = new HostRoles(host);
+        this.hostRoles = new HostRoles(host);
     }
 
     /** Runs until the JVM is asked to stop; the converge loop runs on the calling thread. */
@@ -124,8 +133,8 @@ final class Daemon {
         }, "shutdown"));
         Optional<ApiServer> api = AgentApi.start(config, host.identity(), () -> latest, metrics);
         try (EtcdStore store = new EtcdStore(config.clientUrls(), ETCD_TIMEOUT)) {
-            // Before the role is taken: a disk too slow for etcd shows in the very first status.
-            probeFsync(expectedRole());
+            // Before a role is taken: a disk too slow for etcd shows in the very first status.
+            probeFsync(expectedRoles());
             Thread follower = background("spec-follower", () -> followSpec(store));
             Thread reporter = background("status", () -> reportStatus(store));
             convergeLoop(store);
@@ -301,24 +310,30 @@ final class Daemon {
             }
         }
         try {
-            DesiredState state = roles.desired(spec, currentSecrets);
+            DesiredState state = hostRoles.desired(spec, currentSecrets, refusals(spec));
             ConvergeRun run = converger.apply(state.resources());
             metrics.recordConverge(run);
+            String refusal = state.refused().entrySet().stream()
+                    .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");
             synchronized (this) {
-                role = state.role();
+                roles = state.roles();
                 warnings = state.warnings();
                 lastRun = run;
                 appliedRevision = revision;
-                convergeError = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst().orElse("");
+                convergeError = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst()
+                        .orElse(refusal);
             }
             if (run.count(Status.CHANGED) > 0 || !run.converged()) {
                 log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
                         run.count(Status.FAILED), run.durationMillis());
             }
-            if (!run.converged()) {
+            if (!refusal.isEmpty()) {
+                log.warn("{}", refusal);
+            }
+            if (!run.converged() || !refusal.isEmpty()) {
                 return Pass.FAILED;
             }
-            if (state.role().equals(Optional.of(Role.DATA)) && rollingRestart(store).step()) {
+            if (state.has(Role.DATA) && rollingRestart(store).step()) {
                 return Pass.ROLLING_OUT;
             }
             return Pass.SETTLED;
@@ -334,50 +349,91 @@ final class Daemon {
     }
 
     private RollingRestart rollingRestart(EtcdStore store) {
-        PatroniClient patroni = new PatroniClient(host.identity().address(), PatroniConfig.REST_PORT,
+        PatroniClient patroni = new PatroniClient(host.identity().address(), ClusterSpec.PATRONI_PORT,
                 Duration.ofSeconds(5));
         return new RollingRestart(host.identity().name(), patroni,
                 new EtcdRestartLock(store, keys.restartLock(), host.identity().name(), RESTART_LOCK_TTL));
     }
 
-    private synchronized Optional<Role> currentRole() {
-        return role;
+    private synchronized Set<Role> currentRoles() {
+        return roles;
     }
 
-    /** The role this host will converge next: from the spec it follows, else its etcd membership. */
-    private synchronized Optional<Role> expectedRole() {
-        if (desired != null) {
-            return desired.host(host.identity().name()).map(ClusterSpec.Host::role);
-        }
-        return config.memberAt(host.identity().address()).map(m -> Role.ETCD);
+    /** The roles this host will converge next: from the spec it follows, else its etcd membership. */
+    private synchronized Set<Role> expectedRoles() {
+        return hostRoles.roles(Optional.ofNullable(desired));
     }
 
-    /** The directories whose device matters for a role: etcd's data, Postgres' data (with its WAL). */
-    private Map<String, Path> dataDirectories(Optional<Role> role) {
-        return switch (role.orElse(Role.LB)) {
-            case ETCD -> Map.of("etcd data", host.paths().dataDir("etcd"));
-            case DATA -> Map.of("postgres data", host.paths().dataDir("postgresql"));
-            case LB -> Map.of();
+    private synchronized ClusterSpec.Disk diskPolicy() {
+        return desired == null ? ClusterSpec.Disk.DEFAULT : desired.disk();
+    }
+
+    /** The directory whose device matters for a role: etcd's data, Postgres' data (with its WAL); none for lb. */
+    private Optional<Map.Entry<String, Path>> dataDirectory(Role role) {
+        return switch (role) {
+            case ETCD -> Optional.of(Map.entry("etcd data", host.paths().dataDir("etcd")));
+            case DATA -> Optional.of(Map.entry("postgres data", host.paths().dataDir("postgresql")));
+            case LB -> Optional.empty();
         };
     }
 
-    private void probeFsync(Optional<Role> role) {
-        for (Path dir : dataDirectories(role).values()) {
-            // The data directory may not exist before the first converge: probe where it will be.
-            Path at = dir;
-            while (at.getParent() != null && !Files.isDirectory(at)) {
-                at = at.getParent();
+    private Map<String, Path> dataDirectories(Set<Role> roles) {
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        roles.forEach(r -> dataDirectory(r).ifPresent(e -> dirs.put(e.getKey(), e.getValue())));
+        return dirs;
+    }
+
+    /**
+     * With {@code disk.on_slow_fsync: refuse}, each etcd or data role this host does not hold yet is measured afresh
+     * before it is taken, and refused on a slow disk. A role that holds data is never given up.
+     */
+    private Map<Role, String> refusals(Optional<ClusterSpec> spec) throws IOException {
+        if (spec.isEmpty() || !spec.get().disk().refuseSlowFsync()) {
+            return Map.of();
+        }
+        Map<Role, String> refused = new EnumMap<>(Role.class);
+        for (Role role : hostRoles.roles(spec)) {
+            Optional<Map.Entry<String, Path>> dir = dataDirectory(role);
+            if (dir.isEmpty() || hostRoles.holdsData(role, spec)) {
+                continue;
             }
-            try {
-                FsyncProbe.Result result = fsyncProbe.run(at);
-                fsync = Optional.of(new FsyncReport(at, result));
-                if (result.slow()) {
-                    log.warn("fsync p99 {} ms in {} is above etcd's {} ms guidance", result.p99Millis(), at,
-                            FsyncProbe.SLOW_P99_MILLIS);
-                }
-            } catch (IOException e) {
-                log.warn("fsync probe in {} failed: {}", at, e.getMessage());
+            Optional<FsyncReport> report = probeFsync(dir.get().getKey(), dir.get().getValue(), spec.get().disk());
+            if (report.isEmpty()) {
+                refused.put(role, "the fsync probe in " + dir.get().getValue() + " failed (see the agent's log),"
+                        + " and disk.on_slow_fsync is refuse");
+            } else if (report.get().slow()) {
+                refused.put(role, String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above"
+                        + " disk.fsync_p99_limit_ms %s (disk.on_slow_fsync: refuse)", report.get().result().p99Millis(),
+                        report.get().directory(), spec.get().disk().fsyncP99LimitMillis()));
             }
+        }
+        return refused;
+    }
+
+    private void probeFsync(Set<Role> roles) {
+        ClusterSpec.Disk policy = diskPolicy();
+        dataDirectories(roles).forEach((name, dir) -> probeFsync(name, dir, policy));
+    }
+
+    private Optional<FsyncReport> probeFsync(String name, Path dir, ClusterSpec.Disk policy) {
+        // The data directory may not exist before the first converge: probe where it will be.
+        Path at = dir;
+        while (at.getParent() != null && !Files.isDirectory(at)) {
+            at = at.getParent();
+        }
+        try {
+            FsyncReport report = new FsyncReport(at, fsyncProbe.run(at), policy.fsyncP99LimitMillis());
+            synchronized (fsync) {
+                fsync.put(name, report);
+            }
+            if (report.slow()) {
+                log.warn("fsync p99 {} ms in {} is above the {} ms limit", report.result().p99Millis(), at,
+                        report.limitMillis());
+            }
+            return Optional.of(report);
+        } catch (IOException e) {
+            log.warn("fsync probe in {} failed: {}", at, e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -389,20 +445,20 @@ final class Daemon {
         // nanoTime has no fixed origin: start one interval in the past so that the first pass probes.
         long lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
         long lastFsync = System.nanoTime();
-        Optional<Role> probedRole = expectedRole();
-        Optional<Role> healthRole = Optional.empty();
+        Set<Role> probedRoles = expectedRoles();
+        Set<Role> healthRoles = Set.of();
         while (running) {
-            Optional<Role> role = currentRole();
-            // Probes run on a timer, and at once when the role changes: a data host learns its role from the spec.
-            if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !role.equals(healthRole)) {
-                current = probeHealth(role);
-                disk = disks.sample(dataDirectories(role));
-                healthRole = role;
+            Set<Role> roles = currentRoles();
+            // Probes run on a timer, and at once when the roles change: a data host learns its role from the spec.
+            if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !roles.equals(healthRoles)) {
+                current = probeHealth(roles);
+                disk = disks.sample(dataDirectories(roles));
+                healthRoles = roles;
                 lastHealth = System.nanoTime();
             }
-            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS || !role.equals(probedRole)) {
-                probeFsync(role);
-                probedRole = role;
+            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS || !roles.equals(probedRoles)) {
+                probeFsync(roles);
+                probedRoles = roles;
                 lastFsync = System.nanoTime();
             }
             HostStatus status = snapshot(current, disk);
@@ -428,7 +484,8 @@ final class Daemon {
         publisher.withdraw();
     }
 
-    private Health probeHealth(Optional<Role> current) {
+    /** Each role's probes; their details sit under separate keys (etcd, patroni, postgres, haproxy). */
+    private Health probeHealth(Set<Role> current) {
         Optional<ClusterSpec> spec;
         Optional<String> superuser;
         synchronized (this) {
@@ -436,15 +493,19 @@ final class Daemon {
             superuser = Optional.ofNullable(secrets).flatMap(s -> s.get("superuser"));
         }
         String address = host.identity().address();
-        if (current.isEmpty()) {
-            return Health.NONE;
+        Map<String, Object> details = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Role role : current) {
+            Health h = switch (role) {
+                case ETCD -> health.etcd(host.identity().name(), memberUrls());
+                case DATA -> health.data(host.identity().name(), address, ClusterSpec.PATRONI_PORT,
+                        ClusterSpec.POSTGRES_PORT, superuser, spec.map(s -> s.patroni().synchronousMode()).orElse(false));
+                case LB -> health.lb(address, spec.map(s -> s.haproxy().statsPort()).orElse(0));
+            };
+            details.putAll(h.details());
+            problems.addAll(h.problems());
         }
-        return switch (current.get()) {
-            case ETCD -> health.etcd(host.identity().name(), memberUrls());
-            case DATA -> health.data(host.identity().name(), address, PatroniConfig.REST_PORT, PatroniConfig.PG_PORT,
-                    superuser, spec.map(s -> s.patroni().synchronousMode()).orElse(false));
-            case LB -> health.lb(address, spec.map(s -> s.haproxy().statsPort()).orElse(0));
-        };
+        return new Health(details, problems);
     }
 
     private Map<String, String> memberUrls() {
@@ -493,23 +554,36 @@ final class Daemon {
         boolean converged = lastRun != null && lastRun.converged() && specError.isEmpty()
                 && desiredSpec != null && appliedRevision == desiredSpec.modRevision()
                 && processes.stream().allMatch(p -> p.state().equals(ProcessState.RUNNING))
-                // Healthy only once the role's probes have looked, not merely because nothing was probed yet.
-                && (role.isEmpty() || !health.details().isEmpty())
+                // Healthy only once the roles' probes have looked, not merely because nothing was probed yet.
+                && (roles.isEmpty() || !health.details().isEmpty())
                 && health.problems().isEmpty();
         String error = !specError.isEmpty() ? specError : convergeError;
         List<String> allWarnings = new ArrayList<>(warnings);
-        Map<String, Object> fsyncFigures = new LinkedHashMap<>();
-        fsync.ifPresent(f -> {
-            fsyncFigures.put("directory", f.directory().toString());
-            fsyncFigures.put("p50_ms", Math.round(f.result().p50Millis() * 100) / 100.0);
-            fsyncFigures.put("p99_ms", Math.round(f.result().p99Millis() * 100) / 100.0);
-            if (f.result().slow()) {
-                allWarnings.add(String.format("fsync p99 %.1f ms in %s is above etcd's %.0f ms guidance",
-                        f.result().p99Millis(), f.directory(), FsyncProbe.SLOW_P99_MILLIS));
-            }
-        });
-        return new HostStatus(host.identity().name(), host.identity().address(), role.map(Role::id).orElse(""),
+        allWarnings.addAll(Colocation.warnings(disk));
+        List<Map<String, Object>> fsyncLines = new ArrayList<>();
+        // The roles converged, and before the first pass the roles expected: a slow disk shows from the start.
+        Set<Role> probed = EnumSet.noneOf(Role.class);
+        probed.addAll(roles);
+        probed.addAll(hostRoles.roles(Optional.ofNullable(desired)));
+        synchronized (fsync) {
+            fsync.keySet().retainAll(dataDirectories(probed).keySet());
+            fsync.forEach((name, f) -> {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("name", name);
+                line.put("directory", f.directory().toString());
+                line.put("p50_ms", Math.round(f.result().p50Millis() * 100) / 100.0);
+                line.put("p99_ms", Math.round(f.result().p99Millis() * 100) / 100.0);
+                line.put("limit_ms", f.limitMillis());
+                fsyncLines.add(line);
+                if (f.slow()) {
+                    allWarnings.add(String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above the %s ms limit"
+                            + " (disk.fsync_p99_limit_ms; etcd's guidance is 10 ms)", f.result().p99Millis(),
+                            f.directory(), f.limitMillis()));
+                }
+            });
+        }
+        return new HostStatus(host.identity().name(), host.identity().address(), Role.join(roles),
                 appliedRevision, converged, resources, processes, health.details(), health.problems(), diskLines(disk),
-                fsyncFigures, allWarnings, error, version, ProcessHandle.current().pid(), System.currentTimeMillis());
+                fsyncLines, allWarnings, error, version, ProcessHandle.current().pid(), System.currentTimeMillis());
     }
 }

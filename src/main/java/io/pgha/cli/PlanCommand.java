@@ -12,6 +12,7 @@ import io.pgha.spec.ClusterSpecParser;
 import io.pgha.spec.HostIdentity;
 import io.pgha.spec.HostPaths;
 import io.pgha.spec.InvalidSpecException;
+import io.pgha.spec.Role;
 import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
 import io.pgha.store.StoreException;
@@ -75,7 +76,7 @@ final class PlanCommand implements Callable<Integer> {
                     Installation.rolesDir(agent), readOnly)).desired(cluster, secrets);
             Map<String, List<String>> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
-                    + desired.role().map(r -> r.id()).orElse("none") + ", spec revision "
+                    + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "
                     + stored.map(v -> Long.toString(v.modRevision())).orElse("none") + ":");
             desired.warnings().forEach(w -> out.println("  warning: " + w));
             plan.forEach((id, diff) -> {

@@ -14,6 +14,7 @@ import io.pgha.store.Versioned;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
         for (String host : hosts) {
             JsonNode s = statuses.get(host);
             if (s == null) {
-                String role = cluster.flatMap(c -> c.host(host)).map(h -> h.role().id()).orElse("etcd");
+                String role = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::rolesId).orElse("etcd");
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
                 rows.add(new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "", "", "", "", "-",
@@ -88,7 +89,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             JsonNode patroni = s.path("health").path("patroni");
             JsonNode postgres = s.path("health").path("postgres");
-            boolean data = s.path("role").asText().equals("data");
+            boolean data = Arrays.asList(s.path("role").asText().split("\\+")).contains("data");
             rows.add(new String[] {host, orDash(s.path("role").asText()), s.path("address").asText(),
                     s.path("spec_revision").asLong() == 0 ? "-" : s.path("spec_revision").asText(),
                     s.path("converged").asBoolean() ? "yes" : "no", processes(s), health(s),
@@ -97,13 +98,22 @@ final class StatusCommand implements Callable<Integer> {
                     data && patroni.path("timeline").asLong() > 0 ? patroni.path("timeline").asText() : "",
                     data ? lag(postgres) : "",
                     disk(s, "device"), disk(s, "busy_pct").isEmpty() ? "" : disk(s, "busy_pct") + "%",
-                    s.path("fsync").has("p99_ms") ? s.path("fsync").path("p99_ms").asText() + " ms" : "",
+                    fsyncP99(s),
                     s.path("disk").path(0).has("free_bytes") ? gib(s.path("disk").path(0).path("free_bytes").asLong()) : "",
                     ((now - s.path("updated").asLong()) / 1000) + "s",
                     orDash(oneLine(trouble(s)))});
         }
         print(out, rows);
         return CtlMain.OK;
+    }
+
+    /** The slowest of the host's data directories. */
+    private static String fsyncP99(JsonNode s) {
+        double worst = -1;
+        for (JsonNode f : s.path("fsync")) {
+            worst = Math.max(worst, f.path("p99_ms").asDouble(-1));
+        }
+        return worst < 0 ? "" : worst + " ms";
     }
 
     private static String processes(JsonNode s) {

@@ -82,7 +82,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         String leaderAddress = cluster.host(leader.name()).orElseThrow().address();
         String candidateAddress = cluster.host(candidate).orElseThrow().address();
         long start = System.nanoTime();
-        String answer = new PatroniClient(leaderAddress, PatroniConfig.REST_PORT, Duration.ofSeconds(10))
+        String answer = new PatroniClient(leaderAddress, ClusterSpec.PATRONI_PORT, Duration.ofSeconds(10))
                 .switchover(leader.name(), candidate);
         out.println("Patroni: " + answer);
         PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 2);
@@ -97,7 +97,7 @@ final class SwitchoverCommand implements Callable<Integer> {
 
     private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data) {
         for (ClusterSpec.Host h : data) {
-            PatroniClient c = new PatroniClient(h.address(), PatroniConfig.REST_PORT, Duration.ofSeconds(3));
+            PatroniClient c = new PatroniClient(h.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3));
             try {
                 c.member();
                 return Optional.of(c);

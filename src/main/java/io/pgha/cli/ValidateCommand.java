@@ -44,7 +44,7 @@ final class ValidateCommand implements Callable<Integer> {
 
     static String describe(ClusterSpec cluster) {
         return cluster.hosts().values().stream()
-                .collect(Collectors.groupingBy(h -> h.role().id(), java.util.TreeMap::new, Collectors.counting()))
+                .collect(Collectors.groupingBy(ClusterSpec.Host::rolesId, java.util.TreeMap::new, Collectors.counting()))
                 .entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
     }
 }

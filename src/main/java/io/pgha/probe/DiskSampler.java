@@ -25,7 +25,7 @@ public final class DiskSampler {
     public record Report(Path path, String device, Optional<DiskRates> rates, long freeBytes, long totalBytes) {
     }
 
-    /** One report per directory, by name (e.g. "etcd data"); directories that do not exist yet are skipped. */
+    /** One report per directory, by name (e.g. "etcd data"); a directory not made yet reports its parent's device. */
     public Map<String, Report> sample(Map<String, Path> directories) {
         List<HWDiskStore> disks = system.getHardware().getDiskStores();
         Map<String, Report> out = new LinkedHashMap<>();
@@ -35,7 +35,7 @@ public final class DiskSampler {
                 FileStore store = Files.getFileStore(path);
                 Optional<HWDiskStore> disk = diskOf(store.name(), disks);
                 Optional<DiskRates> rates = Optional.empty();
-                String device = disk.map(DiskSampler::shortName).orElse(store.name());
+                String device = disk.isPresent() ? shortName(disk.get()) : fileSystemDevice(store, path);
                 if (disk.isPresent()) {
                     DiskCounters now = counters(disk.get());
                     DiskCounters before = previous.put(device, now);
@@ -48,6 +48,20 @@ public final class DiskSampler {
         }
         previous.keySet().retainAll(out.values().stream().map(Report::device).toList());
         return out;
+    }
+
+    /**
+     * A file system with no disk of its own (tmpfs, overlay) is named by its type and device number: two tmpfs
+     * mounts are two devices.
+     */
+    private static String fileSystemDevice(FileStore store, Path path) throws IOException {
+        Object dev = Files.getAttribute(path, "unix:dev");
+        if (!(dev instanceof Long n)) {
+            return store.name();
+        }
+        long major = ((n >>> 8) & 0xfff) | ((n >>> 32) & ~0xfffL);
+        long minor = (n & 0xff) | ((n >>> 12) & ~0xffL);
+        return store.name() + " " + major + ":" + minor;
     }
 
     /** "/dev/vda1" → the disk "vda" whose partition it is, or the disk itself ("/dev/vda"). */

@@ -32,7 +32,8 @@ public final class AgentMetrics {
     private final Gauge diskReads = gauge("pgha_disk_reads_per_second", "Read operations per second", "device");
     private final Gauge diskWrites = gauge("pgha_disk_writes_per_second", "Write operations per second", "device");
     private final Gauge diskFree = gauge("pgha_disk_free_bytes", "Free bytes on the device's file system", "device");
-    private final Gauge fsync = gauge("pgha_fsync_latency_milliseconds", "fsync probe latency", "quantile");
+    private final Gauge fsync = gauge("pgha_fsync_latency_milliseconds", "fsync probe latency", "directory",
+            "quantile");
     private final Gauge etcdMember = gauge("pgha_etcd_member_healthy", "1 when an etcd member answers healthy", "member");
     private final Gauge pgConnections = gauge("pgha_postgres_connections", "Connections in use");
     private final Gauge pgMaxConnections = gauge("pgha_postgres_max_connections", "max_connections");
@@ -63,15 +64,18 @@ public final class AgentMetrics {
         }
         for (Map<String, Object> d : s.disk()) {
             String device = String.valueOf(d.get("device"));
-            set(diskBusy, device, d.get("busy_pct"));
-            set(diskReadBytes, device, d.get("read_bytes_per_s"));
-            set(diskWriteBytes, device, d.get("write_bytes_per_s"));
-            set(diskReads, device, d.get("reads_per_s"));
-            set(diskWrites, device, d.get("writes_per_s"));
-            set(diskFree, device, d.get("free_bytes"));
+            set(diskBusy, d.get("busy_pct"), device);
+            set(diskReadBytes, d.get("read_bytes_per_s"), device);
+            set(diskWriteBytes, d.get("write_bytes_per_s"), device);
+            set(diskReads, d.get("reads_per_s"), device);
+            set(diskWrites, d.get("writes_per_s"), device);
+            set(diskFree, d.get("free_bytes"), device);
         }
-        set(fsync, "0.5", s.fsync().get("p50_ms"));
-        set(fsync, "0.99", s.fsync().get("p99_ms"));
+        for (Map<String, Object> f : s.fsync()) {
+            String directory = String.valueOf(f.get("name"));
+            set(fsync, f.get("p50_ms"), directory, "0.5");
+            set(fsync, f.get("p99_ms"), directory, "0.99");
+        }
         if (s.health().get("etcd") instanceof Map<?, ?> etcd && etcd.get("members") instanceof Map<?, ?> members) {
             members.forEach((m, healthy) -> etcdMember.labelValues(String.valueOf(m)).set(Boolean.TRUE.equals(healthy) ? 1 : 0));
         }
@@ -88,16 +92,16 @@ public final class AgentMetrics {
             if (pg.get("replicas") instanceof List<?> replicas) {
                 for (Object r : replicas) {
                     if (r instanceof Map<?, ?> replica) {
-                        set(pgLag, String.valueOf(replica.get("name")), replica.get("lag_bytes"));
+                        set(pgLag, replica.get("lag_bytes"), String.valueOf(replica.get("name")));
                     }
                 }
             }
         }
     }
 
-    private static void set(Gauge gauge, String label, Object value) {
+    private static void set(Gauge gauge, Object value, String... labels) {
         if (value instanceof Number n) {
-            gauge.labelValues(label).set(n.doubleValue());
+            gauge.labelValues(labels).set(n.doubleValue());
         }
     }
 

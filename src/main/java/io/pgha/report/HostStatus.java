@@ -11,8 +11,9 @@ import java.util.Map;
  * @param specRevision the spec generation last converged (0 before the first)
  * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
  * @param problems     why the host is not healthy, from the probes (empty when healthy)
- * @param disk         I/O of the devices under the role's data directories (rates per second, busy %, free bytes)
- * @param fsync        the last fsync probe of the role's data directory (p50/p99 in ms)
+ * @param disk         I/O of the devices under the roles' data directories (rates per second, busy %, free bytes)
+ * @param role         the host's roles as one word: "data", or "etcd+data" on a host with several
+ * @param fsync        the last fsync probe of each data directory (name, directory, p50/p99 and the limit, in ms)
  * @param updated      when this status was assembled (epoch milliseconds)
  */
 public record HostStatus(
@@ -26,7 +27,7 @@ public record HostStatus(
         Map<String, Object> health,
         List<String> problems,
         List<Map<String, Object>> disk,
-        Map<String, Object> fsync,
+        List<Map<String, Object>> fsync,
         List<String> warnings,
         @JsonProperty("last_error") String lastError,
         @JsonProperty("agent_version") String agentVersion,
@@ -46,7 +47,7 @@ public record HostStatus(
      */
     public HostStatus significant() {
         return new HostStatus(host, address, role, specRevision, converged, resources, processes, steady(health),
-                problems, List.of(), Map.of(), warnings, lastError, agentVersion, agentPid, 0);
+                problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0);
     }
 
     /** Figures that move all the time (connections, lag, sizes, latency quantiles) removed, at any depth. */

@@ -11,12 +11,21 @@ public final class StatusLine {
 
     public static String of(HostStatus s) {
         String role = s.role().isEmpty() ? "no role" : s.role();
-        String what = switch (role) {
-            case "etcd" -> etcd(s.health());
-            case "data" -> data(s.health());
-            case "lb" -> lb(s.health());
-            default -> s.warnings().isEmpty() ? "" : s.warnings().get(0);
-        };
+        List<String> parts = new ArrayList<>();
+        for (String one : role.split("\\+")) {
+            switch (one) {
+                // "member healthy" alone would not say of what, beside Postgres' words.
+                case "etcd" -> parts.add((role.contains("+") ? "etcd " : "") + etcd(s.health()));
+                case "data" -> parts.add(data(s.health()));
+                case "lb" -> parts.add(lb(s.health()));
+                default -> {
+                    if (!s.warnings().isEmpty()) {
+                        parts.add(s.warnings().get(0));
+                    }
+                }
+            }
+        }
+        String what = String.join(", ", parts);
         String spec = s.specRevision() == 0 ? "no spec yet" : "spec rev " + s.specRevision()
                 + (s.converged() ? " applied" : " converging");
         String line = role + ": " + (what.isEmpty() ? "" : what + ", ") + spec;

@@ -53,6 +53,6 @@ final class DataRole {
                 new DirectoryResource(layout.socketDir(), new Owner(user, user, 0755)),
                 configFile,
                 new ProcessResource(patroni, ctx.supervisor()),
-                new PatroniConfigResource(host.address(), PatroniConfig.REST_PORT, PatroniConfig.dynamic(spec)));
+                new PatroniConfigResource(host.address(), ClusterSpec.PATRONI_PORT, PatroniConfig.dynamic(spec)));
     }
 }

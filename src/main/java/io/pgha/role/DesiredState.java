@@ -2,13 +2,28 @@ package io.pgha.role;
 
 import io.pgha.resource.Resource;
 import io.pgha.spec.Role;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
 
-/** Everything one host should have, and under which role. */
-public record DesiredState(Optional<Role> role, List<Resource> resources, List<String> warnings) {
+/**
+ * Everything one host should have, and for which roles.
+ *
+ * @param refused roles the host is for but does not take, with the reason (their resources are left out)
+ */
+public record DesiredState(Set<Role> roles, List<Resource> resources, List<String> warnings,
+                           Map<Role, String> refused) {
     public DesiredState {
+        roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
         resources = List.copyOf(resources);
         warnings = List.copyOf(warnings);
+        refused = Collections.unmodifiableMap(new LinkedHashMap<>(refused));
+    }
+
+    public boolean has(Role role) {
+        return roles.contains(role);
     }
 }

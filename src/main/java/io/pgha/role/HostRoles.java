@@ -1,12 +1,18 @@
 package io.pgha.role;
 
+import io.pgha.resource.Resource;
 import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.Role;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Turns the spec (or its absence) into the resources this host needs. */
 public final class HostRoles {
@@ -17,48 +23,79 @@ public final class HostRoles {
     }
 
     /**
-     * An etcd member converges etcd before any spec exists (static bootstrap, like the guide). With a spec, the
-     * host's entry decides; a host the spec does not name gets nothing and says so.
+     * The roles this host is for: with a spec, its entry there; without one, etcd if the host is an etcd member
+     * (static bootstrap, like the guide), else none.
      */
-    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
-        List<String> warnings = new ArrayList<>();
-        Optional<Role> role;
+    public Set<Role> roles(Optional<ClusterSpec> spec) {
         if (spec.isEmpty()) {
-            boolean member = ctx.agent().memberAt(ctx.identity().address()).isPresent();
-            role = member ? Optional.of(Role.ETCD) : Optional.empty();
-            if (!member) {
-                warnings.add("waiting for the cluster spec (pghactl apply -f cluster.yml)");
+            return ctx.agent().memberAt(ctx.identity().address()).isPresent() ? EnumSet.of(Role.ETCD) : Set.of();
+        }
+        return spec.get().host(ctx.identity().name()).map(ClusterSpec.Host::roles).orElse(Set.of());
+    }
+
+    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
+        return desired(spec, secrets, Map.of());
+    }
+
+    /**
+     * The resources of every role of this host, etcd's first (Patroni needs it), roles in {@code refused} left out.
+     * Resources that two roles share (the config directory) appear once. A host the spec does not name gets nothing
+     * and says so.
+     */
+    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets,
+                                Map<Role, String> refused) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        Set<Role> roles = roles(spec);
+        Optional<ClusterSpec.Host> me = spec.flatMap(s -> s.host(ctx.identity().name()));
+        if (me.isPresent() && !me.get().address().equals(ctx.identity().address())) {
+            throw new IOException("the spec gives host " + ctx.identity().name() + " address "
+                    + me.get().address() + " but this host is " + ctx.identity().address());
+        }
+        if (spec.isEmpty() && roles.isEmpty()) {
+            warnings.add("waiting for the cluster spec (pghactl apply -f cluster.yml)");
+        } else if (spec.isPresent() && me.isEmpty()) {
+            warnings.add("host " + ctx.identity().name() + " is not in the cluster spec: nothing to converge");
+        }
+        Map<String, Resource> resources = new LinkedHashMap<>();
+        Map<Role, String> refusedHere = new LinkedHashMap<>();
+        for (Role role : roles) {
+            if (refused.containsKey(role)) {
+                refusedHere.put(role, refused.get(role));
+                continue;
             }
-        } else {
-            Optional<ClusterSpec.Host> me = spec.get().host(ctx.identity().name());
-            if (me.isPresent() && !me.get().address().equals(ctx.identity().address())) {
-                throw new IOException("the spec gives host " + ctx.identity().name() + " address "
-                        + me.get().address() + " but this host is " + ctx.identity().address());
-            }
-            role = me.map(ClusterSpec.Host::role);
-            if (me.isEmpty()) {
-                warnings.add("host " + ctx.identity().name() + " is not in the cluster spec: nothing to converge");
+            for (Resource r : resources(role, spec, me, secrets, warnings)) {
+                resources.putIfAbsent(r.id(), r);
             }
         }
-        if (role.isEmpty()) {
-            return new DesiredState(role, List.of(), warnings);
-        }
-        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role.get());
-        return switch (role.get()) {
-            case ETCD -> new DesiredState(role, EtcdRole.resources(ctx, def), warnings);
-            case LB -> new DesiredState(role, LbRole.resources(ctx, def, spec.get(), me(spec.get())), warnings);
+        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere);
+    }
+
+    private List<Resource> resources(Role role, Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
+                                     Optional<ClusterSecrets> secrets, List<String> warnings) throws IOException {
+        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role);
+        return switch (role) {
+            case ETCD -> EtcdRole.resources(ctx, def);
+            case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
             case DATA -> {
                 if (secrets.isEmpty()) {
                     warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
-                    yield new DesiredState(role, List.of(), warnings);
+                    yield List.of();
                 }
-                yield new DesiredState(role, DataRole.resources(ctx, def, spec.get(), me(spec.get()), secrets.get()),
-                        warnings);
+                yield DataRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow(), secrets.get());
             }
         };
     }
 
-    private ClusterSpec.Host me(ClusterSpec spec) {
-        return spec.host(ctx.identity().name()).orElseThrow();
+    /**
+     * Whether this host already holds the role's data: etcd's member directory, or an initialised PostgreSQL data
+     * directory. A role that holds data is kept whatever its disk does.
+     */
+    public boolean holdsData(Role role, Optional<ClusterSpec> spec) throws IOException {
+        return switch (role) {
+            case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
+            case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
+                    RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));
+            case LB -> false;
+        };
     }
 }

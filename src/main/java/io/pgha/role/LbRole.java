@@ -53,8 +53,8 @@ final class LbRole {
         values.put("primary_port", Integer.toString(ports.primaryPort()));
         values.put("replica_port", Integer.toString(ports.replicaPort()));
         values.put("stats_port", Integer.toString(ports.statsPort()));
-        values.put("pg_port", Integer.toString(PatroniConfig.PG_PORT));
-        values.put("rest_port", Integer.toString(PatroniConfig.REST_PORT));
+        values.put("pg_port", Integer.toString(ClusterSpec.POSTGRES_PORT));
+        values.put("rest_port", Integer.toString(ClusterSpec.PATRONI_PORT));
         values.put("max_lag", Long.toString(spec.patroni().maximumLagOnFailover()));
         values.put("inter", "1s");
         values.put("fastinter", "250ms");

@@ -17,8 +17,6 @@ import java.nio.file.Path;
  * characters a password holds.
  */
 public final class PatroniConfig {
-    public static final int REST_PORT = 8008;
-    public static final int PG_PORT = 5432;
     public static final String SUPERUSER = "postgres";
     public static final String REPLICATION_USER = "replicator";
     public static final String REWIND_USER = "rewind_user";
@@ -66,8 +64,8 @@ public final class PatroniConfig {
                 .put("scope", spec.cluster())
                 .put("name", host.name());
         root.putObject("restapi")
-                .put("listen", address + ":" + REST_PORT)
-                .put("connect_address", address + ":" + REST_PORT);
+                .put("listen", address + ":" + ClusterSpec.PATRONI_PORT)
+                .put("connect_address", address + ":" + ClusterSpec.PATRONI_PORT);
         ArrayNode etcdHosts = root.putObject("etcd3").putArray("hosts");
         agent.members().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
 
@@ -76,8 +74,8 @@ public final class PatroniConfig {
         bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
 
         ObjectNode pg = root.putObject("postgresql")
-                .put("listen", address + ":" + PG_PORT)
-                .put("connect_address", address + ":" + PG_PORT)
+                .put("listen", address + ":" + ClusterSpec.POSTGRES_PORT)
+                .put("connect_address", address + ":" + ClusterSpec.POSTGRES_PORT)
                 .put("data_dir", layout.dataDir().toString())
                 .put("bin_dir", layout.binDir())
                 .put("pgpass", layout.pgpass().toString())

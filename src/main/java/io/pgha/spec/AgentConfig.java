@@ -104,6 +104,11 @@ public record AgentConfig(
                 apiListen, drift);
     }
 
+    /** The port of the agent's own HTTP endpoint. */
+    public int apiPort() {
+        return apiListen.map(l -> Integer.parseInt(l.substring(l.lastIndexOf(':') + 1))).orElse(DEFAULT_API_PORT);
+    }
+
     /** The member name whose address is {@code address}, if this address is an etcd member. */
     public Optional<String> memberAt(String address) {
         return members.entrySet().stream().filter(e -> e.getValue().equals(address)).map(Map.Entry::getKey).findFirst();

@@ -1,10 +1,12 @@
 package io.pgha.spec;
 
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** The shared desired state of one cluster, as stored in etcd under {@code /pgha/<cluster>/spec}. */
 public record ClusterSpec(
@@ -12,7 +14,12 @@ public record ClusterSpec(
         Map<String, Host> hosts,
         Postgres postgres,
         Patroni patroni,
-        Haproxy haproxy) {
+        Haproxy haproxy,
+        Disk disk) {
+
+    /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
+    public static final int POSTGRES_PORT = 5432;
+    public static final int PATRONI_PORT = 8008;
 
     public ClusterSpec {
         hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
@@ -23,10 +30,26 @@ public record ClusterSpec(
     }
 
     public List<Host> hostsWith(Role role) {
-        return hosts.values().stream().filter(h -> h.role() == role).toList();
+        return hosts.values().stream().filter(h -> h.has(role)).toList();
     }
 
-    public record Host(String name, String address, Role role, Tags tags) {
+    /**
+     * @param roles            what the host is for, in the order etcd, data, lb
+     * @param allowColocation  the spec accepts etcd and data on this one host (the guide advises against it)
+     */
+    public record Host(String name, String address, Set<Role> roles, boolean allowColocation, Tags tags) {
+        public Host {
+            roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
+        }
+
+        public boolean has(Role role) {
+            return roles.contains(role);
+        }
+
+        /** "data", or "etcd+data" for a host with several roles. */
+        public String rolesId() {
+            return Role.join(roles);
+        }
     }
 
     /** Patroni's per-member tags, as in the guide. */
@@ -62,5 +85,24 @@ public record ClusterSpec(
 
     public record Haproxy(int primaryPort, int replicaPort, int statsPort) {
         public static final Haproxy DEFAULT = new Haproxy(5000, 5001, 7000);
+
+        public List<Integer> ports() {
+            return List.of(primaryPort, replicaPort, statsPort);
+        }
+    }
+
+    /**
+     * What a host does about a disk whose fsync is slow. Above the limit it warns; with {@code refuseSlowFsync} it
+     * also does not take the etcd or data role on that disk. A role already taken (its data directory holds data)
+     * is never given up over a slow disk: stopping etcd or Postgres would turn slowness into an outage.
+     *
+     * @param fsyncP99LimitMillis etcd's guidance is 10 ms
+     */
+    public record Disk(double fsyncP99LimitMillis, boolean refuseSlowFsync) {
+        public static final Disk DEFAULT = new Disk(10, false);
+
+        public boolean slow(double p99Millis) {
+            return p99Millis > fsyncP99LimitMillis;
+        }
     }
 }

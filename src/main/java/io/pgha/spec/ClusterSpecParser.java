@@ -1,6 +1,8 @@
 package io.pgha.spec;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +34,7 @@ public final class ClusterSpecParser {
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy"));
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -45,11 +47,13 @@ public final class ClusterSpecParser {
         ClusterSpec.Postgres postgres = readPostgres(root.field("postgres"));
         ClusterSpec.Patroni patroni = readPatroni(root.field("patroni"));
         ClusterSpec.Haproxy haproxy = readHaproxy(root.field("haproxy"));
+        checkLbPorts(root.field("haproxy"), hosts.values(), haproxy);
+        ClusterSpec.Disk disk = readDisk(root.field("disk"));
 
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy);
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk);
     }
 
     private Map<String, ClusterSpec.Host> readHosts(Node node) {
@@ -62,7 +66,7 @@ public final class ClusterSpecParser {
         List<SpecError> before = List.copyOf(node.errors());
         node.entries().forEach((name, entry) -> {
             AgentConfig.check(entry, Values.checkName(name) == null ? null : "host name " + Values.checkName(name));
-            entry.expectMapping(Set.of("address", "role", "tags"));
+            entry.expectMapping(Set.of("address", "role", "roles", "allow_colocation", "tags"));
             Node addressNode = entry.field("address");
             String address = addressNode.requiredText();
             if (!addressNode.isMissing()) {
@@ -76,32 +80,73 @@ public final class ClusterSpecParser {
                     }
                 }
             }
-            Node roleNode = entry.field("role");
-            String roleText = roleNode.requiredText();
-            Optional<Role> role = Role.of(roleText);
-            if (!roleNode.isMissing() && role.isEmpty()) {
-                roleNode.error("unknown role '" + Values.printable(roleText) + "' (expected one of etcd, data, lb)");
-            }
+            Set<Role> roles = readRoles(entry);
             ClusterSpec.Tags tags = readTags(entry.field("tags"));
-            if (tags != ClusterSpec.Tags.NONE && role.isPresent() && role.get() != Role.DATA) {
-                entry.field("tags").error("only data hosts take Patroni tags, this host's role is " + roleText);
+            if (tags != ClusterSpec.Tags.NONE && !roles.isEmpty() && !roles.contains(Role.DATA)) {
+                entry.field("tags").error("only data hosts take Patroni tags, this host's role is "
+                        + Role.join(roles));
             }
-            role.ifPresent(r -> hosts.put(name, new ClusterSpec.Host(name, address, r, tags)));
+            boolean allowColocation = entry.field("allow_colocation").bool(false);
+            if (roles.contains(Role.ETCD) && roles.contains(Role.DATA) && !allowColocation) {
+                entry.field(entry.field("roles").isMissing() ? "role" : "roles").error("etcd and data on one host"
+                        + " compete for its disk, and a slow etcd fsync costs the cluster its leader (the guide"
+                        + " puts them on separate hosts); set hosts." + name + ".allow_colocation: true to accept");
+            }
+            if (!roles.isEmpty()) {
+                hosts.put(name, new ClusterSpec.Host(name, address, roles, allowColocation, tags));
+            }
         });
         // Checks across hosts only make sense once every host entry is valid on its own.
         if (node.errors().equals(before)) {
             checkEtcdMembers(node, hosts);
-            if (hosts.values().stream().noneMatch(h -> h.role() == Role.DATA)) {
+            if (hosts.values().stream().noneMatch(h -> h.has(Role.DATA))) {
                 node.error("expected at least one host with role data");
             }
         }
         return hosts;
     }
 
+    /** Either {@code role: data} or {@code roles: [etcd, data]}; empty after an error. */
+    private static Set<Role> readRoles(Node entry) {
+        Node one = entry.field("role");
+        Node many = entry.field("roles");
+        if (one.isMissing() == many.isMissing()) {
+            (one.isMissing() ? one : many).error(one.isMissing()
+                    ? "is required: one of etcd, data, lb (or roles: a list of them)"
+                    : "give either role or roles, not both");
+            return Set.of();
+        }
+        if (!one.isMissing()) {
+            return readRole(one).map(r -> (Set<Role>) EnumSet.of(r)).orElse(Set.of());
+        }
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        int errorsBefore = many.errors().size();
+        List<Node> items = many.items();
+        if (items.isEmpty() && many.errors().size() == errorsBefore) {
+            many.error("must list at least one role");
+        }
+        for (Node item : items) {
+            Optional<Role> role = readRole(item);
+            if (role.isPresent() && !roles.add(role.get())) {
+                item.error("role " + role.get().id() + " listed twice");
+            }
+        }
+        return roles.isEmpty() || roles.size() < items.size() ? Set.of() : roles;
+    }
+
+    private static Optional<Role> readRole(Node node) {
+        String text = node.requiredText();
+        Optional<Role> role = Role.of(text);
+        if (!node.isMissing() && role.isEmpty()) {
+            node.error("unknown role '" + Values.printable(text) + "' (expected one of etcd, data, lb)");
+        }
+        return role;
+    }
+
     /** etcd membership is static (agent.yml) until a later release manages it: the spec must say the same. */
     private void checkEtcdMembers(Node node, Map<String, ClusterSpec.Host> hosts) {
         Map<String, String> inSpec = new LinkedHashMap<>();
-        hosts.values().stream().filter(h -> h.role() == Role.ETCD).forEach(h -> inSpec.put(h.name(), h.address()));
+        hosts.values().stream().filter(h -> h.has(Role.ETCD)).forEach(h -> inSpec.put(h.name(), h.address()));
         if (!inSpec.equals(agent.members())) {
             node.error("the hosts with role etcd must be exactly agent.yml's etcd.members " + agent.members()
                     + ", found " + inSpec);
@@ -197,6 +242,45 @@ public final class ClusterSpecParser {
                     + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
         }
         return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe);
+    }
+
+    /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */
+    private void checkLbPorts(Node node, Collection<ClusterSpec.Host> hosts, ClusterSpec.Haproxy haproxy) {
+        for (ClusterSpec.Host host : hosts) {
+            if (!host.has(Role.LB)) {
+                continue;
+            }
+            Map<Integer, String> taken = new LinkedHashMap<>();
+            taken.put(agent.apiPort(), "the agent's HTTP endpoint (agent.yml api.listen)");
+            if (host.has(Role.DATA)) {
+                taken.put(ClusterSpec.POSTGRES_PORT, "PostgreSQL on data host " + host.name());
+                taken.put(ClusterSpec.PATRONI_PORT, "Patroni's REST API on data host " + host.name());
+            }
+            if (host.has(Role.ETCD)) {
+                taken.put(agent.clientPort(), "etcd's client port on " + host.name());
+                taken.put(agent.peerPort(), "etcd's peer port on " + host.name());
+            }
+            List<String> fields = List.of("primary_port", "replica_port", "stats_port");
+            for (int i = 0; i < fields.size(); i++) {
+                String user = taken.get(haproxy.ports().get(i));
+                if (user != null) {
+                    node.field(fields.get(i)).error("port " + haproxy.ports().get(i) + " on lb host " + host.name()
+                            + " is already used by " + user);
+                }
+            }
+        }
+    }
+
+    private static ClusterSpec.Disk readDisk(Node node) {
+        node.expectMapping(Set.of("fsync_p99_limit_ms", "on_slow_fsync"));
+        ClusterSpec.Disk d = ClusterSpec.Disk.DEFAULT;
+        double limit = node.field("fsync_p99_limit_ms").decimal(d.fsyncP99LimitMillis(), 0.01, 10_000);
+        Node onSlow = node.field("on_slow_fsync");
+        String action = onSlow.text().orElse("warn");
+        if (!action.equals("warn") && !action.equals("refuse")) {
+            onSlow.error("expected warn or refuse, found '" + Values.printable(action) + "'");
+        }
+        return new ClusterSpec.Disk(limit, action.equals("refuse"));
     }
 
     private static ClusterSpec.Haproxy readHaproxy(Node node) {

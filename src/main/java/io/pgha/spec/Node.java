@@ -136,6 +136,22 @@ final class Node {
         return value;
     }
 
+    double decimal(double fallback, double min, double max) {
+        if (isMissing()) {
+            return fallback;
+        }
+        if (!json.isNumber() || !Double.isFinite(json.asDouble())) {
+            error("expected a number, found " + describeValue());
+            return fallback;
+        }
+        double value = json.asDouble();
+        if (value < min || value > max) {
+            error("must be between " + min + " and " + max + ", found " + json.asText());
+            return fallback;
+        }
+        return value;
+    }
+
     boolean bool(boolean fallback) {
         if (isMissing()) {
             return fallback;

@@ -1,8 +1,10 @@
 package io.pgha.spec;
 
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** What a host is for. */
 public enum Role {
@@ -10,6 +12,11 @@ public enum Role {
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** "etcd+data": several roles as one word, in enum order. */
+    public static String join(Collection<Role> roles) {
+        return roles.stream().sorted().map(Role::id).collect(Collectors.joining("+"));
     }
 
     public static Optional<Role> of(String id) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.spec.ClusterSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,10 +50,9 @@ class FsyncProbeTest {
             return n * 1_000_000L + (syncs / 4) * 12_000_000L;
         });
         FsyncProbe.Result r = slow.run(dir);
-        assertTrue(r.slow(), r.toString());
-        assertTrue(r.p99Millis() > FsyncProbe.SLOW_P99_MILLIS, r.toString());
+        assertTrue(ClusterSpec.Disk.DEFAULT.slow(r.p99Millis()), "above etcd's 10 ms: " + r);
 
         FsyncProbe fast = new FsyncProbe(100, new AtomicLong()::incrementAndGet);
-        assertFalse(fast.run(dir).slow());
+        assertFalse(ClusterSpec.Disk.DEFAULT.slow(fast.run(dir).p99Millis()));
     }
 }

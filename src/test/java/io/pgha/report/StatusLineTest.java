@@ -10,7 +10,7 @@ class StatusLineTest {
     private static HostStatus status(String role, long rev, boolean converged, Map<String, Object> health,
                                      List<String> problems, String error) {
         return new HostStatus("pg2", "10.0.1.2", role, rev, converged, List.of(), List.of(), health, problems,
-                List.of(), Map.of(), List.of(), error, "0.1.0", 1, 0);
+                List.of(), List.of(), List.of(), error, "0.1.0", 1, 0);
     }
 
     @Test
@@ -38,6 +38,18 @@ class StatusLineTest {
                 "members", Map.of("etcd1", true, "etcd2", false, "etcd3", true)));
         assertEquals("etcd: member healthy (2/3 members healthy), no spec yet",
                 StatusLine.of(status("etcd", 0, false, health, List.of(), "")));
+    }
+
+    @Test
+    void everyRoleOfAColocatedHost() {
+        Map<String, Object> health = Map.of(
+                "etcd", Map.of("healthy", true, "members", Map.of("solo", true)),
+                "patroni", Map.of("role", "leader", "state", "running", "leader", "solo"),
+                "postgres", Map.of("replicas", List.of()),
+                "haproxy", Map.of("primary", Map.of("solo", "UP"), "replicas", Map.of("solo", "DOWN")));
+        assertEquals("etcd+data+lb: etcd member healthy (1/1 members healthy), leader, 0 replicas streaming,"
+                        + " writes -> solo, reads -> none, spec rev 9 applied",
+                StatusLine.of(status("etcd+data+lb", 9, true, health, List.of(), "")));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.pgha.resource.ProcessResource;
 import io.pgha.resource.Resource;
 import io.pgha.spec.AgentConfig;
 import io.pgha.spec.AgentConfigTest;
+import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.ClusterSpecParser;
 import io.pgha.spec.HostIdentity;
@@ -20,11 +21,16 @@ import io.pgha.spec.HostPaths;
 import io.pgha.spec.Role;
 import io.pgha.supervise.Supervisor;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EtcdRoleTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -72,7 +78,7 @@ class EtcdRoleTest {
     @Test
     void memberConvergesEtcdWithoutASpec() throws Exception {
         DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
-        assertEquals(Optional.of(Role.ETCD), state.role());
+        assertEquals(Set.of(Role.ETCD), state.roles());
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/srv/lab/etcd1/etc/pgha-agent",
                 "directory:/srv/lab/etcd1/var/log/pgha-agent", "directory:/srv/lab/etcd1/var/lib/pgha-agent/etcd",
@@ -89,7 +95,7 @@ class EtcdRoleTest {
     @Test
     void nonMemberWaitsForTheSpec() throws Exception {
         DesiredState state = new HostRoles(host(AGENT, "pg1", "10.0.1.1")).desired(Optional.empty(), Optional.empty());
-        assertEquals(Optional.empty(), state.role());
+        assertEquals(Set.of(), state.roles());
         assertEquals(List.of(), state.resources());
         assertTrue(state.warnings().get(0).contains("waiting for the cluster spec"), state.warnings().toString());
     }
@@ -106,7 +112,61 @@ class EtcdRoleTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """, "spec");
         DesiredState state = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty());
-        assertEquals(Optional.empty(), state.role());
+        assertEquals(Set.of(), state.roles());
         assertTrue(state.warnings().get(0).contains("not in the cluster spec"), state.warnings().toString());
+    }
+
+    private static final String COMPACT = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, roles: [lb, data, etcd], allow_colocation: true}
+              etcd2: {address: 10.0.0.2, roles: [etcd, data], allow_colocation: true}
+              etcd3: {address: 10.0.0.3, roles: [etcd, data], allow_colocation: true}
+            """;
+
+    @Test
+    void aHostWithSeveralRolesGetsEachRolesResourcesOnceEtcdFirst() throws Exception {
+        HostContext ctx = host(AGENT, "etcd1", "10.0.0.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom())));
+        assertEquals(List.of(Role.ETCD, Role.DATA, Role.LB), List.copyOf(state.roles()));
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertEquals(Set.copyOf(ids).size(), ids.size(), "no resource twice: " + ids);
+        assertTrue(ids.contains("directory:/srv/lab/etcd1/etc/pgha-agent"), ids.toString());
+        assertTrue(ids.indexOf("process:etcd") < ids.indexOf("process:patroni")
+                && ids.indexOf("process:patroni") < ids.indexOf("process:haproxy"), "etcd before Patroni: " + ids);
+        assertEquals(Map.of(), state.refused());
+    }
+
+    @Test
+    void aRefusedRoleIsLeftOutAndTheOthersStay() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"));
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertTrue(ids.contains("process:etcd"), ids.toString());
+        assertFalse(ids.stream().anyMatch(id -> id.contains("patroni") || id.contains("postgres")), ids.toString());
+        assertEquals(Map.of(Role.DATA, "slow disk"), state.refused());
+        assertEquals(Set.of(Role.ETCD, Role.DATA), state.roles(), "still a data host, one that refuses for now");
+    }
+
+    @Test
+    void aRoleHoldsDataOnceItsEngineHasWrittenSome(@TempDir Path root) throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        HostContext ctx = new HostContext(agent, new HostIdentity("etcd2", "10.0.0.2"), new HostPaths(root),
+                PackageManager.APT, ROLES, supervisor);
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(COMPACT, "spec");
+        HostRoles roles = new HostRoles(ctx);
+        Files.createDirectories(ctx.paths().dataDir("etcd"));
+        Files.createDirectories(ctx.paths().dataDir("postgresql").resolve("15/data"));
+        assertFalse(roles.holdsData(Role.ETCD, Optional.of(spec)), "an empty data directory holds nothing");
+        assertFalse(roles.holdsData(Role.DATA, Optional.of(spec)));
+        Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member/wal"));
+        Files.writeString(ctx.paths().dataDir("postgresql").resolve("15/data/PG_VERSION"), "15\n");
+        assertTrue(roles.holdsData(Role.ETCD, Optional.of(spec)));
+        assertTrue(roles.holdsData(Role.DATA, Optional.of(spec)));
+        assertFalse(roles.holdsData(Role.DATA, Optional.empty()), "without a spec the data layout is unknown");
     }
 }

@@ -1,6 +1,7 @@
 package io.pgha.spec;
 
 import static io.pgha.spec.SpecAssertions.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class ClusterSpecParserTest {
         ClusterSpec spec = parse(VALID);
         assertEquals("demo", spec.cluster());
         assertEquals(6, spec.hosts().size());
-        assertEquals(Role.DATA, spec.host("pg1").orElseThrow().role());
+        assertEquals(java.util.Set.of(Role.DATA), spec.host("pg1").orElseThrow().roles());
         assertTrue(spec.host("pg2").orElseThrow().tags().nofailover());
         assertEquals(2, spec.hostsWith(Role.DATA).size());
         assertEquals("200", spec.postgres().parameters().get("max_connections"));
@@ -76,6 +77,7 @@ class ClusterSpecParserTest {
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
         assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true), spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
+        assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
         assertEquals(15, spec.postgres().version());
         assertTrue(spec.postgres().hba().isEmpty());
         assertFalse(spec.host("pg1").orElseThrow().tags().nofailover());
@@ -180,6 +182,79 @@ class ClusterSpecParserTest {
                 "only data hosts");
         assertRefused(() -> parse(VALID.replace("nofailover: true", "nofailover: yes-please")),
                 "hosts.pg2.tags.nofailover", "true or false");
+    }
+
+    /** Three hosts, each etcd and data, one of them the lb too: the guide's seven hosts on three. */
+    private static final String COMPACT = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, roles: [etcd, data, lb], allow_colocation: true}
+              etcd2: {address: 10.0.0.2, roles: [data, etcd], allow_colocation: true}
+              etcd3: {address: 10.0.0.3, roles: [etcd, data], allow_colocation: true, tags: {nofailover: true}}
+            """;
+
+    @Test
+    void severalRolesOnOneHost() throws Exception {
+        ClusterSpec spec = parse(COMPACT);
+        ClusterSpec.Host first = spec.host("etcd1").orElseThrow();
+        assertEquals(List.of(Role.ETCD, Role.DATA, Role.LB), List.copyOf(first.roles()), "in enum order");
+        assertEquals("etcd+data+lb", first.rolesId());
+        assertEquals("etcd+data", spec.host("etcd2").orElseThrow().rolesId());
+        assertEquals(3, spec.hostsWith(Role.DATA).size());
+        assertEquals(3, spec.hostsWith(Role.ETCD).size());
+        assertEquals(1, spec.hostsWith(Role.LB).size());
+        assertTrue(spec.host("etcd3").orElseThrow().tags().nofailover(), "tags on a host that is also data");
+    }
+
+    @Test
+    void etcdWithDataOnlyWhenTheSpecAllowsIt() {
+        assertRefused(() -> parse(COMPACT.replace("[etcd, data, lb], allow_colocation: true",
+                "[etcd, data, lb]")), "hosts.etcd1.roles", "set hosts.etcd1.allow_colocation: true to accept");
+        assertRefused(() -> parse(COMPACT.replace("[data, etcd], allow_colocation: true",
+                "[data, etcd], allow_colocation: false")), "hosts.etcd2.roles", "compete for its disk");
+        assertRefused(() -> parse(COMPACT.replace("allow_colocation: true}", "allow_colocation: yes-sure}")),
+                "hosts.etcd2.allow_colocation", "true or false");
+    }
+
+    @Test
+    void badRoleLists() {
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, etcd, data]")),
+                "hosts.etcd2.roles[2]", "role data listed twice");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: []")), "hosts.etcd2.roles",
+                "at least one role");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: data")), "hosts.etcd2.roles",
+                "expected a list");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, ectd]")),
+                "hosts.etcd2.roles[1]", "unknown role 'ectd'");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "role: data, roles: [data, etcd]")),
+                "hosts.etcd2.roles", "either role or roles, not both");
+    }
+
+    @Test
+    void lbPortsMustNotCollideWithTheHostsOtherListeners() {
+        assertRefused(() -> parse(COMPACT + "haproxy: {primary_port: 5432}\n"), "haproxy.primary_port",
+                "port 5432 on lb host etcd1 is already used by PostgreSQL");
+        assertRefused(() -> parse(COMPACT + "haproxy: {stats_port: 2379}\n"), "haproxy.stats_port",
+                "etcd's client port on etcd1");
+        assertRefused(() -> parse(COMPACT + "haproxy: {replica_port: 8010}\n"), "haproxy.replica_port",
+                "the agent's HTTP endpoint");
+        // A dedicated lb host may well offer the primary on PostgreSQL's own port.
+        assertEquals(5432, assertDoesNotThrow(() -> parse(VALID.replace("primary_port: 5000", "primary_port: 5432")))
+                .haproxy().primaryPort());
+    }
+
+    @Test
+    void diskPolicy() throws Exception {
+        ClusterSpec spec = parse(VALID + "disk: {fsync_p99_limit_ms: 2.5, on_slow_fsync: refuse}\n");
+        assertEquals(new ClusterSpec.Disk(2.5, true), spec.disk());
+        assertTrue(spec.disk().slow(2.6));
+        assertFalse(spec.disk().slow(2.5));
+        assertRefused(() -> parse(VALID + "disk: {on_slow_fsync: stop}\n"), "disk.on_slow_fsync",
+                "expected warn or refuse, found 'stop'");
+        assertRefused(() -> parse(VALID + "disk: {fsync_p99_limit_ms: 0}\n"), "disk.fsync_p99_limit_ms", "between");
+        assertRefused(() -> parse(VALID + "disk: {fsync_p99_limit_ms: fast}\n"), "disk.fsync_p99_limit_ms",
+                "expected a number, found text 'fast'");
+        assertRefused(() -> parse(VALID + "disk: {fsync_ms: 5}\n"), "disk.fsync_ms", "unknown key");
     }
 
     @Test
