@@ -67,11 +67,8 @@ final class Daemon {
     private static final int FSYNC_WRITES = 200;
     private static final long FSYNC_EVERY_NANOS = Duration.ofMinutes(10).toNanos();
 
-    /** An fsync probe of one data directory, with the limit it was held to. */
-    private record FsyncReport(Path directory, FsyncProbe.Result result, double limitMillis) {
-        boolean slow() {
-            return result.p99Millis() > limitMillis;
-        }
+    /** An fsync probe of one data directory. */
+    private record FsyncReport(Path directory, FsyncProbe.Result result) {
     }
 
     private final AgentConfig config;
@@ -401,7 +398,7 @@ final class Daemon {
             if (report.isEmpty()) {
                 refused.put(role, "the fsync probe in " + dir.get().getValue() + " failed (see the agent's log),"
                         + " and disk.on_slow_fsync is refuse");
-            } else if (report.get().slow()) {
+            } else if (spec.get().disk().slow(report.get().result().p99Millis())) {
                 refused.put(role, String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above"
                         + " disk.fsync_p99_limit_ms %s (disk.on_slow_fsync: refuse)", report.get().result().p99Millis(),
                         report.get().directory(), spec.get().disk().fsyncP99LimitMillis()));
@@ -422,13 +419,13 @@ final class Daemon {
             at = at.getParent();
         }
         try {
-            FsyncReport report = new FsyncReport(at, fsyncProbe.run(at), policy.fsyncP99LimitMillis());
+            FsyncReport report = new FsyncReport(at, fsyncProbe.run(at));
             synchronized (fsync) {
                 fsync.put(name, report);
             }
-            if (report.slow()) {
+            if (policy.slow(report.result().p99Millis())) {
                 log.warn("fsync p99 {} ms in {} is above the {} ms limit", report.result().p99Millis(), at,
-                        report.limitMillis());
+                        policy.fsyncP99LimitMillis());
             }
             return Optional.of(report);
         } catch (IOException e) {
@@ -565,6 +562,8 @@ final class Daemon {
         Set<Role> probed = EnumSet.noneOf(Role.class);
         probed.addAll(roles);
         probed.addAll(hostRoles.roles(Optional.ofNullable(desired)));
+        // Judged against the spec of now: a changed limit shows without a new probe.
+        ClusterSpec.Disk policy = desired == null ? ClusterSpec.Disk.DEFAULT : desired.disk();
         synchronized (fsync) {
             fsync.keySet().retainAll(dataDirectories(probed).keySet());
             fsync.forEach((name, f) -> {
@@ -573,12 +572,12 @@ final class Daemon {
                 line.put("directory", f.directory().toString());
                 line.put("p50_ms", Math.round(f.result().p50Millis() * 100) / 100.0);
                 line.put("p99_ms", Math.round(f.result().p99Millis() * 100) / 100.0);
-                line.put("limit_ms", f.limitMillis());
+                line.put("limit_ms", policy.fsyncP99LimitMillis());
                 fsyncLines.add(line);
-                if (f.slow()) {
+                if (policy.slow(f.result().p99Millis())) {
                     allWarnings.add(String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above the %s ms limit"
                             + " (disk.fsync_p99_limit_ms; etcd's guidance is 10 ms)", f.result().p99Millis(),
-                            f.directory(), f.limitMillis()));
+                            f.directory(), policy.fsyncP99LimitMillis()));
                 }
             });
         }

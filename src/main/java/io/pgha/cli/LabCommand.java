@@ -7,6 +7,7 @@ import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
 import io.pgha.spec.AgentConfig;
 import io.pgha.spec.InvalidSpecException;
+import io.pgha.spec.Role;
 import io.pgha.store.EtcdStore;
 import io.pgha.store.Keys;
 import io.pgha.store.StoreException;
@@ -168,7 +169,7 @@ final class LabCommand implements Runnable {
                                     : progress(s);
                             if (!line.equals(last.get(host.name()))) {
                                 out.printf("  %5.1fs  %-6s %-4s %s%n", (System.nanoTime() - start) / 1e9, host.name(),
-                                        host.role().id(), line);
+                                        Role.join(host.roles()), line);
                                 out.flush();
                                 last.put(host.name(), line);
                             }

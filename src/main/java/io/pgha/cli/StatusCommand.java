@@ -123,10 +123,23 @@ final class StatusCommand implements Callable<Integer> {
         return parts.isEmpty() ? "-" : String.join(",", parts);
     }
 
-    /** One word per probe: etcd healthy; a data host's Patroni and Postgres; which backends the lb routes to. */
+    /**
+     * One word for the engines' health (etcd's members down named), and which backends an lb routes writes to; a
+     * host with several roles shows both.
+     */
     private static String health(JsonNode s) {
         JsonNode health = s.path("health");
-        boolean problems = !s.path("problems").isEmpty();
+        List<String> parts = new ArrayList<>();
+        if (health.has("etcd") || health.has("patroni")) {
+            List<String> down = new ArrayList<>();
+            health.path("etcd").path("members").fields().forEachRemaining(e -> {
+                if (!e.getValue().asBoolean()) {
+                    down.add(e.getKey());
+                }
+            });
+            String word = s.path("problems").isEmpty() ? "healthy" : "unhealthy";
+            parts.add(down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")");
+        }
         if (health.has("haproxy")) {
             List<String> up = new ArrayList<>();
             health.path("haproxy").path("primary").fields().forEachRemaining(e -> {
@@ -134,19 +147,9 @@ final class StatusCommand implements Callable<Integer> {
                     up.add(e.getKey());
                 }
             });
-            return "writes->" + (up.isEmpty() ? "none" : String.join(",", up));
+            parts.add("writes->" + (up.isEmpty() ? "none" : String.join(",", up)));
         }
-        if (health.isEmpty()) {
-            return "-";
-        }
-        List<String> down = new ArrayList<>();
-        health.path("etcd").path("members").fields().forEachRemaining(e -> {
-            if (!e.getValue().asBoolean()) {
-                down.add(e.getKey());
-            }
-        });
-        String word = problems ? "unhealthy" : "healthy";
-        return down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")";
+        return parts.isEmpty() ? "-" : String.join(" ", parts);
     }
 
     /** The error, else the probes' problems, else the warnings: what an operator should look at first. */

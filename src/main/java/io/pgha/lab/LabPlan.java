@@ -3,10 +3,13 @@ package io.pgha.lab;
 import io.pgha.spec.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Hosts on one machine: names, addresses, roles, and where each keeps its files. With a network, each host is a
@@ -17,7 +20,19 @@ import java.util.Optional;
  */
 public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts) {
 
-    public record Host(String name, String address, Role role) {
+    /** A lab host; several roles make it a colocated host, which the spec then allows. */
+    public record Host(String name, String address, Set<Role> roles) {
+        public Host {
+            roles = Collections.unmodifiableSet(EnumSet.copyOf(roles));
+        }
+
+        public Host(String name, String address, Role role) {
+            this(name, address, EnumSet.of(role));
+        }
+
+        public boolean has(Role role) {
+            return roles.contains(role);
+        }
     }
 
     /** Patroni timers the lab recommends: failover in seconds, with room for 2 retries inside the ttl. */
@@ -75,7 +90,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     }
 
     public List<Host> hostsWith(Role role) {
-        return hosts.stream().filter(h -> h.role() == role).toList();
+        return hosts.stream().filter(h -> h.has(role)).toList();
     }
 
     public Path hostDir(Host host) {
@@ -117,7 +132,9 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     public String specText(String patroni, Map<String, String> parameters) {
         StringBuilder sb = new StringBuilder("cluster: " + cluster + "\nhosts:\n");
         hosts.forEach(h -> sb.append("  ").append(h.name()).append(": {address: ").append(h.address())
-                .append(", role: ").append(h.role().id()).append("}\n"));
+                .append(h.roles().size() == 1 ? ", role: " + Role.join(h.roles())
+                        : ", roles: [" + String.join(", ", Role.join(h.roles()).split("\\+"))
+                        + "], allow_colocation: true").append("}\n"));
         sb.append("postgres:\n  version: 15\n");
         if (!parameters.isEmpty()) {
             sb.append("  parameters:\n");

@@ -281,11 +281,7 @@ class DrillsIT {
     void aBadSpecAppliedRawIsRefusedEverywhereAndChangesNothing() throws Exception {
         Map<Path, byte[]> files = new LinkedHashMap<>();
         for (LabPlan.Host h : plan.hosts()) {
-            String name = switch (h.role()) {
-                case ETCD -> "etcd.yml";
-                case DATA -> "patroni.yml";
-                case LB -> "haproxy.cfg";
-            };
+            String name = h.has(Role.ETCD) ? "etcd.yml" : h.has(Role.DATA) ? "patroni.yml" : "haproxy.cfg";
             Path f = cluster.path(h.name(), "etc/pgha-agent/" + name);
             files.put(f, Files.readAllBytes(f));
         }
