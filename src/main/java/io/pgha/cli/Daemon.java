@@ -381,8 +381,8 @@ final class Daemon {
     }
 
     /**
-     * With {@code disk.on_slow_fsync: refuse}, each etcd or data role this host does not hold yet is measured afresh
-     * before it is taken, and refused on a slow disk. A role that holds data is never given up.
+     * With {@code disk.on_slow_fsync: refuse}, each etcd or data role this host has not taken yet is measured afresh
+     * before it is taken, and refused on a slow disk. A role already taken is never given up.
      */
     private Map<Role, String> refusals(Optional<ClusterSpec> spec) throws IOException {
         if (spec.isEmpty() || !spec.get().disk().refuseSlowFsync()) {
@@ -391,7 +391,7 @@ final class Daemon {
         Map<Role, String> refused = new EnumMap<>(Role.class);
         for (Role role : hostRoles.roles(spec)) {
             Optional<Map.Entry<String, Path>> dir = dataDirectory(role);
-            if (dir.isEmpty() || hostRoles.holdsData(role, spec)) {
+            if (dir.isEmpty() || hostRoles.taken(role, spec)) {
                 continue;
             }
             Optional<FsyncReport> report = probeFsync(dir.get().getKey(), dir.get().getValue(), spec.get().disk());

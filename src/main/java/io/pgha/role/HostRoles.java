@@ -4,6 +4,7 @@ import io.pgha.resource.Resource;
 import io.pgha.spec.ClusterSecrets;
 import io.pgha.spec.ClusterSpec;
 import io.pgha.spec.Role;
+import io.pgha.supervise.ProcessState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -87,11 +88,18 @@ public final class HostRoles {
     }
 
     /**
-     * Whether this host already holds the role's data: etcd's member directory, or an initialised PostgreSQL data
-     * directory. A role that holds data is kept whatever its disk does.
+     * Whether this host has taken the role already: its program runs under the agent, or its data is there (etcd's
+     * member directory, an initialised PostgreSQL data directory). A role once taken is kept whatever its disk does.
      */
-    public boolean holdsData(Role role, Optional<ClusterSpec> spec) throws IOException {
-        return switch (role) {
+    public boolean taken(Role role, Optional<ClusterSpec> spec) throws IOException {
+        String program = switch (role) {
+            case ETCD -> EtcdRole.PROGRAM;
+            case DATA -> DataRole.PROGRAM;
+            case LB -> "";
+        };
+        boolean running = ctx.supervisor().states().stream()
+                .anyMatch(p -> p.name().equals(program) && p.state().equals(ProcessState.RUNNING));
+        return running || switch (role) {
             case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
             case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
                     RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));

@@ -93,8 +93,8 @@ public record ClusterSpec(
 
     /**
      * What a host does about a disk whose fsync is slow. Above the limit it warns; with {@code refuseSlowFsync} it
-     * also does not take the etcd or data role on that disk. A role already taken (its data directory holds data)
-     * is never given up over a slow disk: stopping etcd or Postgres would turn slowness into an outage.
+     * also does not take the etcd or data role on that disk. A role already taken (its program runs, or its data is
+     * there) is never given up over a slow disk: stopping etcd or Postgres would turn slowness into an outage.
      *
      * @param fsyncP99LimitMillis etcd's guidance is 10 ms
      */

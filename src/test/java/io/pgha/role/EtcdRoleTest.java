@@ -153,7 +153,7 @@ class EtcdRoleTest {
     }
 
     @Test
-    void aRoleHoldsDataOnceItsEngineHasWrittenSome(@TempDir Path root) throws Exception {
+    void aRoleIsTakenOnceItsEngineHasWrittenData(@TempDir Path root) throws Exception {
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         HostContext ctx = new HostContext(agent, new HostIdentity("etcd2", "10.0.0.2"), new HostPaths(root),
                 PackageManager.APT, ROLES, supervisor);
@@ -161,12 +161,12 @@ class EtcdRoleTest {
         HostRoles roles = new HostRoles(ctx);
         Files.createDirectories(ctx.paths().dataDir("etcd"));
         Files.createDirectories(ctx.paths().dataDir("postgresql").resolve("15/data"));
-        assertFalse(roles.holdsData(Role.ETCD, Optional.of(spec)), "an empty data directory holds nothing");
-        assertFalse(roles.holdsData(Role.DATA, Optional.of(spec)));
+        assertFalse(roles.taken(Role.ETCD, Optional.of(spec)), "an empty data directory is no data");
+        assertFalse(roles.taken(Role.DATA, Optional.of(spec)));
         Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member/wal"));
         Files.writeString(ctx.paths().dataDir("postgresql").resolve("15/data/PG_VERSION"), "15\n");
-        assertTrue(roles.holdsData(Role.ETCD, Optional.of(spec)));
-        assertTrue(roles.holdsData(Role.DATA, Optional.of(spec)));
-        assertFalse(roles.holdsData(Role.DATA, Optional.empty()), "without a spec the data layout is unknown");
+        assertTrue(roles.taken(Role.ETCD, Optional.of(spec)));
+        assertTrue(roles.taken(Role.DATA, Optional.of(spec)));
+        assertFalse(roles.taken(Role.DATA, Optional.empty()), "without a spec the data layout is unknown");
     }
 }
