@@ -38,7 +38,7 @@ import java.util.function.Supplier;
 /**
  * Drives the seven-host lab and prints a table of medians over several runs, per Patroni configuration.
  * Run from the repository root, as root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [config-word...]]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only] [config-word...]]
  */
 public class LabBench {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -50,8 +50,10 @@ public class LabBench {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        // Further arguments pick configurations by a word of their name ("guide", "async", "synchronous").
-        List<String> only = List.of(args).subList(Math.min(1, args.length), args.length);
+        // Further arguments pick configurations by a word of their name ("guide", "async", "synchronous");
+        // --idle-only measures the agents' own load over 5 minutes and skips the drills.
+        List<String> only = new ArrayList<>(List.of(args).subList(Math.min(1, args.length), args.length));
+        boolean idleOnly = only.remove("--idle-only");
         List<Config> all = List.of(
                 new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS),
                 new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS),
@@ -65,7 +67,7 @@ public class LabBench {
             for (int run = 1; run <= runs; run++) {
                 System.err.printf("== %s, run %d of %d%n", config.name(), run, runs);
                 try {
-                    new LabBench().run(config, figures);
+                    new LabBench(idleOnly).run(config, figures);
                 } catch (Exception e) {
                     // A run that does not finish is a finding, not a reason to stop measuring.
                     System.err.println("run failed: " + e.getMessage());
@@ -117,12 +119,17 @@ public class LabBench {
         return d == Math.rint(d) && Math.abs(d) < 1e6 ? String.valueOf((long) d) : String.format("%.2f", d);
     }
 
+    final boolean idleOnly;
     LabPlan plan = LabPlan.standard(3, 1);
     Lab lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
     LabNetwork network;
     PostgresProbe pg;
     String password;
     Keys keys = new Keys(plan.cluster());
+
+    LabBench(boolean idleOnly) {
+        this.idleOnly = idleOnly;
+    }
 
     void run(Config config, Map<String, List<Double>> out) throws Exception {
         if (lab.exists()) {
@@ -151,6 +158,9 @@ public class LabBench {
             }
 
             idle(out);
+            if (idleOnly) {
+                return;
+            }
 
             Files.writeString(spec, plan.specText(config.patroni(), Map.of("work_mem", "8MB")));
             long before = System.nanoTime();
@@ -176,7 +186,7 @@ public class LabBench {
         long cpu0 = agents.stream().mapToLong(LabBench::cpuTicks).sum();
         AtomicLong agentWrites = new AtomicLong();
         AtomicLong allWrites = new AtomicLong();
-        long seconds = 30;
+        long seconds = idleOnly ? 300 : 30;
         try (Client client = Client.builder().endpoints(plan.clientUrls().toArray(String[]::new)).build();
              Watch.Watcher pgha = client.getWatchClient().watch(bytes("/pgha/"), WatchOption.builder().isPrefix(true).build(),
                      r -> agentWrites.addAndGet(r.getEvents().size()));

@@ -563,7 +563,7 @@ final class Daemon {
         probed.addAll(roles);
         probed.addAll(hostRoles.roles(Optional.ofNullable(desired)));
         // Judged against the spec of now: a changed limit shows without a new probe.
-        ClusterSpec.Disk policy = desired == null ? ClusterSpec.Disk.DEFAULT : desired.disk();
+        ClusterSpec.Disk policy = diskPolicy();
         synchronized (fsync) {
             fsync.keySet().retainAll(dataDirectories(probed).keySet());
             fsync.forEach((name, f) -> {

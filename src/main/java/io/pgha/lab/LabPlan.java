@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Hosts on one machine: names, addresses, roles, and where each keeps its files. With a network, each host is a
@@ -131,10 +132,16 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
      */
     public String specText(String patroni, Map<String, String> parameters) {
         StringBuilder sb = new StringBuilder("cluster: " + cluster + "\nhosts:\n");
-        hosts.forEach(h -> sb.append("  ").append(h.name()).append(": {address: ").append(h.address())
-                .append(h.roles().size() == 1 ? ", role: " + Role.join(h.roles())
-                        : ", roles: [" + String.join(", ", Role.join(h.roles()).split("\\+"))
-                        + "], allow_colocation: true").append("}\n"));
+        for (Host h : hosts) {
+            sb.append("  ").append(h.name()).append(": {address: ").append(h.address());
+            if (h.roles().size() == 1) {
+                sb.append(", role: ").append(Role.join(h.roles()));
+            } else {
+                sb.append(", roles: [").append(h.roles().stream().map(Role::id).collect(Collectors.joining(", ")))
+                        .append("]").append(h.has(Role.ETCD) && h.has(Role.DATA) ? ", allow_colocation: true" : "");
+            }
+            sb.append("}\n");
+        }
         sb.append("postgres:\n  version: 15\n");
         if (!parameters.isEmpty()) {
             sb.append("  parameters:\n");
