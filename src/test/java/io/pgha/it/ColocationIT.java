@@ -48,6 +48,8 @@ class ColocationIT {
     private AgentCluster cluster;
     private LabPlan plan;
     private PostgresProbe pg;
+    /** node1's HAProxy master before node2 joined the spec. */
+    private long haproxyBefore;
 
     @BeforeAll
     void start() throws Exception {
@@ -151,6 +153,7 @@ class ColocationIT {
         assertTrue(p99 > TINY_LIMIT_MS, "this disk answers fdatasync in " + p99 + " ms, under the "
                 + TINY_LIMIT_MS + " ms this test sets as the limit (tmpfs?): it cannot show a refusal");
         long patroni = cluster.programPid("node1", "patroni").orElseThrow();
+        haproxyBefore = cluster.programPid("node1", "haproxy").orElseThrow();
 
         long revision = apply(List.of("node1", "node2"),
                 "{on_slow_fsync: refuse, fsync_p99_limit_ms: " + TINY_LIMIT_MS + "}");
@@ -196,5 +199,8 @@ class ColocationIT {
         JsonNode node1 = awaitStatus("node1", "lb reads from node2", s -> s.path("health").path("haproxy")
                 .path("replicas").path("node2").asText().startsWith("UP"));
         assertTrue(convergedAt(node1, revision), node1.toString());
+        assertTrue(Files.readString(cluster.path("node1", "etc/pgha-agent/haproxy.cfg")).contains("10.77.201.2:5432"));
+        assertEquals(haproxyBefore, cluster.programPid("node1", "haproxy").orElseThrow(),
+                "the new data host reached HAProxy by a graceful reload, not a restart");
     }
 }
