@@ -401,7 +401,7 @@ final class Daemon {
             } else if (spec.get().disk().slow(report.get().result().p99Millis())) {
                 refused.put(role, String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above"
                         + " disk.fsync_p99_limit_ms %s (disk.on_slow_fsync: refuse)", report.get().result().p99Millis(),
-                        report.get().directory(), spec.get().disk().fsyncP99LimitMillis()));
+                        report.get().directory(), spec.get().disk().limitText()));
             }
         }
         return refused;
@@ -425,7 +425,7 @@ final class Daemon {
             }
             if (policy.slow(report.result().p99Millis())) {
                 log.warn("fsync p99 {} ms in {} is above the {} ms limit", report.result().p99Millis(), at,
-                        policy.fsyncP99LimitMillis());
+                        policy.limitText());
             }
             return Optional.of(report);
         } catch (IOException e) {
@@ -577,7 +577,7 @@ final class Daemon {
                 if (policy.slow(f.result().p99Millis())) {
                     allWarnings.add(String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above the %s ms limit"
                             + " (disk.fsync_p99_limit_ms; etcd's guidance is 10 ms)", f.result().p99Millis(),
-                            f.directory(), policy.fsyncP99LimitMillis()));
+                            f.directory(), policy.limitText()));
                 }
             });
         }

@@ -1,5 +1,6 @@
 package io.pgha.spec;
 
+import java.math.BigDecimal;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -103,6 +104,11 @@ public record ClusterSpec(
 
         public boolean slow(double p99Millis) {
             return p99Millis > fsyncP99LimitMillis;
+        }
+
+        /** The limit as written in a spec: "10", "2.5", "0.01". */
+        public String limitText() {
+            return BigDecimal.valueOf(fsyncP99LimitMillis).stripTrailingZeros().toPlainString();
         }
     }
 }

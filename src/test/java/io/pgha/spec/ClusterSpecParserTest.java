@@ -247,6 +247,8 @@ class ClusterSpecParserTest {
     void diskPolicy() throws Exception {
         ClusterSpec spec = parse(VALID + "disk: {fsync_p99_limit_ms: 2.5, on_slow_fsync: refuse}\n");
         assertEquals(new ClusterSpec.Disk(2.5, true), spec.disk());
+        assertEquals("2.5", spec.disk().limitText());
+        assertEquals("10", ClusterSpec.Disk.DEFAULT.limitText());
         assertTrue(spec.disk().slow(2.6));
         assertFalse(spec.disk().slow(2.5));
         assertRefused(() -> parse(VALID + "disk: {on_slow_fsync: stop}\n"), "disk.on_slow_fsync",
