@@ -8,11 +8,11 @@ import java.util.Map;
  * What an agent tells the cluster about its host, stored as JSON under {@code /pgha/<cluster>/hosts/<host>/status}.
  * Never carries a secret.
  *
+ * @param role         the host's roles as one word: "data", or "etcd+data" on a host with several
  * @param specRevision the spec generation last converged (0 before the first)
  * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
  * @param problems     why the host is not healthy, from the probes (empty when healthy)
  * @param disk         I/O of the devices under the roles' data directories (rates per second, busy %, free bytes)
- * @param role         the host's roles as one word: "data", or "etcd+data" on a host with several
  * @param fsync        the last fsync probe of each data directory (name, directory, p50/p99 and the limit, in ms)
  * @param updated      when this status was assembled (epoch milliseconds)
  */
