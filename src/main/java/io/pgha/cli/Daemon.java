@@ -66,6 +66,8 @@ final class Daemon {
     private static final long RESTART_LOCK_TTL = 30;
     private static final int FSYNC_WRITES = 200;
     private static final long FSYNC_EVERY_NANOS = Duration.ofMinutes(10).toNanos();
+    /** A slow result is checked again sooner: start-up (initdb, etcd bootstrap) makes any disk look slow for a while. */
+    private static final long FSYNC_RECHECK_SLOW_NANOS = Duration.ofMinutes(1).toNanos();
 
     /** An fsync probe of one data directory. */
     private record FsyncReport(Path directory, FsyncProbe.Result result) {
@@ -412,6 +414,13 @@ final class Daemon {
         dataDirectories(roles).forEach((name, dir) -> probeFsync(name, dir, policy));
     }
 
+    private boolean fsyncSlow() {
+        ClusterSpec.Disk policy = diskPolicy();
+        synchronized (fsync) {
+            return fsync.values().stream().anyMatch(f -> policy.slow(f.result().p99Millis()));
+        }
+    }
+
     private Optional<FsyncReport> probeFsync(String name, Path dir, ClusterSpec.Disk policy) {
         // The data directory may not exist before the first converge: probe where it will be.
         Path at = dir;
@@ -453,7 +462,8 @@ final class Daemon {
                 healthRoles = roles;
                 lastHealth = System.nanoTime();
             }
-            if (System.nanoTime() - lastFsync >= FSYNC_EVERY_NANOS || !roles.equals(probedRoles)) {
+            long fsyncEvery = fsyncSlow() ? FSYNC_RECHECK_SLOW_NANOS : FSYNC_EVERY_NANOS;
+            if (System.nanoTime() - lastFsync >= fsyncEvery || !roles.equals(probedRoles)) {
                 probeFsync(roles);
                 probedRoles = roles;
                 lastFsync = System.nanoTime();
