@@ -1,5 +1,8 @@
 package io.pgha.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.lab.Lab;
@@ -20,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
@@ -119,6 +124,25 @@ final class AgentCluster implements AutoCloseable {
         Files.delete(out);
         Files.delete(err);
         return o;
+    }
+
+    /**
+     * Writes {@code specText} to the lab's cluster.yml and applies it with pghactl; fails unless pghactl accepts it.
+     * Returns the spec revision it stored.
+     */
+    long apply(String specText) throws IOException, InterruptedException {
+        Path file = base().resolve("cluster.yml");
+        Files.writeString(file, specText);
+        Outcome applied = ctl("apply", "-f", file.toString());
+        assertEquals(0, applied.exitCode(), applied.toString());
+        return revisionIn(applied.out());
+    }
+
+    /** The revision in pghactl apply's output ("... revision 12 ..."). */
+    static long revisionIn(String applyOutput) {
+        Matcher m = Pattern.compile("revision (\\d+)").matcher(applyOutput);
+        assertTrue(m.find(), applyOutput);
+        return Long.parseLong(m.group(1));
     }
 
     /** Waits until every etcd member answers /health as healthy (the agents bootstrap it themselves). */

@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -73,13 +71,8 @@ class ColocationIT {
     private long apply(List<String> hosts, String disk) throws Exception {
         LabPlan only = new LabPlan(plan.cluster(), plan.prefix(), plan.network(), plan.baseDir(),
                 plan.hosts().stream().filter(h -> hosts.contains(h.name())).toList());
-        String text = only.specText(DataClusterIT.TIMERS, Map.of()) + (disk.isEmpty() ? "" : "disk: " + disk + "\n");
-        Files.writeString(cluster.base().resolve("cluster.yml"), text);
-        AgentCluster.Outcome applied = cluster.ctl("apply", "-f", cluster.base().resolve("cluster.yml").toString());
-        assertEquals(0, applied.exitCode(), applied.toString());
-        Matcher m = Pattern.compile("revision (\\d+)").matcher(applied.out());
-        assertTrue(m.find(), applied.out());
-        return Long.parseLong(m.group(1));
+        return cluster.apply(only.specText(DataClusterIT.TIMERS, Map.of())
+                + (disk.isEmpty() ? "" : "disk: " + disk + "\n"));
     }
 
     private JsonNode awaitStatus(String host, String what, Predicate<JsonNode> condition) throws Exception {

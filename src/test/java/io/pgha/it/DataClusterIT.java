@@ -10,7 +10,6 @@ import io.pgha.lab.LabPlan;
 import io.pgha.probe.PatroniClient;
 import io.pgha.probe.PostgresProbe;
 import io.pgha.spec.Role;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,8 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -47,7 +44,6 @@ class DataClusterIT {
 
     private AgentCluster cluster;
     private LabPlan plan;
-    private Path specFile;
     private PostgresProbe pg;
     private final Map<String, String> parameters = new LinkedHashMap<>(Map.of("max_connections", "100"));
 
@@ -55,7 +51,6 @@ class DataClusterIT {
     void start() throws Exception {
         plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1);
         cluster = new AgentCluster(plan, 10);
-        specFile = cluster.base().resolve("cluster.yml");
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
     }
@@ -68,12 +63,7 @@ class DataClusterIT {
     }
 
     private long apply() throws Exception {
-        Files.writeString(specFile, plan.specText(TIMERS, parameters));
-        AgentCluster.Outcome applied = cluster.ctl("apply", "-f", specFile.toString());
-        assertEquals(0, applied.exitCode(), applied.toString());
-        Matcher m = Pattern.compile("revision (\\d+)").matcher(applied.out());
-        assertTrue(m.find(), applied.out());
-        return Long.parseLong(m.group(1));
+        return cluster.apply(plan.specText(TIMERS, parameters));
     }
 
     private String address(String host) {

@@ -27,8 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -120,7 +118,7 @@ class EtcdBootstrapIT {
     void applyStoresTheSpecAndEveryHostReportsIt() throws Exception {
         AgentCluster.Outcome applied = cluster.ctl("apply", "-f", spec.toString());
         assertEquals(0, applied.exitCode(), applied.toString());
-        appliedRevision = revisionIn(applied.out());
+        appliedRevision = AgentCluster.revisionIn(applied.out());
         awaitAllApplied(appliedRevision);
 
         AgentCluster.Outcome again = cluster.ctl("apply", "-f", spec.toString());
@@ -289,7 +287,7 @@ class EtcdBootstrapIT {
         }
         AgentCluster.Outcome restored = cluster.ctl("apply", "-f", spec.toString());
         assertEquals(0, restored.exitCode(), restored.toString());
-        appliedRevision = revisionIn(restored.out());
+        appliedRevision = AgentCluster.revisionIn(restored.out());
         awaitAllApplied(appliedRevision);
         for (String host : MEMBERS.keySet()) {
             assertEquals("", statusOf(host).orElseThrow().path("last_error").asText(), host);
@@ -369,12 +367,6 @@ class EtcdBootstrapIT {
 
     private Optional<JsonNode> statusOf(String host) {
         return Optional.ofNullable(statusesOrEmpty().get(host));
-    }
-
-    private static long revisionIn(String applyOutput) {
-        Matcher m = Pattern.compile("revision (\\d+)").matcher(applyOutput);
-        assertTrue(m.find(), applyOutput);
-        return Long.parseLong(m.group(1));
     }
 
 }
