@@ -3,7 +3,6 @@ package io.pgha.lab;
 import io.pgha.spec.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,10 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     /** A lab host; several roles make it a colocated host, which the spec then allows. */
     public record Host(String name, String address, Set<Role> roles) {
         public Host {
-            roles = Collections.unmodifiableSet(EnumSet.copyOf(roles));
+            if (roles.isEmpty()) {
+                throw new IllegalArgumentException("lab host " + name + " needs at least one role");
+            }
+            roles = Role.ordered(roles);
         }
 
         public Host(String name, String address, Role role) {

@@ -3,7 +3,6 @@ package io.pgha.role;
 import io.pgha.resource.Resource;
 import io.pgha.spec.Role;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,7 @@ import java.util.Set;
 public record DesiredState(Set<Role> roles, List<Resource> resources, List<String> warnings,
                            Map<Role, String> refused) {
     public DesiredState {
-        roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
+        roles = Role.ordered(roles);
         resources = List.copyOf(resources);
         warnings = List.copyOf(warnings);
         refused = Collections.unmodifiableMap(new LinkedHashMap<>(refused));

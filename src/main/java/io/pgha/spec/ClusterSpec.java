@@ -2,7 +2,6 @@ package io.pgha.spec;
 
 import java.math.BigDecimal;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ public record ClusterSpec(
      */
     public record Host(String name, String address, Set<Role> roles, boolean allowColocation, Tags tags) {
         public Host {
-            roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
+            roles = Role.ordered(roles);
         }
 
         public boolean has(Role role) {

@@ -2,8 +2,11 @@ package io.pgha.spec;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** What a host is for. */
@@ -12,6 +15,11 @@ public enum Role {
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** An unmodifiable copy in enum order: etcd, data, lb. */
+    public static Set<Role> ordered(Collection<Role> roles) {
+        return Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
     }
 
     /** "etcd+data": several roles as one word, in enum order. */
