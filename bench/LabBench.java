@@ -1,22 +1,19 @@
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
+import io.pgha.model.HostStatus;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.EtcdHealth;
-import io.pgha.probe.PatroniClient;
 import io.pgha.probe.PostgresProbe;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.Versioned;
-import io.pgha.supervise.Procs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +38,10 @@ import java.util.function.Supplier;
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only] [config-word...]]
  */
 public class LabBench {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final Path HOME = Path.of("").toAbsolutePath();
     static final long WRITE_EVERY_MS = 20;
 
-    record Config(String name, String patroni) {
+    record Config(String name, LabPlan.Timers timers, boolean synchronous) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -55,9 +51,9 @@ public class LabBench {
         List<String> only = new ArrayList<>(List.of(args).subList(Math.min(1, args.length), args.length));
         boolean idleOnly = only.remove("--idle-only");
         List<Config> all = List.of(
-                new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS),
-                new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS),
-                new Config("recommended (15/2/4), synchronous", LabPlan.RECOMMENDED_TIMERS + "synchronous_mode: true\n"));
+                new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS, false),
+                new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS, false),
+                new Config("recommended (15/2/4), synchronous", LabPlan.RECOMMENDED_TIMERS, true));
         List<Config> configs = all.stream().filter(c -> only.isEmpty() || only.stream().anyMatch(c.name()::contains))
                 .toList();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
@@ -125,7 +121,6 @@ public class LabBench {
     LabNetwork network;
     PostgresProbe pg;
     String password;
-    Keys keys = new Keys(plan.cluster());
 
     LabBench(boolean idleOnly) {
         this.idleOnly = idleOnly;
@@ -147,7 +142,7 @@ public class LabBench {
                 await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
             }
             Path spec = plan.baseDir().resolve("cluster.yml");
-            Files.writeString(spec, plan.specText(config.patroni(), Map.of("work_mem", "4MB")));
+            Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "4MB")));
             ctl("apply", "-f", spec.toString());
             password = ctl("get", "secret", "superuser").strip();
             pg = new PostgresProbe("postgres", password, 2);
@@ -162,7 +157,7 @@ public class LabBench {
                 return;
             }
 
-            Files.writeString(spec, plan.specText(config.patroni(), Map.of("work_mem", "8MB")));
+            Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "8MB")));
             long before = System.nanoTime();
             long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
             await(Duration.ofSeconds(120), () -> allConverged(rev));
@@ -301,15 +296,15 @@ public class LabBench {
     }
 
     boolean allConverged(long revision) {
-        try (EtcdStore store = new EtcdStore(plan.clientUrls(), Duration.ofSeconds(3))) {
-            long want = revision > 0 ? revision : store.get(keys.spec()).map(Versioned::modRevision).orElse(-1L);
-            Map<String, Versioned> statuses = store.getPrefix(keys.hostsPrefix());
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+            long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
+            Map<String, String> statuses = dcs.hostStatuses();
             if (statuses.size() != plan.hosts().size()) {
                 return false;
             }
-            for (Versioned v : statuses.values()) {
-                JsonNode s = JSON.readTree(v.value());
-                if (!s.path("converged").asBoolean() || s.path("spec_revision").asLong() < want) {
+            for (String text : statuses.values()) {
+                HostStatus s = HostStatus.fromJson(text);
+                if (!s.converged() || s.specRevision() < want) {
                     return false;
                 }
             }
@@ -360,11 +355,11 @@ public class LabBench {
 
     String statusSummary() {
         StringBuilder sb = new StringBuilder();
-        try (EtcdStore store = new EtcdStore(plan.clientUrls(), Duration.ofSeconds(3))) {
-            for (Versioned v : store.getPrefix(keys.hostsPrefix()).values()) {
-                JsonNode s = JSON.readTree(v.value());
-                sb.append("\n  ").append(s.path("host").asText()).append(" converged=").append(s.path("converged"))
-                        .append(" problems=").append(s.path("problems")).append(" error=").append(s.path("last_error"));
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+            for (String text : dcs.hostStatuses().values()) {
+                HostStatus s = HostStatus.fromJson(text);
+                sb.append("\n  ").append(s.host()).append(" converged=").append(s.converged())
+                        .append(" problems=").append(s.problems()).append(" error=").append(s.lastError());
             }
             for (String h : data()) {
                 Path log = plan.root(plan.host(h)).resolve("var/log/pgha-agent/patroni.log");

@@ -1,25 +1,31 @@
 package io.pgha.cli;
 
-import io.pgha.resource.PackageManager;
-import io.pgha.role.HostContext;
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.HostIdentity;
-import io.pgha.spec.HostPaths;
-import io.pgha.spec.InvalidSpecException;
+import io.pgha.agent.Agent;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.HostIdentity;
+import io.pgha.model.HostPaths;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.resources.PackageManager;
+import io.pgha.roles.HostContext;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code pgha-agent}: the daemon, one per host. */
 @Command(name = "pgha-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Converges this host to the pgha cluster spec in etcd and reports its status.")
 public final class AgentMain implements Callable<Integer> {
+    private static final Duration ETCD_TIMEOUT = Duration.ofSeconds(5);
+
     @Option(names = "--config", paramLabel = "FILE", description = "agent.yml (default: ${DEFAULT-VALUE})")
     Path config = AgentConfig.DEFAULT_PATH;
 
@@ -49,8 +55,10 @@ public final class AgentMain implements Callable<Integer> {
         log.info("pgha-agent {} starting: cluster {}, host {} ({}), root {}, roles {}", Installation.version(),
                 agent.cluster(), identity.name(), identity.address(), paths.root(), roles);
         Supervisor supervisor = new Supervisor(paths.runDir());
-        new Daemon(agent, new HostContext(agent, identity, paths, packages, roles, supervisor), Installation.version())
-                .run();
+        try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT)) {
+            new Agent(agent, new HostContext(agent, identity, paths, packages, roles, supervisor), dcs,
+                    Installation.version()).run();
+        }
         return 0;
     }
 

@@ -1,17 +1,19 @@
 package io.pgha.cli;
 
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.InvalidSpecException;
-import io.pgha.store.EtcdStore;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.InvalidSpecException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code pghactl}: the operator's tool. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
@@ -44,10 +46,18 @@ public final class CtlMain implements Runnable {
                 cmd.getErr().println(e.getMessage());
                 return BAD_INPUT;
             }
+            if (e instanceof DcsException.Unreachable) {
+                cmd.getErr().println("pghactl: etcd unreachable: " + e.getMessage());
+                return FAILURE;
+            }
             cmd.getErr().println("pghactl: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return FAILURE;
         });
-        System.exit(cli.execute(args));
+        int code = cli.execute(args);
+        // System.exit does not flush a PrintWriter: output without a final newline (get spec) would be lost.
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     @Override
@@ -70,16 +80,25 @@ public final class CtlMain implements Runnable {
             throw new BadInputException(e.describe());
         } catch (java.nio.file.NoSuchFileException e) {
             throw new BadInputException("cannot read " + file + ": no such file (pass --config FILE to use another"
-                    + " agent.yml, or bring up a lab with pghactl lab up)");
+                    + " agent.yml, or bring up a lab with " + Installation.ctl() + " lab up)");
         } catch (IOException e) {
             throw new BadInputException("cannot read " + file + ": " + e.getMessage()
                     + " (pass --config FILE to use another agent.yml)");
         }
     }
 
-    EtcdStore store(AgentConfig agent) {
-        return new EtcdStore(endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
+    Dcs dcs(AgentConfig agent) {
+        return new EtcdDcs(agent.cluster(), endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
                 Duration.ofSeconds(5));
+    }
+
+    /** agent.yml if one is given or present (a workstation may have none), else empty. */
+    java.util.Optional<AgentConfig> agentConfigIfAny() throws BadInputException {
+        boolean given = !config.equals(AgentConfig.DEFAULT_PATH);
+        if (given || Files.exists(config) || LabCommand.labAgentYml().isPresent()) {
+            return java.util.Optional.of(agentConfig());
+        }
+        return java.util.Optional.empty();
     }
 
     static PrintWriter out(CommandLine.Model.CommandSpec spec) {

@@ -1,21 +1,21 @@
 package io.pgha.cli;
 
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.ClusterSecrets;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
-import io.pgha.store.Versioned;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSecrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
-@Command(name = "get", description = "Show a stored object: 'spec', or 'secret NAME' (root only).")
+@Command(name = "get", mixinStandardHelpOptions = true,
+        description = "Show a stored object: 'spec', or 'secret NAME' (root only).")
 final class GetCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -30,16 +30,15 @@ final class GetCommand implements Callable<Integer> {
     String name;
 
     @Override
-    public Integer call() throws CtlMain.BadInputException, StoreException, IOException {
+    public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
         AgentConfig agent = ctl.agentConfig();
-        Keys keys = new Keys(agent.cluster());
         switch (what) {
             case "spec" -> {
-                try (EtcdStore store = ctl.store(agent)) {
-                    Optional<Versioned> current = store.get(keys.spec());
+                try (Dcs dcs = ctl.dcs(agent)) {
+                    Optional<Versioned> current = dcs.spec();
                     if (current.isEmpty()) {
                         CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster()
-                                + " (pghactl apply -f cluster.yml stores one)");
+                                + " (" + Installation.ctl() + " apply -f cluster.yml stores one)");
                         return CtlMain.FAILURE;
                     }
                     CtlMain.out(spec).print(current.get().value());
@@ -57,10 +56,11 @@ final class GetCommand implements Callable<Integer> {
                     CtlMain.err(spec).println("refused: secrets are shown to root only");
                     return CtlMain.FAILURE;
                 }
-                try (EtcdStore store = ctl.store(agent)) {
-                    Optional<Versioned> stored = store.get(keys.secrets());
+                try (Dcs dcs = ctl.dcs(agent)) {
+                    Optional<Versioned> stored = dcs.secrets();
                     if (stored.isEmpty()) {
-                        CtlMain.err(spec).println("no secrets yet: the first pghactl apply generates them");
+                        CtlMain.err(spec).println("no secrets yet: the first " + Installation.ctl()
+                                + " apply generates them");
                         return CtlMain.FAILURE;
                     }
                     CtlMain.out(spec).println(ClusterSecrets.fromJson(stored.get().value()).get(name).orElseThrow());

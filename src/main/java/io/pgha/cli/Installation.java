@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.spec.AgentConfig;
+import io.pgha.model.AgentConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -20,6 +20,21 @@ final class Installation {
         Optional<Path> home = Optional.ofNullable(System.getenv("PGHA_HOME")).map(Path::of);
         Path fromHome = home.map(h -> h.resolve("roles")).orElse(INSTALLED.resolve("roles"));
         return Files.isDirectory(fromHome) ? fromHome : Path.of("roles").toAbsolutePath();
+    }
+
+    /**
+     * How to call pghactl in a hint the user can run as printed: "pghactl" when installed, the checkout's launcher
+     * (daemon/pghactl from the checkout's top, else its full path) when run from a source checkout.
+     */
+    static String ctl() {
+        Optional<Path> home = Optional.ofNullable(System.getenv("PGHA_HOME")).map(Path::of)
+                .filter(h -> Files.exists(h.resolve("pom.xml")));
+        if (home.isEmpty()) {
+            return "pghactl";
+        }
+        Path launcher = home.get().resolve("daemon/pghactl").toAbsolutePath().normalize();
+        Path cwd = Path.of("").toAbsolutePath();
+        return launcher.startsWith(cwd) ? cwd.relativize(launcher).toString() : launcher.toString();
     }
 
     static String version() {

@@ -2,16 +2,17 @@ package io.pgha.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.HostStatus;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Role;
 import io.pgha.probe.EtcdHealth;
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.InvalidSpecException;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
-import io.pgha.store.Versioned;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,11 +22,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-@Command(name = "lab", description = "The guide's seven-host topology on this machine, one network namespace per host.",
+@Command(name = "lab", mixinStandardHelpOptions = true,
+        description = "The guide's seven-host topology on this machine, one network namespace per host.",
         subcommands = {LabCommand.Up.class, LabCommand.Down.class})
 final class LabCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,8 +42,16 @@ final class LabCommand implements Runnable {
 
     /** The lab's first etcd host's agent.yml: pghactl's configuration while a lab is up and no agent.yml exists. */
     static Optional<Path> labAgentYml() {
-        LabPlan plan = LabPlan.standard(0, 0);
-        Path yml = plan.agentYml(plan.hosts().get(0));
+        return labAgentYml(LabPlan.standard(0, 0).hosts().get(0).name());
+    }
+
+    /** A host's agent.yml in the lab that is up, if it has that host. */
+    static Optional<Path> labAgentYml(String host) {
+        LabPlan plan = LabPlan.standard(9, 9);
+        if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
+            return Optional.empty();
+        }
+        Path yml = plan.agentYml(plan.host(host));
         return Files.exists(new Lab(plan, Path.of("/")).stateFile()) && Files.exists(yml) ? Optional.of(yml)
                 : Optional.empty();
     }
@@ -53,7 +63,8 @@ final class LabCommand implements Runnable {
                 .orElse(Path.of("/usr/bin/pgha-agent"));
     }
 
-    @Command(name = "up", description = "Create the hosts, start an agent on each, apply an example spec, wait until healthy.")
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Create the hosts, start an agent on each, apply an example spec, wait until healthy.")
     static final class Up implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -76,6 +87,7 @@ final class LabCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = CtlMain.out(spec);
+            String ctl = Installation.ctl();
             if (dataHosts < 1 || dataHosts > 9 || lbHosts < 0 || lbHosts > 9) {
                 CtlMain.err(spec).println("--data: expected 1 to 9, --lb: expected 0 to 9; found " + dataHosts + " and "
                         + lbHosts);
@@ -84,8 +96,8 @@ final class LabCommand implements Runnable {
             LabPlan plan = LabPlan.standard(dataHosts, lbHosts);
             Lab lab = new Lab(plan, agentLauncher());
             if (lab.exists()) {
-                out.println("a lab is already up (" + lab.stateFile() + "); nothing changed. pghactl status shows it,"
-                        + " pghactl lab down removes it.");
+                out.println("a lab is already up (" + lab.stateFile() + "); nothing changed. " + ctl + " status shows it,"
+                        + " " + ctl + " lab down removes it.");
                 return CtlMain.OK;
             }
             long start = System.nanoTime();
@@ -104,17 +116,16 @@ final class LabCommand implements Runnable {
                     if (System.nanoTime() > deadline) {
                         CtlMain.err(spec).println("etcd at " + url + " not healthy within " + timeoutSeconds
                                 + " s: " + etcd.probe(url).detail() + " (logs under " + plan.baseDir()
-                                + "; pghactl lab down removes the lab)");
+                                + "; " + ctl + " lab down removes the lab)");
                         return CtlMain.FAILURE;
                     }
                     Thread.sleep(200);
                 }
             }
             out.printf("etcd healthy after %.1f s%n", (System.nanoTime() - start) / 1e9);
-            String patroni = (guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS)
-                    + (synchronous ? "synchronous_mode: true\n" : "");
             Path specFile = plan.baseDir().resolve("cluster.yml");
-            Files.writeString(specFile, plan.specText(patroni, Map.of("max_connections", "100")));
+            Files.writeString(specFile, plan.specText(guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS,
+                    synchronous, Map.of("max_connections", "100")));
             int applied = spec.commandLine().getParent().getParent().execute("--config",
                     plan.agentYml(plan.hosts().get(0)).toString(), "apply", "-f", specFile.toString());
             if (applied != CtlMain.OK) {
@@ -122,25 +133,26 @@ final class LabCommand implements Runnable {
             }
             if (!awaitConverged(plan, out, start, deadline)) {
                 CtlMain.err(spec).println("the cluster did not converge within " + timeoutSeconds + " s; "
-                        + "pghactl status shows where it stands, agent logs are under " + plan.baseDir()
-                        + "; pghactl lab down removes the lab");
+                        + ctl + " status shows where it stands, agent logs are under " + plan.baseDir()
+                        + "; " + ctl + " lab down removes the lab");
                 return CtlMain.FAILURE;
             }
             out.printf("cluster healthy %.1f s after lab up%n%n", (System.nanoTime() - start) / 1e9);
             out.flush();
             spec.commandLine().getParent().getParent().execute("status");
             out.println();
-            Optional<LabPlan.Host> lb = plan.hostsWith(io.pgha.spec.Role.LB).stream().findFirst();
+            Optional<LabPlan.Host> lb = plan.hostsWith(io.pgha.model.Role.LB).stream().findFirst();
             if (lb.isPresent()) {
-                out.println("connect:  PGPASSWORD=$(pghactl get secret superuser) psql -h " + lb.get().address()
+                out.println("connect:  PGPASSWORD=$(" + ctl + " get secret superuser) psql -h " + lb.get().address()
                         + " -p 5000 -U postgres");
                 out.println("replicas: same with -p 5001");
             } else {
                 out.println("connect:  no lb host: psql -h <the leader's address, see PG-ROLE above> -p 5432 -U postgres,"
-                        + " password from pghactl get secret superuser");
+                        + " password from " + ctl + " get secret superuser");
             }
-            out.println("spec:     " + specFile + " (edit, then pghactl apply -f it)");
-            out.println("remove:   pghactl lab down");
+            out.println("spec:     " + specFile + " (edit, then " + ctl + " apply -f it)");
+            out.println("status:   " + ctl + " status, " + ctl + " plan --host pg1, " + ctl + " switchover");
+            out.println("remove:   " + ctl + " lab down");
             return CtlMain.OK;
         }
 
@@ -148,28 +160,25 @@ final class LabCommand implements Runnable {
         private boolean awaitConverged(LabPlan plan, PrintWriter out, long start, long deadline)
                 throws InterruptedException, IOException, InvalidSpecException {
             AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
-            Keys keys = new Keys(agent.cluster());
             Map<String, String> last = new LinkedHashMap<>();
-            try (EtcdStore store = new EtcdStore(agent.clientUrls(), Duration.ofSeconds(5))) {
+            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5))) {
                 while (System.nanoTime() < deadline) {
                     try {
-                        long revision = store.get(keys.spec()).map(Versioned::modRevision).orElse(0L);
-                        Map<String, JsonNode> statuses = new LinkedHashMap<>();
-                        for (Versioned v : store.getPrefix(keys.hostsPrefix()).values()) {
-                            JsonNode s = JSON.readTree(v.value());
-                            statuses.put(s.path("host").asText(), s);
+                        long revision = dcs.spec().map(Versioned::modRevision).orElse(0L);
+                        Map<String, HostStatus> statuses = new LinkedHashMap<>();
+                        for (String text : dcs.hostStatuses().values()) {
+                            HostStatus s = HostStatus.fromJson(text);
+                            statuses.put(s.host(), s);
                         }
                         boolean all = true;
                         for (LabPlan.Host host : plan.hosts()) {
-                            JsonNode s = statuses.get(host.name());
-                            boolean done = s != null && s.path("converged").asBoolean()
-                                    && s.path("spec_revision").asLong() == revision;
+                            HostStatus s = statuses.get(host.name());
+                            boolean done = s != null && s.converged() && s.specRevision() == revision;
                             all &= done;
-                            String line = s == null ? "starting" : done ? "converged"
-                                    : progress(s);
+                            String line = s == null ? "starting" : done ? "converged" : progress(s);
                             if (!line.equals(last.get(host.name()))) {
                                 out.printf("  %5.1fs  %-6s %-4s %s%n", (System.nanoTime() - start) / 1e9, host.name(),
-                                        Role.join(host.roles()), line);
+                                        Role.join(host.roles()), StatusCommand.cell(line));
                                 out.flush();
                                 last.put(host.name(), line);
                             }
@@ -177,7 +186,7 @@ final class LabCommand implements Runnable {
                         if (all) {
                             return true;
                         }
-                    } catch (StoreException e) {
+                    } catch (DcsException e) {
                         // etcd busy: try again
                     }
                     Thread.sleep(500);
@@ -186,18 +195,19 @@ final class LabCommand implements Runnable {
             return false;
         }
 
-        private static String progress(JsonNode s) {
-            if (!s.path("last_error").asText().isEmpty()) {
-                return "error: " + s.path("last_error").asText().lines().findFirst().orElse("");
+        private static String progress(HostStatus s) {
+            if (!s.lastError().isEmpty()) {
+                return "error: " + s.lastError().lines().findFirst().orElse("");
             }
-            if (!s.path("problems").isEmpty()) {
-                return "waiting: " + s.path("problems").get(0).asText().lines().findFirst().orElse("");
+            if (!s.problems().isEmpty()) {
+                return "waiting: " + s.problems().get(0).lines().findFirst().orElse("");
             }
             return "converging";
         }
     }
 
-    @Command(name = "down", description = "Stop the lab's agents and programs and remove its hosts, wires and files.")
+    @Command(name = "down", mixinStandardHelpOptions = true,
+            description = "Stop the lab's agents and programs and remove its hosts, wires and files.")
     static final class Down implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

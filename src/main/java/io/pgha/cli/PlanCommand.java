@@ -1,34 +1,41 @@
 package io.pgha.cli;
 
-import io.pgha.converge.Converger;
-import io.pgha.resource.PackageManager;
-import io.pgha.role.DesiredState;
-import io.pgha.role.HostContext;
-import io.pgha.role.HostRoles;
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.ClusterSecrets;
-import io.pgha.spec.ClusterSpec;
-import io.pgha.spec.ClusterSpecParser;
-import io.pgha.spec.HostIdentity;
-import io.pgha.spec.HostPaths;
-import io.pgha.spec.InvalidSpecException;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
-import io.pgha.store.Versioned;
+import io.pgha.agent.DiskGate;
+import io.pgha.agent.StateCache;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import io.pgha.engine.Converger;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.HostIdentity;
+import io.pgha.model.HostPaths;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.RollingRestart;
+import io.pgha.resources.PackageManager;
+import io.pgha.resources.Result;
+import io.pgha.roles.DesiredState;
+import io.pgha.roles.HostContext;
+import io.pgha.roles.HostRoles;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-@Command(name = "plan", description = "Show what this host's agent would change (checks only, like ansible --check --diff).")
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Show what a host's agent would change (checks only, like ansible --check --diff).")
 final class PlanCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -36,17 +43,20 @@ final class PlanCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "in a lab: the host to plan for (default: this host, as agent.yml names it)")
+    String hostName;
+
     @Override
     public Integer call() throws CtlMain.BadInputException, IOException {
-        AgentConfig agent = ctl.agentConfig();
+        AgentConfig agent = hostName == null ? ctl.agentConfig() : labHost(hostName);
         PrintWriter out = CtlMain.out(spec);
         Optional<Versioned> stored;
         Optional<Versioned> storedSecrets;
-        Keys keys = new Keys(agent.cluster());
-        try (EtcdStore store = ctl.store(agent)) {
-            stored = store.get(keys.spec());
-            storedSecrets = store.get(keys.secrets());
-        } catch (StoreException e) {
+        try (Dcs dcs = ctl.dcs(agent)) {
+            stored = dcs.spec();
+            storedSecrets = dcs.secrets();
+        } catch (DcsException e) {
             Path stateDir = new HostPaths(agent.root()).stateDir();
             stored = StateCache.spec(stateDir).read();
             storedSecrets = StateCache.secrets(stateDir).read();
@@ -72,19 +82,47 @@ final class PlanCommand implements Callable<Integer> {
         PackageManager packages = PackageManager.detect()
                 .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
-            DesiredState desired = new HostRoles(new HostContext(agent, identity, paths, packages,
-                    Installation.rolesDir(agent), readOnly)).desired(cluster, secrets);
-            Map<String, List<String>> plan = new Converger().plan(desired.resources());
+            HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages,
+                    Installation.rolesDir(agent), readOnly));
+            Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
+            DesiredState desired = hostRoles.desired(cluster, secrets, refused);
+            List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "
                     + stored.map(v -> Long.toString(v.modRevision())).orElse("none") + ":");
             desired.warnings().forEach(w -> out.println("  warning: " + w));
-            plan.forEach((id, diff) -> {
-                out.println("  ~ " + id);
-                diff.forEach(line -> out.println("      " + line));
+            desired.refused().forEach((role, why) -> out.println("  ! refusing role " + role.id() + ": " + why));
+            plan.forEach(r -> {
+                out.println("  " + (r.status() == io.pgha.resources.Status.FAILED ? "! " : "~ ") + r.id());
+                r.diff().forEach(line -> out.println("      " + line));
             });
-            out.println(plan.size() + " of " + desired.resources().size() + " resources would change");
+            String restartNote = "";
+            if (desired.has(Role.DATA)) {
+                Optional<String> restart = new RollingRestart(identity.name(), new PatroniClient(identity.address(),
+                        ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3)), Optional::empty).pending();
+                if (restart.isPresent()) {
+                    out.println("  ~ restart:postgres");
+                    out.println("      " + restart.get());
+                    restartNote = "; a Postgres restart is pending";
+                }
+            }
+            out.println(plan.size() + " of " + desired.resources().size() + " resources would change"
+                    + (desired.refused().isEmpty() ? "" : "; " + desired.refused().size() + " role(s) refused")
+                    + restartNote);
         }
         return CtlMain.OK;
+    }
+
+    private AgentConfig labHost(String name) throws CtlMain.BadInputException {
+        Path yml = LabCommand.labAgentYml(name).orElseThrow(() -> new CtlMain.BadInputException("--host: expected"
+                + " a host of the lab that is up, found '" + name + "' (" + Installation.ctl() + " status lists"
+                + " them; outside a lab, run plan on that host)"));
+        try {
+            return AgentConfig.load(yml);
+        } catch (InvalidSpecException e) {
+            throw new CtlMain.BadInputException(e.describe());
+        } catch (IOException e) {
+            throw new CtlMain.BadInputException("cannot read " + yml + ": " + e.getMessage());
+        }
     }
 }

@@ -1,32 +1,36 @@
 package io.pgha.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.ClusterSpec;
-import io.pgha.spec.ClusterSpecParser;
-import io.pgha.spec.InvalidSpecException;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
-import io.pgha.store.Versioned;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.Health;
+import io.pgha.model.HostStatus;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Role;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-@Command(name = "status", description = "One row per host: role, spec revision applied, converged, processes, health.")
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "One row per host: role, spec revision applied, converged, health, errors and warnings.")
 final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rows fit a terminal this wide; --wide shows every column in full. */
+    private static final int WIDTH = 120;
 
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -37,18 +41,27 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "every host's full status as a JSON array")
     boolean json;
 
+    @Option(names = "--wide", description = "more columns (address, pids, timeline, disk), untruncated")
+    boolean wide;
+
+    /** A host's stored status, or why it could not be read. */
+    private record Stored(Optional<HostStatus> status, String unreadable) {
+    }
+
     @Override
-    public Integer call() throws CtlMain.BadInputException, StoreException, IOException {
+    public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
         AgentConfig agent = ctl.agentConfig();
-        Keys keys = new Keys(agent.cluster());
-        Map<String, JsonNode> statuses = new LinkedHashMap<>();
+        Map<String, Stored> statuses = new LinkedHashMap<>();
         Optional<Versioned> stored;
-        try (EtcdStore store = ctl.store(agent)) {
-            stored = store.get(keys.spec());
-            for (Versioned v : store.getPrefix(keys.hostsPrefix()).values()) {
-                JsonNode node = JSON.readTree(v.value());
-                statuses.put(node.path("host").asText(), node);
-            }
+        try (Dcs dcs = ctl.dcs(agent)) {
+            stored = dcs.spec();
+            dcs.hostStatuses().forEach((host, text) -> {
+                try {
+                    statuses.put(host, new Stored(Optional.of(HostStatus.fromJson(text)), ""));
+                } catch (IOException e) {
+                    statuses.put(host, new Stored(Optional.empty(), "unreadable status: " + e.getMessage()));
+                }
+            });
         }
         Optional<ClusterSpec> cluster = Optional.empty();
         if (stored.isPresent()) {
@@ -64,62 +77,76 @@ final class StatusCommand implements Callable<Integer> {
         agent.members().keySet().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add);
         statuses.keySet().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add);
 
+        PrintWriter out = CtlMain.out(spec);
         if (json) {
             ArrayNode array = JSON.createArrayNode();
-            hosts.stream().filter(statuses::containsKey).forEach(h -> array.add(statuses.get(h)));
-            CtlMain.out(spec).println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(array));
+            hosts.stream().map(statuses::get).filter(s -> s != null && s.status().isPresent())
+                    .forEach(s -> array.add(JSON.valueToTree(s.status().get())));
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(array));
             return CtlMain.OK;
         }
         long revision = stored.map(Versioned::modRevision).orElse(0L);
-        PrintWriter out = CtlMain.out(spec);
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "PG-ROLE", "STATE",
-                "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR"});
+        rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "PG-ROLE",
+                "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR", "WARNINGS"}
+                : new String[] {"HOST", "ROLE", "REV", "CONV", "PROCESSES", "HEALTH", "PG-ROLE", "STATE", "LAG",
+                        "FSYNC-P99", "AGE", "ERROR", "WARNINGS"});
         long now = System.currentTimeMillis();
         for (String host : hosts) {
-            JsonNode s = statuses.get(host);
-            if (s == null) {
+            Stored s = statuses.get(host);
+            if (s == null || s.status().isEmpty()) {
                 String role = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::rolesId).orElse("etcd");
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
-                rows.add(new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "", "", "", "", "-",
-                        "no status: agent down or not started"});
+                String why = s == null ? "no status: agent down or not started" : s.unreadable();
+                rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "", "", "", "",
+                        "-", why, ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
                 continue;
             }
-            JsonNode patroni = s.path("health").path("patroni");
-            JsonNode postgres = s.path("health").path("postgres");
-            boolean data = Arrays.asList(s.path("role").asText().split("\\+")).contains("data");
-            rows.add(new String[] {host, orDash(s.path("role").asText()), s.path("address").asText(),
-                    s.path("spec_revision").asLong() == 0 ? "-" : s.path("spec_revision").asText(),
-                    s.path("converged").asBoolean() ? "yes" : "no", processes(s), health(s),
-                    data ? patroni.path("role").asText("-") : "",
-                    data ? replicaState(patroni, postgres) : "",
-                    data && patroni.path("timeline").asLong() > 0 ? patroni.path("timeline").asText() : "",
-                    data ? lag(postgres) : "",
-                    disk(s, "device"), disk(s, "busy_pct").isEmpty() ? "" : disk(s, "busy_pct") + "%",
-                    fsyncP99(s),
-                    s.path("disk").path(0).has("free_bytes") ? gib(s.path("disk").path(0).path("free_bytes").asLong()) : "",
-                    ((now - s.path("updated").asLong()) / 1000) + "s",
-                    orDash(oneLine(trouble(s)))});
+            rows.add(row(s.status().get(), now));
         }
         print(out, rows);
         return CtlMain.OK;
     }
 
-    /** The slowest of the host's data directories. */
-    private static String fsyncP99(JsonNode s) {
-        double worst = -1;
-        for (JsonNode f : s.path("fsync")) {
-            worst = Math.max(worst, f.path("p99_ms").asDouble(-1));
+    private String[] row(HostStatus s, long now) {
+        boolean data = s.has(Role.DATA);
+        Health.Patroni patroni = s.health().patroni();
+        Health.Postgres postgres = s.health().postgres();
+        String pgRole = data && patroni != null && patroni.role() != null ? patroni.role() : data ? "-" : "";
+        String state = data ? replicaState(patroni, postgres) : "";
+        String lag = data && postgres != null && postgres.lagBytes() != null && postgres.lagBytes() >= 0
+                ? postgres.lagBytes() + " B" : "";
+        String rev = s.specRevision() == 0 ? "-" : Long.toString(s.specRevision());
+        String age = ((now - s.updated()) / 1000) + "s";
+        String error = !s.lastError().isEmpty() ? s.lastError() : String.join("; ", s.problems());
+        String warnings = String.join("; ", s.warnings());
+        if (!wide) {
+            return new String[] {s.host(), orDash(s.role()), rev, s.converged() ? "yes" : "no", processes(s, false),
+                    health(s), pgRole, state, lag, fsyncP99(s), age, orDash(error), warnings};
         }
-        return worst < 0 ? "" : worst + " ms";
+        Optional<HostStatus.DiskLine> disk = s.disk().stream().findFirst();
+        return new String[] {s.host(), orDash(s.role()), s.address(), rev, s.converged() ? "yes" : "no",
+                processes(s, true),
+                health(s), pgRole, state,
+                data && patroni != null && patroni.timeline() != null && patroni.timeline() > 0
+                        ? patroni.timeline().toString() : "",
+                lag, disk.map(HostStatus.DiskLine::device).orElse(""),
+                disk.map(HostStatus.DiskLine::busyPercent).map(b -> b + "%").orElse(""), fsyncP99(s),
+                disk.map(d -> gib(d.freeBytes())).orElse(""), age, orDash(error), warnings};
     }
 
-    private static String processes(JsonNode s) {
+    /** The slowest of the host's data directories. */
+    private static String fsyncP99(HostStatus s) {
+        return s.fsync().stream().mapToDouble(HostStatus.FsyncLine::p99Millis).max()
+                .stream().mapToObj(v -> v + " ms").findFirst().orElse("");
+    }
+
+    private static String processes(HostStatus s, boolean pids) {
         List<String> parts = new ArrayList<>();
-        s.path("processes").forEach(p -> parts.add(p.path("name").asText() + ":" + p.path("state").asText()
-                + (p.path("pid").asLong() > 0 ? "(" + p.path("pid").asLong() + ")" : "")));
+        s.processes().forEach(p -> parts.add(p.name() + ":" + p.state()
+                + (pids && p.pid() > 0 ? "(" + p.pid() + ")" : "")));
         return parts.isEmpty() ? "-" : String.join(",", parts);
     }
 
@@ -127,82 +154,86 @@ final class StatusCommand implements Callable<Integer> {
      * One word for the engines' health (etcd's members down named), and which backends an lb routes writes to; a
      * host with several roles shows both.
      */
-    private static String health(JsonNode s) {
-        JsonNode health = s.path("health");
+    private static String health(HostStatus s) {
+        Health health = s.health();
         List<String> parts = new ArrayList<>();
-        if (health.has("etcd") || health.has("patroni")) {
-            List<String> down = new ArrayList<>();
-            health.path("etcd").path("members").fields().forEachRemaining(e -> {
-                if (!e.getValue().asBoolean()) {
-                    down.add(e.getKey());
-                }
-            });
-            String word = s.path("problems").isEmpty() ? "healthy" : "unhealthy";
+        if (health.etcd() != null || health.patroni() != null) {
+            List<String> down = health.etcd() == null ? List.of() : health.etcd().membersDown();
+            String word = s.problems().isEmpty() ? "healthy" : "unhealthy";
             parts.add(down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")");
         }
-        if (health.has("haproxy")) {
-            List<String> up = new ArrayList<>();
-            health.path("haproxy").path("primary").fields().forEachRemaining(e -> {
-                if (e.getValue().asText().startsWith("UP")) {
-                    up.add(e.getKey());
-                }
-            });
+        if (health.haproxy() != null) {
+            List<String> up = health.haproxy().up("primary");
             parts.add("writes->" + (up.isEmpty() ? "none" : String.join(",", up)));
         }
         return parts.isEmpty() ? "-" : String.join(" ", parts);
     }
 
-    /** The error, else the probes' problems, else the warnings: what an operator should look at first. */
-    private static String trouble(JsonNode s) {
-        if (!s.path("last_error").asText().isEmpty()) {
-            return s.path("last_error").asText();
-        }
-        List<String> problems = texts(s.path("problems"));
-        return problems.isEmpty() ? String.join("; ", texts(s.path("warnings"))) : String.join("; ", problems);
-    }
-
-    /** A field of the host's first data device (the role's data directory). */
-    private static String disk(JsonNode s, String field) {
-        JsonNode v = s.path("disk").path(0).path(field);
-        return v.isMissingNode() ? "" : v.asText();
-    }
-
     private static String gib(long bytes) {
-        return String.format("%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+        return String.format(Locale.ROOT, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
     }
 
-    private static String replicaState(JsonNode patroni, JsonNode postgres) {
-        String state = patroni.path("state").asText("-");
-        return postgres.path("streaming").asBoolean(false) ? "streaming" : state;
+    private static String replicaState(Health.Patroni patroni, Health.Postgres postgres) {
+        if (postgres != null && postgres.isStreaming()) {
+            return "streaming";
+        }
+        return patroni == null || patroni.state() == null ? "-" : patroni.state();
     }
 
-    private static String lag(JsonNode postgres) {
-        return postgres.has("lag_bytes") && postgres.path("lag_bytes").asLong() >= 0
-                ? postgres.path("lag_bytes").asText() + " B" : "";
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
-    }
-
-    /** Errors can span lines (a YAML parser's caret diagram); a table row cannot. */
-    private static String oneLine(String s) {
-        String flat = s.replaceAll("\\s+", " ").strip();
-        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
+    /**
+     * A table cell: one line (a YAML parser's caret diagram spans several), and no control character from etcd ever
+     * reaches the terminal raw.
+     */
+    static String cell(String s) {
+        StringBuilder out = new StringBuilder();
+        for (String part : s.strip().split("\\s+")) {
+            if (out.length() > 0) {
+                out.append(' ');
+            }
+            for (char c : part.toCharArray()) {
+                if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+                    out.append(String.format(Locale.ROOT, "\\x%02x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out.toString();
     }
 
     private static String orDash(String s) {
         return s.isEmpty() ? "-" : s;
     }
 
-    private static void print(PrintWriter out, List<String[]> rows) {
+    /**
+     * Columns padded to their widest cell; without --wide the last two (error, warnings) share what is left of
+     * {@link #WIDTH}, each cut with "..." where longer.
+     */
+    private void print(PrintWriter out, List<String[]> rows) {
         int columns = rows.get(0).length;
+        for (String[] row : rows) {
+            for (int i = 0; i < columns; i++) {
+                row[i] = cell(row[i]);
+            }
+        }
         int[] width = new int[columns];
         for (String[] row : rows) {
-            for (int i = 0; i < columns - 1; i++) {
+            for (int i = 0; i < columns; i++) {
                 width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        if (!wide) {
+            int fixed = 0;
+            for (int i = 0; i < columns - 2; i++) {
+                fixed += width[i] + 2;
+            }
+            int left = Math.max(24, WIDTH - fixed - 2);
+            int error = Math.min(width[columns - 2], Math.max(left / 2, left - width[columns - 1]));
+            width[columns - 2] = Math.max(error, "ERROR".length());
+            width[columns - 1] = Math.max(left - width[columns - 2], "WARNINGS".length());
+            for (String[] row : rows) {
+                row[columns - 2] = cut(row[columns - 2], width[columns - 2]);
+                row[columns - 1] = cut(row[columns - 1], width[columns - 1]);
             }
         }
         for (String[] row : rows) {
@@ -212,5 +243,9 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.println(line.toString().stripTrailing());
         }
+    }
+
+    private static String cut(String s, int width) {
+        return s.length() <= width ? s : s.substring(0, Math.max(0, width - 3)) + "...";
     }
 }

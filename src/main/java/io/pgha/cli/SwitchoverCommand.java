@@ -1,18 +1,17 @@
 package io.pgha.cli;
 
-import io.pgha.probe.PatroniClient;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PatroniConfig;
 import io.pgha.probe.PostgresProbe;
-import io.pgha.role.PatroniConfig;
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.ClusterSecrets;
-import io.pgha.spec.ClusterSpec;
-import io.pgha.spec.ClusterSpecParser;
-import io.pgha.spec.InvalidSpecException;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
-import io.pgha.store.Versioned;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -23,11 +22,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-@Command(name = "switchover", description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader.")
+@Command(name = "switchover", mixinStandardHelpOptions = true,
+        description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader.")
 final class SwitchoverCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -43,14 +43,13 @@ final class SwitchoverCommand implements Callable<Integer> {
     int timeoutSeconds;
 
     @Override
-    public Integer call() throws CtlMain.BadInputException, StoreException, IOException, InterruptedException {
+    public Integer call() throws CtlMain.BadInputException, DcsException, IOException, InterruptedException {
         AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster;
         ClusterSecrets secrets;
-        Keys keys = new Keys(agent.cluster());
-        try (EtcdStore store = ctl.store(agent)) {
-            Optional<Versioned> stored = store.get(keys.spec());
-            Optional<Versioned> storedSecrets = store.get(keys.secrets());
+        try (Dcs dcs = ctl.dcs(agent)) {
+            Optional<Versioned> stored = dcs.spec();
+            Optional<Versioned> storedSecrets = dcs.secrets();
             if (stored.isEmpty() || storedSecrets.isEmpty()) {
                 CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster());
                 return CtlMain.FAILURE;

@@ -1,19 +1,21 @@
 package io.pgha.cli;
 
-import io.pgha.spec.AgentConfig;
-import io.pgha.spec.ClusterSpec;
-import io.pgha.spec.ClusterSpecParser;
-import io.pgha.spec.InvalidSpecException;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.InvalidSpecException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-@Command(name = "validate", description = "Check a cluster spec without storing it.")
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Check a cluster spec without storing it.")
 final class ValidateCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -24,17 +26,20 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "cluster spec (YAML)")
     Path file;
 
+    /** The spec alone; cross-checked with agent.yml (cluster name, etcd members, ports) when one is given or present. */
     @Override
     public Integer call() throws CtlMain.BadInputException {
-        ClusterSpec cluster = parse(ctl.agentConfig(), file);
+        Optional<AgentConfig> agent = ctl.agentConfigIfAny();
+        ClusterSpec cluster = parse(agent.map(ClusterSpecParser::new).orElse(ClusterSpecParser.standalone()), file);
         CtlMain.out(spec).println("ok: " + file + " is a valid spec for cluster " + cluster.cluster() + " ("
-                + describe(cluster) + ")");
+                + describe(cluster) + ")" + (agent.isPresent() ? "" : "; not checked against an agent.yml (none here:"
+                + " pass --config FILE for that)"));
         return CtlMain.OK;
     }
 
-    static ClusterSpec parse(AgentConfig agent, Path file) throws CtlMain.BadInputException {
+    static ClusterSpec parse(ClusterSpecParser parser, Path file) throws CtlMain.BadInputException {
         try {
-            return new ClusterSpecParser(agent).parse(Files.readString(file), file.toString());
+            return parser.parse(Files.readString(file), file.toString());
         } catch (InvalidSpecException e) {
             throw new CtlMain.BadInputException(e.describe());
         } catch (IOException e) {

@@ -1,6 +1,11 @@
 package io.pgha.lab;
 
-import io.pgha.spec.Role;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.pgha.model.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -9,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Hosts on one machine: names, addresses, roles, and where each keeps its files. With a network, each host is a
@@ -38,10 +42,18 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         }
     }
 
+    /** Patroni's timers in a spec, in seconds. */
+    public record Timers(int ttl, int loopWait, int retryTimeout) {
+    }
+
     /** Patroni timers the lab recommends: failover in seconds, with room for 2 retries inside the ttl. */
-    public static final String RECOMMENDED_TIMERS = "ttl: 15\nloop_wait: 2\nretry_timeout: 4\n";
+    public static final Timers RECOMMENDED_TIMERS = new Timers(15, 2, 4);
     /** The seed guide's timers, for comparison. */
-    public static final String GUIDE_TIMERS = "ttl: 30\nloop_wait: 10\nretry_timeout: 10\n";
+    public static final Timers GUIDE_TIMERS = new Timers(30, 10, 10);
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .build());
 
     public LabPlan {
         hosts = List.copyOf(hosts);
@@ -118,42 +130,56 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         return hostsWith(Role.ETCD).stream().map(h -> "http://" + h.address() + ":2379").toList();
     }
 
-    /** agent.yml for one host: the same for all but the host block and the root prefix. */
+    /** agent.yml for one host, built as data: the same for all but the host block and the root prefix. */
     public String agentYmlText(Host host, int driftSeconds) {
-        StringBuilder sb = new StringBuilder("cluster: " + cluster + "\netcd:\n  members:\n");
-        etcdMembers().forEach((n, a) -> sb.append("    ").append(n).append(": ").append(a).append('\n'));
-        sb.append("host:\n  name: ").append(host.name()).append("\n  address: ").append(host.address()).append('\n');
-        sb.append("paths:\n  root: ").append(root(host)).append('\n');
-        sb.append("converge:\n  drift_seconds: ").append(driftSeconds).append('\n');
-        return sb.toString();
+        ObjectNode root = YAML.createObjectNode().put("cluster", cluster);
+        ObjectNode members = root.putObject("etcd").putObject("members");
+        etcdMembers().forEach(members::put);
+        root.putObject("host").put("name", host.name()).put("address", host.address());
+        root.putObject("paths").put("root", root(host).toString());
+        root.putObject("converge").put("drift_seconds", driftSeconds);
+        return yaml(root);
     }
 
     /**
-     * A cluster spec for these hosts. {@code patroni} is the body of the spec's patroni section, e.g. the
-     * recommended timers; clients may connect from the lab network.
+     * A cluster spec for these hosts, built as data: no parameter value can break the file. Clients may connect from
+     * the lab network.
      */
-    public String specText(String patroni, Map<String, String> parameters) {
-        StringBuilder sb = new StringBuilder("cluster: " + cluster + "\nhosts:\n");
+    public String specText(Timers timers, boolean synchronous, Map<String, String> parameters) {
+        ObjectNode root = YAML.createObjectNode().put("cluster", cluster);
+        ObjectNode hostsNode = root.putObject("hosts");
         for (Host h : hosts) {
-            sb.append("  ").append(h.name()).append(": {address: ").append(h.address());
+            ObjectNode entry = hostsNode.putObject(h.name()).put("address", h.address());
             if (h.roles().size() == 1) {
-                sb.append(", role: ").append(Role.join(h.roles()));
+                entry.put("role", Role.join(h.roles()));
             } else {
-                sb.append(", roles: [").append(h.roles().stream().map(Role::id).collect(Collectors.joining(", ")))
-                        .append("]").append(h.has(Role.ETCD) && h.has(Role.DATA) ? ", allow_colocation: true" : "");
+                h.roles().forEach(r -> entry.withArray("roles").add(r.id()));
+                if (h.has(Role.ETCD) && h.has(Role.DATA)) {
+                    entry.put("allow_colocation", true);
+                }
             }
-            sb.append("}\n");
         }
-        sb.append("postgres:\n  version: 15\n");
+        ObjectNode postgres = root.putObject("postgres").put("version", 15);
         if (!parameters.isEmpty()) {
-            sb.append("  parameters:\n");
-            parameters.forEach((k, v) -> sb.append("    ").append(k).append(": '").append(v).append("'\n"));
+            ObjectNode params = postgres.putObject("parameters");
+            parameters.forEach(params::put);
         }
-        String clients = network.map(LabPlan::networkOf).orElse("127.0.0.0/8");
-        sb.append("  hba:\n    - {type: host, database: all, user: all, address: ").append(clients)
-                .append(", method: scram-sha-256}\n");
-        sb.append("patroni:\n").append(patroni.indent(2));
-        return sb.toString();
+        postgres.putArray("hba").addObject().put("type", "host").put("database", "all").put("user", "all")
+                .put("address", network.map(LabPlan::networkOf).orElse("127.0.0.0/8")).put("method", "scram-sha-256");
+        ObjectNode patroni = root.putObject("patroni").put("ttl", timers.ttl()).put("loop_wait", timers.loopWait())
+                .put("retry_timeout", timers.retryTimeout());
+        if (synchronous) {
+            patroni.put("synchronous_mode", true);
+        }
+        return yaml(root);
+    }
+
+    private static String yaml(ObjectNode root) {
+        try {
+            return YAML.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings always serialises", e);
+        }
     }
 
     /** "10.77.255.254/16" to "10.77.0.0/16". */

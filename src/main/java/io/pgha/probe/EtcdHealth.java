@@ -1,6 +1,7 @@
 package io.pgha.probe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.net.HttpText;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;

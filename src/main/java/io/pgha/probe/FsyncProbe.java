@@ -26,7 +26,7 @@ public final class FsyncProbe {
         this.nanoTime = nanoTime;
     }
 
-    public record Result(double p50Millis, double p99Millis, int writes) {
+    public record Result(double p50Millis, double p99Millis) {
     }
 
     public Result run(Path directory) throws IOException {
@@ -47,7 +47,7 @@ public final class FsyncProbe {
         } finally {
             Files.deleteIfExists(file);
         }
-        return new Result(percentile(latencies, 50) / 1e6, percentile(latencies, 99) / 1e6, writes);
+        return new Result(percentile(latencies, 50) / 1e6, percentile(latencies, 99) / 1e6);
     }
 
     /** The nearest-rank percentile: the smallest sample with at least p% of the samples at or below it. */

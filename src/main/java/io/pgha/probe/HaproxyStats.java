@@ -1,5 +1,6 @@
 package io.pgha.probe;
 
+import io.pgha.net.HttpText;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;

@@ -1,8 +1,10 @@
 package io.pgha.report;
 
-import io.pgha.converge.ConvergeRun;
-import io.pgha.resource.Result;
-import io.pgha.resource.Status;
+import io.pgha.engine.ConvergeRun;
+import io.pgha.model.Health;
+import io.pgha.model.HostStatus;
+import io.pgha.resources.Result;
+import io.pgha.resources.Status;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -12,8 +14,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 /** The agent's figures in Prometheus' text format: converges, changes, restarts, disk, fsync, etcd and Postgres. */
 public final class AgentMetrics {
@@ -59,49 +59,41 @@ public final class AgentMetrics {
         converged.set(s.converged() ? 1 : 0);
         specRevision.set(s.specRevision());
         for (HostStatus.ProcessLine p : s.processes()) {
-            processRunning.labelValues(p.name()).set(p.state().equals("running") ? 1 : 0);
+            processRunning.labelValues(p.name()).set(p.running() ? 1 : 0);
             processRestarts.labelValues(p.name()).set(p.restarts());
         }
-        for (Map<String, Object> d : s.disk()) {
-            String device = String.valueOf(d.get("device"));
-            set(diskBusy, d.get("busy_pct"), device);
-            set(diskReadBytes, d.get("read_bytes_per_s"), device);
-            set(diskWriteBytes, d.get("write_bytes_per_s"), device);
-            set(diskReads, d.get("reads_per_s"), device);
-            set(diskWrites, d.get("writes_per_s"), device);
-            set(diskFree, d.get("free_bytes"), device);
+        for (HostStatus.DiskLine d : s.disk()) {
+            set(diskBusy, d.busyPercent(), d.device());
+            set(diskReadBytes, d.readBytesPerSecond(), d.device());
+            set(diskWriteBytes, d.writeBytesPerSecond(), d.device());
+            set(diskReads, d.readsPerSecond(), d.device());
+            set(diskWrites, d.writesPerSecond(), d.device());
+            set(diskFree, d.freeBytes(), d.device());
         }
-        for (Map<String, Object> f : s.fsync()) {
-            String directory = String.valueOf(f.get("name"));
-            set(fsync, f.get("p50_ms"), directory, "0.5");
-            set(fsync, f.get("p99_ms"), directory, "0.99");
+        for (HostStatus.FsyncLine f : s.fsync()) {
+            set(fsync, f.p50Millis(), f.name(), "0.5");
+            set(fsync, f.p99Millis(), f.name(), "0.99");
         }
-        if (s.health().get("etcd") instanceof Map<?, ?> etcd && etcd.get("members") instanceof Map<?, ?> members) {
-            members.forEach((m, healthy) -> etcdMember.labelValues(String.valueOf(m)).set(Boolean.TRUE.equals(healthy) ? 1 : 0));
+        Health h = s.health();
+        if (h.etcd() != null) {
+            h.etcd().members().forEach((m, healthy) -> etcdMember.labelValues(m).set(Boolean.TRUE.equals(healthy) ? 1 : 0));
         }
-        if (s.health().get("patroni") instanceof Map<?, ?> patroni) {
-            patroniLeader.set("leader".equals(patroni.get("role")) ? 1 : 0);
+        if (h.patroni() != null) {
+            patroniLeader.set(h.patroni().isLeader() ? 1 : 0);
         }
-        if (s.health().get("postgres") instanceof Map<?, ?> pg) {
-            if (pg.get("connections") instanceof Number n) {
-                pgConnections.set(n.doubleValue());
-            }
-            if (pg.get("max_connections") instanceof Number n) {
-                pgMaxConnections.set(n.doubleValue());
-            }
-            if (pg.get("replicas") instanceof List<?> replicas) {
-                for (Object r : replicas) {
-                    if (r instanceof Map<?, ?> replica) {
-                        set(pgLag, replica.get("lag_bytes"), String.valueOf(replica.get("name")));
-                    }
-                }
+        if (h.postgres() != null) {
+            set(pgConnections, h.postgres().connections());
+            set(pgMaxConnections, h.postgres().maxConnections());
+            if (h.postgres().replicas() != null) {
+                h.postgres().replicas().forEach(r -> set(pgLag, r.lagBytes(), r.name()));
             }
         }
     }
 
-    private static void set(Gauge gauge, Object value, String... labels) {
-        if (value instanceof Number n) {
-            gauge.labelValues(labels).set(n.doubleValue());
+    /** Figures a probe could not read are absent (null) and leave the gauge as it was. */
+    private static void set(Gauge gauge, Number value, String... labels) {
+        if (value != null) {
+            gauge.labelValues(labels).set(value.doubleValue());
         }
     }
 

@@ -1,8 +1,9 @@
 package io.pgha.report;
 
+import io.pgha.model.Health;
+import io.pgha.model.HostStatus;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The one human line {@code systemctl status pgha-agent} shows, made from the host's status. */
 public final class StatusLine {
@@ -11,13 +12,14 @@ public final class StatusLine {
 
     public static String of(HostStatus s) {
         String role = s.role().isEmpty() ? "no role" : s.role();
+        boolean several = role.contains("+");
         List<String> parts = new ArrayList<>();
         for (String one : role.split("\\+")) {
             switch (one) {
                 // "member healthy" alone would not say of what, beside Postgres' words.
-                case "etcd" -> parts.add((role.contains("+") ? "etcd " : "") + etcd(s.health()));
-                case "data" -> parts.add(data(s.health()));
-                case "lb" -> parts.add(lb(s.health()));
+                case "etcd" -> parts.add((several ? "etcd " : "") + etcd(s.health().etcd()));
+                case "data" -> parts.add(data(s.health().patroni(), s.health().postgres()));
+                case "lb" -> parts.add(lb(s.health().haproxy()));
                 default -> {
                     if (!s.warnings().isEmpty()) {
                         parts.add(s.warnings().get(0));
@@ -36,48 +38,34 @@ public final class StatusLine {
         return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 
-    private static String etcd(Map<String, Object> health) {
-        Map<?, ?> etcd = map(health.get("etcd"));
-        Map<?, ?> members = map(etcd.get("members"));
-        long up = members.values().stream().filter(Boolean.TRUE::equals).count();
-        return "member " + (Boolean.TRUE.equals(etcd.get("healthy")) ? "healthy" : "unhealthy")
-                + (members.isEmpty() ? "" : " (" + up + "/" + members.size() + " members healthy)");
+    private static String etcd(Health.Etcd etcd) {
+        if (etcd == null) {
+            return "member not probed yet";
+        }
+        long up = etcd.members().values().stream().filter(Boolean.TRUE::equals).count();
+        return "member " + (etcd.isHealthy() ? "healthy" : "unhealthy")
+                + (etcd.members().isEmpty() ? "" : " (" + up + "/" + etcd.members().size() + " members healthy)");
     }
 
-    private static String data(Map<String, Object> health) {
-        Map<?, ?> patroni = map(health.get("patroni"));
-        Map<?, ?> postgres = map(health.get("postgres"));
-        Object role = patroni.get("role");
-        if ("leader".equals(role)) {
-            List<?> replicas = postgres.get("replicas") instanceof List<?> l ? l : List.of();
-            long streaming = replicas.stream().filter(r -> "streaming".equals(map(r).get("state"))).count();
+    private static String data(Health.Patroni patroni, Health.Postgres postgres) {
+        if (patroni == null || patroni.role() == null) {
+            return "Patroni " + (patroni != null && patroni.state() != null ? patroni.state() : "not answering");
+        }
+        if (patroni.isLeader()) {
+            long streaming = postgres == null ? 0 : postgres.streamingReplicas();
             return "leader, " + streaming + " replica" + (streaming == 1 ? "" : "s") + " streaming";
         }
-        if (role == null) {
-            return "Patroni " + (patroni.containsKey("state") ? patroni.get("state") : "not answering");
-        }
-        String leader = String.valueOf(patroni.get("leader"));
-        boolean streaming = Boolean.TRUE.equals(postgres.get("streaming"));
-        return "replica of " + leader + ", " + (streaming ? "streaming, lag " + postgres.get("lag_bytes") + " B"
-                : String.valueOf(patroni.get("state")));
+        boolean streaming = postgres != null && postgres.isStreaming();
+        return "replica of " + patroni.leader() + ", " + (streaming ? "streaming, lag " + postgres.lagBytes() + " B"
+                : patroni.state());
     }
 
-    private static String lb(Map<String, Object> health) {
-        Map<?, ?> haproxy = map(health.get("haproxy"));
-        return "writes -> " + up(map(haproxy.get("primary"))) + ", reads -> " + up(map(haproxy.get("replicas")));
+    private static String lb(Health.Haproxy haproxy) {
+        Health.Haproxy h = haproxy == null ? new Health.Haproxy(null) : haproxy;
+        return "writes -> " + joined(h.up("primary")) + ", reads -> " + joined(h.up("replicas"));
     }
 
-    private static String up(Map<?, ?> servers) {
-        List<String> up = new ArrayList<>();
-        servers.forEach((name, state) -> {
-            if (String.valueOf(state).startsWith("UP")) {
-                up.add(String.valueOf(name));
-            }
-        });
-        return up.isEmpty() ? "none" : String.join(",", up);
-    }
-
-    private static Map<?, ?> map(Object o) {
-        return o instanceof Map<?, ?> m ? m : Map.of();
+    private static String joined(List<String> names) {
+        return names.isEmpty() ? "none" : String.join(",", names);
     }
 }

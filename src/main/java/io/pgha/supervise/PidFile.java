@@ -2,11 +2,11 @@ package io.pgha.supervise;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
 import java.util.Optional;
 
 /**
@@ -16,16 +16,24 @@ import java.util.Optional;
 record PidFile(long pid, long startTicks, String restartDigest, String reloadDigest) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Optional<PidFile> read(Path path) {
+    /**
+     * The record, or empty when there is no pid file. A file that exists but cannot be read or makes no sense is an
+     * error, not "not running": taking it for that would start a second copy beside the first.
+     */
+    static Optional<PidFile> read(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
         try {
-            if (!Files.exists(path)) {
-                return Optional.empty();
-            }
             var node = JSON.readTree(Files.readString(path));
-            return Optional.of(new PidFile(node.path("pid").asLong(), node.path("start_ticks").asLong(),
+            long pid = node == null ? 0 : node.path("pid").asLong();
+            if (pid <= 0) {
+                throw new IOException("no pid in it");
+            }
+            return Optional.of(new PidFile(pid, node.path("start_ticks").asLong(),
                     node.path("restart_digest").asText(), node.path("reload_digest").asText()));
         } catch (IOException e) {
-            return Optional.empty();
+            throw new IOException("pid file " + path + " cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -45,6 +53,4 @@ record PidFile(long pid, long startTicks, String restartDigest, String reloadDig
     boolean isAlive() {
         return Procs.isSame(pid, startTicks);
     }
-
-
 }

@@ -24,14 +24,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class Supervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /** Patroni stops Postgres before it exits: give it time for a checkpoint. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(60);
     /** A program that ran this long before dying is restarted at once again, not after a grown backoff. */
     private static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_BACKOFF_SECONDS = 30;
 
     private final Path runDir;
+    /** coreutils 8.31+ (Debian 11+, EL9) resets signals on exec; EL8's cannot, where the agent runs under systemd. */
+    private final boolean resetsSignals;
     private final ScheduledExecutorService scheduler;
+    /** Guarded by this: the children's state, which status reads take briefly. */
     private final Map<String, Child> children = new TreeMap<>();
+    /** Held by ensure and stop for their whole run (which may wait for a program to stop), never by readers. */
+    private final Object operations = new Object();
 
     /** One supervised program; {@code run} is null while it is not running. */
     private static final class Child {
@@ -49,8 +55,17 @@ public final class Supervisor implements AutoCloseable {
 
     public enum Action { NONE, STARTED, RESTARTED, RELOADED, ADOPTED }
 
+    private static boolean resetsSignals() {
+        try {
+            return Command.run(List.of("/usr/bin/env", "--default-signal", "/bin/true"), Duration.ofSeconds(5)).ok();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public Supervisor(Path runDir) {
         this.runDir = runDir;
+        this.resetsSignals = resetsSignals();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "supervisor");
             t.setDaemon(true);
@@ -64,7 +79,11 @@ public final class Supervisor implements AutoCloseable {
 
     /** The pid recorded in a pid file, while that very process runs (a recycled pid does not count). */
     public static Optional<Long> livePid(Path pidFile) {
-        return PidFile.read(pidFile).filter(PidFile::isAlive).map(PidFile::pid);
+        try {
+            return PidFile.read(pidFile).filter(PidFile::isAlive).map(PidFile::pid);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -73,9 +92,13 @@ public final class Supervisor implements AutoCloseable {
      */
     public synchronized List<String> check(ProcessSpec spec) {
         Child child = children.get(spec.name());
-        Optional<PidFile> record = child != null && child.run != null
-                ? Optional.of(child.run.record())
-                : PidFile.read(pidFile(spec.name())).filter(PidFile::isAlive);
+        Optional<PidFile> record;
+        try {
+            record = child != null && child.run != null ? Optional.of(child.run.record())
+                    : PidFile.read(pidFile(spec.name())).filter(PidFile::isAlive);
+        } catch (IOException e) {
+            return List.of(spec.name() + ": " + e.getMessage() + " (would not start a second copy)");
+        }
         if (record.isEmpty()) {
             return List.of(spec.name() + ": not running (would start)");
         }
@@ -90,56 +113,106 @@ public final class Supervisor implements AutoCloseable {
 
     /**
      * Brings the program to {@code spec}: adopts it from its pid file, starts it, restarts it when its
-     * restart inputs changed, or reloads it (its reload signal) when only reloadable inputs changed.
+     * restart inputs changed, or reloads it (its reload signal) when only reloadable inputs changed. A pid file that
+     * exists but cannot be read is an error, never "not running": that would start a second copy.
      */
-    public synchronized Action ensure(ProcessSpec spec) throws IOException {
-        Child child = children.computeIfAbsent(spec.name(), n -> new Child());
-        child.spec = spec;
-        Action action = Action.NONE;
-        if (child.run == null) {
-            Optional<PidFile> found = PidFile.read(pidFile(spec.name())).filter(PidFile::isAlive);
-            if (found.isPresent()) {
-                Optional<ProcessHandle> handle = ProcessHandle.of(found.get().pid());
-                if (handle.isPresent()) {
-                    watch(spec.name(), child, new Run(handle.get(), Optional.empty(), found.get(), System.nanoTime()));
-                    log.info("{}: adopted running pid {}", spec.name(), found.get().pid());
-                    action = Action.ADOPTED;
+    public Action ensure(ProcessSpec spec) throws IOException {
+        synchronized (operations) {
+            Run stopping;
+            synchronized (this) {
+                Child child = children.computeIfAbsent(spec.name(), n -> new Child());
+                child.spec = spec;
+                Action action = Action.NONE;
+                if (child.run == null) {
+                    Optional<PidFile> found = PidFile.read(pidFile(spec.name())).filter(PidFile::isAlive);
+                    Optional<ProcessHandle> handle = found.flatMap(f -> ProcessHandle.of(f.pid()));
+                    if (handle.isPresent()) {
+                        watch(spec.name(), child, new Run(handle.get(), Optional.empty(), found.get(),
+                                System.nanoTime()));
+                        log.info("{}: adopted running pid {}", spec.name(), found.get().pid());
+                        action = Action.ADOPTED;
+                    }
                 }
+                if (child.run == null) {
+                    cancelPendingRestart(child);
+                    start(child);
+                    return Action.STARTED;
+                }
+                PidFile record = child.run.record();
+                if (record.restartDigest().equals(spec.restartDigest())) {
+                    return record.reloadDigest().equals(spec.reloadDigest()) ? action : reload(child, spec, record);
+                }
+                log.info("{}: configuration changed, restarting pid {}", spec.name(), record.pid());
+                stopping = child.run;
+                child.run = null;
             }
-        }
-        if (child.run == null) {
-            cancelPendingRestart(child);
-            start(child);
-            return Action.STARTED;
-        }
-        PidFile record = child.run.record();
-        if (!record.restartDigest().equals(spec.restartDigest())) {
-            log.info("{}: configuration changed, restarting pid {}", spec.name(), record.pid());
-            terminate(child);
-            start(child);
+            // Waited for outside the state lock: status reads go on while a program takes its time to stop.
+            terminate(spec.name(), stopping);
+            synchronized (this) {
+                Child child = children.computeIfAbsent(spec.name(), n -> new Child());
+                child.lastExit = "stopped by the agent for a configuration change";
+                start(child);
+            }
             return Action.RESTARTED;
         }
-        if (!record.reloadDigest().equals(spec.reloadDigest())) {
-            Command.Outcome sent = Command.run(List.of("/usr/bin/kill", "-s", spec.reloadSignal(),
-                    Long.toString(record.pid())), Duration.ofSeconds(5));
-            if (!sent.ok()) {
-                throw new IOException("could not signal " + spec.name() + " pid " + record.pid() + ": " + sent.lastLine());
-            }
-            PidFile updated = new PidFile(record.pid(), record.startTicks(), record.restartDigest(), spec.reloadDigest());
-            updated.write(pidFile(spec.name()));
-            child.run = new Run(child.run.handle(), child.run.process(), updated, child.run.startedNanos());
-            log.info("{}: configuration reloaded (SIG{} to pid {})", spec.name(), spec.reloadSignal(), record.pid());
-            return Action.RELOADED;
-        }
-        return action;
     }
 
-    /** Stops a program on purpose: it is not restarted until {@link #ensure} is called again. */
-    public synchronized void stop(String name) {
-        Child child = children.remove(name);
-        if (child != null) {
-            cancelPendingRestart(child);
-            terminate(child);
+    private Action reload(Child child, ProcessSpec spec, PidFile record) throws IOException {
+        Command.Outcome sent = Command.run(List.of("/usr/bin/kill", "-s", spec.reloadSignal(),
+                Long.toString(record.pid())), Duration.ofSeconds(5));
+        if (!sent.ok()) {
+            throw new IOException("could not signal " + spec.name() + " pid " + record.pid() + ": " + sent.lastLine());
+        }
+        PidFile updated = new PidFile(record.pid(), record.startTicks(), record.restartDigest(), spec.reloadDigest());
+        updated.write(pidFile(spec.name()));
+        child.run = new Run(child.run.handle(), child.run.process(), updated, child.run.startedNanos());
+        log.info("{}: configuration reloaded (SIG{} to pid {})", spec.name(), spec.reloadSignal(), record.pid());
+        return Action.RELOADED;
+    }
+
+    /**
+     * The pid of {@code name} if it runs: started or adopted by this supervisor, else recorded in its pid file (as
+     * after an agent restart, before the first converge).
+     */
+    public Optional<Long> runningPid(String name) throws IOException {
+        synchronized (this) {
+            Child c = children.get(name);
+            if (c != null && c.run != null) {
+                return Optional.of(c.run.record().pid());
+            }
+        }
+        return PidFile.read(pidFile(name)).filter(PidFile::isAlive).map(PidFile::pid);
+    }
+
+    /**
+     * Stops a program on purpose (SIGTERM, SIGKILL after the grace period): it is not restarted until {@link #ensure}
+     * is called again. Also stops a program this supervisor has not adopted yet, by its pid file. Returns the pid
+     * stopped, if one ran.
+     */
+    public Optional<Long> stop(String name) throws IOException {
+        synchronized (operations) {
+            Run run;
+            synchronized (this) {
+                Child child = children.remove(name);
+                run = child == null ? null : child.run;
+                if (child != null) {
+                    cancelPendingRestart(child);
+                    child.run = null;
+                }
+            }
+            if (run == null) {
+                Optional<PidFile> found = PidFile.read(pidFile(name)).filter(PidFile::isAlive);
+                Optional<ProcessHandle> handle = found.flatMap(f -> ProcessHandle.of(f.pid()));
+                if (handle.isPresent()) {
+                    run = new Run(handle.get(), Optional.empty(), found.get(), System.nanoTime());
+                }
+            }
+            if (run == null) {
+                return Optional.empty();
+            }
+            // The pid file stays: it tells this host's agent that it once ran the program, and what it stopped.
+            terminate(name, run);
+            return Optional.of(run.record().pid());
         }
     }
 
@@ -153,7 +226,7 @@ public final class Supervisor implements AutoCloseable {
         return out;
     }
 
-    /** Pid of the current run of {@code name}, if running. */
+    /** Pid of the current run of {@code name}, if this supervisor runs it. */
     public synchronized Optional<Long> pid(String name) {
         Child c = children.get(name);
         return c == null || c.run == null ? Optional.empty() : Optional.of(c.run.record().pid());
@@ -171,6 +244,11 @@ public final class Supervisor implements AutoCloseable {
         // setsid: a new session, so that a signal to the agent's process group (Ctrl-C, a shell's kill) spares
         // the program. It does not fork here (our child is no group leader), so the pid stays the program's own.
         argv.add("/usr/bin/setsid");
+        // A signal the agent was started with ignored (SIGHUP under nohup, SIGINT from a shell's background job)
+        // would stay ignored in the program, which then could never be reloaded: reset every signal first.
+        if (resetsSignals) {
+            argv.addAll(List.of("/usr/bin/env", "--default-signal"));
+        }
         if (!spec.user().equals("root")) {
             argv.addAll(List.of("/usr/bin/setpriv", "--reuid=" + spec.user(), "--regid=" + primaryGroup(spec.user()),
                     "--init-groups", "--"));
@@ -237,22 +315,18 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then SIGKILL after the grace period; the exit is not treated as a crash. */
-    private void terminate(Child child) {
-        Run run = child.run;
-        child.run = null;
-        if (run == null) {
-            return;
-        }
+    /** SIGTERM, then SIGKILL after the grace period; the caller has already let go of the run, so no crash. */
+    private static void terminate(String name, Run run) {
         run.handle().destroy();
         try {
             run.handle().onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception timeoutOrInterrupt) {
-            log.warn("{}: pid {} ignored SIGTERM for {} s, killing it", child.spec.name(), run.record().pid(),
-                    STOP_GRACE.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.handle().destroyForcibly();
+        } catch (Exception timeout) {
+            log.warn("{}: pid {} ignored SIGTERM for {} s, killing it", name, run.record().pid(), STOP_GRACE.toSeconds());
             run.handle().destroyForcibly();
         }
-        child.lastExit = "stopped by the agent";
     }
 
     private static void cancelPendingRestart(Child child) {

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -110,11 +109,17 @@ final class AgentCluster implements AutoCloseable {
 
     /** Runs pghactl (the launcher) as if on {@code host}: with that host's agent.yml. */
     Outcome ctlOn(String host, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString(), "--config",
-                agentYml(host).toString()));
+        List<String> argv = new ArrayList<>(List.of("--config", agentYml(host).toString()));
         argv.addAll(List.of(args));
-        Path out = Files.createTempFile(base(), "ctl", ".out");
-        Path err = Files.createTempFile(base(), "ctl", ".err");
+        return pghactl(base(), argv);
+    }
+
+    /** Runs the launcher as a user would, stdout and stderr each to a file (so unflushed output would be lost). */
+    static Outcome pghactl(Path scratch, List<String> args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString()));
+        argv.addAll(args);
+        Path out = Files.createTempFile(scratch, "ctl", ".out");
+        Path err = Files.createTempFile(scratch, "ctl", ".err");
         Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -158,19 +163,20 @@ final class AgentCluster implements AutoCloseable {
     /** Every host's status key, by host name, read straight from etcd (a pghactl run costs a JVM start). */
     Map<String, JsonNode> statuses() throws IOException {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        try (EtcdStore store = store()) {
-            for (var v : store.getPrefix(new Keys(plan.cluster()).hostsPrefix()).values()) {
-                JsonNode node = JSON.readTree(v.value());
+        try (EtcdDcs dcs = dcs()) {
+            for (String text : dcs.hostStatuses().values()) {
+                JsonNode node = JSON.readTree(text);
                 out.put(node.path("host").asText(), node);
             }
-        } catch (StoreException e) {
+        } catch (DcsException e) {
             throw new IOException(e.getMessage(), e);
         }
         return out;
     }
 
-    EtcdStore store() {
-        return new EtcdStore(clientUrls(), Duration.ofSeconds(5));
+    /** The cluster's DCS, as the agents and pghactl reach it. */
+    EtcdDcs dcs() {
+        return new EtcdDcs(plan.cluster(), clientUrls(), Duration.ofSeconds(5));
     }
 
     /**

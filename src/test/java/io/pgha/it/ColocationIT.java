@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.lab.LabPlan;
+import io.pgha.model.Role;
 import io.pgha.probe.PostgresProbe;
-import io.pgha.spec.Role;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,7 +71,7 @@ class ColocationIT {
     private long apply(List<String> hosts, String disk) throws Exception {
         LabPlan only = new LabPlan(plan.cluster(), plan.prefix(), plan.network(), plan.baseDir(),
                 plan.hosts().stream().filter(h -> hosts.contains(h.name())).toList());
-        return cluster.apply(only.specText(DataClusterIT.TIMERS, Map.of())
+        return cluster.apply(only.specText(DataClusterIT.TIMERS, false, Map.of())
                 + (disk.isEmpty() ? "" : "disk: " + disk + "\n"));
     }
 

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.lab.LabPlan;
-import io.pgha.probe.PatroniClient;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.PostgresProbe;
-import io.pgha.spec.Role;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DataClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String TIMERS = "ttl: 15\nloop_wait: 2\nretry_timeout: 4\n";
+    static final LabPlan.Timers TIMERS = new LabPlan.Timers(15, 2, 4);
 
     private AgentCluster cluster;
     private LabPlan plan;
@@ -63,7 +63,7 @@ class DataClusterIT {
     }
 
     private long apply() throws Exception {
-        return cluster.apply(plan.specText(TIMERS, parameters));
+        return cluster.apply(plan.specText(TIMERS, false, parameters));
     }
 
     private String address(String host) {
@@ -237,6 +237,63 @@ class DataClusterIT {
         try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
             s.execute("insert into drill values (3, 'after rollout')");
         }
+    }
+
+    @Test
+    @Order(8)
+    void hostsTakenOutOfTheSpecStopTheirProgramsKeepTheirDataAndRejoinWhenGivenBack() throws Exception {
+        String leader = leader();
+        String replica = dataHosts().stream().filter(h -> !h.equals(leader)).findFirst().orElseThrow();
+        String lbHost = plan.hostsWith(Role.LB).get(0).name();
+        Path dataDir = cluster.path(replica, "var/lib/pgha-agent/postgresql/15/data");
+        long patroni = cluster.programPid(replica, "patroni").orElseThrow();
+        long postmaster = Long.parseLong(java.nio.file.Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
+        long haproxy = cluster.programPid(lbHost, "haproxy").orElseThrow();
+
+        LabPlan without = new LabPlan(plan.cluster(), plan.prefix(), plan.network(), plan.baseDir(), plan.hosts()
+                .stream().filter(h -> !h.name().equals(replica) && !h.name().equals(lbHost)).toList());
+        long revision = cluster.apply(without.specText(TIMERS, false, parameters));
+        Map<String, String> stoppedRole = Map.of(replica, "patroni stopped: the spec gives this host no data role",
+                lbHost, "haproxy stopped: the spec gives this host no lb role");
+        for (Map.Entry<String, String> e : stoppedRole.entrySet()) {
+            cluster.await(e.getKey() + " reports its program stopped at rev " + revision, Duration.ofSeconds(120),
+                    () -> Optional.ofNullable(statuses().get(e.getKey())).filter(s ->
+                            s.path("spec_revision").asLong() == revision && s.path("converged").asBoolean()
+                                    && s.path("processes").isEmpty()
+                                    && s.path("warnings").toString().contains(e.getValue())),
+                    () -> String.valueOf(statuses().get(e.getKey())));
+        }
+        assertTrue(ProcessHandle.of(patroni).isEmpty(), "Patroni stopped on " + replica);
+        assertTrue(ProcessHandle.of(postmaster).isEmpty(), "Postgres stopped on " + replica);
+        assertTrue(ProcessHandle.of(haproxy).isEmpty(), "HAProxy stopped on " + lbHost);
+        assertTrue(java.nio.file.Files.exists(dataDir.resolve("PG_VERSION")), "the data directory is kept");
+        Process control = new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_controldata", dataDir.toString())
+                .redirectErrorStream(true).start();
+        control.getOutputStream().close();
+        String controlData = new String(control.getInputStream().readAllBytes());
+        assertTrue(control.waitFor(30, TimeUnit.SECONDS), "pg_controldata finished");
+        assertTrue(controlData.contains("shut down in recovery"), "Postgres was shut down cleanly: " + controlData);
+        assertTrue(statuses().get(replica).path("warnings").toString().contains("postgres data kept in"),
+                String.valueOf(statuses().get(replica)));
+        AgentCluster.Outcome plan = cluster.ctlOn(replica, "plan");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        assertTrue(plan.out().contains("0 of ") && plan.out().contains("patroni stopped"), plan.out());
+
+        long back = apply();
+        JsonNode rejoined = cluster.await(replica + " streams again at rev " + back, Duration.ofSeconds(180),
+                () -> Optional.ofNullable(statuses().get(replica)).filter(s -> s.path("spec_revision").asLong() == back
+                        && s.path("converged").asBoolean()
+                        && s.path("health").path("postgres").path("streaming").asBoolean()),
+                () -> String.valueOf(statuses().get(replica)));
+        assertEquals("replica", rejoined.path("health").path("patroni").path("role").asText(), rejoined.toString());
+        cluster.await(lbHost + " routes writes again", Duration.ofSeconds(120), () -> {
+            try (Connection c = pg.connect(lb(), 5000); Statement st = c.createStatement()) {
+                st.execute("insert into drill values (4, 'after the lb came back')");
+                return Optional.of(true);
+            } catch (SQLException e) {
+                return Optional.empty();
+            }
+        }, () -> String.valueOf(statuses().get(lbHost)));
     }
 
     private boolean accepting(String host) {

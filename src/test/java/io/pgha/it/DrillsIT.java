@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Versioned;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
-import io.pgha.probe.PatroniClient;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.PostgresProbe;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
-import io.pgha.store.Versioned;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -63,7 +62,7 @@ class DrillsIT {
         network = cluster.lab().network().orElseThrow();
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
-        revision = cluster.apply(plan.specText(LabPlan.RECOMMENDED_TIMERS + "synchronous_mode: true\n", Map.of()));
+        revision = cluster.apply(plan.specText(LabPlan.RECOMMENDED_TIMERS, true, Map.of()));
         awaitAllConverged("the lab", Duration.ofSeconds(240));
         password = cluster.ctl("get", "secret", "superuser").out().strip();
         pg = new PostgresProbe("postgres", password, 3);
@@ -282,10 +281,11 @@ class DrillsIT {
             pids.put(h, cluster.programPid(h, "patroni").orElseThrow());
         }
         long bad;
-        try (EtcdStore store = cluster.store()) {
-            Versioned current = store.get(new Keys(plan.cluster()).spec()).orElseThrow();
+        try (EtcdDcs dcs = cluster.dcs()) {
+            Versioned current = dcs.spec().orElseThrow();
             String broken = current.value().replace("role: lb", "role: loadbalancer");
-            bad = store.putIfRevision(new Keys(plan.cluster()).spec(), broken, current.modRevision()).orElseThrow();
+            assertNotEquals(current.value(), broken, "the spec names an lb role to break");
+            bad = dcs.applySpec(broken, current.modRevision());
         }
         for (LabPlan.Host h : plan.hosts()) {
             cluster.await(h.name() + " refuses spec rev " + bad, Duration.ofSeconds(30),

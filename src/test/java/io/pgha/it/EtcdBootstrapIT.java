@@ -3,15 +3,16 @@ package io.pgha.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.LabPlan;
+import io.pgha.model.Role;
 import io.pgha.probe.EtcdHealth;
 import io.pgha.probe.PrometheusText;
-import io.pgha.spec.Role;
-import io.pgha.store.EtcdStore;
-import io.pgha.store.Keys;
 import io.pgha.supervise.Procs;
 import java.io.IOException;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -106,10 +108,10 @@ class EtcdBootstrapIT {
             assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(etcdYml)));
         }
-        try (EtcdStore store = cluster.store()) {
-            store.put("/itest-probe", "x", 0);
-            assertEquals("x", store.get("/itest-probe").orElseThrow().value());
-            store.delete("/itest-probe");
+        try (EtcdDcs dcs = cluster.dcs()) {
+            dcs.put("/itest-probe", "x", 0);
+            assertEquals("x", dcs.get("/itest-probe").orElseThrow().value());
+            dcs.delete("/itest-probe");
         }
     }
 
@@ -119,6 +121,8 @@ class EtcdBootstrapIT {
         AgentCluster.Outcome applied = cluster.ctl("apply", "-f", spec.toString());
         assertEquals(0, applied.exitCode(), applied.toString());
         appliedRevision = AgentCluster.revisionIn(applied.out());
+        assertTrue(applied.out().contains("(daemon/pghactl get secret NAME"), "a hint runnable from the checkout: "
+                + applied);
         awaitAllApplied(appliedRevision);
 
         AgentCluster.Outcome again = cluster.ctl("apply", "-f", spec.toString());
@@ -189,6 +193,75 @@ class EtcdBootstrapIT {
 
     @Test
     @Order(3)
+    void getSpecWritesTheStoredSpecToAFile() throws Exception {
+        AgentCluster.Outcome get = cluster.ctl("get", "spec");
+        assertEquals(0, get.exitCode(), get.toString());
+        assertEquals(Files.readString(spec), get.out(), "stdout is the spec, byte for byte (get, edit, apply)");
+        assertTrue(get.err().contains("# revision " + appliedRevision), get.toString());
+    }
+
+    @Test
+    @Order(3)
+    void everyCommandAnswersHelp() throws Exception {
+        for (List<String> command : List.<List<String>>of(List.of(), List.of("validate"), List.of("apply"), List.of("get"),
+                List.of("status"), List.of("plan"), List.of("switchover"), List.of("lab"), List.of("lab", "up"),
+                List.of("lab", "down"))) {
+            List<String> args = new java.util.ArrayList<>(command);
+            args.add("--help");
+            AgentCluster.Outcome help = AgentCluster.pghactl(cluster.base(), args);
+            assertEquals(0, help.exitCode(), command + ": " + help);
+            assertTrue(help.out().startsWith("Usage: pghactl" + (command.isEmpty() ? "" : " " + String.join(" ",
+                    command))), command + ": " + help);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aSpecIsValidatedWithoutAnAgentYml() throws Exception {
+        Assumptions.assumeFalse(Files.exists(Path.of("/etc/pgha-agent/agent.yml")),
+                "this machine has an agent.yml, which validate would cross-check against");
+        Path workstation = Files.createTempDirectory(cluster.base(), "workstation");
+        Path alone = workstation.resolve("cluster.yml");
+        Files.writeString(alone, specText("max_connections: 100").replace("cluster: itest", "cluster: elsewhere"));
+        AgentCluster.Outcome ok = AgentCluster.pghactl(workstation, List.of("validate", "-f", alone.toString()));
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertTrue(ok.out().contains("valid spec for cluster elsewhere"), ok.toString());
+        Files.writeString(alone, specText("max_connections: 100").replace("role: data", "role: database"));
+        AgentCluster.Outcome bad = AgentCluster.pghactl(workstation, List.of("validate", "-f", alone.toString()));
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.err().contains("hosts.pg1.role: unknown role 'database'"), bad.toString());
+        Files.writeString(alone, specText("max_connections: 100").replace("cluster: itest", "cluster: elsewhere"));
+        AgentCluster.Outcome crossChecked = cluster.ctl("validate", "-f", alone.toString());
+        assertEquals(2, crossChecked.exitCode(), "with agent.yml given, its cluster name counts: " + crossChecked);
+        assertTrue(crossChecked.err().contains("expected 'itest'"), crossChecked.toString());
+    }
+
+    @Test
+    @Order(3)
+    void aMalformedHostStatusIsShownAsUnreadableAndTheOthersNormally() throws Exception {
+        String key = "/pgha/itest/hosts/bogus/status";
+        try (EtcdDcs dcs = cluster.dcs()) {
+            dcs.put(key, "{\"host\": \"bogus\", \"converged\": \"\u001b[31mred\", oops", 0);
+        }
+        try {
+            AgentCluster.Outcome table = cluster.ctl("status");
+            assertEquals(0, table.exitCode(), table.toString());
+            assertTrue(table.out().lines().anyMatch(l -> l.startsWith("bogus ") && l.contains("unreadable status")),
+                    table.out());
+            assertTrue(table.out().lines().anyMatch(l -> l.startsWith("e1 ") && l.contains(" yes ")), table.out());
+            assertTrue(table.out().chars().noneMatch(c -> c == 0x1b), "no raw escape reaches the terminal");
+            assertTrue(table.out().lines().allMatch(l -> l.length() <= 120), "rows fit 120 columns:\n" + table.out());
+            AgentCluster.Outcome json = cluster.ctl("status", "--json");
+            assertEquals(0, json.exitCode(), json.toString());
+        } finally {
+            try (EtcdDcs dcs = cluster.dcs()) {
+                dcs.delete(key);
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void planOnAConvergedHostChangesNothing() throws Exception {
         Path etcdYml = cluster.path("e2", "etc/pgha-agent/etcd.yml");
         FileTime before = Files.getLastModifiedTime(etcdYml);
@@ -212,8 +285,8 @@ class EtcdBootstrapIT {
         AgentCluster.Outcome malformed = cluster.ctl("apply", "-f", bad.toString());
         assertEquals(2, malformed.exitCode(), malformed.toString());
         assertTrue(malformed.err().contains("malformed YAML"), malformed.toString());
-        try (EtcdStore store = cluster.store()) {
-            assertEquals(appliedRevision, store.get(new Keys("itest").spec()).orElseThrow().modRevision());
+        try (EtcdDcs dcs = cluster.dcs()) {
+            assertEquals(appliedRevision, dcs.spec().orElseThrow().modRevision());
         }
     }
 
@@ -226,12 +299,11 @@ class EtcdBootstrapIT {
                 Long.toString(appliedRevision - 1));
         assertEquals(1, stale.exitCode(), stale.toString());
         assertTrue(stale.err().contains("refused"), stale.toString());
-        try (EtcdStore store = cluster.store()) {
-            String key = new Keys("itest").spec();
-            assertEquals(appliedRevision, store.get(key).orElseThrow().modRevision());
-            assertEquals(Optional.empty(), store.putIfRevision(key, "x", appliedRevision - 1),
+        try (EtcdDcs dcs = cluster.dcs()) {
+            assertEquals(appliedRevision, dcs.spec().orElseThrow().modRevision());
+            assertThrows(DcsException.RevisionConflict.class, () -> dcs.applySpec("x", appliedRevision - 1),
                     "compare-and-swap against a stale revision writes nothing");
-            assertEquals(Files.readString(spec), store.get(key).orElseThrow().value());
+            assertEquals(Files.readString(spec), dcs.spec().orElseThrow().value());
         }
     }
 
@@ -263,11 +335,10 @@ class EtcdBootstrapIT {
             contents.put(host, Files.readAllBytes(f));
             times.put(host, Files.getLastModifiedTime(f));
         }
-        String key = new Keys("itest").spec();
         long badRevision;
-        try (EtcdStore store = cluster.store()) {
+        try (EtcdDcs dcs = cluster.dcs()) {
             String bad = specText("max_connections: 100").replace("127.0.1.3, role: etcd", "127.0.1.3, role: wizard");
-            badRevision = store.putIfRevision(key, bad, appliedRevision).orElseThrow();
+            badRevision = dcs.applySpec(bad, appliedRevision);
         }
         for (String host : MEMBERS.keySet()) {
             JsonNode status = cluster.await(host + " refuses spec rev " + badRevision, Duration.ofSeconds(30),
@@ -337,6 +408,55 @@ class EtcdBootstrapIT {
         assertEquals("exit code 137", status.path("processes").get(0).path("last_exit").asText());
         cluster.await("/health on e1 back to 200 after the repair", Duration.ofSeconds(30),
                 () -> httpStatus("http://127.0.1.1:8010/health").filter(c -> c == 200), () -> "still 503");
+    }
+
+    @Test
+    @Order(10)
+    void anEtcdOutageIsVisibleOnHealthAndGoesAwayWithIt() throws Exception {
+        List<Long> members = new java.util.ArrayList<>();
+        for (String host : MEMBERS.keySet()) {
+            members.add(cluster.programPid(host, "etcd").orElseThrow());
+        }
+        try {
+            for (long pid : members) {
+                assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor());
+            }
+            cluster.await("/health on e1 names the outage", Duration.ofSeconds(60),
+                    () -> healthBody("http://127.0.1.1:8010/health").filter(b -> b.contains("etcd unreachable since")),
+                    () -> healthBody("http://127.0.1.1:8010/health").orElse("no answer"));
+        } finally {
+            for (long pid : members) {
+                new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
+            }
+        }
+        cluster.await("/health on e1 back to 200 after the outage", Duration.ofSeconds(90),
+                () -> httpStatus("http://127.0.1.1:8010/health").filter(c -> c == 200),
+                () -> healthBody("http://127.0.1.1:8010/health").orElse("no answer"));
+        assertTrue(Files.readString(cluster.base().resolve("e1/agent.log")).contains("etcd unreachable"),
+                "logged at WARN when the outage began");
+    }
+
+    @Test
+    @Order(11)
+    void aBadAgentYmlStopsTheAgentWithExit2AndTheFieldNamed() throws Exception {
+        Path bad = cluster.base().resolve("bad-agent.yml");
+        Files.writeString(bad, "cluster: itest\netcd:\n  members: {e1: 127.0.1.1}\n  client_port: 99999\n");
+        Process agent = new ProcessBuilder(AgentCluster.HOME.resolve("daemon/pgha-agent").toString(), "--config",
+                bad.toString()).redirectErrorStream(true).start();
+        agent.getOutputStream().close();
+        String out = new String(agent.getInputStream().readAllBytes());
+        assertTrue(agent.waitFor(60, TimeUnit.SECONDS), "the agent gave up at once");
+        assertEquals(2, agent.exitValue(), out);
+        assertTrue(out.contains("etcd.client_port"), "the field is named: " + out);
+    }
+
+    private static Optional<String> healthBody(String url) {
+        try {
+            return Optional.of(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        } catch (IOException | InterruptedException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<Integer> httpStatus(String url) {

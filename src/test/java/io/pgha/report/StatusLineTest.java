@@ -2,51 +2,78 @@ package io.pgha.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.pgha.model.Health;
+import io.pgha.model.HostStatus;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StatusLineTest {
-    private static HostStatus status(String role, long rev, boolean converged, Map<String, Object> health,
-                                     List<String> problems, String error) {
-        return new HostStatus("pg2", "10.0.1.2", role, rev, converged, List.of(), List.of(), health, problems,
-                List.of(), List.of(), List.of(), error, "0.1.0", 1, 0);
+    private static HostStatus status(String role, long rev, boolean converged, Health health, List<String> problems,
+                                     String error) {
+        return new HostStatus(HostStatus.SCHEMA, "pg2", "10.0.1.2", role, rev, converged, List.of(), List.of(), health,
+                problems, List.of(), List.of(), List.of(), error, "0.1.0", 1, 0);
+    }
+
+    private static Health.Patroni patroni(String role, String leader) {
+        return new Health.Patroni(role, "running", 1L, false, leader);
+    }
+
+    private static Health.Postgres replicaStreaming(long lag) {
+        return new Health.Postgres(true, true, null, null, null, null, true, lag);
+    }
+
+    private static Health.Postgres leaderWith(List<Health.Replica> replicas) {
+        return new Health.Postgres(true, false, null, null, null, replicas, null, null);
+    }
+
+    private static Map<String, Boolean> members(Object... nameAndHealthy) {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndHealthy.length; i += 2) {
+            m.put((String) nameAndHealthy[i], (Boolean) nameAndHealthy[i + 1]);
+        }
+        return m;
+    }
+
+    private static Health.Etcd etcd(boolean healthy, Map<String, Boolean> members) {
+        return new Health.Etcd(null, healthy, null, members, null, null, null, null, null, null);
+    }
+
+    private static Health.Haproxy haproxy(Map<String, String> primary, Map<String, String> replicas) {
+        Map<String, Map<String, String>> proxies = new LinkedHashMap<>();
+        proxies.put("primary", primary);
+        proxies.put("replicas", replicas);
+        return new Health.Haproxy(proxies);
     }
 
     @Test
     void replica() {
-        Map<String, Object> health = Map.of(
-                "patroni", Map.of("role", "replica", "state", "running", "leader", "pg1"),
-                "postgres", Map.of("streaming", true, "lag_bytes", 0L));
+        Health health = new Health(null, patroni("replica", "pg1"), replicaStreaming(0), null);
         assertEquals("data: replica of pg1, streaming, lag 0 B, spec rev 41 applied",
                 StatusLine.of(status("data", 41, true, health, List.of(), "")));
     }
 
     @Test
     void leader() {
-        Map<String, Object> health = Map.of(
-                "patroni", Map.of("role", "leader", "state", "running", "leader", "pg2"),
-                "postgres", Map.of("replicas", List.of(Map.of("name", "pg1", "state", "streaming"),
-                        Map.of("name", "pg3", "state", "startup"))));
+        Health health = new Health(null, patroni("leader", "pg2"), leaderWith(List.of(
+                new Health.Replica("pg1", "streaming", "async", 0L), new Health.Replica("pg3", "startup", "async", 0L))),
+                null);
         assertEquals("data: leader, 1 replica streaming, spec rev 7 applied",
                 StatusLine.of(status("data", 7, true, health, List.of(), "")));
     }
 
     @Test
     void etcdWithAMemberDownAndNoSpec() {
-        Map<String, Object> health = Map.of("etcd", Map.of("healthy", true,
-                "members", Map.of("etcd1", true, "etcd2", false, "etcd3", true)));
+        Health health = new Health(etcd(true, members("etcd1", true, "etcd2", false, "etcd3", true)), null, null, null);
         assertEquals("etcd: member healthy (2/3 members healthy), no spec yet",
                 StatusLine.of(status("etcd", 0, false, health, List.of(), "")));
     }
 
     @Test
     void everyRoleOfAColocatedHost() {
-        Map<String, Object> health = Map.of(
-                "etcd", Map.of("healthy", true, "members", Map.of("solo", true)),
-                "patroni", Map.of("role", "leader", "state", "running", "leader", "solo"),
-                "postgres", Map.of("replicas", List.of()),
-                "haproxy", Map.of("primary", Map.of("solo", "UP"), "replicas", Map.of("solo", "DOWN")));
+        Health health = new Health(etcd(true, members("solo", true)), patroni("leader", "solo"),
+                leaderWith(List.of()), haproxy(Map.of("solo", "UP"), Map.of("solo", "DOWN")));
         assertEquals("etcd+data+lb: etcd member healthy (1/1 members healthy), leader, 0 replicas streaming,"
                         + " writes -> solo, reads -> none, spec rev 9 applied",
                 StatusLine.of(status("etcd+data+lb", 9, true, health, List.of(), "")));
@@ -54,8 +81,13 @@ class StatusLineTest {
 
     @Test
     void lbAndTroubleComeLast() {
-        Map<String, Object> health = Map.of("haproxy", Map.of(
-                "primary", Map.of("pg1", "DOWN", "pg2", "UP"), "replicas", Map.of("pg1", "UP 1/2", "pg2", "DOWN")));
+        Map<String, String> primary = new LinkedHashMap<>();
+        primary.put("pg1", "DOWN");
+        primary.put("pg2", "UP");
+        Map<String, String> replicas = new LinkedHashMap<>();
+        replicas.put("pg1", "UP 1/2");
+        replicas.put("pg2", "DOWN");
+        Health health = new Health(null, null, null, haproxy(primary, replicas));
         assertEquals("lb: writes -> pg2, reads -> pg1, spec rev 3 converging; spec rev 4 refused: bad",
                 StatusLine.of(status("lb", 3, false, health, List.of("x"), "spec rev 4 refused: bad\nmore")));
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class SupervisorTest {
     }
 
     @AfterEach
-    void stopEverything() {
+    void stopEverything() throws Exception {
         for (Supervisor s : supervisors) {
             s.stop("loop");
             s.close();
@@ -124,6 +125,65 @@ class SupervisorTest {
         s.stop("loop");
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertEquals(List.of(), s.states());
+    }
+
+    @Test
+    void statusReadsGoOnWhileAProgramTakesItsTimeToStop() throws Exception {
+        Supervisor s = supervisor();
+        ProcessSpec stubborn = new ProcessSpec("loop", "root", List.of("/bin/sh", "-c",
+                "trap '' TERM; echo started; while :; do sleep 1; done"), Map.of("PATH", "/usr/bin:/bin"), dir,
+                dir.resolve("log/loop.log"), "a", "", "HUP");
+        s.ensure(stubborn);
+        long pid = s.pid("loop").orElseThrow();
+        waitFor(() -> logContains("started"), "the trap is set");
+        Thread stopper = new Thread(() -> {
+            try {
+                s.stop("loop");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        stopper.start();
+        waitFor(() -> s.states().isEmpty(), "the program no longer listed once its stop began");
+        assertEquals(List.of(), s.states());
+        assertEquals(Optional.empty(), s.pid("loop"));
+        // The stop waits out its grace period (SIGTERM is ignored): the reads above did not wait for it.
+        assertTrue(stopper.isAlive(), "the stop is still under way");
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        stopper.join(10_000);
+        assertFalse(stopper.isAlive(), "the stop ends when the program does");
+    }
+
+    @Test
+    void anUnreadablePidFileIsNeverTakenForNotRunning() throws Exception {
+        Supervisor s = supervisor();
+        java.nio.file.Files.createDirectories(dir.resolve("run"));
+        java.nio.file.Files.writeString(s.pidFile("loop"), "{\"pid\": ");
+        java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> s.ensure(spec("root", "a", "")));
+        assertTrue(refused.getMessage().contains("cannot be read"), refused.getMessage());
+        assertTrue(s.check(spec("root", "a", "")).get(0).contains("would not start a second copy"),
+                s.check(spec("root", "a", "")).toString());
+        assertEquals(java.util.Optional.empty(), s.pid("loop"), "nothing was started");
+        assertFalse(java.nio.file.Files.exists(dir.resolve("log/loop.log")), "nothing was started");
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> s.stop("loop"),
+                "nor stopped: the pid file does not say which process it is");
+        java.nio.file.Files.delete(s.pidFile("loop"));
+    }
+
+    @Test
+    void stopReachesAProgramStartedByAnEarlierAgent() throws Exception {
+        Supervisor first = supervisor();
+        first.ensure(spec("root", "a", ""));
+        long pid = first.pid("loop").orElseThrow();
+        first.close();
+
+        Supervisor second = supervisor();
+        assertEquals(java.util.Optional.of(pid), second.runningPid("loop"), "known by its pid file before adoption");
+        assertEquals(java.util.Optional.of(pid), second.stop("loop"));
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(java.util.Optional.empty(), second.runningPid("loop"));
+        assertEquals(java.util.Optional.empty(), second.stop("loop"), "nothing left to stop");
     }
 
     private boolean logContains(String text) {

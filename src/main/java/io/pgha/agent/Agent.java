@@ -1,0 +1,112 @@
+package io.pgha.agent;
+
+import io.pgha.dcs.Dcs;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.report.AgentMetrics;
+import io.pgha.report.StatusPublisher;
+import io.pgha.roles.HostContext;
+import io.pgha.roles.HostRoles;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent of one host: wires its parts and runs until the JVM is asked to stop. The loop decides and converges on
+ * the calling thread; the spec follower, the prober and the status publisher each have a thread of their own and
+ * only exchange immutable values with it. Stopping the agent never stops what it supervises.
+ */
+public final class Agent {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(60);
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
+
+    private final AgentConfig config;
+    private final HostContext host;
+    private final Dcs dcs;
+    private final String version;
+
+    public Agent(AgentConfig config, HostContext host, Dcs dcs, String version) {
+        this.config = config;
+        this.host = host;
+        this.dcs = dcs;
+        this.version = version;
+    }
+
+    public void run() {
+        EtcdOutage outage = new EtcdOutage();
+        AgentMetrics metrics = new AgentMetrics();
+        FsyncResults fsync = new FsyncResults();
+        HostRoles hostRoles = new HostRoles(host);
+        StatusPublisher publisher = new StatusPublisher(dcs, host.identity().name(), HEARTBEAT,
+                e -> outage.failed(e.getMessage()), outage::answered);
+        Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
+                new SystemdNotifier(), publisher);
+        StateHolder state = new StateHolder();
+        AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
+                hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs,
+                new PatroniClient(host.identity().address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5)),
+                StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
+                Duration.ofSeconds(config.driftSeconds())), state::loopPublished);
+        loop.loadCaches();
+        ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
+                + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
+        api.ensureBound();
+        Prober prober = new Prober(config, host.identity(), host.paths(), state::get, fsync, probes -> {
+            api.ensureBound();
+            reporter.report(state.get(), probes);
+        });
+        state.onPublish(s -> reporter.report(s, prober.latest()));
+        SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
+
+        CountDownLatch finished = new CountDownLatch(1);
+        // Waits for the current converge pass to end. Not a join on the main thread: after run() returns, main
+        // calls System.exit, which waits for this very hook.
+        Thread hook = new Thread(() -> {
+            loop.post(new Event.Stop());
+            try {
+                if (!finished.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    log.warn("the converge pass under way did not end within {} s; stopping anyway",
+                            SHUTDOWN_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            loop.run();
+        } finally {
+            follower.close();
+            prober.close();
+            api.close();
+            publisher.close();
+            host.supervisor().close();
+            log.info("agent stopped; supervised programs keep running");
+            finished.countDown();
+        }
+    }
+
+    /** The loop's last state, read by the prober and the reporter; set only by the loop. */
+    private static final class StateHolder {
+        private volatile AgentState state;
+        private volatile java.util.function.Consumer<AgentState> listener = s -> { };
+
+        AgentState get() {
+            return state;
+        }
+
+        void loopPublished(AgentState s) {
+            state = s;
+            listener.accept(s);
+        }
+
+        void onPublish(java.util.function.Consumer<AgentState> l) {
+            listener = l;
+        }
+    }
+}

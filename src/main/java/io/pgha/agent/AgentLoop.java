@@ -1,0 +1,264 @@
+package io.pgha.agent;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import io.pgha.engine.ConvergeRun;
+import io.pgha.engine.Converger;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.RollingRestart;
+import io.pgha.report.AgentMetrics;
+import io.pgha.resources.Status;
+import io.pgha.roles.DesiredState;
+import io.pgha.roles.HostRoles;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's one loop, in the manner of Patroni's HA loop: events (a spec seen by the watch, a stop) and the
+ * converge timer only wake it; each cycle takes the spec and secrets it follows, computes the host's desired state,
+ * runs the engine, takes a rolling restart a step further, and hands its state on as one immutable value. The loop's
+ * fields are its own: no other thread reads or writes them.
+ */
+final class AgentLoop {
+    private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
+    private static final long RESTART_LOCK_TTL_SECONDS = 30;
+
+    private final String hostName;
+    private final ClusterSpecParser parser;
+    private final HostRoles hostRoles;
+    private final DiskGate diskGate;
+    private final Converger converger = new Converger();
+    private final AgentMetrics metrics;
+    private final Dcs dcs;
+    private final PatroniClient patroni;
+    private final StateCache specCache;
+    private final StateCache secretsCache;
+    private final EtcdOutage outage;
+    private final Consumer<AgentState> publish;
+    private final ConvergeSchedule schedule;
+    private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
+
+    // Confined to the loop thread.
+    private Optional<Versioned> followed = Optional.empty();
+    private Optional<ClusterSpec> spec = Optional.empty();
+    private Optional<ClusterSecrets> secrets = Optional.empty();
+    private String specError = "";
+    private AgentState state;
+
+    AgentLoop(Parts parts, Consumer<AgentState> publish) {
+        this.hostName = parts.hostName();
+        this.parser = parts.parser();
+        this.hostRoles = parts.hostRoles();
+        this.diskGate = parts.diskGate();
+        this.metrics = parts.metrics();
+        this.dcs = parts.dcs();
+        this.patroni = parts.patroni();
+        this.specCache = parts.specCache();
+        this.secretsCache = parts.secretsCache();
+        this.outage = parts.outage();
+        this.schedule = new ConvergeSchedule(parts.drift());
+        this.publish = publish;
+    }
+
+    /** What the loop is built from. */
+    record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
+                 AgentMetrics metrics, Dcs dcs, PatroniClient patroni, StateCache specCache, StateCache secretsCache,
+                 EtcdOutage outage, Duration drift) {
+    }
+
+    /** Hands news to the loop; safe from any thread, never blocks. */
+    void post(Event event) {
+        inbox.add(event);
+    }
+
+    /** The last good spec and secrets from the disk cache, so that an etcd outage at start changes nothing. */
+    void loadCaches() {
+        secretsCache.read().ifPresent(cached -> {
+            try {
+                secrets = Optional.of(ClusterSecrets.fromJson(cached.value()));
+            } catch (JsonProcessingException e) {
+                log.warn("ignoring the cached secrets: {}", e.getOriginalMessage());
+            }
+        });
+        specCache.read().ifPresent(cached -> {
+            try {
+                spec = Optional.of(parser.parse(cached.value(), "cached spec rev " + cached.modRevision()));
+                followed = Optional.of(cached);
+                log.info("using cached spec rev {} until etcd answers", cached.modRevision());
+            } catch (InvalidSpecException e) {
+                log.warn("ignoring the cached spec: {}", e.getMessage());
+            }
+        });
+        state = AgentState.initial(spec, revision(), hostRoles.roles(spec), secrets);
+        publish.accept(state);
+    }
+
+    /** Runs cycles until a {@link Event.Stop}; a converge pass that is under way is finished first. */
+    void run() {
+        long nextPass = System.nanoTime();
+        while (true) {
+            try {
+                Event event = inbox.poll(Math.max(0, nextPass - System.nanoTime()), TimeUnit.NANOSECONDS);
+                List<Event> events = new ArrayList<>();
+                if (event != null) {
+                    events.add(event);
+                    inbox.drainTo(events);
+                }
+                boolean stop = false;
+                for (Event e : events) {
+                    stop |= e instanceof Event.Stop;
+                    if (handle(e)) {
+                        nextPass = System.nanoTime();
+                    }
+                }
+                if (stop) {
+                    return;
+                }
+                if (System.nanoTime() - nextPass >= 0) {
+                    nextPass = System.nanoTime() + schedule.after(cycle()).toNanos();
+                } else if (!events.isEmpty()) {
+                    publishState(state.lastRun(), state.roles(), state.warnings(), state.convergeError());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // Whatever went wrong, the loop goes on: a frozen agent would stop repairing and reporting.
+                log.error("agent loop: {}", describe(e), e);
+                nextPass = System.nanoTime() + schedule.after(ConvergeSchedule.Pass.FAILED).toNanos();
+            }
+        }
+    }
+
+    /** Takes in one event; true when it calls for a converge pass at once. */
+    private boolean handle(Event event) {
+        if (event instanceof Event.SpecSeen seen) {
+            return specSeen(seen.spec());
+        }
+        if (event instanceof Event.SpecDeleted) {
+            specError = "the spec key was deleted; still following rev " + revisionText();
+            log.warn("{}", specError);
+        }
+        return false;
+    }
+
+    private boolean specSeen(Versioned value) {
+        if (followed.isPresent() && value.modRevision() <= followed.get().modRevision()) {
+            return false;
+        }
+        try {
+            ClusterSpec parsed = parser.parse(value.value(), "spec rev " + value.modRevision());
+            spec = Optional.of(parsed);
+            followed = Optional.of(value);
+            specError = "";
+            log.info("spec rev {} received", value.modRevision());
+            try {
+                specCache.write(value);
+            } catch (IOException e) {
+                log.error("cannot cache spec rev {}: {}", value.modRevision(), e.getMessage());
+            }
+            return true;
+        } catch (InvalidSpecException e) {
+            specError = "spec rev " + value.modRevision() + " refused, still following rev " + revisionText() + ": "
+                    + e.getMessage();
+            log.error("{}", specError);
+            return false;
+        }
+    }
+
+    /** One converge pass with the spec followed now. */
+    private ConvergeSchedule.Pass cycle() throws InterruptedException {
+        long revision = revision();
+        if (spec.isPresent() && secrets.isEmpty()) {
+            readSecrets();
+        }
+        Optional<ConvergeRun> lastRun = state.lastRun();
+        try {
+            Map<Role, String> refused = diskGate.refusals(spec);
+            DesiredState desired = hostRoles.desired(spec, secrets, refused);
+            ConvergeRun run = converger.apply(desired.resources());
+            metrics.recordConverge(run);
+            String refusal = desired.refused().entrySet().stream()
+                    .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");
+            String error = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst().orElse(refusal);
+            if (run.count(Status.CHANGED) > 0 || !run.converged()) {
+                log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
+                        run.count(Status.FAILED), run.durationMillis());
+            }
+            if (!refusal.isEmpty()) {
+                log.warn("{}", refusal);
+            }
+            state = new AgentState(spec, revision, revision, desired.roles(), hostRoles.roles(spec), Optional.of(run),
+                    desired.warnings(), specError, error, secrets);
+            publish.accept(state);
+            if (!run.converged() || !refusal.isEmpty()) {
+                return ConvergeSchedule.Pass.FAILED;
+            }
+            if (desired.has(Role.DATA) && rollingRestart().step()) {
+                return ConvergeSchedule.Pass.ROLLING_OUT;
+            }
+            return ConvergeSchedule.Pass.SETTLED;
+        } catch (IOException | RuntimeException e) {
+            log.error("converge of spec rev {} failed: {}", revision, describe(e));
+            publishState(lastRun, state.roles(), state.warnings(), describe(e));
+            return ConvergeSchedule.Pass.FAILED;
+        }
+    }
+
+    private void publishState(Optional<ConvergeRun> lastRun, java.util.Set<Role> roles, List<String> warnings,
+                              String convergeError) {
+        state = new AgentState(spec, revision(), state.appliedRevision(), roles, hostRoles.roles(spec), lastRun,
+                warnings, specError, convergeError, secrets);
+        publish.accept(state);
+    }
+
+    private RollingRestart rollingRestart() {
+        return new RollingRestart(hostName, patroni, dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS));
+    }
+
+    /** The secrets never change once made; read them once, and keep a root-only copy for etcd outages. */
+    private void readSecrets() {
+        try {
+            Optional<Versioned> stored = dcs.secrets();
+            outage.answered();
+            if (stored.isPresent()) {
+                secrets = Optional.of(ClusterSecrets.fromJson(stored.get().value()));
+                secretsCache.write(stored.get());
+            }
+        } catch (DcsException e) {
+            outage.failed(e.getMessage());
+        } catch (IOException e) {
+            log.warn("cluster secrets not read: {}", e.getMessage());
+        }
+    }
+
+    private long revision() {
+        return followed.map(Versioned::modRevision).orElse(0L);
+    }
+
+    private String revisionText() {
+        return followed.map(v -> Long.toString(v.modRevision())).orElse("none");
+    }
+
+    /** An exception's message, or its type when it has none: an error is never reported blank. */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getName() : message;
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgha.agent;
+
+import io.pgha.engine.ConvergeRun;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Role;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the loop made of the spec after its last cycle, handed as one immutable value to the probes and the status.
+ *
+ * @param spec             the spec followed (the last valid one seen), if any
+ * @param followedRevision its generation (0 without one)
+ * @param appliedRevision  the generation the last converge pass ran with
+ * @param roles            the roles the last pass converged
+ * @param expectedRoles    the roles the spec gives this host (before the first pass: what will be converged)
+ * @param lastRun          the last pass, if one ran
+ * @param specError        why the newest spec is not followed (refused, deleted), else empty
+ * @param convergeError    why the last pass did not converge (a failed resource, a refused role), else empty
+ * @param secrets          the cluster's passwords, for the probes only: never in the status
+ */
+record AgentState(Optional<ClusterSpec> spec, long followedRevision, long appliedRevision, Set<Role> roles,
+                  Set<Role> expectedRoles, Optional<ConvergeRun> lastRun, List<String> warnings, String specError,
+                  String convergeError, Optional<ClusterSecrets> secrets) {
+
+    AgentState {
+        roles = Role.ordered(roles);
+        expectedRoles = Role.ordered(expectedRoles);
+        warnings = List.copyOf(warnings);
+    }
+
+    static AgentState initial(Optional<ClusterSpec> spec, long revision, Set<Role> expected,
+                              Optional<ClusterSecrets> secrets) {
+        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets);
+    }
+
+    ClusterSpec.Disk diskPolicy() {
+        return spec.map(ClusterSpec::disk).orElse(ClusterSpec.Disk.DEFAULT);
+    }
+
+    /** The roles converged, and those about to be: a slow disk shows before the role is taken. */
+    Set<Role> probedRoles() {
+        Set<Role> all = EnumSet.noneOf(Role.class);
+        all.addAll(roles);
+        all.addAll(expectedRoles);
+        return all;
+    }
+}

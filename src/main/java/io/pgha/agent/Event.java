@@ -1,0 +1,18 @@
+package io.pgha.agent;
+
+import io.pgha.dcs.Versioned;
+
+/** News that wakes the agent's loop. Events only carry news: the loop alone decides and acts on it. */
+sealed interface Event {
+    /** The spec key holds this value (from a read or the watch). */
+    record SpecSeen(Versioned spec) implements Event {
+    }
+
+    /** The spec key was deleted. */
+    record SpecDeleted() implements Event {
+    }
+
+    /** The agent is stopping: finish the current pass and return. */
+    record Stop() implements Event {
+    }
+}

@@ -1,0 +1,22 @@
+package io.pgha.agent;
+
+import io.pgha.model.Role;
+import io.pgha.probe.DiskSampler;
+import io.pgha.probe.HealthReport;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The probes' latest findings, as one immutable value.
+ *
+ * @param roles the roles the health probes looked at: health counts only once they looked at the roles of now
+ */
+record Probes(HealthReport health, Set<Role> roles, Map<String, DiskSampler.Report> disk) {
+    static final Probes NONE = new Probes(HealthReport.NONE, Set.of(), Map.of());
+
+    Probes {
+        roles = Role.ordered(roles);
+        // In role order: warnings name the directories in that order.
+        disk = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(disk));
+    }
+}

@@ -1,0 +1,65 @@
+package io.pgha.dcs;
+
+import io.pgha.postgres.RollingRestart;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Everything the agent, {@code pghactl}, the lab and the tests need from the DCS (etcd) for one cluster, in its
+ * terms rather than etcd's. Every call has a deadline and fails with a typed {@link DcsException}. Authentication and
+ * TLS belong behind this interface, in its one implementation, {@link EtcdDcs}.
+ */
+public interface Dcs extends AutoCloseable {
+
+    /** The cluster spec (YAML text) and its generation, if one was applied. */
+    Optional<Versioned> spec() throws DcsException;
+
+    /**
+     * Stores a spec if the stored one is still at {@code expectedRevision} (0: only if there is none); returns the
+     * new generation.
+     */
+    long applySpec(String text, long expectedRevision) throws DcsException;
+
+    /**
+     * Follows the spec key from after {@code afterRevision}: {@code onChange} hears each new value, or empty when the
+     * key was deleted; {@code onError} hears of an interruption (the caller reads the key again). Both are called on
+     * the DCS client's threads and must only hand the news on, never block.
+     */
+    Watch watchSpec(long afterRevision, Consumer<Optional<Versioned>> onChange, Consumer<DcsException> onError);
+
+    /** The generated passwords (JSON), if the first apply has made them. */
+    Optional<Versioned> secrets() throws DcsException;
+
+    /** Stores the secrets unless some are stored already; true when these were stored. */
+    boolean createSecrets(String json) throws DcsException;
+
+    /** Every host's status as stored (JSON text), by host name. */
+    Map<String, String> hostStatuses() throws DcsException;
+
+    /** Writes this host's status attached to {@code lease}, so that it goes when the lease does. */
+    void putStatus(String host, String json, long lease) throws DcsException;
+
+    long grantLease(long ttlSeconds) throws DcsException;
+
+    /** Refreshes a lease; {@link DcsException.LeaseLost} when etcd no longer knows it. */
+    void keepAlive(long lease) throws DcsException;
+
+    void revokeLease(long lease) throws DcsException;
+
+    /** The cluster-wide lock that rolling restarts take turns through, held on a lease of {@code ttlSeconds}. */
+    RollingRestart.Lock restartLock(String holder, long ttlSeconds);
+
+    /** Where this client connects, for messages. */
+    List<String> endpoints();
+
+    @Override
+    void close();
+
+    /** A running watch; closing it stops the notifications. */
+    interface Watch extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

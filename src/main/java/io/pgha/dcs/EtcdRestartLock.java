@@ -1,0 +1,51 @@
+package io.pgha.dcs;
+
+import io.pgha.postgres.RollingRestart;
+import java.io.IOException;
+import java.util.Optional;
+
+/** The cluster-wide restart lock as an etcd key on a lease: it frees itself if its holder dies. */
+final class EtcdRestartLock implements RollingRestart.Lock {
+    private final EtcdDcs etcd;
+    private final String key;
+    private final String holder;
+    private final long ttlSeconds;
+
+    EtcdRestartLock(EtcdDcs etcd, String key, String holder, long ttlSeconds) {
+        this.etcd = etcd;
+        this.key = key;
+        this.holder = holder;
+        this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public Optional<RollingRestart.Held> tryAcquire() throws IOException {
+        try {
+            return etcd.tryLock(key, holder, ttlSeconds).map(this::held);
+        } catch (DcsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private RollingRestart.Held held(long lease) {
+        return new RollingRestart.Held() {
+            @Override
+            public void refresh() throws IOException {
+                try {
+                    etcd.keepAlive(lease);
+                } catch (DcsException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    etcd.revokeLease(lease);
+                } catch (DcsException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+        };
+    }
+}

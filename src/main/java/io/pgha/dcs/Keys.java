@@ -1,0 +1,26 @@
+package io.pgha.dcs;
+
+/** The etcd key layout of one cluster. Patroni keeps its own keys under /service/<scope>/; we never write those. */
+public record Keys(String cluster) {
+    public String spec() {
+        return "/pgha/" + cluster + "/spec";
+    }
+
+    /** Generated passwords, created once by the first apply. */
+    public String secrets() {
+        return "/pgha/" + cluster + "/secrets";
+    }
+
+    /** Held by the one data host that is restarting Postgres: rolling restarts take turns through it. */
+    public String restartLock() {
+        return "/pgha/" + cluster + "/locks/restart";
+    }
+
+    public String hostsPrefix() {
+        return "/pgha/" + cluster + "/hosts/";
+    }
+
+    public String status(String host) {
+        return hostsPrefix() + host + "/status";
+    }
+}

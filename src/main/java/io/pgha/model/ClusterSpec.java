@@ -1,0 +1,113 @@
+package io.pgha.model;
+
+import java.math.BigDecimal;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The shared desired state of one cluster, as stored in etcd under {@code /pgha/<cluster>/spec}. */
+public record ClusterSpec(
+        String cluster,
+        Map<String, Host> hosts,
+        Postgres postgres,
+        Patroni patroni,
+        Haproxy haproxy,
+        Disk disk) {
+
+    /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
+    public static final int POSTGRES_PORT = 5432;
+    public static final int PATRONI_PORT = 8008;
+
+    public ClusterSpec {
+        hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+    }
+
+    public Optional<Host> host(String name) {
+        return Optional.ofNullable(hosts.get(name));
+    }
+
+    public List<Host> hostsWith(Role role) {
+        return hosts.values().stream().filter(h -> h.has(role)).toList();
+    }
+
+    /**
+     * @param roles            what the host is for, in the order etcd, data, lb
+     * @param allowColocation  the spec accepts etcd and data on this one host (the guide advises against it)
+     */
+    public record Host(String name, String address, Set<Role> roles, boolean allowColocation, Tags tags) {
+        public Host {
+            roles = Role.ordered(roles);
+        }
+
+        public boolean has(Role role) {
+            return roles.contains(role);
+        }
+
+        /** "data", or "etcd+data" for a host with several roles. */
+        public String rolesId() {
+            return Role.join(roles);
+        }
+    }
+
+    /** Patroni's per-member tags, as in the guide. */
+    public record Tags(boolean nofailover, boolean noloadbalance, boolean clonefrom, boolean nosync) {
+        public static final Tags NONE = new Tags(false, false, false, false);
+    }
+
+    /** @param parameters postgresql.conf settings, values as text */
+    public record Postgres(int version, Map<String, String> parameters, List<HbaRule> hba) {
+        public Postgres {
+            parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+            hba = List.copyOf(hba);
+        }
+    }
+
+    /** One pg_hba.conf line for clients; replication lines for the data hosts are added by the agent. */
+    public record HbaRule(String type, String database, String user, String address, String method) {
+        public String line() {
+            return type.equals("local")
+                    ? String.join(" ", type, database, user, method)
+                    : String.join(" ", type, database, user, address, method);
+        }
+    }
+
+    /**
+     * Patroni's DCS settings; defaults are the guide's, plus failsafe mode (not in the guide): with etcd unreachable,
+     * a leader that still reaches every member stays primary instead of demoting itself.
+     */
+    public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
+                          boolean failsafeMode) {
+        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, true);
+    }
+
+    public record Haproxy(int primaryPort, int replicaPort, int statsPort) {
+        public static final Haproxy DEFAULT = new Haproxy(5000, 5001, 7000);
+
+        public List<Integer> ports() {
+            return List.of(primaryPort, replicaPort, statsPort);
+        }
+    }
+
+    /**
+     * What a host does about a disk whose fsync is slow. Above the limit it warns; with {@code refuseSlowFsync} it
+     * also does not take the etcd or data role on that disk. A role already taken (its program runs, or its data is
+     * there) is never given up over a slow disk: stopping etcd or Postgres would turn slowness into an outage.
+     *
+     * @param fsyncP99LimitMillis etcd's guidance is 10 ms
+     */
+    public record Disk(double fsyncP99LimitMillis, boolean refuseSlowFsync) {
+        public static final Disk DEFAULT = new Disk(10, false);
+
+        public boolean slow(double p99Millis) {
+            return p99Millis > fsyncP99LimitMillis;
+        }
+
+        /** The limit as written in a spec: "10", "2.5", "0.01". */
+        public String limitText() {
+            return BigDecimal.valueOf(fsyncP99LimitMillis).stripTrailingZeros().toPlainString();
+        }
+    }
+}

@@ -1,0 +1,316 @@
+package io.pgha.model;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Parses and validates a cluster spec against this installation's agent.yml. Every rule that would let a bad value
+ * reach a host lives here, so a spec either passes whole or changes nothing anywhere.
+ */
+public final class ClusterSpecParser {
+    static final Set<Integer> POSTGRES_VERSIONS = Set.of(13, 14, 15, 16, 17);
+    static final Set<String> HBA_TYPES = Set.of("host", "hostssl", "hostnossl", "local");
+    static final Set<String> HBA_METHODS = Set.of("scram-sha-256", "md5", "trust", "reject", "cert", "peer");
+    /** Settings the agent and Patroni own; a spec that sets them would fight them. */
+    static final Set<String> MANAGED_PARAMETERS = Set.of("listen_addresses", "port", "data_directory", "hba_file",
+            "ident_file", "config_file", "unix_socket_directories", "hot_standby", "wal_keep_segments");
+
+    /** Empty for a spec checked on its own (a workstation without agent.yml): no cross-checks against it. */
+    private final Optional<AgentConfig> agent;
+
+    public ClusterSpecParser(AgentConfig agent) {
+        this.agent = Optional.of(agent);
+    }
+
+    private ClusterSpecParser() {
+        this.agent = Optional.empty();
+    }
+
+    /**
+     * A parser that checks the spec alone: every rule but the cluster name and etcd members of agent.yml, and with
+     * the default ports where agent.yml would name them.
+     */
+    public static ClusterSpecParser standalone() {
+        return new ClusterSpecParser();
+    }
+
+    public ClusterSpec parse(String text, String source) throws InvalidSpecException {
+        List<SpecError> errors = new ArrayList<>();
+        Node root = Node.root(YamlDocument.parse(text, errors), errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(source, errors);
+        }
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk"));
+
+        Node clusterNode = root.field("cluster");
+        String cluster = clusterNode.requiredText();
+        if (!clusterNode.isMissing() && agent.isPresent() && !cluster.equals(agent.get().cluster())) {
+            clusterNode.error("expected '" + agent.get().cluster() + "' (the cluster in agent.yml), found '"
+                    + Values.printable(cluster) + "'");
+        }
+
+        Map<String, ClusterSpec.Host> hosts = readHosts(root.field("hosts"));
+        ClusterSpec.Postgres postgres = readPostgres(root.field("postgres"));
+        ClusterSpec.Patroni patroni = readPatroni(root.field("patroni"));
+        ClusterSpec.Haproxy haproxy = readHaproxy(root.field("haproxy"));
+        checkLbPorts(root.field("haproxy"), hosts.values(), haproxy);
+        ClusterSpec.Disk disk = readDisk(root.field("disk"));
+
+        if (!errors.isEmpty()) {
+            throw new InvalidSpecException(source, errors);
+        }
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk);
+    }
+
+    private Map<String, ClusterSpec.Host> readHosts(Node node) {
+        Map<String, ClusterSpec.Host> hosts = new LinkedHashMap<>();
+        if (node.isMissing()) {
+            node.error("is required: every host with its address and role");
+            return hosts;
+        }
+        Map<String, String> addressOwner = new HashMap<>();
+        List<SpecError> before = List.copyOf(node.errors());
+        node.entries().forEach((name, entry) -> {
+            AgentConfig.check(entry, Values.checkName(name) == null ? null : "host name " + Values.checkName(name));
+            entry.expectMapping(Set.of("address", "role", "roles", "allow_colocation", "tags"));
+            Node addressNode = entry.field("address");
+            String address = addressNode.requiredText();
+            if (!addressNode.isMissing()) {
+                String problem = Values.checkIpv4(address);
+                if (problem != null) {
+                    addressNode.error(problem);
+                } else {
+                    String other = addressOwner.putIfAbsent(address, name);
+                    if (other != null) {
+                        addressNode.error("duplicate address " + address + ", already used by host '" + other + "'");
+                    }
+                }
+            }
+            Set<Role> roles = readRoles(entry);
+            ClusterSpec.Tags tags = readTags(entry.field("tags"));
+            if (tags != ClusterSpec.Tags.NONE && !roles.isEmpty() && !roles.contains(Role.DATA)) {
+                entry.field("tags").error("only data hosts take Patroni tags, this host's role is "
+                        + Role.join(roles));
+            }
+            boolean allowColocation = entry.field("allow_colocation").bool(false);
+            if (roles.contains(Role.ETCD) && roles.contains(Role.DATA) && !allowColocation) {
+                entry.field(entry.field("roles").isMissing() ? "role" : "roles").error("etcd and data on one host"
+                        + " compete for its disk, and a slow etcd fsync costs the cluster its leader (the guide"
+                        + " puts them on separate hosts); set hosts." + name + ".allow_colocation: true to accept");
+            }
+            if (!roles.isEmpty()) {
+                hosts.put(name, new ClusterSpec.Host(name, address, roles, allowColocation, tags));
+            }
+        });
+        // Checks across hosts only make sense once every host entry is valid on its own.
+        if (node.errors().equals(before)) {
+            agent.ifPresent(a -> checkEtcdMembers(node, hosts, a));
+            if (hosts.values().stream().noneMatch(h -> h.has(Role.DATA))) {
+                node.error("expected at least one host with role data");
+            }
+        }
+        return hosts;
+    }
+
+    /** Either {@code role: data} or {@code roles: [etcd, data]}; empty after an error. */
+    private static Set<Role> readRoles(Node entry) {
+        Node one = entry.field("role");
+        Node many = entry.field("roles");
+        if (one.isMissing() == many.isMissing()) {
+            (one.isMissing() ? one : many).error(one.isMissing()
+                    ? "is required: one of etcd, data, lb (or roles: a list of them)"
+                    : "give either role or roles, not both");
+            return Set.of();
+        }
+        if (!one.isMissing()) {
+            return readRole(one).map(r -> (Set<Role>) EnumSet.of(r)).orElse(Set.of());
+        }
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        int errorsBefore = many.errors().size();
+        List<Node> items = many.items();
+        if (items.isEmpty() && many.errors().size() == errorsBefore) {
+            many.error("must list at least one role");
+        }
+        for (Node item : items) {
+            Optional<Role> role = readRole(item);
+            if (role.isPresent() && !roles.add(role.get())) {
+                item.error("role " + role.get().id() + " listed twice");
+            }
+        }
+        return roles.isEmpty() || roles.size() < items.size() ? Set.of() : roles;
+    }
+
+    private static Optional<Role> readRole(Node node) {
+        String text = node.requiredText();
+        Optional<Role> role = Role.of(text);
+        if (!node.isMissing() && role.isEmpty()) {
+            node.error("unknown role '" + Values.printable(text) + "' (expected one of etcd, data, lb)");
+        }
+        return role;
+    }
+
+    /** etcd membership is static (agent.yml) until a later release manages it: the spec must say the same. */
+    private static void checkEtcdMembers(Node node, Map<String, ClusterSpec.Host> hosts, AgentConfig agent) {
+        Map<String, String> inSpec = new LinkedHashMap<>();
+        hosts.values().stream().filter(h -> h.has(Role.ETCD)).forEach(h -> inSpec.put(h.name(), h.address()));
+        if (!inSpec.equals(agent.members())) {
+            node.error("the hosts with role etcd must be exactly agent.yml's etcd.members " + agent.members()
+                    + ", found " + inSpec);
+        }
+    }
+
+    private static ClusterSpec.Tags readTags(Node node) {
+        if (!node.expectMapping(Set.of("nofailover", "noloadbalance", "clonefrom", "nosync"))) {
+            return ClusterSpec.Tags.NONE;
+        }
+        ClusterSpec.Tags tags = new ClusterSpec.Tags(node.field("nofailover").bool(false),
+                node.field("noloadbalance").bool(false), node.field("clonefrom").bool(false),
+                node.field("nosync").bool(false));
+        return tags.equals(ClusterSpec.Tags.NONE) ? ClusterSpec.Tags.NONE : tags;
+    }
+
+    private static ClusterSpec.Postgres readPostgres(Node node) {
+        node.expectMapping(Set.of("version", "parameters", "hba"));
+        Node versionNode = node.field("version");
+        int version = (int) versionNode.integer(15, 0, Integer.MAX_VALUE);
+        if (!POSTGRES_VERSIONS.contains(version)) {
+            versionNode.error("unsupported PostgreSQL major version " + version + " (expected one of 13, 14, 15, 16, 17)");
+        }
+        Map<String, String> parameters = new LinkedHashMap<>();
+        node.field("parameters").entries().forEach((name, value) -> {
+            String problem = Values.checkParameterName(name);
+            if (problem != null) {
+                value.error(problem);
+                return;
+            }
+            if (MANAGED_PARAMETERS.contains(name)) {
+                value.error("is managed by pgha-agent and Patroni and cannot be set in the spec");
+                return;
+            }
+            value.text().ifPresent(text -> {
+                AgentConfig.check(value, Values.checkSafeText(text, 1024));
+                parameters.put(name, text);
+            });
+        });
+        List<ClusterSpec.HbaRule> hba = new ArrayList<>();
+        for (Node rule : node.field("hba").items()) {
+            readHbaRule(rule).ifPresent(hba::add);
+        }
+        return new ClusterSpec.Postgres(version, parameters, hba);
+    }
+
+    private static Optional<ClusterSpec.HbaRule> readHbaRule(Node node) {
+        if (!node.expectMapping(Set.of("type", "database", "user", "address", "method"))) {
+            if (node.isMissing()) {
+                node.error("is empty: expected a rule with type, database, user, address and method");
+            }
+            return Optional.empty();
+        }
+        String type = node.field("type").text().orElse("host");
+        if (!HBA_TYPES.contains(type)) {
+            node.field("type").error("expected one of " + HBA_TYPES + ", found '" + Values.printable(type) + "'");
+        }
+        String database = node.field("database").text().orElse("all");
+        AgentConfig.check(node.field("database"), Values.checkHbaToken(database));
+        String user = node.field("user").text().orElse("all");
+        AgentConfig.check(node.field("user"), Values.checkHbaToken(user));
+        String address = "";
+        if (type.equals("local")) {
+            if (!node.field("address").isMissing()) {
+                node.field("address").error("a local rule has no address");
+            }
+        } else {
+            Node addressNode = node.field("address");
+            address = addressNode.requiredText();
+            if (!addressNode.isMissing()) {
+                AgentConfig.check(addressNode, Values.checkCidr(address));
+            }
+        }
+        String method = node.field("method").text().orElse("scram-sha-256");
+        if (!HBA_METHODS.contains(method)) {
+            node.field("method").error("expected one of " + HBA_METHODS + ", found '" + Values.printable(method) + "'");
+        }
+        return Optional.of(new ClusterSpec.HbaRule(type, database, user, address, method));
+    }
+
+    private static ClusterSpec.Patroni readPatroni(Node node) {
+        node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
+                "failsafe_mode"));
+        ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
+        int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
+        int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
+        int retry = (int) node.field("retry_timeout").integer(g.retryTimeout(), 1, 3600);
+        long lag = node.field("maximum_lag_on_failover").integer(g.maximumLagOnFailover(), 0, Long.MAX_VALUE);
+        boolean sync = node.field("synchronous_mode").bool(false);
+        boolean failsafe = node.field("failsafe_mode").bool(g.failsafeMode());
+        if (loopWait + 2L * retry > ttl) {
+            node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
+                    + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
+        }
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe);
+    }
+
+    /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */
+    private void checkLbPorts(Node node, Collection<ClusterSpec.Host> hosts, ClusterSpec.Haproxy haproxy) {
+        for (ClusterSpec.Host host : hosts) {
+            if (!host.has(Role.LB)) {
+                continue;
+            }
+            Map<Integer, String> taken = new LinkedHashMap<>();
+            taken.put(agent.map(AgentConfig::apiPort).orElse(AgentConfig.DEFAULT_API_PORT),
+                    "the agent's HTTP endpoint (agent.yml api.listen)");
+            if (host.has(Role.DATA)) {
+                taken.put(ClusterSpec.POSTGRES_PORT, "PostgreSQL on data host " + host.name());
+                taken.put(ClusterSpec.PATRONI_PORT, "Patroni's REST API on data host " + host.name());
+            }
+            if (host.has(Role.ETCD)) {
+                taken.put(agent.map(AgentConfig::clientPort).orElse(AgentConfig.DEFAULT_CLIENT_PORT),
+                        "etcd's client port on " + host.name());
+                taken.put(agent.map(AgentConfig::peerPort).orElse(AgentConfig.DEFAULT_PEER_PORT),
+                        "etcd's peer port on " + host.name());
+            }
+            List<String> fields = List.of("primary_port", "replica_port", "stats_port");
+            for (int i = 0; i < fields.size(); i++) {
+                String user = taken.get(haproxy.ports().get(i));
+                if (user != null) {
+                    node.field(fields.get(i)).error("port " + haproxy.ports().get(i) + " on lb host " + host.name()
+                            + " is already used by " + user);
+                }
+            }
+        }
+    }
+
+    private static ClusterSpec.Disk readDisk(Node node) {
+        node.expectMapping(Set.of("fsync_p99_limit_ms", "on_slow_fsync"));
+        ClusterSpec.Disk d = ClusterSpec.Disk.DEFAULT;
+        double limit = node.field("fsync_p99_limit_ms").decimal(d.fsyncP99LimitMillis(), 0.01, 10_000);
+        Node onSlow = node.field("on_slow_fsync");
+        String action = onSlow.text().orElse("warn");
+        if (!action.equals("warn") && !action.equals("refuse")) {
+            onSlow.error("expected warn or refuse, found '" + Values.printable(action) + "'");
+        }
+        return new ClusterSpec.Disk(limit, action.equals("refuse"));
+    }
+
+    private static ClusterSpec.Haproxy readHaproxy(Node node) {
+        node.expectMapping(Set.of("primary_port", "replica_port", "stats_port"));
+        ClusterSpec.Haproxy d = ClusterSpec.Haproxy.DEFAULT;
+        int primary = (int) node.field("primary_port").integer(d.primaryPort(), 1, 65535);
+        int replica = (int) node.field("replica_port").integer(d.replicaPort(), 1, 65535);
+        int stats = (int) node.field("stats_port").integer(d.statsPort(), 1, 65535);
+        if (primary == replica) {
+            node.field("replica_port").error("must differ from primary_port (" + primary + ")");
+        }
+        if (stats == primary || stats == replica) {
+            node.field("stats_port").error("must differ from primary_port and replica_port");
+        }
+        return new ClusterSpec.Haproxy(primary, replica, stats);
+    }
+}

@@ -1,0 +1,154 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the probes read from the engines a host runs, one part per engine; a part is absent (null) when the host has
+ * no role that runs that engine, or the probe has not looked yet. Figures a probe could not read are absent too.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy) {
+    public static final Health NONE = new Health(null, null, null, null);
+
+    /** This host's etcd member as its /health and /metrics tell, and every member's health beside it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Etcd(String endpoint, Boolean healthy, String detail, Map<String, Boolean> members,
+                       @JsonProperty("wal_fsync_p99_ms") Double walFsyncP99Millis,
+                       @JsonProperty("backend_commit_p99_ms") Double backendCommitP99Millis,
+                       @JsonProperty("leader_changes") Long leaderChanges,
+                       @JsonProperty("db_bytes") Long dbBytes,
+                       @JsonProperty("quota_bytes") Long quotaBytes,
+                       /* why the figures above are absent, when /metrics could not be read */ String metrics) {
+        public Etcd {
+            members = members == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(members));
+        }
+
+        public static Etcd membersOnly(Map<String, Boolean> members) {
+            return new Etcd(null, null, null, members, null, null, null, null, null, null);
+        }
+
+        @JsonIgnore
+        public boolean isHealthy() {
+            return Boolean.TRUE.equals(healthy);
+        }
+
+        public List<String> membersDown() {
+            List<String> down = new ArrayList<>();
+            members.forEach((name, ok) -> {
+                if (!Boolean.TRUE.equals(ok)) {
+                    down.add(name);
+                }
+            });
+            return down;
+        }
+
+        Etcd steady() {
+            return new Etcd(endpoint, healthy, detail, members, null, null, leaderChanges, null, quotaBytes, metrics);
+        }
+    }
+
+    /**
+     * This member as Patroni's REST API tells. {@code role} is "leader" for the leader whatever the Patroni version
+     * calls it, else Patroni's own word (replica, sync_standby...); {@code state} is "unreachable" when the API did not
+     * answer.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Patroni(String role, String state, Long timeline,
+                          @JsonProperty("pending_restart") Boolean pendingRestart, String leader) {
+        public static final String LEADER = "leader";
+        public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null);
+
+        @JsonIgnore
+        public boolean isLeader() {
+            return LEADER.equals(role);
+        }
+    }
+
+    /**
+     * Postgres as pgjdbc reads it; a leader lists its replicas from pg_stat_replication, a replica says whether it
+     * appears there as streaming.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Postgres(Boolean accepting, @JsonProperty("in_recovery") Boolean inRecovery, Long connections,
+                           @JsonProperty("max_connections") Long maxConnections,
+                           @JsonProperty("wal_bytes") Long walBytes, List<Replica> replicas, Boolean streaming,
+                           @JsonProperty("lag_bytes") Long lagBytes) {
+        public static final Postgres NOT_ACCEPTING = new Postgres(false, null, null, null, null, null, null, null);
+
+        @JsonIgnore
+        public boolean isStreaming() {
+            return Boolean.TRUE.equals(streaming);
+        }
+
+        public long streamingReplicas() {
+            return replicas == null ? 0 : replicas.stream().filter(r -> "streaming".equals(r.state())).count();
+        }
+
+        Postgres steady() {
+            List<Replica> steadyReplicas = replicas == null ? null
+                    : replicas.stream().map(r -> new Replica(r.name(), r.state(), r.syncState(), null)).toList();
+            return new Postgres(accepting, inRecovery, null, maxConnections, null, steadyReplicas, streaming, null);
+        }
+    }
+
+    /** One row of the leader's pg_stat_replication. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Replica(String name, String state, @JsonProperty("sync_state") String syncState,
+                          @JsonProperty("lag_bytes") Long lagBytes) {
+    }
+
+    /** HAProxy's servers by proxy ("primary", "replicas"), each with its status word (UP, DOWN, MAINT...). */
+    public record Haproxy(@JsonValue Map<String, Map<String, String>> proxies) {
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        public Haproxy {
+            Map<String, Map<String, String>> copy = new LinkedHashMap<>();
+            Objects.requireNonNullElse(proxies, Map.<String, Map<String, String>>of())
+                    .forEach((proxy, servers) -> copy.put(proxy, java.util.Collections.unmodifiableMap(
+                            new LinkedHashMap<>(servers))));
+            proxies = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        /** The servers of a proxy that are UP, in order. */
+        public List<String> up(String proxy) {
+            List<String> up = new ArrayList<>();
+            proxies.getOrDefault(proxy, Map.of()).forEach((name, status) -> {
+                if (status.startsWith("UP")) {
+                    up.add(name);
+                }
+            });
+            return up;
+        }
+    }
+
+    /** Every part of this and of {@code other}; other's parts win where both have one. */
+    public Health with(Health other) {
+        return new Health(other.etcd != null ? other.etcd : etcd, other.patroni != null ? other.patroni : patroni,
+                other.postgres != null ? other.postgres : postgres, other.haproxy != null ? other.haproxy : haproxy);
+    }
+
+    /** Without the figures that move all the time (connections, lag, sizes, latencies). */
+    public Health steady() {
+        return new Health(etcd == null ? null : etcd.steady(), patroni, postgres == null ? null : postgres.steady(),
+                haproxy);
+    }
+
+    @JsonIgnore
+    public boolean isEmpty() {
+        return equals(NONE);
+    }
+}

@@ -1,0 +1,17 @@
+package io.pgha.postgres;
+
+import java.io.IOException;
+import java.util.List;
+
+/** What the agent asks of one Patroni member's REST API: what {@link RollingRestart} needs, and no more. */
+public interface PatroniApi {
+    PatroniClient.Member member() throws IOException;
+
+    List<PatroniClient.ClusterMember> cluster() throws IOException;
+
+    /** Restarts this member's Postgres (Patroni stays up). */
+    void restart() throws IOException;
+
+    /** A planned switchover from {@code leader} to {@code candidate}; Patroni answers once it happened. */
+    String switchover(String leader, String candidate) throws IOException;
+}

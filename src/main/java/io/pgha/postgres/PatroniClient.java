@@ -1,0 +1,121 @@
+package io.pgha.postgres;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgha.net.HttpText;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Patroni's REST API on one member: what it says about itself and the cluster, and the few requests we make. */
+public final class PatroniClient implements PatroniApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpText http;
+    private final String baseUrl;
+
+    public PatroniClient(String address, int port, Duration timeout) {
+        this.baseUrl = "http://" + address + ":" + port;
+        this.http = new HttpText(timeout);
+    }
+
+    /** This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. */
+    public record Member(String state, String role, long timeline, boolean pendingRestart) {
+        public boolean isLeader() {
+            return role.equals("master") || role.equals("primary");
+        }
+    }
+
+    /** A member as {@code GET /cluster} lists it. */
+    public record ClusterMember(String name, String role, String state, String host, long timeline, long lagBytes,
+                                boolean pendingRestart, boolean noFailover) {
+        public boolean isLeader() {
+            return role.equals("leader") || role.equals("standby_leader");
+        }
+
+        /** Could take over now: a running replica not tagged nofailover. */
+        public boolean canTakeOver() {
+            return !isLeader() && !noFailover && state.equals("running");
+        }
+    }
+
+    /**
+     * The replicas that may take over, the synchronous standby first: in synchronous mode Patroni refuses a
+     * switchover to any other (HTTP 412), and it is the one that holds every acknowledged write.
+     */
+    public static List<ClusterMember> takeoverCandidates(List<ClusterMember> members) {
+        return members.stream().filter(ClusterMember::canTakeOver)
+                .sorted(java.util.Comparator.comparing(m -> !m.role().equals("sync_standby"))).toList();
+    }
+
+    @Override
+    public Member member() throws IOException {
+        JsonNode n = get("/patroni");
+        return new Member(n.path("state").asText(), n.path("role").asText(), n.path("timeline").asLong(),
+                n.path("pending_restart").asBoolean(false));
+    }
+
+    @Override
+    public List<ClusterMember> cluster() throws IOException {
+        List<ClusterMember> out = new ArrayList<>();
+        get("/cluster").path("members").forEach(m -> out.add(new ClusterMember(m.path("name").asText(),
+                m.path("role").asText(), m.path("state").asText(), m.path("host").asText(),
+                m.path("timeline").asLong(), m.path("lag").isNumber() ? m.path("lag").asLong() : -1,
+                m.path("pending_restart").asBoolean(false), m.path("tags").path("nofailover").asBoolean(false))));
+        return out;
+    }
+
+    public Optional<ClusterMember> leader() throws IOException {
+        return cluster().stream().filter(ClusterMember::isLeader).findFirst();
+    }
+
+    /** The dynamic configuration kept in the DCS. */
+    public JsonNode config() throws IOException {
+        return get("/config");
+    }
+
+    /** A JSON merge patch of the dynamic configuration; Patroni applies it cluster-wide. */
+    public void patchConfig(ObjectNode patch) throws IOException {
+        send("PATCH", "/config", patch, 200);
+    }
+
+    @Override
+    public void restart() throws IOException {
+        send("POST", "/restart", JSON.createObjectNode(), 200);
+    }
+
+    @Override
+    public String switchover(String leader, String candidate) throws IOException {
+        return send("POST", "/switchover", JSON.createObjectNode().put("leader", leader).put("candidate", candidate),
+                200);
+    }
+
+    private JsonNode get(String path) throws IOException {
+        HttpResponse<String> response = http.get(baseUrl + path);
+        // /patroni answers 503 with a body while Postgres is not running; the body is still the answer.
+        if (response.statusCode() != 200 && response.statusCode() != 503) {
+            throw new IOException("GET " + baseUrl + path + ": HTTP " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private String send(String method, String path, JsonNode body, int expected) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                // Patroni answers a switchover only once it happened: allow it the time.
+                .timeout(Duration.ofSeconds(Math.max(http.timeout().toSeconds(), 60)))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> response = http.send(request);
+        if (response.statusCode() != expected) {
+            throw new IOException(method + " " + baseUrl + path + ": HTTP " + response.statusCode() + ": "
+                    + response.body().strip());
+        }
+        return response.body().strip();
+    }
+
+}

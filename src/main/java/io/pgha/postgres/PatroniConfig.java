@@ -1,0 +1,128 @@
+package io.pgha.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Role;
+import java.nio.file.Path;
+
+/**
+ * patroni.yml for one data host, built as a tree and written by Jackson: no value can break the file, whatever
+ * characters a password holds.
+ */
+public final class PatroniConfig {
+    public static final String SUPERUSER = "postgres";
+    public static final String REPLICATION_USER = "replicator";
+    public static final String REWIND_USER = "rewind_user";
+    /** The guide's wal_keep_segments: 20, in the unit PostgreSQL 13+ takes (20 segments of 16 MB). */
+    static final String WAL_KEEP_SIZE = "320MB";
+
+    private static final ObjectMapper YAML = new ObjectMapper(
+            YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
+
+    /** Where this host keeps Postgres: data directory, socket directory, pgpass, server binaries. */
+    public record Layout(Path dataDir, Path socketDir, Path pgpass, String binDir) {
+    }
+
+    private PatroniConfig() {
+    }
+
+    /**
+     * The DCS (dynamic) settings: written once at bootstrap, afterwards kept equal through PATCH /config by the
+     * leader's agent. The guide's values are the spec's defaults.
+     */
+    public static ObjectNode dynamic(ClusterSpec spec) {
+        ClusterSpec.Patroni p = spec.patroni();
+        ObjectNode dcs = YAML.createObjectNode()
+                .put("ttl", p.ttl())
+                .put("loop_wait", p.loopWait())
+                .put("retry_timeout", p.retryTimeout())
+                .put("maximum_lag_on_failover", p.maximumLagOnFailover())
+                .put("synchronous_mode", p.synchronousMode())
+                .put("failsafe_mode", p.failsafeMode());
+        ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
+        ObjectNode parameters = pg.putObject("parameters")
+                .put("hot_standby", "on")
+                .put("max_wal_senders", "8")
+                .put("max_replication_slots", "8")
+                .put("wal_keep_size", WAL_KEEP_SIZE);
+        spec.postgres().parameters().forEach(parameters::put);
+        dcs.putObject("slots").putObject("patroni_standby_leader").put("type", "physical");
+        return dcs;
+    }
+
+    static ObjectNode tree(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
+                           Layout layout) {
+        String address = host.address();
+        ObjectNode root = YAML.createObjectNode()
+                .put("scope", spec.cluster())
+                .put("name", host.name());
+        root.putObject("restapi")
+                .put("listen", address + ":" + ClusterSpec.PATRONI_PORT)
+                .put("connect_address", address + ":" + ClusterSpec.PATRONI_PORT);
+        ArrayNode etcdHosts = root.putObject("etcd3").putArray("hosts");
+        agent.members().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
+
+        ObjectNode bootstrap = root.putObject("bootstrap");
+        bootstrap.set("dcs", dynamic(spec));
+        bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
+
+        ObjectNode pg = root.putObject("postgresql")
+                .put("listen", address + ":" + ClusterSpec.POSTGRES_PORT)
+                .put("connect_address", address + ":" + ClusterSpec.POSTGRES_PORT)
+                .put("data_dir", layout.dataDir().toString())
+                .put("bin_dir", layout.binDir())
+                .put("pgpass", layout.pgpass().toString())
+                .put("use_unix_socket", true);
+        ObjectNode auth = pg.putObject("authentication");
+        auth.putObject("superuser").put("username", SUPERUSER).put("password", secret(secrets, "superuser"));
+        auth.putObject("replication").put("username", REPLICATION_USER).put("password", secret(secrets, "replication"));
+        auth.putObject("rewind").put("username", REWIND_USER).put("password", secret(secrets, "rewind"));
+        pg.putObject("parameters").put("unix_socket_directories", layout.socketDir().toString());
+        ArrayNode hba = pg.putArray("pg_hba");
+        hbaLines(spec).forEach(hba::add);
+
+        root.putObject("tags")
+                .put("nofailover", host.tags().nofailover())
+                .put("noloadbalance", host.tags().noloadbalance())
+                .put("clonefrom", host.tags().clonefrom())
+                .put("nosync", host.tags().nosync());
+        return root;
+    }
+
+    /**
+     * The whole pg_hba.conf (Patroni would otherwise append to initdb's trust lines): Patroni itself over the
+     * socket, replication and rewind between data hosts only, then the spec's client rules. Nothing else.
+     */
+    static java.util.List<String> hbaLines(ClusterSpec spec) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("local all " + SUPERUSER + " peer");
+        for (ClusterSpec.Host data : spec.hostsWith(Role.DATA)) {
+            String cidr = data.address() + "/32";
+            lines.add("host replication " + REPLICATION_USER + " " + cidr + " scram-sha-256");
+            lines.add("host all " + REWIND_USER + " " + cidr + " scram-sha-256");
+            lines.add("host all " + SUPERUSER + " " + cidr + " scram-sha-256");
+        }
+        spec.postgres().hba().forEach(rule -> lines.add(rule.line()));
+        return lines;
+    }
+
+    public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
+                                Layout layout) {
+        try {
+            return YAML.writeValueAsString(tree(agent, spec, host, secrets, layout));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of strings always serialises", e);
+        }
+    }
+
+    private static String secret(ClusterSecrets secrets, String name) {
+        return secrets.get(name).orElseThrow(() -> new IllegalStateException("the cluster secrets lack '" + name + "'"));
+    }
+}

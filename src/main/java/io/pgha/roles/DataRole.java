@@ -1,0 +1,59 @@
+package io.pgha.roles;
+
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PatroniConfigResource;
+import io.pgha.resources.DirectoryResource;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.Owner;
+import io.pgha.resources.ProcessResource;
+import io.pgha.resources.Resource;
+import io.pgha.supervise.ProcessSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** PostgreSQL under Patroni, as the guide's "Configure and Run Patroni" does it by hand. */
+final class DataRole {
+    static final String PROGRAM = "patroni";
+
+    private DataRole() {
+    }
+
+    static PatroniConfig.Layout layout(HostContext ctx, RoleDefinition def, ClusterSpec spec) throws IOException {
+        String version = Integer.toString(spec.postgres().version());
+        Path home = ctx.paths().dataDir("postgresql");
+        return new PatroniConfig.Layout(home.resolve(version).resolve("data"),
+                ctx.paths().runDir().resolve("postgresql"), home.resolve("pgpass"),
+                def.binDirFor(ctx.packageManager().family(), version));
+    }
+
+    static List<Resource> resources(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host,
+                                    ClusterSecrets secrets) throws IOException {
+        String user = def.user();
+        String version = Integer.toString(spec.postgres().version());
+        PatroniConfig.Layout layout = layout(ctx, def, spec);
+        Path home = ctx.paths().dataDir("postgresql");
+        Path config = ctx.paths().configDir().resolve("patroni.yml");
+        // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
+        FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout),
+                new Owner(user, user, 0600)).asSensitive();
+        ProcessSpec patroni = new ProcessSpec(PROGRAM, user, List.of(def.binary(), config.toString()),
+                // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
+                Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
+                home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version, configFile.digest(), "HUP");
+        return List.of(
+                ctx.packages(def, version),
+                ctx.user(def, home),
+                new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
+                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0755)),
+                new DirectoryResource(home, new Owner(user, user, 0700)),
+                new DirectoryResource(home.resolve(version), new Owner(user, user, 0700)),
+                new DirectoryResource(layout.socketDir(), new Owner(user, user, 0755)),
+                configFile,
+                ProcessResource.present(patroni, ctx.supervisor()),
+                new PatroniConfigResource(host.address(), ClusterSpec.PATRONI_PORT, PatroniConfig.dynamic(spec)));
+    }
+}

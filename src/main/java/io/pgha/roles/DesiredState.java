@@ -1,0 +1,28 @@
+package io.pgha.roles;
+
+import io.pgha.model.Role;
+import io.pgha.resources.Resource;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything one host should have, and for which roles.
+ *
+ * @param refused roles the host is for but does not take, with the reason (their resources are left out)
+ */
+public record DesiredState(Set<Role> roles, List<Resource> resources, List<String> warnings,
+                           Map<Role, String> refused) {
+    public DesiredState {
+        roles = Role.ordered(roles);
+        resources = List.copyOf(resources);
+        warnings = List.copyOf(warnings);
+        refused = Collections.unmodifiableMap(new LinkedHashMap<>(refused));
+    }
+
+    public boolean has(Role role) {
+        return roles.contains(role);
+    }
+}

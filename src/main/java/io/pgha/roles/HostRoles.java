@@ -1,0 +1,145 @@
+package io.pgha.roles;
+
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Role;
+import io.pgha.resources.ProcessResource;
+import io.pgha.resources.Resource;
+import io.pgha.supervise.ProcessState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Turns the spec (or its absence) into the resources this host needs. */
+public final class HostRoles {
+    /** The warning of a host that has no spec yet and is no etcd member. */
+    public static final String WAITING_FOR_SPEC = "waiting for the cluster spec (pghactl apply -f cluster.yml)";
+    private final HostContext ctx;
+
+    public HostRoles(HostContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * The roles this host is for: with a spec, its entry there; without one, etcd if the host is an etcd member
+     * (static bootstrap, like the guide), else none.
+     */
+    public Set<Role> roles(Optional<ClusterSpec> spec) {
+        if (spec.isEmpty()) {
+            return ctx.agent().memberAt(ctx.identity().address()).isPresent() ? EnumSet.of(Role.ETCD) : Set.of();
+        }
+        return spec.get().host(ctx.identity().name()).map(ClusterSpec.Host::roles).orElse(Set.of());
+    }
+
+    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
+        return desired(spec, secrets, Map.of());
+    }
+
+    /**
+     * The resources of every role of this host, etcd's first (Patroni needs it), roles in {@code refused} left out.
+     * Resources that two roles share (the config directory) appear once. A host the spec does not name gets nothing
+     * and says so.
+     */
+    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets,
+                                Map<Role, String> refused) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        Set<Role> roles = roles(spec);
+        Optional<ClusterSpec.Host> me = spec.flatMap(s -> s.host(ctx.identity().name()));
+        if (me.isPresent() && !me.get().address().equals(ctx.identity().address())) {
+            throw new IOException("the spec gives host " + ctx.identity().name() + " address "
+                    + me.get().address() + " but this host is " + ctx.identity().address());
+        }
+        if (spec.isEmpty() && roles.isEmpty()) {
+            warnings.add(WAITING_FOR_SPEC);
+        } else if (spec.isPresent() && me.isEmpty()) {
+            warnings.add("host " + ctx.identity().name() + " is not in the cluster spec: nothing to converge");
+        }
+        Map<String, Resource> resources = new LinkedHashMap<>();
+        if (spec.isPresent()) {
+            leaving(spec.get(), roles, warnings).forEach(r -> resources.put(r.id(), r));
+        }
+        Map<Role, String> refusedHere = new LinkedHashMap<>();
+        for (Role role : roles) {
+            if (refused.containsKey(role)) {
+                refusedHere.put(role, refused.get(role));
+                continue;
+            }
+            for (Resource r : resources(role, spec, me, secrets, warnings)) {
+                resources.putIfAbsent(r.id(), r);
+            }
+        }
+        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere);
+    }
+
+    /**
+     * The programs of roles the spec does not give this host, which must not run: stopped gracefully (Patroni stops
+     * Postgres cleanly), their data kept. etcd is left alone: its membership is agent.yml's static list.
+     */
+    private List<Resource> leaving(ClusterSpec spec, Set<Role> roles, List<String> warnings) throws IOException {
+        List<Resource> absent = new ArrayList<>();
+        for (Role role : List.of(Role.DATA, Role.LB)) {
+            String program = program(role);
+            // Only what this host's agent once started (its pid file stays after a stop): nothing else to stop.
+            if (roles.contains(role) || !Files.exists(ctx.supervisor().pidFile(program))) {
+                continue;
+            }
+            String why = "the spec gives this host no " + role.id() + " role";
+            absent.add(ProcessResource.absent(program, why, ctx.supervisor()));
+            String kept = "";
+            if (role == Role.DATA) {
+                java.nio.file.Path data = DataRole.layout(ctx, RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec)
+                        .dataDir();
+                kept = Files.exists(data.resolve("PG_VERSION")) ? "; postgres data kept in " + data
+                        + " (given the role back, it rejoins as a replica)" : "";
+            }
+            warnings.add(program + " stopped: " + why + kept);
+        }
+        return absent;
+    }
+
+    private static String program(Role role) {
+        return switch (role) {
+            case ETCD -> EtcdRole.PROGRAM;
+            case DATA -> DataRole.PROGRAM;
+            case LB -> LbRole.PROGRAM;
+        };
+    }
+
+    private List<Resource> resources(Role role, Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
+                                     Optional<ClusterSecrets> secrets, List<String> warnings) throws IOException {
+        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role);
+        return switch (role) {
+            case ETCD -> EtcdRole.resources(ctx, def);
+            case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
+            case DATA -> {
+                if (secrets.isEmpty()) {
+                    warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
+                    yield List.of();
+                }
+                yield DataRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow(), secrets.get());
+            }
+        };
+    }
+
+    /**
+     * Whether this host has taken the role already: its program runs under the agent, or its data is there (etcd's
+     * member directory, an initialised PostgreSQL data directory). A role once taken is kept whatever its disk does.
+     */
+    public boolean taken(Role role, Optional<ClusterSpec> spec) throws IOException {
+        String program = program(role);
+        boolean running = role != Role.LB && ctx.supervisor().states().stream()
+                .anyMatch(p -> p.name().equals(program) && p.state().equals(ProcessState.RUNNING));
+        return running || switch (role) {
+            case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
+            case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
+                    RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));
+            case LB -> false;
+        };
+    }
+}

@@ -1,5 +1,0 @@
-package io.pgha.store;
-
-/** A value with the etcd revision that last modified it (its generation). */
-public record Versioned(String value, long modRevision) {
-}

@@ -1,0 +1,347 @@
+package io.pgha.model;
+
+import static io.pgha.model.SpecAssertions.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClusterSpecParserTest {
+    static final String VALID = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, role: etcd}
+              etcd2: {address: 10.0.0.2, role: etcd}
+              etcd3: {address: 10.0.0.3, role: etcd}
+              pg1: {address: 10.0.1.1, role: data}
+              pg2: {address: 10.0.1.2, role: data, tags: {nofailover: true}}
+              lb1: {address: 10.0.2.1, role: lb}
+            postgres:
+              version: 15
+              parameters:
+                max_connections: 200
+                shared_buffers: 256MB
+                log_line_prefix: '%m [%p] '
+              hba:
+                - {type: host, database: all, user: all, address: 10.0.0.0/8, method: scram-sha-256}
+            patroni:
+              ttl: 30
+              loop_wait: 10
+              retry_timeout: 10
+              maximum_lag_on_failover: 1048576
+              synchronous_mode: true
+            haproxy:
+              primary_port: 5000
+              replica_port: 5001
+              stats_port: 7000
+            """;
+
+    private final ClusterSpecParser parser;
+
+    ClusterSpecParserTest() throws InvalidSpecException {
+        parser = new ClusterSpecParser(AgentConfigTest.minimal());
+    }
+
+    private ClusterSpec parse(String text) throws InvalidSpecException {
+        return parser.parse(text, "cluster.yml");
+    }
+
+    @Test
+    void validSpecIsReadWhole() throws Exception {
+        ClusterSpec spec = parse(VALID);
+        assertEquals("demo", spec.cluster());
+        assertEquals(6, spec.hosts().size());
+        assertEquals(java.util.Set.of(Role.DATA), spec.host("pg1").orElseThrow().roles());
+        assertTrue(spec.host("pg2").orElseThrow().tags().nofailover());
+        assertEquals(2, spec.hostsWith(Role.DATA).size());
+        assertEquals("200", spec.postgres().parameters().get("max_connections"));
+        assertEquals("%m [%p] ", spec.postgres().parameters().get("log_line_prefix"));
+        assertEquals("host all all 10.0.0.0/8 scram-sha-256", spec.postgres().hba().get(0).line());
+        assertTrue(spec.patroni().synchronousMode());
+        assertEquals(new ClusterSpec.Haproxy(5000, 5001, 7000), spec.haproxy());
+    }
+
+    @Test
+    void defaultsAreTheGuidesValues() throws Exception {
+        ClusterSpec spec = parse("""
+                cluster: demo
+                hosts:
+                  etcd1: {address: 10.0.0.1, role: etcd}
+                  etcd2: {address: 10.0.0.2, role: etcd}
+                  etcd3: {address: 10.0.0.3, role: etcd}
+                  pg1: {address: 10.0.1.1, role: data}
+                """);
+        assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true), spec.patroni());
+        assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
+        assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
+        assertEquals(15, spec.postgres().version());
+        assertTrue(spec.postgres().hba().isEmpty());
+        assertFalse(spec.host("pg1").orElseThrow().tags().nofailover());
+    }
+
+    @Test
+    void malformedYaml() {
+        assertRefused(() -> parse("cluster: demo\nhosts:\n  pg1: {address: 10.0.1.1\n"), "(yaml)", "malformed YAML");
+        assertRefused(() -> parse("cluster: demo\n\thosts: {}\n"), "(yaml)", "malformed YAML");
+    }
+
+    @Test
+    void emptyDocument() {
+        assertRefused(() -> parse(""), "(document)", "empty");
+        assertRefused(() -> parse("---\n"), "(document)", "empty");
+    }
+
+    @Test
+    void unknownTopLevelKey() {
+        assertRefused(() -> parse(VALID + "extra: 1\n"), "extra", "unknown key");
+    }
+
+    @Test
+    void unknownNestedKeys() {
+        assertRefused(() -> parse(VALID.replace("role: lb}", "role: lb, colour: red}")), "hosts.lb1.colour",
+                "unknown key");
+        assertRefused(() -> parse(VALID.replace("  ttl: 30", "  ttl: 30\n  tll: 30")), "patroni.tll", "unknown key");
+        assertRefused(() -> parse(VALID.replace("  stats_port: 7000", "  admin_port: 7001")), "haproxy.admin_port",
+                "unknown key");
+        assertRefused(() -> parse(VALID.replace("nofailover: true", "nofailover: true, sticky: true")),
+                "hosts.pg2.tags.sticky", "unknown key");
+    }
+
+    @Test
+    void clusterMustMatchAgentYml() {
+        assertRefused(() -> parse(VALID.replace("cluster: demo", "cluster: other")), "cluster",
+                "expected 'demo'");
+        assertRefused(() -> parse(VALID.replace("cluster: demo\n", "")), "cluster", "required");
+    }
+
+    @Test
+    void unknownRole() {
+        InvalidSpecException e = assertRefused(() -> parse(VALID.replace("role: lb}", "role: proxy}")), "hosts.lb1.role",
+                "unknown role 'proxy'");
+        assertEquals(1, e.errors().size(), "no follow-on errors from cross-host checks: " + e.getMessage());
+    }
+
+    @Test
+    void missingRoleAndAddress() {
+        assertRefused(() -> parse(VALID.replace("{address: 10.0.2.1, role: lb}", "{role: lb}")), "hosts.lb1.address",
+                "required");
+        assertRefused(() -> parse(VALID.replace("{address: 10.0.2.1, role: lb}", "{address: 10.0.2.1}")),
+                "hosts.lb1.role", "required");
+    }
+
+    @Test
+    void duplicateHostName() {
+        assertRefused(() -> parse(VALID.replace("  lb1: {address: 10.0.2.1, role: lb}",
+                "  lb1: {address: 10.0.2.1, role: lb}\n  lb1: {address: 10.0.2.2, role: lb}")), "(yaml)", "uplicate");
+    }
+
+    @Test
+    void duplicateAddress() {
+        assertRefused(() -> parse(VALID.replace("10.0.2.1", "10.0.1.1")), "hosts.lb1.address",
+                "duplicate address 10.0.1.1, already used by host 'pg1'");
+    }
+
+    @Test
+    void badAddresses() {
+        assertRefused(() -> parse(VALID.replace("10.0.2.1", "10.0.2")), "hosts.lb1.address", "IPv4");
+        assertRefused(() -> parse(VALID.replace("10.0.2.1", "10.0.2.300")), "hosts.lb1.address", "IPv4");
+        assertRefused(() -> parse(VALID.replace("10.0.2.1", "0.0.0.0")), "hosts.lb1.address", "host address");
+        assertRefused(() -> parse(VALID.replace("10.0.2.1", "010.0.2.1")), "hosts.lb1.address", "IPv4");
+    }
+
+    @Test
+    void hostNameThatWouldInjectIntoAConfigFile() {
+        assertRefused(() -> parse(VALID.replace("  lb1:", "  \"lb1\\n    server evil 6.6.6.6:5432\":")),
+                "hosts.lb1\n    server evil 6.6.6.6:5432", "DNS label");
+        assertRefused(() -> parse(VALID.replace("  lb1:", "  LB_1:")), "hosts.LB_1", "DNS label");
+    }
+
+    @Test
+    void etcdHostsMustEqualAgentYmlMembers() {
+        assertRefused(() -> parse(VALID.replace("  etcd3: {address: 10.0.0.3, role: etcd}\n", "")), "hosts",
+                "exactly agent.yml's etcd.members");
+        assertRefused(() -> parse(VALID.replace("etcd3: {address: 10.0.0.3", "etcd3: {address: 10.0.0.9")), "hosts",
+                "exactly agent.yml's etcd.members");
+        assertRefused(() -> parse(VALID.replace("pg1: {address: 10.0.1.1, role: data}",
+                "pg1: {address: 10.0.1.1, role: etcd}")), "hosts", "exactly agent.yml's etcd.members");
+    }
+
+    @Test
+    void atLeastOneDataHost() {
+        assertRefused(() -> parse(VALID.replace("role: data", "role: lb").replace(", tags: {nofailover: true}", "")),
+                "hosts", "at least one host with role data");
+    }
+
+    @Test
+    void tagsOnlyOnDataHosts() {
+        assertRefused(() -> parse(VALID.replace("role: lb}", "role: lb, tags: {nosync: true}}")), "hosts.lb1.tags",
+                "only data hosts");
+        assertRefused(() -> parse(VALID.replace("nofailover: true", "nofailover: yes-please")),
+                "hosts.pg2.tags.nofailover", "true or false");
+    }
+
+    /** Three hosts, each etcd and data, one of them the lb too: the guide's seven hosts on three. */
+    private static final String COMPACT = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, roles: [etcd, data, lb], allow_colocation: true}
+              etcd2: {address: 10.0.0.2, roles: [data, etcd], allow_colocation: true}
+              etcd3: {address: 10.0.0.3, roles: [etcd, data], allow_colocation: true, tags: {nofailover: true}}
+            """;
+
+    @Test
+    void severalRolesOnOneHost() throws Exception {
+        ClusterSpec spec = parse(COMPACT);
+        ClusterSpec.Host first = spec.host("etcd1").orElseThrow();
+        assertEquals(List.of(Role.ETCD, Role.DATA, Role.LB), List.copyOf(first.roles()), "in enum order");
+        assertEquals("etcd+data+lb", first.rolesId());
+        assertEquals("etcd+data", spec.host("etcd2").orElseThrow().rolesId());
+        assertEquals(3, spec.hostsWith(Role.DATA).size());
+        assertEquals(3, spec.hostsWith(Role.ETCD).size());
+        assertEquals(1, spec.hostsWith(Role.LB).size());
+        assertTrue(spec.host("etcd3").orElseThrow().tags().nofailover(), "tags on a host that is also data");
+    }
+
+    @Test
+    void etcdWithDataOnlyWhenTheSpecAllowsIt() {
+        assertRefused(() -> parse(COMPACT.replace("[etcd, data, lb], allow_colocation: true",
+                "[etcd, data, lb]")), "hosts.etcd1.roles", "set hosts.etcd1.allow_colocation: true to accept");
+        assertRefused(() -> parse(COMPACT.replace("[data, etcd], allow_colocation: true",
+                "[data, etcd], allow_colocation: false")), "hosts.etcd2.roles", "compete for its disk");
+        assertRefused(() -> parse(COMPACT.replace("allow_colocation: true}", "allow_colocation: yes-sure}")),
+                "hosts.etcd2.allow_colocation", "true or false");
+    }
+
+    @Test
+    void badRoleLists() {
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, etcd, data]")),
+                "hosts.etcd2.roles[2]", "role data listed twice");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: []")), "hosts.etcd2.roles",
+                "at least one role");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: data")), "hosts.etcd2.roles",
+                "expected a list");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, ectd]")),
+                "hosts.etcd2.roles[1]", "unknown role 'ectd'");
+        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "role: data, roles: [data, etcd]")),
+                "hosts.etcd2.roles", "either role or roles, not both");
+    }
+
+    @Test
+    void lbPortsMustNotCollideWithTheHostsOtherListeners() {
+        assertRefused(() -> parse(COMPACT + "haproxy: {primary_port: 5432}\n"), "haproxy.primary_port",
+                "port 5432 on lb host etcd1 is already used by PostgreSQL");
+        assertRefused(() -> parse(COMPACT + "haproxy: {stats_port: 2379}\n"), "haproxy.stats_port",
+                "etcd's client port on etcd1");
+        assertRefused(() -> parse(COMPACT + "haproxy: {replica_port: 8010}\n"), "haproxy.replica_port",
+                "the agent's HTTP endpoint");
+        // A dedicated lb host may well offer the primary on PostgreSQL's own port.
+        assertEquals(5432, assertDoesNotThrow(() -> parse(VALID.replace("primary_port: 5000", "primary_port: 5432")))
+                .haproxy().primaryPort());
+    }
+
+    @Test
+    void diskPolicy() throws Exception {
+        ClusterSpec spec = parse(VALID + "disk: {fsync_p99_limit_ms: 2.5, on_slow_fsync: refuse}\n");
+        assertEquals(new ClusterSpec.Disk(2.5, true), spec.disk());
+        assertEquals("2.5", spec.disk().limitText());
+        assertEquals("10", ClusterSpec.Disk.DEFAULT.limitText());
+        assertTrue(spec.disk().slow(2.6));
+        assertFalse(spec.disk().slow(2.5));
+        assertRefused(() -> parse(VALID + "disk: {on_slow_fsync: stop}\n"), "disk.on_slow_fsync",
+                "expected warn or refuse, found 'stop'");
+        assertRefused(() -> parse(VALID + "disk: {fsync_p99_limit_ms: 0}\n"), "disk.fsync_p99_limit_ms", "between");
+        assertRefused(() -> parse(VALID + "disk: {fsync_p99_limit_ms: fast}\n"), "disk.fsync_p99_limit_ms",
+                "expected a number, found text 'fast'");
+        assertRefused(() -> parse(VALID + "disk: {fsync_ms: 5}\n"), "disk.fsync_ms", "unknown key");
+    }
+
+    @Test
+    void patroniTimerRule() {
+        assertRefused(() -> parse(VALID.replace("ttl: 30", "ttl: 29")), "patroni.ttl",
+                "loop_wait + 2*retry_timeout <= ttl, found 10 + 2*10 = 30 > 29");
+        assertRefused(() -> parse(VALID.replace("loop_wait: 10", "loop_wait: 0")), "patroni.loop_wait", "between");
+        assertRefused(() -> parse(VALID.replace("retry_timeout: 10", "retry_timeout: ten")), "patroni.retry_timeout",
+                "whole number");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "synchronous_mode: 1")),
+                "patroni.synchronous_mode", "true or false");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "failsafe_mode: maybe")),
+                "patroni.failsafe_mode", "true or false");
+        assertRefused(() -> parse(VALID.replace("maximum_lag_on_failover: 1048576", "maximum_lag_on_failover: -1")),
+                "patroni.maximum_lag_on_failover", "between");
+    }
+
+    @Test
+    void postgresVersion() {
+        assertRefused(() -> parse(VALID.replace("version: 15", "version: 9")), "postgres.version", "unsupported");
+        assertRefused(() -> parse(VALID.replace("version: 15", "version: '15'")), "postgres.version", "whole number");
+    }
+
+    @Test
+    void parametersThatWouldBreakTheConfig() {
+        assertRefused(() -> parse(VALID.replace("max_connections: 200", "\"max connections\": 200")),
+                "postgres.parameters.max connections", "parameter name");
+        assertRefused(() -> parse(VALID.replace("shared_buffers: 256MB", "shared_buffers: \"256MB\\nfsync = off\"")),
+                "postgres.parameters.shared_buffers", "control character");
+        assertRefused(() -> parse(VALID.replace("shared_buffers: 256MB", "shared_buffers: [1, 2]")),
+                "postgres.parameters.shared_buffers", "single value");
+    }
+
+    @Test
+    void parametersOwnedByTheAgent() {
+        assertRefused(() -> parse(VALID.replace("max_connections: 200", "port: 6543")), "postgres.parameters.port",
+                "managed by pgha-agent");
+        assertRefused(() -> parse(VALID.replace("max_connections: 200", "data_directory: /tmp")),
+                "postgres.parameters.data_directory", "managed by pgha-agent");
+    }
+
+    @Test
+    void hbaRules() {
+        assertRefused(() -> parse(VALID.replace("address: 10.0.0.0/8", "address: 10.0.0.1/8")),
+                "postgres.hba[0].address", "host bits");
+        assertRefused(() -> parse(VALID.replace("address: 10.0.0.0/8", "address: everywhere")),
+                "postgres.hba[0].address", "IPv4 network");
+        assertRefused(() -> parse(VALID.replace("method: scram-sha-256", "method: password")),
+                "postgres.hba[0].method", "expected one of");
+        assertRefused(() -> parse(VALID.replace("type: host,", "type: hostgssenc,")), "postgres.hba[0].type",
+                "expected one of");
+        assertRefused(() -> parse(VALID.replace("user: all", "user: \"all\\nhost all all 0.0.0.0/0 trust\"")),
+                "postgres.hba[0].user", "user name list");
+        assertRefused(() -> parse(VALID.replace("address: 10.0.0.0/8, ", "")), "postgres.hba[0].address", "required");
+        assertRefused(() -> parse(VALID.replace("type: host, database: all, user: all, address: 10.0.0.0/8,",
+                "type: local, database: all, user: all, address: 10.0.0.0/8,")), "postgres.hba[0].address",
+                "no address");
+    }
+
+    @Test
+    void haproxyPorts() {
+        assertRefused(() -> parse(VALID.replace("replica_port: 5001", "replica_port: 5000")), "haproxy.replica_port",
+                "must differ");
+        assertRefused(() -> parse(VALID.replace("stats_port: 7000", "stats_port: 5001")), "haproxy.stats_port",
+                "must differ");
+        assertRefused(() -> parse(VALID.replace("primary_port: 5000", "primary_port: 0")), "haproxy.primary_port",
+                "between 1 and 65535");
+    }
+
+    @Test
+    void wrongShapes() {
+        assertRefused(() -> parse(VALID.replace("  pg1: {address: 10.0.1.1, role: data}", "  pg1: data")), "hosts.pg1",
+                "expected a mapping");
+        assertRefused(() -> parse("cluster: demo\nhosts: [a, b]\n"), "hosts", "expected a mapping");
+        assertRefused(() -> parse(VALID.replace("  hba:\n", "  hba: all\n").replace(
+                "    - {type: host, database: all, user: all, address: 10.0.0.0/8, method: scram-sha-256}\n", "")),
+                "postgres.hba", "expected a list");
+    }
+
+    @Test
+    void everyErrorIsReportedAtOnce() {
+        InvalidSpecException e = assertRefused(() -> parse(VALID.replace("ttl: 30", "ttl: 20")
+                .replace("10.0.2.1", "10.0.2.999").replace("version: 15", "version: 99")), "patroni.ttl", "ttl");
+        List<String> fields = e.errors().stream().map(SpecError::field).toList();
+        assertTrue(fields.containsAll(List.of("hosts.lb1.address", "postgres.version", "patroni.ttl")), fields.toString());
+        assertTrue(e.describe().lines().allMatch(l -> l.startsWith("cluster.yml: ")), e.describe());
+    }
+}

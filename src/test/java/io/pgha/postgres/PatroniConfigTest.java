@@ -1,0 +1,130 @@
+package io.pgha.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PatroniConfigTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final String AGENT = AgentConfigTest.MINIMAL;
+    private static final String SPEC = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, role: etcd}
+              etcd2: {address: 10.0.0.2, role: etcd}
+              etcd3: {address: 10.0.0.3, role: etcd}
+              pg1: {address: 10.0.1.1, role: data}
+              pg2: {address: 10.0.1.2, role: data, tags: {nofailover: true, nosync: true}}
+              lb1: {address: 10.0.2.1, role: lb}
+            postgres:
+              parameters:
+                max_connections: 200
+                log_line_prefix: "%m [%p] 'quoted': "
+              hba:
+                - {address: 10.0.0.0/8}
+            patroni:
+              ttl: 20
+              loop_wait: 2
+              retry_timeout: 4
+            """;
+    private static final PatroniConfig.Layout LAYOUT = new PatroniConfig.Layout(Path.of("/var/lib/pg/15/data"),
+            Path.of("/run/pg"), Path.of("/var/lib/pg/pgpass"), "/usr/lib/postgresql/15/bin");
+
+    private static JsonNode render(String superuserPassword, String host) throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(SPEC, "spec");
+        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", superuserPassword)
+                .put("replication", "rep:pass").put("rewind", "rw").toString());
+        String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT);
+        return YAML.readTree(text);
+    }
+
+    @Test
+    void aPasswordWithQuotesColonsAndANewlineSurvivesTheRoundTrip() throws Exception {
+        String nasty = "it's \"a\": pass\nword: # not a comment\n  - [x]";
+        JsonNode yml = render(nasty, "pg1");
+        assertEquals(nasty, yml.path("postgresql").path("authentication").path("superuser").path("password").asText());
+        assertEquals("rep:pass", yml.path("postgresql").path("authentication").path("replication").path("password").asText());
+        assertEquals("%m [%p] 'quoted': ",
+                yml.path("bootstrap").path("dcs").path("postgresql").path("parameters").path("log_line_prefix").asText());
+    }
+
+    @Test
+    void theGuidesLayoutWithOurDefaults() throws Exception {
+        JsonNode yml = render("s", "pg1");
+        assertEquals("demo", yml.path("scope").asText());
+        assertEquals("pg1", yml.path("name").asText());
+        assertEquals("10.0.1.1:8008", yml.path("restapi").path("listen").asText());
+        assertEquals("10.0.1.1:8008", yml.path("restapi").path("connect_address").asText());
+        assertEquals(List.of("10.0.0.1:2379", "10.0.0.2:2379", "10.0.0.3:2379"), texts(yml.path("etcd3").path("hosts")));
+        assertTrue(yml.path("etcd").isMissingNode(), "v2 API never used");
+        JsonNode dcs = yml.path("bootstrap").path("dcs");
+        assertEquals(20, dcs.path("ttl").asInt());
+        assertEquals(2, dcs.path("loop_wait").asInt());
+        assertEquals(4, dcs.path("retry_timeout").asInt());
+        assertEquals(1048576, dcs.path("maximum_lag_on_failover").asLong());
+        assertTrue(dcs.path("failsafe_mode").asBoolean(), "etcd unreachable must not demote a reachable leader");
+        assertTrue(dcs.path("postgresql").path("use_pg_rewind").asBoolean());
+        assertTrue(dcs.path("postgresql").path("use_slots").asBoolean());
+        JsonNode parameters = dcs.path("postgresql").path("parameters");
+        assertEquals("on", parameters.path("hot_standby").asText());
+        assertEquals("8", parameters.path("max_wal_senders").asText());
+        assertEquals("8", parameters.path("max_replication_slots").asText());
+        assertEquals("320MB", parameters.path("wal_keep_size").asText());
+        assertTrue(parameters.path("wal_keep_segments").isMissingNode());
+        assertEquals("200", parameters.path("max_connections").asText());
+        assertEquals("physical", dcs.path("slots").path("patroni_standby_leader").path("type").asText());
+        assertEquals("[{\"encoding\":\"UTF8\"},\"data-checksums\"]", yml.path("bootstrap").path("initdb").toString());
+        JsonNode pg = yml.path("postgresql");
+        assertEquals("10.0.1.1:5432", pg.path("listen").asText());
+        assertEquals("/var/lib/pg/15/data", pg.path("data_dir").asText());
+        assertEquals("/usr/lib/postgresql/15/bin", pg.path("bin_dir").asText());
+        assertEquals("/var/lib/pg/pgpass", pg.path("pgpass").asText());
+        assertEquals("/run/pg", pg.path("parameters").path("unix_socket_directories").asText());
+        assertEquals("replicator", pg.path("authentication").path("replication").path("username").asText());
+        assertEquals("rewind_user", pg.path("authentication").path("rewind").path("username").asText());
+    }
+
+    @Test
+    void pgHbaIsOwnedWhole() throws Exception {
+        List<String> hba = texts(render("s", "pg1").path("postgresql").path("pg_hba"));
+        assertEquals(List.of(
+                "local all postgres peer",
+                "host replication replicator 10.0.1.1/32 scram-sha-256",
+                "host all rewind_user 10.0.1.1/32 scram-sha-256",
+                "host all postgres 10.0.1.1/32 scram-sha-256",
+                "host replication replicator 10.0.1.2/32 scram-sha-256",
+                "host all rewind_user 10.0.1.2/32 scram-sha-256",
+                "host all postgres 10.0.1.2/32 scram-sha-256",
+                "host all all 10.0.0.0/8 scram-sha-256"), hba);
+        assertFalse(hba.stream().anyMatch(l -> l.contains("0.0.0.0/0") || l.contains("trust")), hba.toString());
+    }
+
+    @Test
+    void tagsComeFromTheSpecPerHost() throws Exception {
+        JsonNode tags = render("s", "pg2").path("tags");
+        assertTrue(tags.path("nofailover").asBoolean());
+        assertTrue(tags.path("nosync").asBoolean());
+        assertFalse(tags.path("noloadbalance").asBoolean(true));
+        assertFalse(render("s", "pg1").path("tags").path("nofailover").asBoolean(true));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

@@ -1,0 +1,172 @@
+package io.pgha.roles;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.HostIdentity;
+import io.pgha.model.HostPaths;
+import io.pgha.model.Role;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.PackageManager;
+import io.pgha.resources.ProcessResource;
+import io.pgha.resources.Resource;
+import io.pgha.supervise.Supervisor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EtcdRoleTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path ROLES = Path.of("roles").toAbsolutePath();
+    private final Supervisor supervisor = new Supervisor(Path.of("/nonexistent/run"));
+
+    @AfterEach
+    void close() {
+        supervisor.close();
+    }
+
+    private HostContext host(String agentYml, String name, String address) throws Exception {
+        AgentConfig agent = AgentConfig.parse(agentYml, "agent.yml");
+        return new HostContext(agent, new HostIdentity(name, address), new HostPaths(Path.of("/srv/lab/" + name)),
+                PackageManager.APT, ROLES, supervisor);
+    }
+
+    private static final String AGENT = AgentConfigTest.MINIMAL;
+
+    @Test
+    void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
+        assertEquals("etcd2", yml.path("name").asText());
+        assertEquals("http://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
+        assertEquals("http://10.0.0.2:2379,http://127.0.0.1:2379", yml.path("listen-client-urls").asText());
+        assertEquals("http://10.0.0.2:2379", yml.path("advertise-client-urls").asText());
+        assertEquals("etcd1=http://10.0.0.1:2380,etcd2=http://10.0.0.2:2380,etcd3=http://10.0.0.3:2380",
+                yml.path("initial-cluster").asText());
+        assertEquals("new", yml.path("initial-cluster-state").asText());
+        assertEquals("pgha-demo", yml.path("initial-cluster-token").asText());
+        assertFalse(yml.path("enable-v2").asBoolean(true));
+        assertTrue(yml.path("enable-grpc-gateway").asBoolean(), "Patroni's etcd3 client needs the gateway");
+        assertEquals("zap", yml.path("logger").asText());
+        assertEquals("/data", yml.path("data-dir").asText());
+    }
+
+    @Test
+    void loopbackMembersDoNotAlsoListenOn127001() throws Exception {
+        HostContext ctx = host(AGENT.replace("10.0.0.", "127.0.1."), "etcd1", "127.0.1.1");
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
+        assertEquals("http://127.0.1.1:2379", yml.path("listen-client-urls").asText());
+    }
+
+    @Test
+    void memberConvergesEtcdWithoutASpec() throws Exception {
+        DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
+        assertEquals(Set.of(Role.ETCD), state.roles());
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/srv/lab/etcd1/etc/pgha-agent",
+                "directory:/srv/lab/etcd1/var/log/pgha-agent", "directory:/srv/lab/etcd1/var/lib/pgha-agent/etcd",
+                "file:/srv/lab/etcd1/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
+        FileResource config = (FileResource) state.resources().get(5);
+        ProcessResource process = (ProcessResource) state.resources().get(6);
+        assertEquals(config.digest(), process.spec().orElseThrow().restartDigest(), "a config change restarts etcd");
+        assertEquals("etcd", process.spec().orElseThrow().user());
+        assertEquals(List.of("/usr/bin/etcd", "--config-file", "/srv/lab/etcd1/etc/pgha-agent/etcd.yml"),
+                process.spec().orElseThrow().command());
+        assertTrue(new String(config.content(), StandardCharsets.UTF_8).contains("name: \"etcd1\""));
+    }
+
+    @Test
+    void nonMemberWaitsForTheSpec() throws Exception {
+        DesiredState state = new HostRoles(host(AGENT, "pg1", "10.0.1.1")).desired(Optional.empty(), Optional.empty());
+        assertEquals(Set.of(), state.roles());
+        assertEquals(List.of(), state.resources());
+        assertTrue(state.warnings().get(0).contains("waiting for the cluster spec"), state.warnings().toString());
+    }
+
+    @Test
+    void hostMissingFromTheSpecGetsNothing() throws Exception {
+        HostContext ctx = host(AGENT, "pg9", "10.0.1.9");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse("""
+                cluster: demo
+                hosts:
+                  etcd1: {address: 10.0.0.1, role: etcd}
+                  etcd2: {address: 10.0.0.2, role: etcd}
+                  etcd3: {address: 10.0.0.3, role: etcd}
+                  pg1: {address: 10.0.1.1, role: data}
+                """, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty());
+        assertEquals(Set.of(), state.roles());
+        assertTrue(state.warnings().get(0).contains("not in the cluster spec"), state.warnings().toString());
+    }
+
+    private static final String COMPACT = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, roles: [lb, data, etcd], allow_colocation: true}
+              etcd2: {address: 10.0.0.2, roles: [etcd, data], allow_colocation: true}
+              etcd3: {address: 10.0.0.3, roles: [etcd, data], allow_colocation: true}
+            """;
+
+    @Test
+    void aHostWithSeveralRolesGetsEachRolesResourcesOnceEtcdFirst() throws Exception {
+        HostContext ctx = host(AGENT, "etcd1", "10.0.0.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom())));
+        assertEquals(List.of(Role.ETCD, Role.DATA, Role.LB), List.copyOf(state.roles()));
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertEquals(Set.copyOf(ids).size(), ids.size(), "no resource twice: " + ids);
+        assertTrue(ids.contains("directory:/srv/lab/etcd1/etc/pgha-agent"), ids.toString());
+        assertTrue(ids.indexOf("process:etcd") < ids.indexOf("process:patroni")
+                && ids.indexOf("process:patroni") < ids.indexOf("process:haproxy"), "etcd before Patroni: " + ids);
+        assertEquals(Map.of(), state.refused());
+    }
+
+    @Test
+    void aRefusedRoleIsLeftOutAndTheOthersStay() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"));
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertTrue(ids.contains("process:etcd"), ids.toString());
+        assertFalse(ids.stream().anyMatch(id -> id.contains("patroni") || id.contains("postgres")), ids.toString());
+        assertEquals(Map.of(Role.DATA, "slow disk"), state.refused());
+        assertEquals(Set.of(Role.ETCD, Role.DATA), state.roles(), "still a data host, one that refuses for now");
+    }
+
+    @Test
+    void aRoleIsTakenOnceItsEngineHasWrittenData(@TempDir Path root) throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        HostContext ctx = new HostContext(agent, new HostIdentity("etcd2", "10.0.0.2"), new HostPaths(root),
+                PackageManager.APT, ROLES, supervisor);
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(COMPACT, "spec");
+        HostRoles roles = new HostRoles(ctx);
+        Files.createDirectories(ctx.paths().dataDir("etcd"));
+        Files.createDirectories(ctx.paths().dataDir("postgresql").resolve("15/data"));
+        assertFalse(roles.taken(Role.ETCD, Optional.of(spec)), "an empty data directory is no data");
+        assertFalse(roles.taken(Role.DATA, Optional.of(spec)));
+        Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member/wal"));
+        Files.writeString(ctx.paths().dataDir("postgresql").resolve("15/data/PG_VERSION"), "15\n");
+        assertTrue(roles.taken(Role.ETCD, Optional.of(spec)));
+        assertTrue(roles.taken(Role.DATA, Optional.of(spec)));
+        assertFalse(roles.taken(Role.DATA, Optional.empty()), "without a spec the data layout is unknown");
+    }
+}

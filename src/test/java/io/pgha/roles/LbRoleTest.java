@@ -1,0 +1,70 @@
+package io.pgha.roles;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.supervise.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LbRoleTest {
+    @TempDir
+    Path dir;
+
+    private static ClusterSpec spec(String haproxy) throws Exception {
+        AgentConfig agent = AgentConfig.parse("cluster: demo\netcd:\n  members:\n    etcd1: 10.0.0.1\n", "agent.yml");
+        return new ClusterSpecParser(agent).parse("""
+                cluster: demo
+                hosts:
+                  etcd1: {address: 10.0.0.1, role: etcd}
+                  pg1: {address: 10.0.1.1, role: data}
+                  pg2: {address: 10.0.1.2, role: data}
+                  lb1: {address: 10.0.2.1, role: lb}
+                """ + haproxy, "spec");
+    }
+
+    private static String render(ClusterSpec spec) throws Exception {
+        return LbRole.render(Files.readString(Path.of("roles/lb/haproxy.cfg.tmpl")), spec, spec.host("lb1").orElseThrow());
+    }
+
+    @Test
+    void serversFollowTheDataHostsAndHaproxyAcceptsTheFile() throws Exception {
+        String cfg = render(spec("haproxy: {primary_port: 6000, replica_port: 6001, stats_port: 7100}\n"));
+        assertTrue(cfg.contains("bind 10.0.2.1:6000\n    option httpchk OPTIONS /primary\n"), cfg);
+        assertTrue(cfg.contains("bind 10.0.2.1:6001\n"), cfg);
+        assertTrue(cfg.contains("bind 10.0.2.1:7100\n"), cfg);
+        assertTrue(cfg.contains("option httpchk OPTIONS /replica?lag=1048576\n"), cfg);
+        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg1 10.0.1.1:5432 maxconn 500 check port 8008")).count(), cfg);
+        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg2 10.0.1.2:5432 maxconn 500 check port 8008")).count(), cfg);
+        assertTrue(cfg.contains("on-marked-down shutdown-sessions"), cfg);
+        assertTrue(!cfg.contains("{{"), cfg);
+        Path file = dir.resolve("haproxy.cfg");
+        Files.writeString(file, cfg);
+        Command.Outcome check = Command.run(List.of("/usr/sbin/haproxy", "-c", "-f", file.toString()), Duration.ofSeconds(20));
+        assertEquals(0, check.exitCode(), check.output());
+    }
+
+    @Test
+    void aTemplateTypoFailsInsteadOfWritingIt() {
+        Template t = new Template("bind {{adress}}:{{port}}\n", "test.tmpl");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.render(Map.of("address", "10.0.0.1", "port", "5000"), Map.of()));
+        assertTrue(e.getMessage().contains("test.tmpl: no value for [adress]"), e.getMessage());
+    }
+
+    @Test
+    void blocksRepeatPerRow() {
+        Template t = new Template("a\n{{#rows}}\n- {{x}} of {{total}}\n{{/rows}}\nb {{total}}\n", "t");
+        String out = t.render(Map.of("total", "2"), Map.of("rows", List.of(Map.of("x", "1"), Map.of("x", "2"))));
+        assertEquals("a\n- 1 of 2\n- 2 of 2\nb 2\n", out);
+    }
+}
