@@ -46,21 +46,19 @@ public final class Agent {
                 e -> outage.failed(e.getMessage()), outage::answered);
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
-        StateHolder state = new StateHolder();
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
                 hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs,
                 new PatroniClient(host.identity().address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5)),
                 StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
-                Duration.ofSeconds(config.driftSeconds())), state::loopPublished);
+                Duration.ofSeconds(config.driftSeconds())), reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
         api.ensureBound();
-        Prober prober = new Prober(config, host.identity(), host.paths(), state::get, fsync, probes -> {
+        Prober prober = new Prober(config, host.identity(), host.paths(), reporter::state, fsync, probes -> {
             api.ensureBound();
-            reporter.report(state.get(), probes);
+            reporter.onProbes(probes);
         });
-        state.onPublish(s -> reporter.report(s, prober.latest()));
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
 
         CountDownLatch finished = new CountDownLatch(1);
@@ -88,25 +86,6 @@ public final class Agent {
             host.supervisor().close();
             log.info("agent stopped; supervised programs keep running");
             finished.countDown();
-        }
-    }
-
-    /** The loop's last state, read by the prober and the reporter; set only by the loop. */
-    private static final class StateHolder {
-        private volatile AgentState state;
-        private volatile java.util.function.Consumer<AgentState> listener = s -> { };
-
-        AgentState get() {
-            return state;
-        }
-
-        void loopPublished(AgentState s) {
-            state = s;
-            listener.accept(s);
-        }
-
-        void onPublish(java.util.function.Consumer<AgentState> l) {
-            listener = l;
         }
     }
 }

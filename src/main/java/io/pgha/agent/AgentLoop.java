@@ -134,7 +134,7 @@ final class AgentLoop {
                 if (System.nanoTime() - nextPass >= 0) {
                     nextPass = System.nanoTime() + schedule.after(cycle()).toNanos();
                 } else if (!events.isEmpty()) {
-                    publishState(state.lastRun(), state.roles(), state.warnings(), state.convergeError());
+                    publishState(state.convergeError());
                 }
             } catch (InterruptedException e) {
                 return;
@@ -188,7 +188,6 @@ final class AgentLoop {
         if (spec.isPresent() && secrets.isEmpty()) {
             readSecrets();
         }
-        Optional<ConvergeRun> lastRun = state.lastRun();
         try {
             Map<Role, String> refused = diskGate.refusals(spec);
             DesiredState desired = hostRoles.desired(spec, secrets, refused);
@@ -216,15 +215,15 @@ final class AgentLoop {
             return ConvergeSchedule.Pass.SETTLED;
         } catch (IOException | RuntimeException e) {
             log.error("converge of spec rev {} failed: {}", revision, describe(e));
-            publishState(lastRun, state.roles(), state.warnings(), describe(e));
+            publishState(describe(e));
             return ConvergeSchedule.Pass.FAILED;
         }
     }
 
-    private void publishState(Optional<ConvergeRun> lastRun, java.util.Set<Role> roles, List<String> warnings,
-                              String convergeError) {
-        state = new AgentState(spec, revision(), state.appliedRevision(), roles, hostRoles.roles(spec), lastRun,
-                warnings, specError, convergeError, secrets);
+    /** The state after news that ran no pass: the spec followed and its error are new, the last pass is not. */
+    private void publishState(String convergeError) {
+        state = new AgentState(spec, revision(), state.appliedRevision(), state.roles(), hostRoles.roles(spec),
+                state.lastRun(), state.warnings(), specError, convergeError, secrets);
         publish.accept(state);
     }
 

@@ -41,9 +41,9 @@ final class Prober implements AutoCloseable {
     private final DiskSampler disks = new DiskSampler();
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile Probes latest = Probes.NONE;
 
     // Confined to the prober thread.
+    private Probes latest = Probes.NONE;
     private long lastHealth;
     private long lastFsync;
     private Set<Role> fsyncRoles;
@@ -65,10 +65,6 @@ final class Prober implements AutoCloseable {
         this.thread = new Thread(this::run, "prober");
         this.thread.setDaemon(true);
         this.thread.start();
-    }
-
-    Probes latest() {
-        return latest;
     }
 
     private void run() {

@@ -16,11 +16,12 @@ import io.pgha.supervise.Supervisor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Assembles the host's typed status from the loop's last state and the probes' last findings, and hands it to
- * everyone who shows it: the HTTP endpoint, the metrics, systemd's status line and the publisher. Called by the loop
- * after each cycle and by the prober after each tick; assembling waits on nothing (no etcd, no program stopping).
+ * Keeps the loop's last state and the probes' last findings, assembles the host's typed status from both whenever
+ * either changes, and hands it to everyone who shows it: the HTTP endpoint, the metrics, systemd's status line and
+ * the publisher. Assembling waits on nothing (no etcd, no program stopping).
  */
 final class Reporter {
     private final HostIdentity identity;
@@ -32,6 +33,8 @@ final class Reporter {
     private final SystemdNotifier systemd;
     private final StatusPublisher publisher;
     private volatile HostStatus latest;
+    private volatile AgentState state;
+    private Probes probes = Probes.NONE;
 
     Reporter(HostIdentity identity, String version, Supervisor supervisor, FsyncResults fsync,
              EtcdOutage outage, AgentMetrics metrics, SystemdNotifier systemd, StatusPublisher publisher) {
@@ -50,7 +53,26 @@ final class Reporter {
         return latest;
     }
 
-    synchronized void report(AgentState state, Probes probes) {
+    /** The loop's last state, for the prober; null before the loop has one. */
+    AgentState state() {
+        return state;
+    }
+
+    /** The loop's state after a cycle or an event. */
+    synchronized void onState(AgentState next) {
+        state = next;
+        report();
+    }
+
+    /** The probes' findings after a tick. */
+    synchronized void onProbes(Probes next) {
+        probes = next;
+        if (state != null) {
+            report();
+        }
+    }
+
+    private void report() {
         HostStatus status = assemble(state, probes);
         latest = status;
         metrics.update(status);
@@ -77,10 +99,11 @@ final class Reporter {
                 && s.followedRevision() != 0 && s.appliedRevision() == s.followedRevision()
                 && processes.stream().allMatch(HostStatus.ProcessLine::running)
                 && probed && probes.health().problems().isEmpty();
+        Optional<String> etcdOutage = outage.describe();
         String error = !s.specError().isEmpty() ? s.specError() : !s.convergeError().isEmpty() ? s.convergeError()
-                : outage.describe().orElse("");
+                : etcdOutage.orElse("");
         List<String> warnings = new ArrayList<>(s.warnings());
-        if (outage.describe().isPresent()) {
+        if (etcdOutage.isPresent()) {
             // Not "waiting for the spec": the spec may well be there, behind the outage.
             warnings.remove(HostRoles.WAITING_FOR_SPEC);
         }

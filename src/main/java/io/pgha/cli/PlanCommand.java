@@ -98,8 +98,8 @@ final class PlanCommand implements Callable<Integer> {
             });
             String restartNote = "";
             if (desired.has(Role.DATA)) {
-                Optional<String> restart = new RollingRestart(identity.name(), new PatroniClient(identity.address(),
-                        ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3)), Optional::empty).pending();
+                Optional<String> restart = RollingRestart.pending(new PatroniClient(identity.address(),
+                        ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3)));
                 if (restart.isPresent()) {
                     out.println("  ~ restart:postgres");
                     out.println("      " + restart.get());

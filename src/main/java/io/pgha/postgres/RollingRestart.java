@@ -41,8 +41,8 @@ public final class RollingRestart {
         this.lock = lock;
     }
 
-    /** What {@code pghactl plan} shows: the restart this host still owes, if Patroni says one is pending. */
-    public Optional<String> pending() {
+    /** What {@code pghactl plan} shows: the restart this member still owes, if Patroni says one is pending. */
+    public static Optional<String> pending(PatroniApi patroni) {
         try {
             PatroniClient.Member me = patroni.member();
             if (!me.pendingRestart()) {

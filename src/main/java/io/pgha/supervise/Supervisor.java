@@ -124,12 +124,10 @@ public final class Supervisor implements AutoCloseable {
                 child.spec = spec;
                 Action action = Action.NONE;
                 if (child.run == null) {
-                    Optional<PidFile> found = PidFile.read(pidFile(spec.name())).filter(PidFile::isAlive);
-                    Optional<ProcessHandle> handle = found.flatMap(f -> ProcessHandle.of(f.pid()));
-                    if (handle.isPresent()) {
-                        watch(spec.name(), child, new Run(handle.get(), Optional.empty(), found.get(),
-                                System.nanoTime()));
-                        log.info("{}: adopted running pid {}", spec.name(), found.get().pid());
+                    Optional<Run> found = recorded(spec.name());
+                    if (found.isPresent()) {
+                        watch(spec.name(), child, found.get());
+                        log.info("{}: adopted running pid {}", spec.name(), found.get().record().pid());
                         action = Action.ADOPTED;
                     }
                 }
@@ -201,14 +199,11 @@ public final class Supervisor implements AutoCloseable {
                 }
             }
             if (run == null) {
-                Optional<PidFile> found = PidFile.read(pidFile(name)).filter(PidFile::isAlive);
-                Optional<ProcessHandle> handle = found.flatMap(f -> ProcessHandle.of(f.pid()));
-                if (handle.isPresent()) {
-                    run = new Run(handle.get(), Optional.empty(), found.get(), System.nanoTime());
+                Optional<Run> found = recorded(name);
+                if (found.isEmpty()) {
+                    return Optional.empty();
                 }
-            }
-            if (run == null) {
-                return Optional.empty();
+                run = found.get();
             }
             // The pid file stays: it tells this host's agent that it once ran the program, and what it stopped.
             terminate(name, run);
@@ -224,6 +219,13 @@ public final class Supervisor implements AutoCloseable {
             out.add(new ProcessState(name, state, c.run == null ? 0 : c.run.record().pid(), c.restarts, c.lastExit));
         });
         return out;
+    }
+
+    /** The program its pid file records, while that very process runs: one this supervisor did not start. */
+    private Optional<Run> recorded(String name) throws IOException {
+        Optional<PidFile> found = PidFile.read(pidFile(name)).filter(PidFile::isAlive);
+        return found.flatMap(f -> ProcessHandle.of(f.pid())
+                .map(handle -> new Run(handle, Optional.empty(), f, System.nanoTime())));
     }
 
     /** Pid of the current run of {@code name}, if this supervisor runs it. */
