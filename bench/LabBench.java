@@ -13,7 +13,7 @@ import io.pgha.model.HostStatus;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.EtcdHealth;
-import io.pgha.probe.PostgresProbe;
+import io.pgha.postgres.PostgresProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,10 @@ import java.util.function.Supplier;
 /**
  * Drives the seven-host lab and prints a table of medians over several runs, per Patroni configuration.
  * Run from the repository root, as root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only] [config-word...]]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only|--healing] [config-word...]]
+ * --healing runs the self-healing drills instead, each {@code runs} times in a row on one lab per configuration:
+ * restart-parameter rollouts up and down, etcd quorum losses after a switchover, a diverged former primary
+ * (asynchronous), leader-host crashes (synchronous). Rows marked "(1 = yes)" also print how many runs said yes.
  */
 public class LabBench {
     static final Path HOME = Path.of("").toAbsolutePath();
@@ -50,6 +53,7 @@ public class LabBench {
         // --idle-only measures the agents' own load over 5 minutes and skips the drills.
         List<String> only = new ArrayList<>(List.of(args).subList(Math.min(1, args.length), args.length));
         boolean idleOnly = only.remove("--idle-only");
+        boolean healing = only.remove("--healing");
         List<Config> all = List.of(
                 new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS, false),
                 new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS, false),
@@ -60,6 +64,11 @@ public class LabBench {
         for (Config config : configs) {
             Map<String, List<Double>> figures = new LinkedHashMap<>();
             results.put(config.name(), figures);
+            if (healing) {
+                new LabBench(false).healing(config, runs, figures);
+                print(results, runs);
+                continue;
+            }
             for (int run = 1; run <= runs; run++) {
                 System.err.printf("== %s, run %d of %d%n", config.name(), run, runs);
                 try {
@@ -91,7 +100,8 @@ public class LabBench {
             sb.append(String.format("| %-52s |", metric));
             for (String c : configs) {
                 List<Double> v = results.get(c).getOrDefault(metric, List.of());
-                sb.append(String.format(" %-34s |", describe(v)));
+                sb.append(String.format(" %-34s |", metric.endsWith("(1 = yes)") && !v.isEmpty()
+                        ? fmt(v.stream().mapToDouble(Double::doubleValue).sum()) + " of " + v.size() : describe(v)));
             }
             sb.append('\n');
         }
@@ -126,32 +136,27 @@ public class LabBench {
         this.idleOnly = idleOnly;
     }
 
-    void run(Config config, Map<String, List<Double>> out) throws Exception {
+    /** What runs on a lab once it is up and healthy, given the spec file. */
+    interface OnLab {
+        void run(Path spec) throws Exception;
+    }
+
+    /** Creates the lab, brings it up with the configuration's spec, runs {@code work}, and always tears it down. */
+    void withLab(Config config, Map<String, List<Double>> out, OnLab work) throws Exception {
         if (lab.exists()) {
             throw new IllegalStateException("a lab is up: pghactl lab down first");
         }
         lab.create(30);
         network = lab.network().orElseThrow();
         try {
-            long t0 = System.nanoTime();
-            for (LabPlan.Host h : plan.hosts()) {
-                lab.start(h);
-            }
-            EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2));
-            for (String url : plan.clientUrls()) {
-                await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
-            }
-            Path spec = plan.baseDir().resolve("cluster.yml");
-            Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "4MB")));
-            ctl("apply", "-f", spec.toString());
-            password = ctl("get", "secret", "superuser").strip();
-            pg = new PostgresProbe("postgres", password, 2);
-            await(Duration.ofSeconds(300), () -> allConverged(0) && writableViaLb());
-            add(out, "agents started -> healthy, writes via lb (s)", (System.nanoTime() - t0) / 1e9);
-            try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
-                s.execute("create table drill (id bigint primary key, note text)");
-            }
+            work.run(bootstrap(config, out));
+        } finally {
+            lab.destroy();
+        }
+    }
 
+    void run(Config config, Map<String, List<Double>> out) throws Exception {
+        withLab(config, out, spec -> {
             idle(out);
             if (idleOnly) {
                 return;
@@ -167,10 +172,255 @@ public class LabBench {
             // As an operator would: the next drill starts from a converged cluster (in synchronous mode that
             // includes a chosen synchronous standby, without which Patroni promotes nobody).
             await(Duration.ofSeconds(180), () -> allConverged(0));
-            crash(out);
-            partition(out);
+            crash("host crash (kill -9 of everything)", out, 2_000_000);
+            partition("partition of the primary", out, 3_000_000);
+        });
+    }
+
+    /** Starts every host's agent, applies the spec, waits for a healthy cluster; returns the spec file. */
+    Path bootstrap(Config config, Map<String, List<Double>> out) throws Exception {
+        long t0 = System.nanoTime();
+        for (LabPlan.Host h : plan.hosts()) {
+            lab.start(h);
+        }
+        EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2));
+        for (String url : plan.clientUrls()) {
+            await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
+        }
+        Path spec = plan.baseDir().resolve("cluster.yml");
+        Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "4MB")));
+        ctl("apply", "-f", spec.toString());
+        password = ctl("get", "secret", "superuser").strip();
+        pg = new PostgresProbe("postgres", password, 2);
+        await(Duration.ofSeconds(300), () -> allConverged(0) && writableViaLb());
+        add(out, "agents started -> healthy, writes via lb (s)", (System.nanoTime() - t0) / 1e9);
+        try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
+            s.execute("create table drill (id bigint primary key, note text)");
+        }
+        return spec;
+    }
+
+    /** The self-healing drills, {@code runs} times each in a row on one lab; a drill that fails counts apart. */
+    void healing(Config config, int runs, Map<String, List<Double>> out) throws Exception {
+        withLab(config, out, spec -> {
+            long id = 10_000_000;
+            for (int i = 1; i <= runs; i++) {
+                id += 1_000_000;
+                if (config.synchronous()) {
+                    repeat("synchronous leader-host crash", i, runs, out, id,
+                            (o, first) -> crash("synchronous leader-host crash", o, first));
+                } else {
+                    repeat("rollout up and down", i, runs, out, id, (o, first) -> rollouts(config, spec, o, first));
+                    repeat("etcd quorum loss after a switchover", i, runs, out, id + 500_000, this::quorumLoss);
+                }
+            }
+            if (!config.synchronous()) {
+                // Each takes minutes when the agent's repair is what ends it: three say how long it takes.
+                int diverged = Math.min(runs, 3);
+                for (int i = 1; i <= diverged; i++) {
+                    repeat("diverged former primary", i, diverged, out, id + i * 100_000L,
+                            (o, first) -> partition("async partition, diverged former primary", o, first));
+                }
+            }
+        });
+    }
+
+    interface Drill {
+        void run(Map<String, List<Double>> out, long firstId) throws Exception;
+    }
+
+    void repeat(String name, int i, int runs, Map<String, List<Double>> out, long firstId, Drill drill)
+            throws Exception {
+        System.err.printf("== %s, %d of %d%n", name, i, runs);
+        try {
+            drill.run(out, firstId);
+        } catch (Exception e) {
+            System.err.println(name + " failed: " + e.getMessage());
+            add(out, name + ": did not finish (1 = yes)", 1);
+            await(Duration.ofSeconds(300), () -> allConverged(0));
+        }
+    }
+
+    /**
+     * Raises then lowers max_connections and max_locks_per_transaction with pghactl apply --wait under writes;
+     * at every poll, a data host that says the revision is applied must SHOW the new value.
+     */
+    void rollouts(Config config, Path spec, Map<String, List<Double>> out, long firstId) throws Exception {
+        for (String[] step : List.of(new String[] {"up", "150", "128"}, new String[] {"down", "120", "96"})) {
+            Files.writeString(spec, plan.specText(config.timers(), false, Map.of("work_mem", "4MB",
+                    "max_connections", step[1], "max_locks_per_transaction", step[2])));
+            long before;
+            try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+                before = dcs.spec().orElseThrow().modRevision();
+            }
+            WriteLog log = new WriteLog();
+            LabWriter writer = writer(log, firstId + (step[0].equals("up") ? 0 : 250_000));
+            AtomicLong early = new AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread watcher = new Thread(() -> {
+                while (watching.get()) {
+                    try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+                        for (String text : dcs.hostStatuses().values()) {
+                            HostStatus s = HostStatus.fromJson(text);
+                            if (s.has(Role.DATA) && s.specRevision() > before && s.applied()
+                                    && !pg.show(address(s.host()), 5432, "max_connections").equals(step[1])) {
+                                early.incrementAndGet();
+                            }
+                        }
+                        Thread.sleep(200);
+                    } catch (Exception e) {
+                        // a host restarting: the next poll
+                    }
+                }
+            });
+            watcher.start();
+            long t0 = System.currentTimeMillis();
+            try {
+                awaitAcks(log, 0, 25);
+                t0 = System.currentTimeMillis();
+                ctl(Duration.ofSeconds(400), "apply", "-f", spec.toString(), "--wait", "--timeout", "360");
+                long t1 = System.currentTimeMillis();
+                add(out, "rollout " + step[0] + ": apply --wait until in effect everywhere (s)", (t1 - t0) / 1000.0);
+                awaitAcks(log, t1, 25);
+                add(out, "rollout " + step[0] + ": longest write gap via lb (s)", log.longestGap(t0, t1) / 1000.0);
+            } finally {
+                writer.stop();
+                watching.set(false);
+                watcher.join(10_000);
+            }
+            add(out, "rollout " + step[0] + ": acknowledged writes lost", lost(log));
+            add(out, "rollout " + step[0] + ": 'applied' seen before SHOW agreed (1 = yes)", early.get() > 0 ? 1 : 0);
+        }
+    }
+
+    /**
+     * A switchover first (a Patroni 3.0 leader that had been a replica in an earlier outage is the case that once
+     * demoted), then 2 of 3 etcd members, the raft leader among them, stopped (SIGSTOP) for 30 s.
+     */
+    void quorumLoss(Map<String, List<Double>> out, long firstId) throws Exception {
+        ctl(Duration.ofSeconds(120), "switchover");
+        await(Duration.ofSeconds(180), () -> allConverged(0));
+        String leader = leader();
+        Map<String, Long> postmasters = new LinkedHashMap<>();
+        for (String h : data()) {
+            postmasters.put(h, postmasterPid(h));
+        }
+        List<LabPlan.Host> members = plan.hostsWith(Role.ETCD);
+        List<Long> stopped = new ArrayList<>();
+        String raftLeader = members.stream().filter(this::isRaftLeader).map(LabPlan.Host::name).findFirst()
+                .orElse(members.get(0).name());
+        stopped.add(lab.programPid(plan.host(raftLeader), "etcd").orElseThrow());
+        stopped.add(lab.programPid(members.stream().filter(m -> !m.name().equals(raftLeader)).findFirst()
+                .orElseThrow(), "etcd").orElseThrow());
+        WriteLog log = new WriteLog();
+        LabWriter writer = writer(log, firstId);
+        int[] samples = new int[2];
+        long back;
+        try {
+            awaitAcks(log, 0, 25);
+            long t0 = System.currentTimeMillis();
+            signal("STOP", stopped);
+            try {
+                samples = writableSamples(leader, Duration.ofSeconds(30), samples);
+            } finally {
+                signal("CONT", stopped);
+                back = System.currentTimeMillis();
+            }
+            // The leader is watched from etcd's return on (where a demotion happened), while the agents recover.
+            int[] before = samples;
+            java.util.concurrent.CompletableFuture<int[]> after = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return writableSamples(leader, Duration.ofSeconds(30), before);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            await(Duration.ofSeconds(120), () -> allConverged(0));
+            add(out, "quorum loss: etcd back -> every agent healthy again (s)",
+                    (System.currentTimeMillis() - back) / 1000.0);
+            samples = after.get();
+            awaitAcks(log, back, 25);
+            add(out, "quorum loss: longest write gap via lb (s)",
+                    log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
         } finally {
-            lab.destroy();
+            writer.stop();
+        }
+        add(out, "quorum loss: leader writable at every sample, during and after (1 = yes)",
+                samples[1] == samples[0] ? 1 : 0);
+        add(out, "quorum loss: demoted or lost the leader role (1 = yes)", leader.equals(leader()) ? 0 : 1);
+        add(out, "quorum loss: a postmaster pid changed (1 = yes)", data().stream()
+                .anyMatch(h -> postmasters.get(h) != postmasterPidOrZero(h)) ? 1 : 0);
+        add(out, "quorum loss: acknowledged writes lost", lost(log));
+    }
+
+    boolean streaming(String host) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+            String text = dcs.hostStatuses().get(host);
+            return text != null && HostStatus.fromJson(text).health().postgres() != null
+                    && HostStatus.fromJson(text).health().postgres().isStreaming();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    String warnings(String host) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+            String text = dcs.hostStatuses().get(host);
+            return text == null ? "" : String.join("; ", HostStatus.fromJson(text).warnings());
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** Adds to {@code counts} (samples, samples where the leader was writable) over {@code period}. */
+    int[] writableSamples(String leader, Duration period, int[] counts) throws Exception {
+        long t0 = System.currentTimeMillis();
+        int[] c = counts.clone();
+        while (System.currentTimeMillis() - t0 < period.toMillis()) {
+            c[0]++;
+            try (Connection conn = pg.connect(address(leader), 5432); Statement s = conn.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+                rs.next();
+                c[1] += rs.getBoolean(1) ? 0 : 1;
+            } catch (Exception e) {
+                // not writable in this sample
+            }
+            Thread.sleep(500);
+        }
+        return c;
+    }
+
+    boolean isRaftLeader(LabPlan.Host member) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + member.address() + ":2379/metrics"))
+                            .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.body().lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static void signal(String signal, List<Long> pids) throws Exception {
+        for (long pid : pids) {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+            }
+        }
+    }
+
+    long postmasterPid(String host) throws Exception {
+        Path pid = plan.root(plan.host(host)).resolve("var/lib/pgha-agent/postgresql/15/data/postmaster.pid");
+        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
+    }
+
+    long postmasterPidOrZero(String host) {
+        try {
+            return postmasterPid(host);
+        } catch (Exception e) {
+            return 0;
         }
     }
 
@@ -213,9 +463,13 @@ public class LabBench {
         }
     }
 
-    void crash(Map<String, List<Double>> out) throws Exception {
+    /**
+     * Kills every process of the leader's host under writes through the lb; restarts it afterwards and waits for the
+     * cluster to recover (so that a next crash starts right after a recovery).
+     */
+    void crash(String name, Map<String, List<Double>> out, long firstId) throws Exception {
         WriteLog log = new WriteLog();
-        LabWriter writer = writer(log, 2_000_000);
+        LabWriter writer = writer(log, firstId);
         String old = leader();
         try {
             awaitAcks(log, 0, 25);
@@ -223,22 +477,37 @@ public class LabBench {
             for (long pid : network.pids(plan.host(old))) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-            awaitAcks(log, t0, 25);
-            add(out, "host crash (kill -9 of everything): write gap (s)", log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
+            boolean failedOver;
+            try {
+                awaitAcks(log, t0, 25);
+                failedOver = true;
+            } catch (IllegalStateException e) {
+                failedOver = false;
+            }
+            add(out, name + ": failed over, writes via lb again (1 = yes)", failedOver ? 1 : 0);
+            if (failedOver) {
+                add(out, name + ": write gap (s)", log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
+            }
         } finally {
             writer.stop();
         }
-        add(out, "host crash: acknowledged writes lost", lost(log));
+        add(out, name + ": acknowledged writes lost", lost(log));
         lab.start(plan.host(old));
         await(Duration.ofSeconds(240), () -> allConverged(0));
     }
 
-    void partition(Map<String, List<Double>> out) throws Exception {
+    /**
+     * Cuts the primary's link under writes through the lb and straight into it (from inside its namespace), heals it
+     * after the failover. In asynchronous mode the old primary then holds writes nobody else has: measures until it
+     * streams from the new leader again, whether by Patroni's rewind or the agent's reinitialisation.
+     */
+    void partition(String name, Map<String, List<Double>> out, long firstId) throws Exception {
         WriteLog viaLb = new WriteLog();
         WriteLog direct = new WriteLog();
-        LabWriter writer = writer(viaLb, 3_000_000);
+        LabWriter writer = writer(viaLb, firstId);
         String isolated = leader();
-        Process inside = insideWriter(isolated, direct, 4_000_000);
+        Process inside = insideWriter(isolated, direct, firstId + 500_000);
+        long healed;
         try {
             awaitAcks(viaLb, 0, 25);
             awaitAcks(direct, 0, 5);
@@ -246,16 +515,21 @@ public class LabBench {
             network.cut(plan.host(isolated));
             awaitAcks(viaLb, t0, 25);
             await(Duration.ofSeconds(90), () -> direct.acksAfter(System.currentTimeMillis() - 3000) == 0);
-            add(out, "partition of the primary: write gap via lb (s)", viaLb.longestGap(t0, System.currentTimeMillis()) / 1000.0);
-            add(out, "partition: writes acked by the isolated primary after the cut", direct.acksAfter(t0));
+            add(out, name + ": write gap via lb (s)", viaLb.longestGap(t0, System.currentTimeMillis()) / 1000.0);
+            add(out, name + ": writes acked by the isolated primary after the cut", direct.acksAfter(t0));
             network.heal(plan.host(isolated));
-            await(Duration.ofSeconds(240), () -> allConverged(0));
+            healed = System.currentTimeMillis();
         } finally {
             writer.stop();
             inside.destroy();
             inside.waitFor(10, TimeUnit.SECONDS);
         }
-        add(out, "partition: acknowledged writes lost (via lb + direct)", lost(viaLb) + lost(direct));
+        await(Duration.ofSeconds(600), () -> streaming(isolated));
+        add(out, name + ": heal -> former primary streaming again (s)", (System.currentTimeMillis() - healed) / 1000.0);
+        add(out, name + ": repaired by the agent's reinitialisation (1 = yes)",
+                warnings(isolated).contains("reinitialised") ? 1 : 0);
+        await(Duration.ofSeconds(240), () -> allConverged(0));
+        add(out, name + ": acknowledged writes lost (via lb + direct)", lost(viaLb) + lost(direct));
     }
 
     /** Acknowledged rows missing on the current leader. */
@@ -374,12 +648,16 @@ public class LabBench {
     }
 
     String ctl(String... args) throws Exception {
+        return ctl(Duration.ofSeconds(60), args);
+    }
+
+    String ctl(Duration limit, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString(), "--config",
                 plan.agentYml(plan.hosts().get(0)).toString()));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("pghactl " + String.join(" ", args) + " failed: " + text);
         }
         return text;

@@ -58,6 +58,7 @@ public final class Agent {
         Prober prober = new Prober(config, host.identity(), host.paths(), reporter::state, fsync, probes -> {
             api.ensureBound();
             reporter.onProbes(probes);
+            loop.post(new Event.Probed(probes.health().health()));
         });
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
 

@@ -9,17 +9,25 @@ import io.pgha.engine.Converger;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.Health;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
+import io.pgha.postgres.FailsafeMemory;
 import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PgSetting;
+import io.pgha.postgres.PostgresProbe;
+import io.pgha.postgres.ReplicaRepair;
 import io.pgha.postgres.RollingRestart;
 import io.pgha.report.AgentMetrics;
 import io.pgha.resources.Status;
 import io.pgha.roles.DesiredState;
 import io.pgha.roles.HostRoles;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's one loop, in the manner of Patroni's HA loop: events (a spec seen by the watch, a stop) and the
  * converge timer only wake it; each cycle takes the spec and secrets it follows, computes the host's desired state,
- * runs the engine, takes a rolling restart a step further, and hands its state on as one immutable value. The loop's
- * fields are its own: no other thread reads or writes them.
+ * runs the engine, takes a rolling restart, a replica repair and the failsafe workaround a step further, and hands its
+ * state on as one immutable value. The loop's fields are its own: no other thread reads or writes them.
  */
 final class AgentLoop {
     private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
@@ -53,6 +61,9 @@ final class AgentLoop {
     private final EtcdOutage outage;
     private final Consumer<AgentState> publish;
     private final ConvergeSchedule schedule;
+    private final RollingRestart rollingRestart;
+    private final ReplicaRepair replicaRepair;
+    private final FailsafeMemory failsafeMemory = new FailsafeMemory();
     private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
 
     // Confined to the loop thread.
@@ -61,6 +72,8 @@ final class AgentLoop {
     private Optional<ClusterSecrets> secrets = Optional.empty();
     private String specError = "";
     private AgentState state;
+    private Health probed = Health.NONE;
+    private List<String> roleWarnings = List.of();
 
     AgentLoop(Parts parts, Consumer<AgentState> publish) {
         this.hostName = parts.hostName();
@@ -74,6 +87,9 @@ final class AgentLoop {
         this.secretsCache = parts.secretsCache();
         this.outage = parts.outage();
         this.schedule = new ConvergeSchedule(parts.drift());
+        RollingRestart.Lock restartLock = dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS);
+        this.rollingRestart = new RollingRestart(hostName, patroni, restartLock);
+        this.replicaRepair = new ReplicaRepair(hostName, patroni, restartLock);
         this.publish = publish;
     }
 
@@ -122,8 +138,10 @@ final class AgentLoop {
                     inbox.drainTo(events);
                 }
                 boolean stop = false;
+                boolean news = false;
                 for (Event e : events) {
                     stop |= e instanceof Event.Stop;
+                    news |= !(e instanceof Event.Probed);
                     if (handle(e)) {
                         nextPass = System.nanoTime();
                     }
@@ -133,7 +151,7 @@ final class AgentLoop {
                 }
                 if (System.nanoTime() - nextPass >= 0) {
                     nextPass = System.nanoTime() + schedule.after(cycle()).toNanos();
-                } else if (!events.isEmpty()) {
+                } else if (news) {
                     publishState(state.convergeError());
                 }
             } catch (InterruptedException e) {
@@ -150,6 +168,11 @@ final class AgentLoop {
     private boolean handle(Event event) {
         if (event instanceof Event.SpecSeen seen) {
             return specSeen(seen.spec());
+        }
+        if (event instanceof Event.Probed p) {
+            boolean forgetNow = !failsafeMemory.isStale() && failsafeMemory.observe(p.health().patroni());
+            probed = p.health();
+            return forgetNow;
         }
         if (event instanceof Event.SpecDeleted) {
             specError = "the spec key was deleted; still following rev " + revisionText();
@@ -203,14 +226,24 @@ final class AgentLoop {
             if (!refusal.isEmpty()) {
                 log.warn("{}", refusal);
             }
+            roleWarnings = desired.warnings();
             state = new AgentState(spec, revision, revision, desired.roles(), hostRoles.roles(spec), Optional.of(run),
-                    desired.warnings(), specError, error, secrets);
+                    warnings(), specError, error, secrets);
             publish.accept(state);
             if (!run.converged() || !refusal.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
             }
-            if (desired.has(Role.DATA) && rollingRestart().step()) {
-                return ConvergeSchedule.Pass.ROLLING_OUT;
+            if (desired.has(Role.DATA) && spec.isPresent()) {
+                boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
+                boolean repairing = replicaRepair.step(probed,
+                        Duration.ofSeconds(spec.get().patroni().replicaRepairAfterSeconds()));
+                boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()), this::readSettings);
+                if (!state.warnings().equals(warnings())) {
+                    publishState(state.convergeError());
+                }
+                if (restarting || repairing || forgetting) {
+                    return ConvergeSchedule.Pass.ROLLING_OUT;
+                }
             }
             return ConvergeSchedule.Pass.SETTLED;
         } catch (IOException | RuntimeException e) {
@@ -223,12 +256,26 @@ final class AgentLoop {
     /** The state after news that ran no pass: the spec followed and its error are new, the last pass is not. */
     private void publishState(String convergeError) {
         state = new AgentState(spec, revision(), state.appliedRevision(), state.roles(), hostRoles.roles(spec),
-                state.lastRun(), state.warnings(), specError, convergeError, secrets);
+                state.lastRun(), warnings(), specError, convergeError, secrets);
         publish.accept(state);
     }
 
-    private RollingRestart rollingRestart() {
-        return new RollingRestart(hostName, patroni, dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS));
+    /** The roles' warnings from the last pass, and what the repairs have to say. */
+    private List<String> warnings() {
+        List<String> all = new ArrayList<>(roleWarnings);
+        replicaRepair.note().ifPresent(all::add);
+        if (failsafeMemory.isStale()) {
+            all.add(FailsafeMemory.WARNING);
+        }
+        return all;
+    }
+
+    /** pg_settings of a member, as the superuser over TCP (the data hosts' pg_hba allows it between them). */
+    private Map<String, PgSetting> readSettings(String address, Collection<String> names) throws SQLException {
+        String password = secrets.flatMap(x -> x.get("superuser"))
+                .orElseThrow(() -> new SQLException("no cluster secrets yet"));
+        return new PostgresProbe(PatroniConfig.SUPERUSER, password, 5).settings(address, ClusterSpec.POSTGRES_PORT,
+                names);
     }
 
     /** The secrets never change once made; read them once, and keep a root-only copy for etcd outages. */

@@ -1,6 +1,7 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Versioned;
+import io.pgha.model.Health;
 
 /** News that wakes the agent's loop. Events only carry news: the loop alone decides and acts on it. */
 sealed interface Event {
@@ -10,6 +11,10 @@ sealed interface Event {
 
     /** The spec key was deleted. */
     record SpecDeleted() implements Event {
+    }
+
+    /** What the probes saw on this host just now. */
+    record Probed(Health health) implements Event {
     }
 
     /** The agent is stopping: finish the current pass and return. */

@@ -10,6 +10,7 @@ import io.pgha.probe.HealthReport;
 import io.pgha.probe.HostHealth;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -86,8 +87,11 @@ final class Prober implements AutoCloseable {
         AgentState s = state.get();
         Set<Role> roles = s.roles();
         Probes probes = latest;
-        if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !roles.equals(probes.roles())) {
-            probes = new Probes(probeHealth(roles, s), roles, disks.sample(DataDirectories.of(paths, roles)));
+        // At once on a new spec too: what is in effect is compared with the spec of now.
+        if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !roles.equals(probes.roles())
+                || s.followedRevision() != probes.revision()) {
+            probes = new Probes(probeHealth(roles, s), roles, s.followedRevision(),
+                    disks.sample(DataDirectories.of(paths, roles)));
             lastHealth = System.nanoTime();
             latest = probes;
         }
@@ -111,9 +115,10 @@ final class Prober implements AutoCloseable {
             all = all.and(switch (role) {
                 case ETCD -> health.etcd(identity.name(), memberUrls());
                 case DATA -> health.data(identity.name(), identity.address(), ClusterSpec.PATRONI_PORT,
-                        ClusterSpec.POSTGRES_PORT, superuser,
-                        spec.map(x -> x.patroni().synchronousMode()).orElse(false));
-                case LB -> health.lb(identity.address(), spec.map(x -> x.haproxy().statsPort()).orElse(0));
+                        ClusterSpec.POSTGRES_PORT, superuser, spec);
+                case LB -> health.lb(identity.address(), spec.map(x -> x.haproxy().statsPort()).orElse(0),
+                        spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList())
+                                .orElse(List.of()));
             });
         }
         return all;

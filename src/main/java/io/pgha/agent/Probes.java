@@ -9,10 +9,11 @@ import java.util.Set;
 /**
  * The probes' latest findings, as one immutable value.
  *
- * @param roles the roles the health probes looked at: health counts only once they looked at the roles of now
+ * @param roles    the roles the health probes looked at: health counts only once they looked at the roles of now
+ * @param revision the spec generation the probes compared what is in effect with (0: none)
  */
-record Probes(HealthReport health, Set<Role> roles, Map<String, DiskSampler.Report> disk) {
-    static final Probes NONE = new Probes(HealthReport.NONE, Set.of(), Map.of());
+record Probes(HealthReport health, Set<Role> roles, long revision, Map<String, DiskSampler.Report> disk) {
+    static final Probes NONE = new Probes(HealthReport.NONE, Set.of(), 0, Map.of());
 
     Probes {
         roles = Role.ordered(roles);

@@ -3,6 +3,7 @@ package io.pgha.agent;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostStatus;
+import io.pgha.model.Pending;
 import io.pgha.model.Role;
 import io.pgha.probe.Colocation;
 import io.pgha.probe.DiskSampler;
@@ -99,6 +100,9 @@ final class Reporter {
                 && s.followedRevision() != 0 && s.appliedRevision() == s.followedRevision()
                 && processes.stream().allMatch(HostStatus.ProcessLine::running)
                 && probed && probes.health().problems().isEmpty();
+        // Compared with the spec of now; findings against an older spec say nothing about this one.
+        List<Pending> pending = probes.revision() == s.followedRevision() ? probes.health().pending() : List.of();
+        String specState = specState(s, probes, probed, processes, pending);
         Optional<String> etcdOutage = outage.describe();
         String error = !s.specError().isEmpty() ? s.specError() : !s.convergeError().isEmpty() ? s.convergeError()
                 : etcdOutage.orElse("");
@@ -111,9 +115,25 @@ final class Reporter {
         ClusterSpec.Disk policy = s.diskPolicy();
         warnings.addAll(fsync.warnings(policy));
         return new HostStatus(HostStatus.SCHEMA, identity.name(), identity.address(), Role.join(s.roles()),
-                s.appliedRevision(), converged, resources, processes, probes.health().health(),
+                s.appliedRevision(), converged, specState, pending, resources, processes, probes.health().health(),
                 probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy), warnings, error, version,
                 ProcessHandle.current().pid(), System.currentTimeMillis());
+    }
+
+    /**
+     * "applied" only when the pass for the spec followed now is done, every program runs, and the probes read back,
+     * for that very spec, that nothing is pending; "failed" while the pass or the newest spec failed.
+     */
+    private static String specState(AgentState s, Probes probes, boolean probed,
+                                    List<HostStatus.ProcessLine> processes, List<Pending> pending) {
+        if (!s.specError().isEmpty() || !s.convergeError().isEmpty()
+                || s.lastRun().map(r -> !r.converged()).orElse(false)) {
+            return HostStatus.FAILED;
+        }
+        boolean inEffect = s.followedRevision() != 0 && s.appliedRevision() == s.followedRevision()
+                && probes.revision() == s.followedRevision() && probed && pending.isEmpty()
+                && processes.stream().allMatch(HostStatus.ProcessLine::running);
+        return inEffect ? HostStatus.APPLIED : HostStatus.PENDING;
     }
 
     private static List<HostStatus.DiskLine> diskLines(Map<String, DiskSampler.Report> disk) {

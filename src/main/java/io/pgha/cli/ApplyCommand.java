@@ -7,19 +7,30 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.HostStatus;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = "Validate a cluster spec and store it in etcd (compare-and-swap).")
+        description = "Validate a cluster spec and store it in etcd (compare-and-swap); with --wait, until it is in"
+                + " effect everywhere.")
 final class ApplyCommand implements Callable<Integer> {
+    private static final long POLL_MILLIS = 500;
+
     @CommandLine.ParentCommand
     CtlMain ctl;
 
@@ -33,8 +44,20 @@ final class ApplyCommand implements Callable<Integer> {
             description = "apply only if the stored spec is still at this revision (0: only if there is none)")
     Long expectRevision;
 
+    @Option(names = "--wait", description = "return only once every host has the spec in effect, as its agent"
+            + " read it back from Postgres, Patroni, etcd and HAProxy (exit 1 with what is still pending at the timeout)")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "how long --wait waits (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @Override
-    public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
+    public Integer call() throws CtlMain.BadInputException, DcsException, IOException, InterruptedException {
+        if (timeoutSeconds <= 0) {
+            throw new CtlMain.BadInputException("--timeout: expected a number of seconds above 0, found "
+                    + timeoutSeconds);
+        }
         AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster = ValidateCommand.parse(new ClusterSpecParser(agent), file);
         String text = Files.readString(file);
@@ -53,7 +76,7 @@ final class ApplyCommand implements Callable<Integer> {
             }
             if (current.isPresent() && current.get().value().equals(text)) {
                 CtlMain.out(spec).println("unchanged: the stored spec is already this file (revision " + readRevision + ")");
-                return CtlMain.OK;
+                return await ? awaitApplied(dcs, cluster, readRevision) : CtlMain.OK;
             }
             long written;
             try {
@@ -66,7 +89,65 @@ final class ApplyCommand implements Callable<Integer> {
             }
             CtlMain.out(spec).println("applied " + file + " to cluster " + cluster.cluster() + ": revision "
                     + written + " (" + ValidateCommand.describe(cluster) + ")");
-            return CtlMain.OK;
+            return await ? awaitApplied(dcs, cluster, written) : CtlMain.OK;
         }
+    }
+
+    /**
+     * Polls the hosts' statuses until every host of the spec reports {@code revision} (or a later one) applied;
+     * on the timeout prints, per host, what it still waits for.
+     */
+    private int awaitApplied(Dcs dcs, ClusterSpec cluster, long revision) throws DcsException, InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        Map<String, String> waiting = Map.of();
+        while (true) {
+            waiting = notApplied(dcs.hostStatuses(), cluster, revision);
+            if (waiting.isEmpty()) {
+                CtlMain.out(spec).printf(Locale.ROOT, "revision %d in effect on all %d hosts after %.1f s%n", revision,
+                        cluster.hosts().size(), (System.nanoTime() - start) / 1e9);
+                return CtlMain.OK;
+            }
+            if (System.nanoTime() >= deadline) {
+                break;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        PrintWriter err = CtlMain.err(spec);
+        err.println("revision " + revision + " not in effect on " + waiting.size() + " of " + cluster.hosts().size()
+                + " hosts after " + timeoutSeconds + " s:");
+        waiting.forEach((host, why) -> err.println("  " + host + ": " + why));
+        return CtlMain.FAILURE;
+    }
+
+    /** Each host of the spec that has not got {@code revision} in effect, with why. */
+    static Map<String, String> notApplied(Map<String, String> stored, ClusterSpec cluster, long revision) {
+        Map<String, String> waiting = new LinkedHashMap<>();
+        for (String host : cluster.hosts().keySet()) {
+            String text = stored.get(host);
+            if (text == null) {
+                waiting.put(host, "no status (agent down or not started)");
+                continue;
+            }
+            HostStatus s;
+            try {
+                s = HostStatus.fromJson(text);
+            } catch (IOException e) {
+                waiting.put(host, "unreadable status: " + e.getMessage());
+                continue;
+            }
+            if (s.specRevision() < revision) {
+                waiting.put(host, "at revision " + s.specRevision()
+                        + (s.lastError().isEmpty() ? "" : " (" + s.lastError() + ")"));
+            } else if (!s.applied()) {
+                List<String> why = new ArrayList<>();
+                if (!s.lastError().isEmpty()) {
+                    why.add(s.lastError());
+                }
+                s.pending().forEach(p -> why.add(p.describe()));
+                waiting.put(host, s.specState() + (why.isEmpty() ? "" : ": " + String.join("; ", why)));
+            }
+        }
+        return waiting;
     }
 }

@@ -11,6 +11,7 @@ import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Pending;
 import io.pgha.model.Role;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "One row per host: role, spec revision applied, converged, health, errors and warnings.")
+        description = "One row per host: role, spec revision and whether it is in effect (applied, pending, failed),"
+                + " health, errors, what is pending, warnings.")
 final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Rows fit a terminal this wide; --wide shows every column in full. */
@@ -88,10 +90,11 @@ final class StatusCommand implements Callable<Integer> {
         long revision = stored.map(Versioned::modRevision).orElse(0L);
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
-        rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "CONVERGED", "PROCESSES", "HEALTH", "PG-ROLE",
-                "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR", "WARNINGS"}
-                : new String[] {"HOST", "ROLE", "REV", "CONV", "PROCESSES", "HEALTH", "PG-ROLE", "STATE", "LAG",
-                        "FSYNC-P99", "AGE", "ERROR", "WARNINGS"});
+        rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "SPEC", "CONVERGED", "PROCESSES", "HEALTH",
+                "PG-ROLE", "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR", "PENDING",
+                "WARNINGS"}
+                : new String[] {"HOST", "ROLE", "REV", "SPEC", "PROCESSES", "HEALTH", "PG-ROLE", "STATE", "LAG",
+                        "FSYNC-P99", "AGE", "ERROR/PENDING", "WARNINGS"});
         long now = System.currentTimeMillis();
         for (String host : hosts) {
             Stored s = statuses.get(host);
@@ -100,8 +103,8 @@ final class StatusCommand implements Callable<Integer> {
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
                 String why = s == null ? "no status: agent down or not started" : s.unreadable();
-                rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "", "", "", "", "", "", "", "",
-                        "-", why, ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
+                rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "-", "", "", "", "", "", "", "",
+                        "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
                 continue;
             }
             rows.add(row(s.status().get(), now));
@@ -121,20 +124,22 @@ final class StatusCommand implements Callable<Integer> {
         String rev = s.specRevision() == 0 ? "-" : Long.toString(s.specRevision());
         String age = ((now - s.updated()) / 1000) + "s";
         String error = !s.lastError().isEmpty() ? s.lastError() : String.join("; ", s.problems());
+        String pending = String.join("; ", s.pending().stream().map(Pending::describe).toList());
         String warnings = String.join("; ", s.warnings());
         if (!wide) {
-            return new String[] {s.host(), orDash(s.role()), rev, s.converged() ? "yes" : "no", processes(s, false),
-                    health(s), pgRole, state, lag, fsyncP99(s), age, orDash(error), warnings};
+            return new String[] {s.host(), orDash(s.role()), rev, s.specState(), processes(s, false),
+                    health(s), pgRole, state, lag, fsyncP99(s), age, orDash(error.isEmpty() ? pending : error),
+                    warnings};
         }
         Optional<HostStatus.DiskLine> disk = s.disk().stream().findFirst();
-        return new String[] {s.host(), orDash(s.role()), s.address(), rev, s.converged() ? "yes" : "no",
-                processes(s, true),
+        return new String[] {s.host(), orDash(s.role()), s.address(), rev, s.specState(),
+                s.converged() ? "yes" : "no", processes(s, true),
                 health(s), pgRole, state,
                 data && patroni != null && patroni.timeline() != null && patroni.timeline() > 0
                         ? patroni.timeline().toString() : "",
                 lag, disk.map(HostStatus.DiskLine::device).orElse(""),
                 disk.map(HostStatus.DiskLine::busyPercent).map(b -> b + "%").orElse(""), fsyncP99(s),
-                disk.map(d -> gib(d.freeBytes())).orElse(""), age, orDash(error), warnings};
+                disk.map(d -> gib(d.freeBytes())).orElse(""), age, orDash(error), pending, warnings};
     }
 
     /** The slowest of the host's data directories. */
@@ -206,8 +211,8 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /**
-     * Columns padded to their widest cell; without --wide the last two (error, warnings) share what is left of
-     * {@link #WIDTH}, each cut with "..." where longer.
+     * Columns padded to their widest cell; without --wide the last two (error or pending, warnings) share what is
+     * left of {@link #WIDTH}, each cut with "..." where longer.
      */
     private void print(PrintWriter out, List<String[]> rows) {
         int columns = rows.get(0).length;
@@ -228,9 +233,10 @@ final class StatusCommand implements Callable<Integer> {
                 fixed += width[i] + 2;
             }
             int left = Math.max(24, WIDTH - fixed - 2);
-            int error = Math.min(width[columns - 2], Math.max(left / 2, left - width[columns - 1]));
-            width[columns - 2] = Math.max(error, "ERROR".length());
-            width[columns - 1] = Math.max(left - width[columns - 2], "WARNINGS".length());
+            // The error (or what is pending) comes first: warnings keep 10 characters when the error is long.
+            int error = Math.min(width[columns - 2], Math.max(left / 2, left - Math.min(width[columns - 1], 10)));
+            width[columns - 2] = Math.max(error, rows.get(0)[columns - 2].length());
+            width[columns - 1] = Math.max(left - width[columns - 2], rows.get(0)[columns - 1].length());
             for (String[] row : rows) {
                 row[columns - 2] = cut(row[columns - 2], width[columns - 2]);
                 row[columns - 1] = cut(row[columns - 1], width[columns - 1]);

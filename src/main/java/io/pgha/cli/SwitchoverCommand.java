@@ -11,7 +11,7 @@ import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
-import io.pgha.probe.PostgresProbe;
+import io.pgha.postgres.PostgresProbe;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 @Command(name = "switchover", mixinStandardHelpOptions = true,
-        description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader.")
+        description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader and,"
+                + " in synchronous mode, until Patroni has recorded a synchronous standby.")
 final class SwitchoverCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -90,8 +91,37 @@ final class SwitchoverCommand implements Callable<Integer> {
             out.printf("writes via %s:%d reach %s %.1f s after the request%n", lb.name(), cluster.haproxy().primaryPort(),
                     candidate, (System.nanoTime() - start) / 1e9);
         }
+        if (cluster.patroni().synchronousMode()) {
+            String standby = awaitSynchronousStandby(any, start);
+            out.printf("synchronous standby %s recorded %.1f s after the request%n", standby,
+                    (System.nanoTime() - start) / 1e9);
+        }
         out.println("switched over from " + leader.name() + " to " + candidate);
         return CtlMain.OK;
+    }
+
+    /**
+     * In synchronous mode Patroni promotes only the synchronous standby it recorded in etcd; until the new leader
+     * has recorded one, its crash would leave the cluster without a leader. The switchover is done only then.
+     */
+    private String awaitSynchronousStandby(PatroniClient patroni, long start) throws IOException, InterruptedException {
+        long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+        String seen = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            try {
+                Optional<PatroniClient.ClusterMember> standby = patroni.cluster().stream()
+                        .filter(m -> m.role().equals("sync_standby") && m.state().equals("running")).findFirst();
+                if (standby.isPresent()) {
+                    return standby.get().name();
+                }
+                seen = "no member is sync_standby";
+            } catch (IOException e) {
+                seen = e.getMessage();
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("synchronous mode: no synchronous standby recorded within " + timeoutSeconds
+                + " s of the switchover (a leader crash now would promote nobody); last seen: " + seen);
     }
 
     private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data) {

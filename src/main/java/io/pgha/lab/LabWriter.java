@@ -129,8 +129,8 @@ public final class LabWriter implements Runnable {
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 r.lines().forEach(sink);
-            } catch (IOException ended) {
-                // the writer ended
+            } catch (IOException | java.io.UncheckedIOException ended) {
+                // the writer ended, or was stopped while a line was being read
             }
         }, "writer-inside-" + host.name());
         reader.setDaemon(true);

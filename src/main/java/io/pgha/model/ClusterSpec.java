@@ -77,10 +77,14 @@ public record ClusterSpec(
     /**
      * Patroni's DCS settings; defaults are the guide's, plus failsafe mode (not in the guide): with etcd unreachable,
      * a leader that still reaches every member stays primary instead of demoting itself.
+     *
+     * @param replicaRepairAfterSeconds how long a replica may go without streaming from a healthy leader before its
+     *                                  agent has Patroni reinitialise it from the leader (0: never)
      */
     public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
-                          boolean failsafeMode) {
-        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, true);
+                          boolean failsafeMode, int replicaRepairAfterSeconds) {
+        public static final int REPLICA_REPAIR_AFTER_SECONDS = 120;
+        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, true, REPLICA_REPAIR_AFTER_SECONDS);
     }
 
     public record Haproxy(int primaryPort, int replicaPort, int statsPort) {

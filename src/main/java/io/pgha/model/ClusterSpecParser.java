@@ -242,7 +242,7 @@ public final class ClusterSpecParser {
 
     private static ClusterSpec.Patroni readPatroni(Node node) {
         node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
-                "failsafe_mode"));
+                "failsafe_mode", "replica_repair_after"));
         ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
         int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
         int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
@@ -250,11 +250,12 @@ public final class ClusterSpecParser {
         long lag = node.field("maximum_lag_on_failover").integer(g.maximumLagOnFailover(), 0, Long.MAX_VALUE);
         boolean sync = node.field("synchronous_mode").bool(false);
         boolean failsafe = node.field("failsafe_mode").bool(g.failsafeMode());
+        int repairAfter = (int) node.field("replica_repair_after").integer(g.replicaRepairAfterSeconds(), 0, 86400);
         if (loopWait + 2L * retry > ttl) {
             node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
                     + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
         }
-        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe);
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe, repairAfter);
     }
 
     /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */

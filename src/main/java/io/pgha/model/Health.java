@@ -62,14 +62,20 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     /**
      * This member as Patroni's REST API tells. {@code role} is "leader" for the leader whatever the Patroni version
      * calls it, else Patroni's own word (replica, sync_standby...); {@code state} is "unreachable" when the API did not
-     * answer.
+     * answer; {@code failsafeActive} is true on a leader that etcd's outage leaves on failsafe (absent otherwise).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Patroni(String role, String state, Long timeline,
-                          @JsonProperty("pending_restart") Boolean pendingRestart, String leader) {
+                          @JsonProperty("pending_restart") Boolean pendingRestart, String leader,
+                          @JsonProperty("failsafe_active") Boolean failsafeActive) {
         public static final String LEADER = "leader";
-        public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null);
+        public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null, null);
+
+        @JsonIgnore
+        public boolean isFailsafeActive() {
+            return Boolean.TRUE.equals(failsafeActive);
+        }
 
         @JsonIgnore
         public boolean isLeader() {

@@ -18,6 +18,10 @@ import java.util.Objects;
  * @param role         the host's roles as one word, in component order: "data", or "etcd+data" on a host with several
  * @param specRevision the spec generation last converged (0 before the first)
  * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
+ * @param specState    {@link #APPLIED} when everything that revision asks of this host is in effect, as read back
+ *                     from the engines; {@link #PENDING} while something is not yet (see {@code pending}); {@link
+ *                     #FAILED} when the last pass failed or the newest spec was refused (see {@code last_error})
+ * @param pending      what is not in effect yet, and what each waits for
  * @param problems     why the host is not healthy, from the probes (empty when healthy)
  * @param disk         I/O of the devices under the roles' data directories
  * @param fsync        the last fsync probe of each data directory
@@ -31,6 +35,8 @@ public record HostStatus(
         String role,
         @JsonProperty("spec_revision") long specRevision,
         boolean converged,
+        @JsonProperty("spec_state") String specState,
+        List<Pending> pending,
         List<ResourceLine> resources,
         List<ProcessLine> processes,
         Health health,
@@ -44,10 +50,15 @@ public record HostStatus(
         long updated) {
 
     public static final int SCHEMA = 1;
+    public static final String APPLIED = "applied";
+    public static final String PENDING = "pending";
+    public static final String FAILED = "failed";
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
     public HostStatus {
+        specState = Objects.requireNonNullElse(specState, PENDING);
+        pending = List.copyOf(Objects.requireNonNullElse(pending, List.of()));
         resources = List.copyOf(Objects.requireNonNullElse(resources, List.of()));
         processes = List.copyOf(Objects.requireNonNullElse(processes, List.of()));
         health = Objects.requireNonNullElse(health, Health.NONE);
@@ -93,6 +104,10 @@ public record HostStatus(
                             @JsonProperty("p99_ms") double p99Millis, @JsonProperty("limit_ms") double limitMillis) {
     }
 
+    public boolean applied() {
+        return APPLIED.equals(specState);
+    }
+
     public boolean has(Role r) {
         return List.of(role.split("\\+")).contains(r.id());
     }
@@ -102,7 +117,8 @@ public record HostStatus(
      * lag, sizes, latencies) travel with the heartbeat; a slow disk shows as a warning, which is significant.
      */
     public HostStatus significant() {
-        return new HostStatus(schema, host, address, role, specRevision, converged, resources, processes,
+        return new HostStatus(schema, host, address, role, specRevision, converged, specState, pending, resources,
+                processes,
                 health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0);
     }
 

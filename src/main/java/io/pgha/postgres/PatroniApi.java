@@ -3,7 +3,8 @@ package io.pgha.postgres;
 import java.io.IOException;
 import java.util.List;
 
-/** What the agent asks of one Patroni member's REST API: what {@link RollingRestart} needs, and no more. */
+/** What the agent asks of one Patroni member's REST API: what {@link RollingRestart}, {@link ReplicaRepair} and
+ * {@link FailsafeMemory} need, and no more. */
 public interface PatroniApi {
     PatroniClient.Member member() throws IOException;
 
@@ -11,6 +12,12 @@ public interface PatroniApi {
 
     /** Restarts this member's Postgres (Patroni stays up). */
     void restart() throws IOException;
+
+    /** Has Patroni wipe this replica's data directory and clone it from the leader again. */
+    void reinitialize() throws IOException;
+
+    /** See {@link FailsafeMemory}. */
+    void forgetFailsafeLeader() throws IOException;
 
     /** A planned switchover from {@code leader} to {@code candidate}; Patroni answers once it happened. */
     String switchover(String leader, String candidate) throws IOException;

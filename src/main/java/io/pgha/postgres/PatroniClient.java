@@ -24,8 +24,14 @@ public final class PatroniClient implements PatroniApi {
         this.http = new HttpText(timeout);
     }
 
-    /** This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. */
-    public record Member(String state, String role, long timeline, boolean pendingRestart) {
+    /**
+     * This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. {@code postmasterStart} tells
+     * one run of Postgres from the next; {@code failsafeActive}: on the leader, it runs on failsafe (etcd unreachable,
+     * every member answered); on a replica, a leader on failsafe called it within the last ttl;
+     * {@code clusterUnlocked}: Patroni's last view of etcd had no leader key.
+     */
+    public record Member(String state, String role, long timeline, boolean pendingRestart, String postmasterStart,
+                         boolean failsafeActive, boolean clusterUnlocked) {
         public boolean isLeader() {
             return role.equals("master") || role.equals("primary");
         }
@@ -57,7 +63,8 @@ public final class PatroniClient implements PatroniApi {
     public Member member() throws IOException {
         JsonNode n = get("/patroni");
         return new Member(n.path("state").asText(), n.path("role").asText(), n.path("timeline").asLong(),
-                n.path("pending_restart").asBoolean(false));
+                n.path("pending_restart").asBoolean(false), n.path("postmaster_start_time").asText(""),
+                n.path("failsafe_mode_is_active").asBoolean(false), n.path("cluster_unlocked").asBoolean(false));
     }
 
     @Override
@@ -87,6 +94,21 @@ public final class PatroniClient implements PatroniApi {
     @Override
     public void restart() throws IOException {
         send("POST", "/restart", JSON.createObjectNode(), 200);
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        // force: a restart Patroni may be busy with is cancelled rather than refusing the request.
+        send("POST", "/reinitialize", JSON.createObjectNode().put("force", true), 200);
+    }
+
+    /**
+     * Has this replica's Patroni forget the leader a failsafe call named: a nameless leader, as a Patroni that never
+     * received one has.
+     */
+    @Override
+    public void forgetFailsafeLeader() throws IOException {
+        send("POST", "/failsafe", JSON.createObjectNode().put("name", "").putNull("conn_url").putNull("api_url"), 200);
     }
 
     @Override

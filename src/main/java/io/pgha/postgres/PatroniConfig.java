@@ -47,14 +47,21 @@ public final class PatroniConfig {
                 .put("synchronous_mode", p.synchronousMode())
                 .put("failsafe_mode", p.failsafeMode());
         ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
-        ObjectNode parameters = pg.putObject("parameters")
-                .put("hot_standby", "on")
-                .put("max_wal_senders", "8")
-                .put("max_replication_slots", "8")
-                .put("wal_keep_size", WAL_KEEP_SIZE);
-        spec.postgres().parameters().forEach(parameters::put);
+        ObjectNode parameters = pg.putObject("parameters");
+        parameters(spec).forEach(parameters::put);
         dcs.putObject("slots").putObject("patroni_standby_leader").put("type", "physical");
         return dcs;
+    }
+
+    /** The Postgres parameters Patroni is to run every member with: ours, then the spec's, which win. */
+    public static java.util.Map<String, String> parameters(ClusterSpec spec) {
+        java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
+        parameters.put("hot_standby", "on");
+        parameters.put("max_wal_senders", "8");
+        parameters.put("max_replication_slots", "8");
+        parameters.put("wal_keep_size", WAL_KEEP_SIZE);
+        parameters.putAll(spec.postgres().parameters());
+        return parameters;
     }
 
     static ObjectNode tree(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
@@ -79,7 +86,11 @@ public final class PatroniConfig {
                 .put("data_dir", layout.dataDir().toString())
                 .put("bin_dir", layout.binDir())
                 .put("pgpass", layout.pgpass().toString())
-                .put("use_unix_socket", true);
+                .put("use_unix_socket", true)
+                // A replica that cannot follow the new leader (its timeline diverged, pg_rewind failed) is cloned
+                // again by Patroni itself; the agent's replica repair is the fallback when even that does not happen.
+                .put("remove_data_directory_on_rewind_failure", true)
+                .put("remove_data_directory_on_diverged_timelines", true);
         ObjectNode auth = pg.putObject("authentication");
         auth.putObject("superuser").put("username", SUPERUSER).put("password", secret(secrets, "superuser"));
         auth.putObject("replication").put("username", REPLICATION_USER).put("password", secret(secrets, "replication"));

@@ -56,7 +56,7 @@ public record PatroniConfigResource(String address, int port, ObjectNode desired
     }
 
     /** A JSON merge patch that turns {@code actual} into {@code desired} for the keys desired names. */
-    static ObjectNode patch(JsonNode desired, JsonNode actual, String field) {
+    public static ObjectNode patch(JsonNode desired, JsonNode actual, String field) {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         for (Iterator<Map.Entry<String, JsonNode>> it = desired.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();

@@ -1,21 +1,40 @@
 package io.pgha.postgres;
 
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Pending;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rolls out a Postgres setting that needs a restart (Patroni's pending_restart), one data host at a time: each
- * host restarts only while it holds the cluster-wide restart lock; replicas go first; the leader goes last, and
- * hands leadership to a replica before it restarts. Called on every converge pass of a data host.
+ * Rolls out Postgres parameters that need a restart, one data host at a time under the cluster-wide restart lock,
+ * in the order PostgreSQL's hot-standby rule requires (see {@link InEffect#HOT_STANDBY_MINIMUMS}):
+ * <ul>
+ * <li>A host restarts only when its restart would put a desired value in effect, read back from pg_settings; a
+ * replica whose lowered hot-standby parameter is held up by the leader's higher value waits for the leader instead
+ * of restarting in vain.</li>
+ * <li>Replicas go first: a value Postgres cannot start with fails on a replica, never on the leader, and a raised
+ * hot-standby parameter must run on every replica before the primary may use it.</li>
+ * <li>The leader goes last. When it only raises values it first hands leadership to a replica that already runs
+ * them (the write gap of a switchover, and the old leader comes back as a replica with the new values). When it
+ * lowers a hot-standby parameter it restarts in place: every replica still runs the old, higher value, so a
+ * switchover would only hand the same pending restart to the new leader; once the primary runs the lower value,
+ * the replicas follow.</li>
+ * </ul>
+ * Called on every converge pass of a data host; a restart that does not finish is an exception, and the caller
+ * retries with backoff.
  */
 public final class RollingRestart {
     private static final Logger log = LoggerFactory.getLogger(RollingRestart.class);
     private static final Duration SETTLE = Duration.ofSeconds(120);
-    private static final long POLL_MILLIS = 500;
 
     /** The cluster-wide restart lock. */
     public interface Lock {
@@ -31,9 +50,15 @@ public final class RollingRestart {
         void close() throws IOException;
     }
 
+    /** Reads pg_settings of a member's Postgres, by the address Patroni gives for it. */
+    public interface Settings {
+        Map<String, PgSetting> read(String address, Collection<String> names) throws SQLException;
+    }
+
     private final String name;
     private final PatroniApi patroni;
     private final Lock lock;
+    private String lastWait = "";
 
     public RollingRestart(String name, PatroniApi patroni, Lock lock) {
         this.name = name;
@@ -49,77 +74,162 @@ public final class RollingRestart {
                 return Optional.empty();
             }
             return Optional.of("Postgres restart pending for a changed setting: one data host at a time under the"
-                    + " cluster restart lock, " + (me.isLeader() ? "this leader last, after a switchover"
-                    : "replicas before the leader"));
+                    + " cluster restart lock, " + (me.isLeader() ? "this leader after the replicas that can apply it"
+                    : "replicas before the leader, unless a lowered hot-standby parameter waits for the leader"));
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
-    /** Takes this host one step further; true while it still has a restart to do (call again soon). */
-    public boolean step() throws IOException, InterruptedException {
+    /**
+     * Takes this host one step further; true while a restart is still to come here (call again soon).
+     *
+     * @param desired the Postgres parameters every member is to run with
+     */
+    public boolean step(Map<String, String> desired, Settings settings) throws IOException, InterruptedException {
         PatroniClient.Member me = patroni.member();
-        if (!me.pendingRestart()) {
+        List<PatroniClient.ClusterMember> members;
+        try {
+            members = patroni.cluster();
+        } catch (IOException e) {
+            // GET /cluster reads etcd: during an outage nothing restarts, and nothing has failed either.
+            waiting("no restart decisions while Patroni cannot list the cluster: " + e.getMessage());
+            return me.pendingRestart();
+        }
+        Optional<PatroniClient.ClusterMember> self = members.stream().filter(m -> m.name().equals(name)).findFirst();
+        Optional<PatroniClient.ClusterMember> leader = members.stream()
+                .filter(PatroniClient.ClusterMember::isLeader).findFirst();
+        if (!me.state().equals("running") || self.isEmpty()) {
             return false;
         }
-        List<PatroniClient.ClusterMember> members = patroni.cluster();
-        if (me.isLeader() && members.stream().anyMatch(m -> !m.isLeader() && m.pendingRestart())) {
-            log.info("restart pending here on the leader; waiting for the replicas to restart first");
-            return true;
+        Map<String, PgSetting> here = read(settings, self.get().host(), desired.keySet());
+        if (InEffect.parameters(desired, here, Map.of(), me.isLeader()).stream()
+                .noneMatch(p -> p.waitsFor().equals(Pending.RESTART))) {
+            waiting("");
+            return false;
+        }
+        Map<String, PgSetting> leaderSettings = Map.of();
+        if (!me.isLeader() && leader.isPresent()) {
+            try {
+                leaderSettings = settings.read(leader.get().host(), InEffect.HOT_STANDBY_MINIMUMS);
+            } catch (SQLException e) {
+                // Without them a restart here could be in vain (a lowered value the leader still holds up).
+                waiting("cannot read the leader's settings, no restart here until it answers: " + e.getMessage());
+                return true;
+            }
+        }
+        List<Pending> pending = InEffect.parameters(desired, here, leaderSettings, me.isLeader());
+        List<Pending> mine = pending.stream().filter(p -> p.waitsFor().equals(Pending.RESTART)).toList();
+        if (mine.isEmpty()) {
+            List<Pending> held = pending.stream().filter(p -> p.waitsFor().equals(Pending.LEADER_RESTART)).toList();
+            waiting(held.isEmpty() ? "" : describe(held));
+            return !held.isEmpty();
+        }
+        if (me.isLeader()) {
+            List<String> first = replicasFirst(members, desired, here, settings);
+            if (!first.isEmpty()) {
+                waiting("restart pending on the leader (" + describe(mine) + "); replicas restart first: "
+                        + String.join(", ", first));
+                return true;
+            }
         }
         Optional<Held> held = lock.tryAcquire();
         if (held.isEmpty()) {
-            log.info("restart pending; another data host holds the restart lock");
+            waiting("restart pending (" + describe(mine) + "); another data host holds the restart lock");
             return true;
         }
+        lastWait = "";
         try (Held h = held.get()) {
-            if (me.isLeader()) {
-                handOver(members, h);
+            if (me.isLeader() && InEffect.lowersHotStandbyMinimum(desired, here)) {
+                log.info("restarting the leader in place ({}): a lowered hot-standby parameter takes effect on"
+                        + " the primary first, the replicas follow", describe(mine));
+            } else if (me.isLeader() && handOver(members, h)) {
+                // The demotion restarted Postgres as a replica, which may already run every new value.
+                Map<String, PgSetting> now = read(settings, self.get().host(), desired.keySet());
+                if (InEffect.parameters(desired, now, Map.of(), false).stream()
+                        .noneMatch(p -> p.waitsFor().equals(Pending.RESTART))) {
+                    log.info("restart done: Postgres came back as a replica with the new settings");
+                    return false;
+                }
             }
-            if (patroni.member().pendingRestart()) {
-                log.info("restarting Postgres for a changed setting (holding the restart lock)");
-                patroni.restart();
-            }
-            awaitRunning(h, true);
-            log.info("restart done: Postgres is running with the new settings");
+            restart(h);
         }
         return false;
     }
 
-    /** Switchover to the first replica that may take over; with none, the leader restarts in place. */
-    private void handOver(List<PatroniClient.ClusterMember> members, Held held) throws IOException, InterruptedException {
+    /**
+     * The running replicas whose own restart would put a desired value in effect: they go before the leader. One
+     * whose settings cannot be read is waited for too (it is restarting, or about to).
+     */
+    private List<String> replicasFirst(List<PatroniClient.ClusterMember> members, Map<String, String> desired,
+                                       Map<String, PgSetting> leader, Settings settings) {
+        List<String> first = new ArrayList<>();
+        for (PatroniClient.ClusterMember m : members) {
+            if (m.isLeader() || !m.state().equals("running")) {
+                continue;
+            }
+            try {
+                Map<String, PgSetting> theirs = settings.read(m.host(), desired.keySet());
+                if (InEffect.parameters(desired, theirs, leader, false).stream()
+                        .anyMatch(p -> p.waitsFor().equals(Pending.RESTART))) {
+                    first.add(m.name());
+                }
+            } catch (SQLException e) {
+                first.add(m.name() + " (settings unreadable: " + e.getMessage() + ")");
+            }
+        }
+        return first;
+    }
+
+    private void restart(Held held) throws IOException, InterruptedException {
+        String before = patroni.member().postmasterStart();
+        log.info("restarting Postgres for a changed setting (holding the restart lock)");
+        patroni.restart();
+        PatroniClient.Member me = MemberWait.until(patroni, held, SETTLE,
+                m -> m.state().equals("running") && !Objects.equals(m.postmasterStart(), before),
+                "Postgres on " + name + " not running again within " + SETTLE.toSeconds() + " s of its restart");
+        log.info("restart done: Postgres runs again (started {})", me.postmasterStart());
+    }
+
+    /** Switchover to the first replica that may take over; false when none would, and the leader stays. */
+    private boolean handOver(List<PatroniClient.ClusterMember> members, Held held)
+            throws IOException, InterruptedException {
         for (PatroniClient.ClusterMember candidate : PatroniClient.takeoverCandidates(members)) {
             try {
                 log.info("switching over to {} before restarting the leader", candidate.name());
                 patroni.switchover(name, candidate.name());
-                // Demotion restarts Postgres as a replica, which may already apply the pending setting.
-                awaitRunning(held, false);
-                return;
+                // The demotion restarts Postgres here as a replica.
+                MemberWait.until(patroni, held, SETTLE, m -> m.state().equals("running") && !m.isLeader(),
+                        "Postgres on " + name + " not running as a replica within " + SETTLE.toSeconds()
+                                + " s of the switchover");
+                return true;
             } catch (IOException e) {
                 log.warn("switchover to {} refused: {}", candidate.name(), e.getMessage());
             }
         }
         log.warn("no replica can take over: restarting the leader in place");
+        return false;
     }
 
-    /**
-     * Waits until Postgres here runs again: with the pending setting applied, or (after a switchover) as a replica.
-     * Refreshes the lock meanwhile.
-     */
-    private void awaitRunning(Held held, boolean applied) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (System.nanoTime() < deadline) {
-            held.refresh();
-            try {
-                PatroniClient.Member me = patroni.member();
-                if (me.state().equals("running") && (applied ? !me.pendingRestart() : !me.isLeader())) {
-                    return;
-                }
-            } catch (IOException e) {
-                log.debug("Patroni busy: {}", e.getMessage());
-            }
-            Thread.sleep(POLL_MILLIS);
+    private Map<String, PgSetting> read(Settings settings, String address, Collection<String> names)
+            throws IOException {
+        try {
+            return settings.read(address, names);
+        } catch (SQLException e) {
+            throw new IOException("cannot read pg_settings on " + address + ":" + ClusterSpec.POSTGRES_PORT + ": "
+                    + e.getMessage(), e);
         }
-        throw new IOException("Postgres on " + name + " not running again within " + SETTLE.toSeconds() + " s");
+    }
+
+    /** Logs a reason to wait once, not on every pass. */
+    private void waiting(String why) {
+        if (!why.isEmpty() && !why.equals(lastWait)) {
+            log.info("{}", why);
+        }
+        lastWait = why;
+    }
+
+    private static String describe(List<Pending> pending) {
+        return String.join("; ", pending.stream().map(Pending::describe).toList());
     }
 }

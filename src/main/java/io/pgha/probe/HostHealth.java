@@ -1,7 +1,14 @@
 package io.pgha.probe;
 
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
+import io.pgha.model.Health.Haproxy;
+import io.pgha.model.Pending;
+import io.pgha.postgres.InEffect;
 import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PgSetting;
+import io.pgha.postgres.PostgresProbe;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -71,34 +78,107 @@ public final class HostHealth {
      * in the leader's pg_stat_replication (seen there, not guessed from a lag figure).
      */
     public HealthReport data(String name, String address, int restPort, int pgPort, Optional<String> superuserPassword,
-                             boolean synchronousMode) {
-        PatroniClient client = patroni.computeIfAbsent(address + ":" + restPort,
-                k -> new PatroniClient(address, restPort, TIMEOUT));
+                             Optional<ClusterSpec> spec) {
+        HealthReport report = dataHealth(name, address, restPort, pgPort, superuserPassword, spec);
+        return spec.isEmpty() ? report : report.pending(inEffect(address, restPort, pgPort, superuserPassword,
+                spec.get(), report.health()));
+    }
+
+    /**
+     * What of the spec's Postgres parameters and Patroni configuration is not in effect here: pg_settings on this
+     * server (and, on a replica, the leader's hot-standby parameters, which may hold a lowered one up), and Patroni's
+     * /config.
+     */
+    private List<Pending> inEffect(String address, int restPort, int pgPort, Optional<String> superuserPassword,
+                                   ClusterSpec spec, Health health) {
+        Health.Patroni p = health.patroni();
+        if (p == null || p.state() == null || !p.state().equals("running")) {
+            return List.of(Pending.unreadable("postgres settings", "Patroni reports Postgres "
+                    + (p == null ? "unknown" : p.state())));
+        }
+        if (superuserPassword.isEmpty()) {
+            return List.of(Pending.unreadable("postgres settings", "no cluster secrets yet"));
+        }
+        List<Pending> pending = new ArrayList<>();
+        PatroniClient client = patroni(address, restPort);
+        try {
+            pending.addAll(InEffect.patroniConfig(PatroniConfig.dynamic(spec), client.config()));
+        } catch (IOException e) {
+            pending.add(Pending.unreadable("patroni config", e.getMessage()));
+        }
+        Map<String, String> desired = PatroniConfig.parameters(spec);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, superuserPassword.get(), 2);
+        try {
+            Map<String, PgSetting> here = pg.settings(address, pgPort, desired.keySet());
+            Map<String, PgSetting> leader = Map.of();
+            Optional<String> leaderAddress = p.isLeader() ? Optional.empty() : leaderAddress(client);
+            if (leaderAddress.isPresent()) {
+                try {
+                    leader = pg.settings(leaderAddress.get(), pgPort, InEffect.HOT_STANDBY_MINIMUMS);
+                } catch (SQLException e) {
+                    // Without the leader's values a held-up parameter shows as waiting for this host's restart.
+                }
+            }
+            pending.addAll(InEffect.parameters(desired, here, leader, p.isLeader()));
+        } catch (SQLException e) {
+            pending.add(Pending.unreadable("postgres settings", e.getMessage()));
+        }
+        return pending;
+    }
+
+    private Optional<String> leaderAddress(PatroniClient client) {
+        try {
+            return client.leader().map(PatroniClient.ClusterMember::host);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private PatroniClient patroni(String address, int restPort) {
+        return patroni.computeIfAbsent(address + ":" + restPort, k -> new PatroniClient(address, restPort, TIMEOUT));
+    }
+
+    private HealthReport dataHealth(String name, String address, int restPort, int pgPort,
+                                    Optional<String> superuserPassword, Optional<ClusterSpec> spec) {
+        boolean synchronousMode = spec.map(x -> x.patroni().synchronousMode()).orElse(false);
+        PatroniClient client = patroni(address, restPort);
         PatroniClient.Member member;
-        List<PatroniClient.ClusterMember> members;
         try {
             member = client.member();
-            members = client.cluster();
         } catch (IOException e) {
             return HealthReport.of(new Health(null, Health.Patroni.UNREACHABLE, null, null),
                     "Patroni REST API not answering: " + e.getMessage());
         }
-        Optional<PatroniClient.ClusterMember> leader = members.stream().filter(PatroniClient.ClusterMember::isLeader)
-                .findFirst();
-        Health.Patroni p = new Health.Patroni(member.isLeader() ? Health.Patroni.LEADER : member.role(), member.state(),
-                member.timeline(), member.pendingRestart(), leader.map(PatroniClient.ClusterMember::name).orElse(""));
         List<String> problems = new ArrayList<>();
+        // GET /cluster reads etcd: with etcd unreachable it fails while /patroni still answers.
+        Optional<List<PatroniClient.ClusterMember>> members;
+        try {
+            members = Optional.of(client.cluster());
+        } catch (IOException e) {
+            members = Optional.empty();
+            problems.add("Patroni cannot list the cluster (etcd unreachable?): " + e.getMessage());
+        }
+        Optional<PatroniClient.ClusterMember> leader = members.flatMap(all -> all.stream()
+                .filter(PatroniClient.ClusterMember::isLeader).findFirst());
+        Health.Patroni p = new Health.Patroni(member.isLeader() ? Health.Patroni.LEADER : member.role(), member.state(),
+                member.timeline(), member.pendingRestart(),
+                leader.map(PatroniClient.ClusterMember::name).orElse(member.isLeader() ? name : ""),
+                member.failsafeActive() ? Boolean.TRUE : null);
+        if (member.isLeader() && member.failsafeActive()) {
+            problems.add("etcd unreachable for Patroni: this leader stays primary on failsafe (every member answered"
+                    + " its call); no failover is possible until etcd is back");
+        }
         if (!member.state().equals("running")) {
             problems.add("Patroni reports Postgres " + member.state());
         }
-        if (leader.isEmpty()) {
+        if (members.isPresent() && leader.isEmpty()) {
             problems.add("the cluster has no leader");
         }
         if (superuserPassword.isEmpty()) {
             problems.add("no cluster secrets yet: Postgres not checked");
             return new HealthReport(new Health(null, p, null, null), problems);
         }
-        PostgresProbe pg = new PostgresProbe("postgres", superuserPassword.get(), 2);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, superuserPassword.get(), 2);
         PostgresProbe.Server server;
         try {
             server = pg.server(address, pgPort);
@@ -117,7 +197,8 @@ public final class HostHealth {
                 }
                 // Until Patroni has recorded a synchronous standby in etcd (Postgres may call one "sync" earlier),
                 // it will promote nobody if this leader dies.
-                if (synchronousMode && members.stream().noneMatch(m -> m.role().equals("sync_standby"))) {
+                if (synchronousMode && members.isPresent()
+                        && members.get().stream().noneMatch(m -> m.role().equals("sync_standby"))) {
                     problems.add("synchronous mode, but no synchronous standby yet: a failover now would find no"
                             + " candidate");
                 }
@@ -139,8 +220,23 @@ public final class HostHealth {
         return new HealthReport(new Health(null, p, postgres, null), problems);
     }
 
-    /** An lb host is healthy when HAProxy routes writes: exactly one server of its primary proxy is UP. */
-    public HealthReport lb(String address, int statsPort) {
+    /**
+     * An lb host is healthy when HAProxy routes writes: exactly one server of its primary proxy is UP. Its
+     * configuration is in effect when the primary proxy has exactly the spec's data hosts as servers.
+     */
+    public HealthReport lb(String address, int statsPort, List<String> dataHosts) {
+        HealthReport report = lbHealth(address, statsPort);
+        Haproxy h = report.health().haproxy();
+        List<String> servers = h == null ? List.of()
+                : List.copyOf(h.proxies().getOrDefault("primary", Map.of()).keySet());
+        if (servers.isEmpty() || !new java.util.HashSet<>(servers).equals(new java.util.HashSet<>(dataHosts))) {
+            return report.pending(List.of(new Pending("haproxy primary servers", String.join(",", servers),
+                    String.join(",", dataHosts), Pending.HAPROXY_RELOAD)));
+        }
+        return report;
+    }
+
+    private HealthReport lbHealth(String address, int statsPort) {
         try {
             Map<String, Map<String, String>> proxies = new LinkedHashMap<>();
             for (HaproxyStats.Server s : haproxy.servers(address, statsPort)) {

@@ -28,10 +28,11 @@ public final class StatusLine {
             }
         }
         String what = String.join(", ", parts);
-        String spec = s.specRevision() == 0 ? "no spec yet" : "spec rev " + s.specRevision()
-                + (s.converged() ? " applied" : " converging");
+        // "applied" only when the host says it is in effect; what it waits for comes first among the troubles.
+        String spec = s.specRevision() == 0 ? "no spec yet" : "spec rev " + s.specRevision() + " " + s.specState();
         String line = role + ": " + (what.isEmpty() ? "" : what + ", ") + spec;
-        String trouble = !s.lastError().isEmpty() ? s.lastError() : s.problems().isEmpty() ? "" : s.problems().get(0);
+        String trouble = !s.lastError().isEmpty() ? s.lastError() : !s.problems().isEmpty() ? s.problems().get(0)
+                : s.pending().isEmpty() ? "" : s.pending().get(0).describe();
         if (!trouble.isEmpty()) {
             line += "; " + trouble.lines().findFirst().orElse("");
         }

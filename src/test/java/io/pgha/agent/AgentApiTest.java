@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class AgentApiTest {
     private static HostStatus status(boolean converged, String error, List<String> problems,
                                      List<HostStatus.ProcessLine> processes) {
-        return new HostStatus(HostStatus.SCHEMA, "pg1", "127.0.0.1", "data", 4, converged, List.of(), processes,
+        return new HostStatus(HostStatus.SCHEMA, "pg1", "127.0.0.1", "data", 4, converged,
+                converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), processes,
                 Health.NONE, problems, List.of(), List.of(), List.of(), error, "test", 1, 0);
     }
 

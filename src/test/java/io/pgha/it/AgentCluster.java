@@ -114,16 +114,28 @@ final class AgentCluster implements AutoCloseable {
         return pghactl(base(), argv);
     }
 
-    /** Runs the launcher as a user would, stdout and stderr each to a file (so unflushed output would be lost). */
+    /** Runs pghactl with the first host's agent.yml, for a command that may take up to {@code limit}. */
+    Outcome ctlWithin(Duration limit, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("--config", agentYml(plan.hosts().get(0).name()).toString()));
+        argv.addAll(List.of(args));
+        return pghactl(base(), argv, limit);
+    }
+
     static Outcome pghactl(Path scratch, List<String> args) throws IOException, InterruptedException {
+        return pghactl(scratch, args, Duration.ofSeconds(60));
+    }
+
+    /** Runs the launcher as a user would, stdout and stderr each to a file (so unflushed output would be lost). */
+    static Outcome pghactl(Path scratch, List<String> args, Duration limit) throws IOException, InterruptedException {
         List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString()));
         argv.addAll(args);
         Path out = Files.createTempFile(scratch, "ctl", ".out");
         Path err = Files.createTempFile(scratch, "ctl", ".err");
         Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("pghactl " + String.join(" ", args) + " did not finish within 60 s");
+            throw new AssertionError("pghactl " + String.join(" ", args) + " did not finish within "
+                    + limit.toSeconds() + " s");
         }
         Outcome o = new Outcome(p.exitValue(), Files.readString(out), Files.readString(err));
         Files.delete(out);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.lab.LabPlan;
 import io.pgha.model.Role;
-import io.pgha.probe.PostgresProbe;
+import io.pgha.postgres.PostgresProbe;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

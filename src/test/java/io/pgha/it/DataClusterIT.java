@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.lab.LabPlan;
+import io.pgha.model.ClusterSpec;
+import io.pgha.lab.LabWriter;
+import io.pgha.lab.WriteLog;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
-import io.pgha.probe.PostgresProbe;
+import io.pgha.postgres.PostgresProbe;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -45,6 +48,7 @@ class DataClusterIT {
     private AgentCluster cluster;
     private LabPlan plan;
     private PostgresProbe pg;
+    private String password;
     private final Map<String, String> parameters = new LinkedHashMap<>(Map.of("max_connections", "100"));
 
     @BeforeAll
@@ -101,8 +105,8 @@ class DataClusterIT {
                 assertTrue(health.path("postgres").path("streaming").asBoolean(), h + " streams: " + health);
             }
         }
-        String secret = cluster.ctl("get", "secret", "superuser").out().strip();
-        pg = new PostgresProbe("postgres", secret, 5);
+        password = cluster.ctl("get", "secret", "superuser").out().strip();
+        pg = new PostgresProbe("postgres", password, 5);
         AgentCluster.Outcome table = cluster.ctl("status");
         System.out.println(table.out());
         assertTrue(table.out().contains("writes->"), table.out());
@@ -196,10 +200,38 @@ class DataClusterIT {
 
     @Test
     @Order(7)
-    void aRestartOnlyParameterRollsOutOneHostAtATime() throws Exception {
+    void hotStandbyParametersRollOutUpAndDownOneHostAtATimeAndStatusNeverClaimsThemEarly() throws Exception {
+        parameters.put("max_connections", "150");
+        parameters.put("max_locks_per_transaction", "128");
+        String leaderBefore = leader();
+        rollOut("up (max_connections 100 -> 150, max_locks_per_transaction 64 -> 128)", 10_000_000);
+        assertNotEquals(leaderBefore, leader(), "raising: the leader handed over before its own restart");
+
+        parameters.put("max_connections", "120");
+        parameters.put("max_locks_per_transaction", "96");
+        String leaderBeforeDown = leader();
+        rollOut("down (max_connections 150 -> 120, max_locks_per_transaction 128 -> 96)", 20_000_000);
+        assertEquals(leaderBeforeDown, leader(), "lowering: the leader restarted in place, first");
+    }
+
+    /**
+     * Applies {@link #parameters} with {@code pghactl apply --wait} while a writer writes through the lb, a sampler
+     * watches which data hosts accept connections, and a watcher checks at every poll that no data host reports the
+     * revision applied while SHOW there still gives another value. Afterwards SHOW gives the new values everywhere,
+     * at once, and every acknowledged write is on the leader.
+     */
+    private void rollOut(String what, long firstId) throws Exception {
+        Path file = cluster.base().resolve("cluster.yml");
+        java.nio.file.Files.writeString(file, plan.specText(TIMERS, false, parameters));
+        long before;
+        try (io.pgha.dcs.EtcdDcs dcs = cluster.dcs()) {
+            before = dcs.spec().orElseThrow().modRevision();
+        }
         AtomicInteger maxDown = new AtomicInteger();
         AtomicBoolean sampling = new AtomicBoolean(true);
         List<String> downSeen = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> earlyClaims = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger claimsChecked = new AtomicInteger();
         Thread sampler = new Thread(() -> {
             while (sampling.get()) {
                 List<String> down = dataHosts().stream().filter(h -> !accepting(h)).toList();
@@ -207,6 +239,21 @@ class DataClusterIT {
                     downSeen.add(String.join("+", down));
                 }
                 maxDown.accumulateAndGet(down.size(), Math::max);
+                Map<String, JsonNode> statuses = statuses();
+                for (String h : dataHosts()) {
+                    JsonNode st = statuses.get(h);
+                    if (st != null && st.path("spec_revision").asLong() > before
+                            && st.path("spec_state").asText().equals("applied")) {
+                        claimsChecked.incrementAndGet();
+                        // SHOW after the status was read: a value in effect then is in effect now.
+                        for (String name : List.of("max_connections", "max_locks_per_transaction")) {
+                            Optional<String> shown = show(h, name);
+                            if (shown.isPresent() && !shown.get().equals(parameters.get(name))) {
+                                earlyClaims.add(h + " said applied with " + name + " = " + shown.get());
+                            }
+                        }
+                    }
+                }
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
@@ -214,29 +261,57 @@ class DataClusterIT {
                 }
             }
         }, "sampler");
+        WriteLog writes = new WriteLog();
+        LabWriter writer = new LabWriter(lb(), 5000, password, firstId, 50, TimeUnit.MINUTES.toMillis(6), writes::add);
+        Thread writing = new Thread(writer, "writer-" + firstId);
+        writing.setDaemon(true);
+        writing.start();
         sampler.start();
-        String leaderBefore = leader();
-        long start = System.nanoTime();
+        long start = System.currentTimeMillis();
+        AgentCluster.Outcome applied;
         try {
-            parameters.put("max_connections", "150");
-            apply();
-            for (String h : dataHosts()) {
-                cluster.await("max_connections = 150 on " + h, Duration.ofSeconds(240),
-                        () -> show(h, "max_connections").filter("150"::equals),
-                        () -> show(h, "max_connections").orElse("?") + ", down samples: " + downSeen);
-            }
+            applied = cluster.ctlWithin(Duration.ofSeconds(330), "apply", "-f", file.toString(), "--wait",
+                    "--timeout", "300");
         } finally {
             sampling.set(false);
             sampler.join(5000);
+            writer.stop();
+            writing.join(10_000);
         }
-        System.out.printf("restart-only change rolled out in %.1f s; most data hosts down at once: %d; down samples: %s%n",
-                (System.nanoTime() - start) / 1e9, maxDown.get(), compress(downSeen));
-        assertTrue(maxDown.get() <= 1, "at most one data host down at any moment, saw " + compress(downSeen));
-        assertTrue(!downSeen.isEmpty(), "the rollout restarted hosts (the sampler saw them down)");
-        assertNotEquals(leaderBefore, leader(), "the leader handed over before its own restart");
-        try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
-            s.execute("insert into drill values (3, 'after rollout')");
+        long end = System.currentTimeMillis();
+        assertEquals(0, applied.exitCode(), what + ": " + applied);
+        for (String h : dataHosts()) {
+            for (String name : List.of("max_connections", "max_locks_per_transaction")) {
+                assertEquals(Optional.of(parameters.get(name)), show(h, name), what + ": " + name + " on " + h
+                        + " once apply --wait returned");
+            }
         }
+        System.out.printf("rollout %s: apply --wait %.1f s; longest write gap via lb %.2f s; most data hosts down"
+                + " at once: %d; down samples: %s; applied claims checked: %d%n", what, (end - start) / 1e3,
+                writes.longestGap(start, end) / 1e3, maxDown.get(), compress(downSeen), claimsChecked.get());
+        assertEquals(List.of(), earlyClaims, what + ": a host said applied before SHOW agreed");
+        assertTrue(claimsChecked.get() > 0, what + ": the watcher saw the applied claims it checks");
+        assertTrue(maxDown.get() <= 1, what + ": at most one data host down at any moment, saw "
+                + compress(downSeen));
+        assertTrue(!downSeen.isEmpty(), what + ": the rollout restarted hosts (the sampler saw them down)");
+        assertNoAckedRowLost(writes, what);
+    }
+
+    /** Every row the writer saw acknowledged is on the leader. */
+    private void assertNoAckedRowLost(WriteLog log, String what) throws Exception {
+        java.util.TreeSet<Long> acked = new java.util.TreeSet<>(log.acked());
+        assertTrue(!acked.isEmpty(), what + ": the writer had writes acknowledged");
+        java.util.Set<Long> present = new java.util.TreeSet<>();
+        try (Connection c = pg.connect(address(leader()), 5432); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select id from drill where id between " + acked.first() + " and "
+                     + acked.last())) {
+            while (rs.next()) {
+                present.add(rs.getLong(1));
+            }
+        }
+        java.util.Set<Long> lost = new java.util.TreeSet<>(acked);
+        lost.removeAll(present);
+        assertEquals(java.util.Set.of(), lost, what + ": acknowledged rows missing (of " + acked.size() + ")");
     }
 
     @Test
@@ -294,6 +369,59 @@ class DataClusterIT {
                 return Optional.empty();
             }
         }, () -> String.valueOf(statuses().get(lbHost)));
+    }
+
+    /**
+     * Asynchronous mode: the primary's link is cut while a writer inside its namespace keeps writing into it, so
+     * that it takes writes nobody else has; after the failover the link heals. Nobody acts: the former primary must
+     * stream from the new leader again within the spec's replica_repair_after plus a bound for the repair (Patroni's
+     * rewind, else the agent's reinitialisation).
+     */
+    @Test
+    @Order(9)
+    void aDivergedFormerPrimaryStreamsAgainWithNoPersonActing() throws Exception {
+        cluster.await("every host converged before the cut", Duration.ofSeconds(180),
+                () -> statuses().values().stream().allMatch(st -> st.path("converged").asBoolean())
+                        && statuses().size() == plan.hosts().size() ? Optional.of(true) : Optional.empty(),
+                () -> summary(statuses()));
+        io.pgha.lab.LabNetwork network = cluster.lab().network().orElseThrow();
+        String isolated = leader();
+        WriteLog direct = new WriteLog();
+        Process inside = LabWriter.startInside(network, plan.host(isolated),
+                AgentCluster.HOME.resolve("target/pgha-agent.jar"), password, 30_000_000, 50,
+                TimeUnit.MINUTES.toMillis(5), direct::add);
+        long healed;
+        long cut;
+        try {
+            cluster.await("writes straight into the primary", Duration.ofSeconds(60),
+                    () -> direct.acksAfter(0) >= 5 ? Optional.of(true) : Optional.empty(), () -> "none yet");
+            cut = System.currentTimeMillis();
+            network.cut(plan.host(isolated));
+            // Asked of a host on this side of the cut: the isolated one is out of reach.
+            String witness = dataHosts().stream().filter(h -> !h.equals(isolated)).findFirst().orElseThrow();
+            cluster.await("a new leader", Duration.ofSeconds(120), () -> {
+                try {
+                    return new PatroniClient(address(witness), 8008, Duration.ofSeconds(2)).leader()
+                            .map(PatroniClient.ClusterMember::name).filter(now -> !now.equals(isolated));
+                } catch (java.io.IOException e) {
+                    return Optional.empty();
+                }
+            }, () -> "still " + isolated + " as " + witness + " sees it");
+            assertTrue(direct.acksAfter(cut) > 0, "the isolated primary took writes of its own after the cut");
+            network.heal(plan.host(isolated));
+            healed = System.currentTimeMillis();
+        } finally {
+            inside.destroy();
+            inside.waitFor(10, TimeUnit.SECONDS);
+        }
+        Duration bound = Duration.ofSeconds(ClusterSpec.Patroni.REPLICA_REPAIR_AFTER_SECONDS + 180);
+        cluster.await(isolated + " streaming from the new leader", bound,
+                () -> Optional.ofNullable(statuses().get(isolated))
+                        .filter(st -> st.path("health").path("postgres").path("streaming").asBoolean()),
+                () -> String.valueOf(statuses().get(isolated)));
+        System.out.printf("diverged former primary: streaming again %.1f s after the heal (%d writes only it took);"
+                + " warnings: %s%n", (System.currentTimeMillis() - healed) / 1e3, direct.acksAfter(cut),
+                statuses().get(isolated).path("warnings"));
     }
 
     private boolean accepting(String host) {

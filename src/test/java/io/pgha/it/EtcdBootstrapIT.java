@@ -141,7 +141,7 @@ class EtcdBootstrapIT {
         assertEquals(0, table.exitCode(), table.toString());
         for (String host : MEMBERS.keySet()) {
             assertTrue(table.out().lines().anyMatch(l -> l.startsWith(host + " ") && l.contains(" etcd ")
-                    && l.contains(" yes ") && l.contains("etcd:running")), table.out());
+                    && l.contains(" applied ") && l.contains("etcd:running")), table.out());
         }
         assertTrue(table.out().lines().anyMatch(l -> l.startsWith("pg1 ") && l.contains("no status")), table.out());
 
@@ -248,7 +248,8 @@ class EtcdBootstrapIT {
             assertEquals(0, table.exitCode(), table.toString());
             assertTrue(table.out().lines().anyMatch(l -> l.startsWith("bogus ") && l.contains("unreadable status")),
                     table.out());
-            assertTrue(table.out().lines().anyMatch(l -> l.startsWith("e1 ") && l.contains(" yes ")), table.out());
+            assertTrue(table.out().lines().anyMatch(l -> l.startsWith("e1 ") && l.contains(" applied ")),
+                    table.out());
             assertTrue(table.out().chars().noneMatch(c -> c == 0x1b), "no raw escape reaches the terminal");
             assertTrue(table.out().lines().allMatch(l -> l.length() <= 120), "rows fit 120 columns:\n" + table.out());
             AgentCluster.Outcome json = cluster.ctl("status", "--json");

@@ -75,7 +75,7 @@ class ClusterSpecParserTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """);
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
-        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true), spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true, 120), spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
         assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
         assertEquals(15, spec.postgres().version());

@@ -12,23 +12,43 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The ordering rules of a rolling restart, against a Patroni cluster kept in memory and a lock kept in memory. */
+/**
+ * The ordering rules of a rolling restart, against a Patroni cluster kept in memory that follows PostgreSQL's
+ * hot-standby rule as Patroni applies it: a replica starts with the larger of the configured max_connections and
+ * the primary's.
+ */
 class RollingRestartTest {
 
-    /** Three members; a restart clears pending_restart at once, a switchover moves the leader role. */
     private static final class FakeCluster {
         final Map<String, String> roles = new LinkedHashMap<>();
-        final Map<String, Boolean> pending = new LinkedHashMap<>();
+        final Map<String, Integer> running = new LinkedHashMap<>();
+        final Map<String, Integer> starts = new LinkedHashMap<>();
         final List<String> log = new ArrayList<>();
+        int desired;
         String lockHolder;
 
-        FakeCluster(String leader, String... replicas) {
+        FakeCluster(int value, String leader, String... replicas) {
+            desired = value;
             roles.put(leader, "leader");
-            pending.put(leader, true);
             for (String r : replicas) {
                 roles.put(r, "replica");
-                pending.put(r, true);
             }
+            roles.keySet().forEach(n -> {
+                running.put(n, value);
+                starts.put(n, 0);
+            });
+        }
+
+        String leader() {
+            return roles.entrySet().stream().filter(e -> e.getValue().equals("leader")).findFirst().orElseThrow()
+                    .getKey();
+        }
+
+        /** Postgres started again: the leader takes the configured value; a replica at least the leader's. */
+        void start(String name) {
+            boolean leader = roles.get(name).equals("leader");
+            running.put(name, leader ? desired : Math.max(desired, running.get(leader())));
+            starts.merge(name, 1, Integer::sum);
         }
 
         PatroniApi member(String name) {
@@ -36,21 +56,32 @@ class RollingRestartTest {
                 @Override
                 public PatroniClient.Member member() {
                     boolean leader = roles.get(name).equals("leader");
-                    return new PatroniClient.Member("running", leader ? "master" : "replica", 1, pending.get(name));
+                    return new PatroniClient.Member("running", leader ? "master" : "replica", 1,
+                            running.get(name) != desired, "start " + starts.get(name), false, false);
                 }
 
                 @Override
                 public List<PatroniClient.ClusterMember> cluster() {
                     List<PatroniClient.ClusterMember> out = new ArrayList<>();
                     roles.forEach((n, role) -> out.add(new PatroniClient.ClusterMember(n, role, "running", n, 1, 0,
-                            pending.get(n), false)));
+                            running.get(n) != desired, false)));
                     return out;
                 }
 
                 @Override
                 public void restart() {
-                    log.add("restart " + name + (name.equals(lockHolder) ? " (holding the lock)" : " WITHOUT THE LOCK"));
-                    pending.put(name, false);
+                    log.add("restart " + name + (name.equals(lockHolder) ? "" : " WITHOUT THE LOCK"));
+                    start(name);
+                }
+
+                @Override
+                public void reinitialize() {
+                    log.add("reinitialize " + name);
+                }
+
+                @Override
+                public void forgetFailsafeLeader() {
+                    log.add("forget failsafe leader");
                 }
 
                 @Override
@@ -58,6 +89,7 @@ class RollingRestartTest {
                     log.add("switchover " + leader + " -> " + candidate);
                     roles.put(leader, "replica");
                     roles.put(candidate, "leader");
+                    start(leader);
                     return "ok";
                 }
             };
@@ -82,50 +114,75 @@ class RollingRestartTest {
             };
         }
 
-        RollingRestart step(String name) {
-            return new RollingRestart(name, member(name), lock(name));
+        boolean step(String name) throws Exception {
+            RollingRestart.Settings settings = (address, names) -> Map.of("max_connections", new PgSetting(
+                    "max_connections", running.get(address).toString(), "", "integer",
+                    running.get(address).toString(), "postmaster"));
+            return new RollingRestart(name, member(name), lock(name))
+                    .step(Map.of("max_connections", Integer.toString(desired)), settings);
         }
     }
 
     @Test
-    void replicasFirstThenTheLeaderAfterHandingOver() throws Exception {
-        FakeCluster c = new FakeCluster("pg1", "pg2", "pg3");
-        assertTrue(c.step("pg1").step(), "the leader waits while replicas still owe a restart");
+    void raisingGoesReplicasFirstThenTheLeaderHandsOver() throws Exception {
+        FakeCluster c = new FakeCluster(100, "pg1", "pg2", "pg3");
+        c.desired = 150;
+        assertTrue(c.step("pg1"), "the leader waits while replicas can apply the change first");
         assertEquals(List.of(), c.log);
-        assertFalse(c.step("pg2").step());
-        assertFalse(c.step("pg3").step());
-        assertFalse(c.step("pg1").step());
-        assertEquals(List.of("restart pg2 (holding the lock)", "restart pg3 (holding the lock)",
-                "switchover pg1 -> pg2", "restart pg1 (holding the lock)"), c.log);
-        assertEquals("leader", c.roles.get("pg2"));
+        assertFalse(c.step("pg2"));
+        assertFalse(c.step("pg3"));
+        assertFalse(c.step("pg1"));
+        assertEquals(List.of("restart pg2", "restart pg3", "switchover pg1 -> pg2"), c.log,
+                "the old leader came back as a replica with 150: no second restart");
+        assertEquals(Map.of("pg1", 150, "pg2", 150, "pg3", 150), c.running);
         assertEquals(null, c.lockHolder, "the lock is released after each restart");
     }
 
     @Test
+    void loweringAHotStandbyParameterRestartsTheLeaderInPlaceFirstThenTheReplicas() throws Exception {
+        FakeCluster c = new FakeCluster(150, "pg1", "pg2", "pg3");
+        c.desired = 120;
+        assertTrue(c.step("pg2"), "a replica waits: its restart would bring back the leader's 150");
+        assertTrue(c.step("pg3"));
+        assertEquals(List.of(), c.log, "no restart in vain");
+        assertFalse(c.step("pg1"));
+        assertEquals(List.of("restart pg1"), c.log, "no switchover: every replica still runs 150");
+        assertFalse(c.step("pg2"));
+        assertFalse(c.step("pg3"));
+        assertEquals(List.of("restart pg1", "restart pg2", "restart pg3"), c.log);
+        assertEquals(Map.of("pg1", 120, "pg2", 120, "pg3", 120), c.running);
+        assertEquals("pg1", c.leader());
+        assertFalse(c.step("pg1"));
+        assertFalse(c.step("pg2"));
+        assertEquals(3, c.log.size(), "done: nothing restarts again");
+    }
+
+    @Test
     void aHostWaitsWhileAnotherHoldsTheLock() throws Exception {
-        FakeCluster c = new FakeCluster("pg1", "pg2", "pg3");
+        FakeCluster c = new FakeCluster(100, "pg1", "pg2", "pg3");
+        c.desired = 150;
         c.lockHolder = "pg3";
-        assertTrue(c.step("pg2").step(), "still owes its restart");
+        assertTrue(c.step("pg2"), "still owes its restart");
         assertEquals(List.of(), c.log);
         c.lockHolder = null;
-        assertFalse(c.step("pg2").step());
-        assertEquals(List.of("restart pg2 (holding the lock)"), c.log);
+        assertFalse(c.step("pg2"));
+        assertEquals(List.of("restart pg2"), c.log);
     }
 
     @Test
     void nothingPendingNothingDone() throws Exception {
-        FakeCluster c = new FakeCluster("pg1", "pg2");
-        c.pending.replaceAll((k, v) -> false);
-        assertFalse(c.step("pg1").step());
-        assertFalse(c.step("pg2").step());
+        FakeCluster c = new FakeCluster(100, "pg1", "pg2");
+        assertFalse(c.step("pg1"));
+        assertFalse(c.step("pg2"));
         assertEquals(List.of(), c.log);
         assertEquals(Optional.empty(), RollingRestart.pending(c.member("pg1")));
     }
 
     @Test
     void planSaysWhatIsPending() throws IOException {
-        FakeCluster c = new FakeCluster("pg1", "pg2");
-        assertTrue(RollingRestart.pending(c.member("pg1")).orElseThrow().contains("this leader last"));
+        FakeCluster c = new FakeCluster(100, "pg1", "pg2");
+        c.desired = 150;
+        assertTrue(RollingRestart.pending(c.member("pg1")).orElseThrow().contains("this leader after the replicas"));
         assertTrue(RollingRestart.pending(c.member("pg2")).orElseThrow().contains("replicas before the leader"));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
+import io.pgha.model.Pending;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,12 +13,16 @@ import org.junit.jupiter.api.Test;
 class StatusLineTest {
     private static HostStatus status(String role, long rev, boolean converged, Health health, List<String> problems,
                                      String error) {
-        return new HostStatus(HostStatus.SCHEMA, "pg2", "10.0.1.2", role, rev, converged, List.of(), List.of(), health,
+        return new HostStatus(HostStatus.SCHEMA, "pg2", "10.0.1.2", role, rev, converged,
+                converged ? HostStatus.APPLIED : error.isEmpty() ? HostStatus.PENDING : HostStatus.FAILED,
+                converged || rev == 0 ? List.of()
+                        : List.of(new Pending("max_connections", "150", "120", Pending.LEADER_RESTART)),
+                List.of(), List.of(), health,
                 problems, List.of(), List.of(), List.of(), error, "0.1.0", 1, 0);
     }
 
     private static Health.Patroni patroni(String role, String leader) {
-        return new Health.Patroni(role, "running", 1L, false, leader);
+        return new Health.Patroni(role, "running", 1L, false, leader, null);
     }
 
     private static Health.Postgres replicaStreaming(long lag) {
@@ -64,6 +69,15 @@ class StatusLineTest {
     }
 
     @Test
+    void aPendingRevisionSaysWhatItWaitsFor() {
+        Health health = new Health(null, new Health.Patroni("replica", "running", 1L, true, "pg1", null),
+                new Health.Postgres(true, true, 3L, 150L, 0L, null, true, 0L), null);
+        assertEquals("data: replica of pg1, streaming, lag 0 B, spec rev 12 pending;"
+                + " max_connections 150 -> 120 waits for the leader's restart",
+                StatusLine.of(status("data", 12, false, health, List.of(), "")));
+    }
+
+    @Test
     void etcdWithAMemberDownAndNoSpec() {
         Health health = new Health(etcd(true, members("etcd1", true, "etcd2", false, "etcd3", true)), null, null, null);
         assertEquals("etcd: member healthy (2/3 members healthy), no spec yet",
@@ -88,7 +102,7 @@ class StatusLineTest {
         replicas.put("pg1", "UP 1/2");
         replicas.put("pg2", "DOWN");
         Health health = new Health(null, null, null, haproxy(primary, replicas));
-        assertEquals("lb: writes -> pg2, reads -> pg1, spec rev 3 converging; spec rev 4 refused: bad",
+        assertEquals("lb: writes -> pg2, reads -> pg1, spec rev 3 failed; spec rev 4 refused: bad",
                 StatusLine.of(status("lb", 3, false, health, List.of("x"), "spec rev 4 refused: bad\nmore")));
     }
 }

@@ -120,7 +120,8 @@ class StatusPublisherTest {
     private static HostStatus status(boolean converged, long connections, long updated) {
         Health health = new Health(null, null,
                 new Health.Postgres(true, false, connections, 100L, 0L, List.of(), null, null), null);
-        return new HostStatus(HostStatus.SCHEMA, "pg1", "10.0.1.1", "data", 3, converged, List.of(), List.of(),
+        return new HostStatus(HostStatus.SCHEMA, "pg1", "10.0.1.1", "data", 3, converged,
+                converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), List.of(),
                 health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated);
     }
 

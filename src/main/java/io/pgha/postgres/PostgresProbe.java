@@ -1,4 +1,4 @@
-package io.pgha.probe;
+package io.pgha.postgres;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -64,6 +64,24 @@ public final class PostgresProbe {
                 return rs.getString(1);
             }
         }
+    }
+
+    /** pg_settings rows for these names; a name Postgres does not know is absent from the answer. */
+    public java.util.Map<String, PgSetting> settings(String address, int port, java.util.Collection<String> names)
+            throws SQLException {
+        java.util.Map<String, PgSetting> out = new java.util.LinkedHashMap<>();
+        try (Connection c = connect(address, port);
+             PreparedStatement s = c.prepareStatement("select name, setting, unit, vartype, current_setting(name),"
+                     + " context from pg_settings where name = any(?)")) {
+            s.setArray(1, c.createArrayOf("text", names.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new PgSetting(rs.getString(1), rs.getString(2), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6)));
+                }
+            }
+        }
+        return out;
     }
 
     public Connection connect(String address, int port) throws SQLException {

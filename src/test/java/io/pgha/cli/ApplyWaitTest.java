@@ -1,0 +1,50 @@
+package io.pgha.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.pgha.lab.LabPlan;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.HostStatus;
+import io.pgha.model.Pending;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What {@code pghactl apply --wait} still waits for, host by host, from the stored statuses. */
+class ApplyWaitTest {
+    private static HostStatus status(String host, long revision, String state, List<Pending> pending, String error) {
+        return new HostStatus(HostStatus.SCHEMA, host, "10.77.0.1", "data", revision, false, state, pending,
+                List.of(), List.of(), null, List.of(), List.of(), List.of(), List.of(), error, "test", 1, 0);
+    }
+
+    @Test
+    void everyHostOfTheSpecMustSayItsRevisionIsApplied() throws Exception {
+        LabPlan plan = LabPlan.standard(3, 1);
+        AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
+                Map.of()), "lab spec");
+        Map<String, String> stored = new LinkedHashMap<>();
+        for (String host : spec.hosts().keySet()) {
+            stored.put(host, status(host, 12, HostStatus.APPLIED, List.of(), "").toJson());
+        }
+        assertEquals(Map.of(), ApplyCommand.notApplied(stored, spec, 12));
+        assertEquals(Map.of(), ApplyCommand.notApplied(stored, spec, 11), "a later revision counts");
+
+        stored.put("pg1", status("pg1", 12, HostStatus.PENDING,
+                List.of(new Pending("max_connections", "150", "120", Pending.LEADER_RESTART)), "").toJson());
+        stored.put("pg2", status("pg2", 11, HostStatus.APPLIED, List.of(), "").toJson());
+        stored.put("pg3", status("pg3", 12, HostStatus.FAILED, List.of(), "restart failed").toJson());
+        stored.remove("lb1");
+        stored.put("etcd1", "{not json");
+        Map<String, String> waiting = ApplyCommand.notApplied(stored, spec, 12);
+        assertEquals("pending: max_connections 150 -> 120 waits for the leader's restart", waiting.get("pg1"));
+        assertEquals("at revision 11", waiting.get("pg2"));
+        assertEquals("failed: restart failed", waiting.get("pg3"));
+        assertEquals("no status (agent down or not started)", waiting.get("lb1"));
+        assertEquals(List.of("etcd1", "pg1", "pg2", "pg3", "lb1"), List.copyOf(waiting.keySet()),
+                "in the spec's host order");
+    }
+}
