@@ -97,12 +97,17 @@ final class ApplyCommand implements Callable<Integer> {
      * Polls the hosts' statuses until every host of the spec reports {@code revision} (or a later one) applied;
      * on the timeout prints, per host, what it still waits for.
      */
-    private int awaitApplied(Dcs dcs, ClusterSpec cluster, long revision) throws DcsException, InterruptedException {
+    private int awaitApplied(Dcs dcs, ClusterSpec cluster, long revision) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        Map<String, String> waiting = Map.of();
+        Map<String, String> waiting;
         while (true) {
-            waiting = notApplied(dcs.hostStatuses(), cluster, revision);
+            try {
+                waiting = notApplied(dcs.hostStatuses(), cluster, revision);
+            } catch (DcsException e) {
+                // A moment without etcd ends nothing: the deadline does.
+                waiting = Map.of("(all)", "statuses not readable from etcd: " + e.getMessage());
+            }
             if (waiting.isEmpty()) {
                 CtlMain.out(spec).printf(Locale.ROOT, "revision %d in effect on all %d hosts after %.1f s%n", revision,
                         cluster.hosts().size(), (System.nanoTime() - start) / 1e9);
@@ -114,8 +119,7 @@ final class ApplyCommand implements Callable<Integer> {
             Thread.sleep(POLL_MILLIS);
         }
         PrintWriter err = CtlMain.err(spec);
-        err.println("revision " + revision + " not in effect on " + waiting.size() + " of " + cluster.hosts().size()
-                + " hosts after " + timeoutSeconds + " s:");
+        err.println("revision " + revision + " not in effect everywhere after " + timeoutSeconds + " s:");
         waiting.forEach((host, why) -> err.println("  " + host + ": " + why));
         return CtlMain.FAILURE;
     }
