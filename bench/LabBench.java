@@ -9,6 +9,7 @@ import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
+import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
@@ -357,8 +358,8 @@ public class LabBench {
     boolean streaming(String host) {
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
             String text = dcs.hostStatuses().get(host);
-            return text != null && HostStatus.fromJson(text).health().postgres() != null
-                    && HostStatus.fromJson(text).health().postgres().isStreaming();
+            Health.Postgres postgres = text == null ? null : HostStatus.fromJson(text).health().postgres();
+            return postgres != null && postgres.isStreaming();
         } catch (Exception e) {
             return false;
         }

@@ -58,8 +58,7 @@ public final class Agent {
         Prober prober = new Prober(config, host.identity(), host.paths(), reporter::state, fsync, probes -> {
             api.ensureBound();
             reporter.onProbes(probes);
-            loop.post(new Event.Probed(probes.health().health()));
-        });
+        }, health -> loop.post(new Event.Probed(health)));
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
 
         CountDownLatch finished = new CountDownLatch(1);

@@ -2,6 +2,7 @@ package io.pgha.agent;
 
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.Health;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
 import io.pgha.model.Role;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the health, disk and fsync probes on their timers, on a thread of its own, and hands each result to the
- * reporter. Health is probed every few seconds and at once when the roles change (a data host learns its role from
+ * reporter, and each new health reading to the loop (which acts on it: replica repair, the failsafe workaround). Health is probed every few seconds and at once when the roles change (a data host learns its role from
  * the spec); fsync every ten minutes, every minute while slow. Any exception is logged and the next tick goes on.
  */
 final class Prober implements AutoCloseable {
@@ -38,6 +39,7 @@ final class Prober implements AutoCloseable {
     private final Supplier<AgentState> state;
     private final FsyncResults fsync;
     private final Consumer<Probes> report;
+    private final Consumer<Health> probed;
     private final HostHealth health = new HostHealth();
     private final DiskSampler disks = new DiskSampler();
     private final Thread thread;
@@ -50,13 +52,14 @@ final class Prober implements AutoCloseable {
     private Set<Role> fsyncRoles;
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, Supplier<AgentState> state, FsyncResults fsync,
-           Consumer<Probes> report) {
+           Consumer<Probes> report, Consumer<Health> probed) {
         this.config = config;
         this.identity = identity;
         this.paths = paths;
         this.state = state;
         this.fsync = fsync;
         this.report = report;
+        this.probed = probed;
         // Before a role is taken: a disk too slow for etcd shows in the very first status.
         AgentState first = state.get();
         this.fsyncRoles = first.probedRoles();
@@ -94,6 +97,7 @@ final class Prober implements AutoCloseable {
                     disks.sample(DataDirectories.of(paths, roles)));
             lastHealth = System.nanoTime();
             latest = probes;
+            probed.accept(probes.health().health());
         }
         Set<Role> probed = s.probedRoles();
         fsync.retain(DataDirectories.of(paths, probed).keySet());

@@ -111,7 +111,9 @@ public final class HostHealth {
         try {
             Map<String, PgSetting> here = pg.settings(address, pgPort, desired.keySet());
             Map<String, PgSetting> leader = Map.of();
-            Optional<String> leaderAddress = p.isLeader() ? Optional.empty() : leaderAddress(client);
+            // The leader's name came from GET /cluster just now; the spec knows its address.
+            Optional<String> leaderAddress = p.isLeader() || p.leader() == null ? Optional.empty()
+                    : spec.host(p.leader()).map(ClusterSpec.Host::address);
             if (leaderAddress.isPresent()) {
                 try {
                     leader = pg.settings(leaderAddress.get(), pgPort, InEffect.HOT_STANDBY_MINIMUMS);
@@ -124,14 +126,6 @@ public final class HostHealth {
             pending.add(Pending.unreadable("postgres settings", e.getMessage()));
         }
         return pending;
-    }
-
-    private Optional<String> leaderAddress(PatroniClient client) {
-        try {
-            return client.leader().map(PatroniClient.ClusterMember::host);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
     }
 
     private PatroniClient patroni(String address, int restPort) {
