@@ -132,6 +132,7 @@ public class LabBench {
     LabNetwork network;
     PostgresProbe pg;
     String password;
+    String restPassword;
 
     LabBench(boolean idleOnly) {
         this.idleOnly = idleOnly;
@@ -184,7 +185,7 @@ public class LabBench {
         for (LabPlan.Host h : plan.hosts()) {
             lab.start(h);
         }
-        EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2));
+        EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2), plan.adminTls().sslContext());
         for (String url : plan.clientUrls()) {
             await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
         }
@@ -192,7 +193,8 @@ public class LabBench {
         Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "4MB")));
         ctl("apply", "-f", spec.toString());
         password = ctl("get", "secret", "superuser").strip();
-        pg = new PostgresProbe("postgres", password, 2);
+        pg = new PostgresProbe("postgres", password, 2, plan.adminTls().ca());
+        restPassword = ctl("get", "secret", "patroni_rest").strip();
         await(Duration.ofSeconds(300), () -> allConverged(0) && writableViaLb());
         add(out, "agents started -> healthy, writes via lb (s)", (System.nanoTime() - t0) / 1e9);
         try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
@@ -251,7 +253,7 @@ public class LabBench {
             Files.writeString(spec, plan.specText(config.timers(), false, Map.of("work_mem", "4MB",
                     "max_connections", step[1], "max_locks_per_transaction", step[2])));
             long before;
-            try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+            try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
                 before = dcs.spec().orElseThrow().modRevision();
             }
             WriteLog log = new WriteLog();
@@ -260,7 +262,7 @@ public class LabBench {
             java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
             Thread watcher = new Thread(() -> {
                 while (watching.get()) {
-                    try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+                    try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
                         for (String text : dcs.hostStatuses().values()) {
                             HostStatus s = HostStatus.fromJson(text);
                             if (s.has(Role.DATA) && s.specRevision() > before && s.applied()
@@ -356,7 +358,7 @@ public class LabBench {
     }
 
     boolean streaming(String host) {
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
             String text = dcs.hostStatuses().get(host);
             Health.Postgres postgres = text == null ? null : HostStatus.fromJson(text).health().postgres();
             return postgres != null && postgres.isStreaming();
@@ -366,7 +368,7 @@ public class LabBench {
     }
 
     String warnings(String host) {
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
             String text = dcs.hostStatuses().get(host);
             return text == null ? "" : String.join("; ", HostStatus.fromJson(text).warnings());
         } catch (Exception e) {
@@ -392,11 +394,15 @@ public class LabBench {
         return c;
     }
 
+    /** A data host's Patroni as pghactl asks it: the admin certificate and the REST password. */
+    PatroniClient patroni(String address, Duration timeout) throws java.io.IOException {
+        return new PatroniClient(address, 8008, timeout, plan.adminTls().sslContext(), restPassword);
+    }
+
     boolean isRaftLeader(LabPlan.Host member) {
         try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + member.address() + ":2379/metrics"))
-                            .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = new io.pgha.net.HttpText(Duration.ofSeconds(3),
+                    plan.adminTls().sslContext()).get("https://" + member.address() + ":2379/metrics");
             return r.body().lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"));
         } catch (Exception e) {
             return false;
@@ -433,7 +439,11 @@ public class LabBench {
         AtomicLong agentWrites = new AtomicLong();
         AtomicLong allWrites = new AtomicLong();
         long seconds = idleOnly ? 300 : 30;
-        try (Client client = Client.builder().endpoints(plan.clientUrls().toArray(String[]::new)).build();
+        var trust = plan.adminTls().trustManager();
+        var key = plan.adminTls().keyManager();
+        try (Client client = Client.builder().endpoints(plan.clientUrls().toArray(String[]::new))
+                .authority(io.pgha.model.AgentConfig.clusterDnsName(plan.cluster()))
+                .sslContext(b -> b.trustManager(trust).keyManager(key)).build();
              Watch.Watcher pgha = client.getWatchClient().watch(bytes("/pgha/"), WatchOption.builder().isPrefix(true).build(),
                      r -> agentWrites.addAndGet(r.getEvents().size()));
              Watch.Watcher all = client.getWatchClient().watch(bytes("/"), WatchOption.builder().isPrefix(true).build(),
@@ -453,10 +463,9 @@ public class LabBench {
         try {
             awaitAcks(log, 0, 25);
             String leader = leader();
-            String target = PatroniClient.takeoverCandidates(new PatroniClient(address(leader), 8008,
-                    Duration.ofSeconds(5)).cluster()).get(0).name();
+            String target = PatroniClient.takeoverCandidates(patroni(address(leader), Duration.ofSeconds(5)).cluster()).get(0).name();
             long t0 = System.currentTimeMillis();
-            new PatroniClient(address(leader), 8008, Duration.ofSeconds(30)).switchover(leader, target);
+            patroni(address(leader), Duration.ofSeconds(30)).switchover(leader, target);
             awaitAcks(log, t0, 25);
             add(out, "planned switchover: longest write gap via lb (s)", log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
         } finally {
@@ -571,7 +580,7 @@ public class LabBench {
     }
 
     boolean allConverged(long revision) {
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
             long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
             Map<String, String> statuses = dcs.hostStatuses();
             if (statuses.size() != plan.hosts().size()) {
@@ -602,7 +611,7 @@ public class LabBench {
     String leader() throws Exception {
         for (String h : data()) {
             try {
-                Optional<PatroniClient.ClusterMember> l = new PatroniClient(address(h), 8008, Duration.ofSeconds(2)).leader();
+                Optional<PatroniClient.ClusterMember> l = patroni(address(h), Duration.ofSeconds(2)).leader();
                 if (l.isPresent()) {
                     return l.get().name();
                 }
@@ -630,7 +639,7 @@ public class LabBench {
 
     String statusSummary() {
         StringBuilder sb = new StringBuilder();
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3))) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
             for (String text : dcs.hostStatuses().values()) {
                 HostStatus s = HostStatus.fromJson(text);
                 sb.append("\n  ").append(s.host()).append(" converged=").append(s.converged())

@@ -4,7 +4,7 @@ import io.pgha.dcs.Dcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
-import io.pgha.postgres.PatroniClient;
+import io.pgha.probe.HostHealth;
 import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusPublisher;
 import io.pgha.roles.HostContext;
@@ -37,25 +37,28 @@ public final class Agent {
         this.version = version;
     }
 
-    public void run() {
+    public void run() throws java.io.IOException {
         EtcdOutage outage = new EtcdOutage();
         AgentMetrics metrics = new AgentMetrics();
         FsyncResults fsync = new FsyncResults();
         HostRoles hostRoles = new HostRoles(host);
         StatusPublisher publisher = new StatusPublisher(dcs, host.identity().name(), HEARTBEAT,
-                e -> outage.failed(e.getMessage()), outage::answered);
+                outage::failed, () -> {
+                    outage.answered();
+                    outage.accepted();
+                });
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
-                hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs,
-                new PatroniClient(host.identity().address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5)),
-                StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
+                hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs, host.identity().address(),
+                host.certificate(), StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
                 Duration.ofSeconds(config.driftSeconds())), reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
         api.ensureBound();
-        Prober prober = new Prober(config, host.identity(), host.paths(), reporter::state, fsync, probes -> {
+        Prober prober = new Prober(config, host.identity(), host.paths(),
+                new HostHealth(host.certificate().sslContext(), config.caCertificate()), reporter::state, fsync, probes -> {
             api.ensureBound();
             reporter.onProbes(probes);
         }, health -> loop.post(new Event.Probed(health)));

@@ -18,12 +18,15 @@ import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PgSetting;
 import io.pgha.postgres.PostgresProbe;
 import io.pgha.postgres.ReplicaRepair;
+import io.pgha.postgres.RolePasswords;
 import io.pgha.postgres.RollingRestart;
 import io.pgha.report.AgentMetrics;
 import io.pgha.resources.Status;
 import io.pgha.roles.DesiredState;
+import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostRoles;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +38,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +60,10 @@ final class AgentLoop {
     private final AgentMetrics metrics;
     private final Dcs dcs;
     private final PatroniClient patroni;
+    private final Path caFile;
+    private final HostCertificate certificate;
+    private final String address;
+    private final RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
     private final StateCache specCache;
     private final StateCache secretsCache;
     private final EtcdOutage outage;
@@ -70,6 +78,11 @@ final class AgentLoop {
     private Optional<Versioned> followed = Optional.empty();
     private Optional<ClusterSpec> spec = Optional.empty();
     private Optional<ClusterSecrets> secrets = Optional.empty();
+    private long secretsRevision;
+    private long renderedSecrets;
+    /** Watches the secrets on a data host, so that a rotation step reaches the next pass at once. */
+    private Dcs.Watch secretsWatch;
+    private boolean dataHost;
     private String specError = "";
     private AgentState state;
     private Health probed = Health.NONE;
@@ -82,7 +95,12 @@ final class AgentLoop {
         this.diskGate = parts.diskGate();
         this.metrics = parts.metrics();
         this.dcs = parts.dcs();
-        this.patroni = parts.patroni();
+        this.certificate = parts.certificate();
+        this.caFile = certificate.files().ca();
+        this.address = parts.address();
+        // The REST password is read when a request goes out: a rotation reaches the loop with the next secrets.
+        this.patroni = new PatroniClient(parts.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5), sslContext(),
+                () -> secrets.flatMap(x -> x.get("patroni_rest")).orElse(""));
         this.specCache = parts.specCache();
         this.secretsCache = parts.secretsCache();
         this.outage = parts.outage();
@@ -95,8 +113,17 @@ final class AgentLoop {
 
     /** What the loop is built from. */
     record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
-                 AgentMetrics metrics, Dcs dcs, PatroniClient patroni, StateCache specCache, StateCache secretsCache,
+                 AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache specCache,
+                 StateCache secretsCache,
                  EtcdOutage outage, Duration drift) {
+    }
+
+    private SSLContext sslContext() {
+        try {
+            return certificate.sslContext();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Hands news to the loop; safe from any thread, never blocks. */
@@ -109,6 +136,7 @@ final class AgentLoop {
         secretsCache.read().ifPresent(cached -> {
             try {
                 secrets = Optional.of(ClusterSecrets.fromJson(cached.value()));
+                secretsRevision = cached.modRevision();
             } catch (JsonProcessingException e) {
                 log.warn("ignoring the cached secrets: {}", e.getOriginalMessage());
             }
@@ -128,6 +156,14 @@ final class AgentLoop {
 
     /** Runs cycles until a {@link Event.Stop}; a converge pass that is under way is finished first. */
     void run() {
+        try {
+            cycles();
+        } finally {
+            closeSecretsWatch();
+        }
+    }
+
+    private void cycles() {
         long nextPass = System.nanoTime();
         while (true) {
             try {
@@ -169,10 +205,22 @@ final class AgentLoop {
         if (event instanceof Event.SpecSeen seen) {
             return specSeen(seen.spec());
         }
+        if (event instanceof Event.SecretsChanged) {
+            return dataHost;
+        }
+        if (event instanceof Event.SecretsWatchEnded) {
+            // Watched again by the next pass on its schedule: a watch that fails at once must not spin the loop.
+            closeSecretsWatch();
+            return false;
+        }
         if (event instanceof Event.Probed p) {
             boolean forgetNow = !failsafeMemory.isStale() && failsafeMemory.observe(p.health().patroni());
             probed = p.health();
-            return forgetNow;
+            // A new leader sets the roles' passwords at once: the other hosts' probes log in with them.
+            Health.Patroni patroni = p.health().patroni();
+            boolean newLeader = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
+                    && secrets.isPresent() && rolePasswords.doneFor() != secretsRevision;
+            return forgetNow || newLeader;
         }
         if (event instanceof Event.SpecDeleted) {
             specError = "the spec key was deleted; still following rev " + revisionText();
@@ -208,10 +256,20 @@ final class AgentLoop {
     /** One converge pass with the spec followed now. */
     private ConvergeSchedule.Pass cycle() throws InterruptedException {
         long revision = revision();
-        if (spec.isPresent() && secrets.isEmpty()) {
+        // Only a data host's agent may read the secrets (etcd refuses the others); it reads them every pass and
+        // watches them, so a rotation step reaches patroni.yml (or the leader's roles) within a second.
+        if (spec.isPresent() && hostRoles.roles(spec).contains(Role.DATA)) {
             readSecrets();
+            if (secretsWatch == null) {
+                secretsWatch = dcs.watchSecrets(secretsRevision, () -> post(new Event.SecretsChanged()),
+                        e -> post(new Event.SecretsWatchEnded()));
+            }
+        } else {
+            closeSecretsWatch();
         }
         try {
+            // Renewed here, before the roles copy it to their programs, which then reload.
+            certificate.ensure(java.time.Instant.now());
             Map<Role, String> refused = diskGate.refusals(spec);
             DesiredState desired = hostRoles.desired(spec, secrets, refused);
             ConvergeRun run = converger.apply(desired.resources());
@@ -227,8 +285,12 @@ final class AgentLoop {
                 log.warn("{}", refusal);
             }
             roleWarnings = desired.warnings();
+            dataHost = desired.has(Role.DATA);
+            if (run.converged() && dataHost) {
+                renderedSecrets = secretsRevision;
+            }
             state = new AgentState(spec, revision, revision, desired.roles(), hostRoles.roles(spec), Optional.of(run),
-                    warnings(), specError, error, secrets);
+                    warnings(), specError, error, secrets, secretsInEffect());
             publish.accept(state);
             if (!run.converged() || !refusal.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
@@ -237,8 +299,10 @@ final class AgentLoop {
                 boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
                 boolean repairing = replicaRepair.step(probed,
                         Duration.ofSeconds(spec.get().patroni().replicaRepairAfterSeconds()));
+                // Before the restart step, which reads pg_settings as the monitoring role this makes.
+                keepRolePasswords();
                 boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()), this::readSettings);
-                if (!state.warnings().equals(warnings())) {
+                if (!state.warnings().equals(warnings()) || state.secretsRevision() != secretsInEffect()) {
                     publishState(state.convergeError());
                 }
                 if (restarting || repairing || forgetting) {
@@ -256,7 +320,7 @@ final class AgentLoop {
     /** The state after news that ran no pass: the spec followed and its error are new, the last pass is not. */
     private void publishState(String convergeError) {
         state = new AgentState(spec, revision(), state.appliedRevision(), state.roles(), hostRoles.roles(spec),
-                state.lastRun(), warnings(), specError, convergeError, secrets);
+                state.lastRun(), warnings(), specError, convergeError, secrets, secretsInEffect());
         publish.accept(state);
     }
 
@@ -270,25 +334,60 @@ final class AgentLoop {
         return all;
     }
 
-    /** pg_settings of a member, as the superuser over TCP (the data hosts' pg_hba allows it between them). */
-    private Map<String, PgSetting> readSettings(String address, Collection<String> names) throws SQLException {
-        String password = secrets.flatMap(x -> x.get("superuser"))
-                .orElseThrow(() -> new SQLException("no cluster secrets yet"));
-        return new PostgresProbe(PatroniConfig.SUPERUSER, password, 5).settings(address, ClusterSpec.POSTGRES_PORT,
-                names);
+    /**
+     * The secrets generation in effect: on a data host, the one its last converged pass wrote into patroni.yml
+     * (Patroni was reloaded with it), and on the leader also the one its roles' passwords were set to.
+     */
+    private long secretsInEffect() {
+        if (!dataHost) {
+            return 0;
+        }
+        Health.Patroni p = probed.patroni();
+        boolean leader = p != null && p.isLeader();
+        return leader ? Math.min(renderedSecrets, rolePasswords.doneFor()) : renderedSecrets;
     }
 
-    /** The secrets never change once made; read them once, and keep a root-only copy for etcd outages. */
+    /** On the leader: PostgreSQL's role passwords as the secrets say (the monitoring role made, rotations set). */
+    private void keepRolePasswords() {
+        Health.Patroni p = probed.patroni();
+        if (secrets.isEmpty() || p == null || !p.isLeader() || !"running".equals(p.state())) {
+            return;
+        }
+        try {
+            rolePasswords.step(secrets.get(), secretsRevision, password -> new PostgresProbe(PatroniConfig.SUPERUSER,
+                    password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT));
+        } catch (SQLException e) {
+            log.warn("PostgreSQL role passwords not checked: {}", e.getMessage());
+        }
+    }
+
+    /** pg_settings of a member, as the monitoring role over TLS (the data hosts' pg_hba allows it between them). */
+    private Map<String, PgSetting> readSettings(String address, Collection<String> names) throws SQLException {
+        String password = secrets.flatMap(x -> x.get("monitor"))
+                .orElseThrow(() -> new SQLException("no cluster secrets yet"));
+        return new PostgresProbe(PatroniConfig.MONITOR_USER, password, 5, caFile).settings(address,
+                ClusterSpec.POSTGRES_PORT, names);
+    }
+
+    private void closeSecretsWatch() {
+        if (secretsWatch != null) {
+            secretsWatch.close();
+            secretsWatch = null;
+        }
+    }
+
+    /** The secrets as stored now, and a root-only copy for etcd outages; kept as they were when etcd cannot say. */
     private void readSecrets() {
         try {
             Optional<Versioned> stored = dcs.secrets();
             outage.answered();
-            if (stored.isPresent()) {
+            if (stored.isPresent() && stored.get().modRevision() != secretsRevision) {
                 secrets = Optional.of(ClusterSecrets.fromJson(stored.get().value()));
+                secretsRevision = stored.get().modRevision();
                 secretsCache.write(stored.get());
             }
         } catch (DcsException e) {
-            outage.failed(e.getMessage());
+            outage.failed(e);
         } catch (IOException e) {
             log.warn("cluster secrets not read: {}", e.getMessage());
         }

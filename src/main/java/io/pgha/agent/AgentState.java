@@ -21,10 +21,11 @@ import java.util.Set;
  * @param specError        why the newest spec is not followed (refused, deleted), else empty
  * @param convergeError    why the last pass did not converge (a failed resource, a refused role), else empty
  * @param secrets          the cluster's passwords, for the probes only: never in the status
+ * @param secretsRevision  the generation of those passwords in effect on this host (0: none needed or none yet)
  */
 record AgentState(Optional<ClusterSpec> spec, long followedRevision, long appliedRevision, Set<Role> roles,
                   Set<Role> expectedRoles, Optional<ConvergeRun> lastRun, List<String> warnings, String specError,
-                  String convergeError, Optional<ClusterSecrets> secrets) {
+                  String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision) {
 
     AgentState {
         roles = Role.ordered(roles);
@@ -34,7 +35,7 @@ record AgentState(Optional<ClusterSpec> spec, long followedRevision, long applie
 
     static AgentState initial(Optional<ClusterSpec> spec, long revision, Set<Role> expected,
                               Optional<ClusterSecrets> secrets) {
-        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets);
+        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets, 0);
     }
 
     ClusterSpec.Disk diskPolicy() {

@@ -13,6 +13,14 @@ sealed interface Event {
     record SpecDeleted() implements Event {
     }
 
+    /** The secrets key changed (a rotation step): read it again. */
+    record SecretsChanged() implements Event {
+    }
+
+    /** The secrets watch ended with an error: watch again at the next pass. */
+    record SecretsWatchEnded() implements Event {
+    }
+
     /** What the probes saw on this host just now. */
     record Probed(Health health) implements Event {
     }

@@ -40,7 +40,7 @@ final class Prober implements AutoCloseable {
     private final FsyncResults fsync;
     private final Consumer<Probes> report;
     private final Consumer<Health> probed;
-    private final HostHealth health = new HostHealth();
+    private final HostHealth health;
     private final DiskSampler disks = new DiskSampler();
     private final Thread thread;
     private volatile boolean running = true;
@@ -51,9 +51,10 @@ final class Prober implements AutoCloseable {
     private long lastFsync;
     private Set<Role> fsyncRoles;
 
-    Prober(AgentConfig config, HostIdentity identity, HostPaths paths, Supplier<AgentState> state, FsyncResults fsync,
-           Consumer<Probes> report, Consumer<Health> probed) {
+    Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
+           FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed) {
         this.config = config;
+        this.health = health;
         this.identity = identity;
         this.paths = paths;
         this.state = state;
@@ -113,14 +114,15 @@ final class Prober implements AutoCloseable {
     /** Each role's probes; a host with several roles reports every engine's part. */
     private HealthReport probeHealth(Set<Role> roles, AgentState s) {
         Optional<ClusterSpec> spec = s.spec();
-        Optional<String> superuser = s.secrets().flatMap(x -> x.get("superuser"));
+        Optional<String> monitor = s.secrets().flatMap(x -> x.get("monitor"));
         HealthReport all = HealthReport.NONE;
         for (Role role : roles) {
             all = all.and(switch (role) {
                 case ETCD -> health.etcd(identity.name(), memberUrls());
                 case DATA -> health.data(identity.name(), identity.address(), ClusterSpec.PATRONI_PORT,
-                        ClusterSpec.POSTGRES_PORT, superuser, spec);
-                case LB -> health.lb(identity.address(), spec.map(x -> x.haproxy().statsPort()).orElse(0),
+                        ClusterSpec.POSTGRES_PORT, monitor, spec);
+                // HAProxy's stats listen on loopback only.
+                case LB -> health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
                         spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList())
                                 .orElse(List.of()));
             });
@@ -130,7 +132,7 @@ final class Prober implements AutoCloseable {
 
     private Map<String, String> memberUrls() {
         Map<String, String> urls = new LinkedHashMap<>();
-        config.members().forEach((name, address) -> urls.put(name, "http://" + address + ":" + config.clientPort()));
+        config.members().forEach((name, address) -> urls.put(name, "https://" + address + ":" + config.clientPort()));
         return urls;
     }
 

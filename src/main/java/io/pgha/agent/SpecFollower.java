@@ -52,7 +52,7 @@ final class SpecFollower implements AutoCloseable {
                     broken.await();
                 }
             } catch (DcsException e) {
-                outage.failed(e.getMessage());
+                outage.failed(e);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -8,10 +8,13 @@ import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.resources.PackageManager;
+import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -55,8 +58,17 @@ public final class AgentMain implements Callable<Integer> {
         log.info("pgha-agent {} starting: cluster {}, host {} ({}), root {}, roles {}", Installation.version(),
                 agent.cluster(), identity.name(), identity.address(), paths.root(), roles);
         Supervisor supervisor = new Supervisor(paths.runDir());
-        try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT)) {
-            new Agent(agent, new HostContext(agent, identity, paths, packages, roles, supervisor), dcs,
+        HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
+        try {
+            certificate.ensure(Instant.now());
+        } catch (IOException e) {
+            // The cluster's files are missing or wrong: an install problem that restarting will not mend.
+            System.err.println("pgha-agent: cannot make this host's certificate: " + e.getMessage()
+                    + " (copy ca.crt and ca.key from pghactl init next to agent.yml)");
+            return 2;
+        }
+        try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT, certificate.files())) {
+            new Agent(agent, new HostContext(agent, identity, paths, packages, roles, supervisor, certificate), dcs,
                     Installation.version()).run();
         }
         return 0;

@@ -2,11 +2,13 @@ package io.pgha.cli;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdAccess;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.Role;
 import io.pgha.model.HostStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,12 +62,12 @@ final class ApplyCommand implements Callable<Integer> {
         }
         AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster = ValidateCommand.parse(new ClusterSpecParser(agent), file);
+        cluster.warnings().forEach(w -> CtlMain.err(spec).println("warning: " + w));
         String text = Files.readString(file);
         try (Dcs dcs = ctl.dcs(agent)) {
-            if (dcs.createSecrets(ClusterSecrets.generate(new SecureRandom()).toJson())) {
-                CtlMain.out(spec).println("generated the cluster's secrets (" + Installation.ctl()
-                        + " get secret NAME shows them, as root)");
-            }
+            ClusterSecrets secrets = ensureSecrets(dcs);
+            // Users and roles before the spec: a host the spec adds can read it the moment it appears.
+            dcs.ensureAccess(access(agent, cluster), Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
             Optional<Versioned> current = dcs.spec();
             long readRevision = current.map(Versioned::modRevision).orElse(0L);
             if (expectRevision != null && expectRevision != readRevision) {
@@ -91,6 +93,28 @@ final class ApplyCommand implements Callable<Integer> {
                     + written + " (" + ValidateCommand.describe(cluster) + ")");
             return await ? awaitApplied(dcs, cluster, written) : CtlMain.OK;
         }
+    }
+
+    /** The stored secrets, made (or completed with names a newer version added) first if need be. */
+    private ClusterSecrets ensureSecrets(Dcs dcs) throws DcsException, IOException {
+        Optional<Versioned> stored = dcs.secrets();
+        ClusterSecrets secrets = stored.isPresent() ? ClusterSecrets.fromJson(stored.get().value())
+                : ClusterSecrets.generate(new SecureRandom());
+        if (stored.isEmpty() || secrets.lacksAny()) {
+            secrets = secrets.withMissing(new SecureRandom());
+            dcs.putSecrets(secrets.toJson(), stored.map(Versioned::modRevision).orElse(0L));
+            CtlMain.out(spec).println("generated the cluster's secrets (" + Installation.ctl()
+                    + " get secret NAME shows them, as admin)");
+        }
+        return secrets;
+    }
+
+    /** etcd access for the spec's hosts and agent.yml's etcd members (which run agents before any spec). */
+    static EtcdAccess access(AgentConfig agent, ClusterSpec cluster) {
+        Map<String, Boolean> hosts = new java.util.LinkedHashMap<>();
+        agent.members().keySet().forEach(m -> hosts.put(m, false));
+        cluster.hosts().values().forEach(h -> hosts.put(h.name(), h.has(Role.DATA)));
+        return EtcdAccess.of(cluster.cluster(), hosts);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import picocli.CommandLine;
 /** {@code pghactl}: the operator's tool. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
-        subcommands = {ValidateCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
+        subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
                 PlanCommand.class, SwitchoverCommand.class, LabCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;
@@ -87,9 +88,14 @@ public final class CtlMain implements Runnable {
         }
     }
 
-    Dcs dcs(AgentConfig agent) {
+    /** etcd as admin: the certificate pghactl init made (admin.crt, admin.key next to agent.yml). */
+    Dcs dcs(AgentConfig agent) throws IOException {
         return new EtcdDcs(agent.cluster(), endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), adminTls(agent));
+    }
+
+    static TlsFiles adminTls(AgentConfig agent) {
+        return new TlsFiles(agent.caCertificate(), agent.adminCertificate(), agent.adminKey());
     }
 
     /** agent.yml if one is given or present (a workstation may have none), else empty. */

@@ -109,7 +109,7 @@ final class LabCommand implements Runnable {
             }
             out.println("started " + plan.hosts().size() + " agents; waiting for etcd");
             out.flush();
-            EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2));
+            EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2), plan.adminTls().sslContext());
             long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
             for (String url : plan.clientUrls()) {
                 while (!etcd.probe(url).healthy()) {
@@ -161,7 +161,7 @@ final class LabCommand implements Runnable {
                 throws InterruptedException, IOException, InvalidSpecException {
             AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
             Map<String, String> last = new LinkedHashMap<>();
-            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5))) {
+            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
                 while (System.nanoTime() < deadline) {
                     try {
                         long revision = dcs.spec().map(Versioned::modRevision).orElse(0L);

@@ -19,6 +19,7 @@ import io.pgha.postgres.RollingRestart;
 import io.pgha.resources.PackageManager;
 import io.pgha.resources.Result;
 import io.pgha.roles.DesiredState;
+import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
 import io.pgha.roles.HostRoles;
 import io.pgha.supervise.Supervisor;
@@ -81,9 +82,11 @@ final class PlanCommand implements Callable<Integer> {
         HostPaths paths = new HostPaths(agent.root());
         PackageManager packages = PackageManager.detect()
                 .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
+        HostCertificate certificate = new HostCertificate(agent, identity, paths, new java.security.SecureRandom());
+        certificate.loadExisting();
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages,
-                    Installation.rolesDir(agent), readOnly));
+                    Installation.rolesDir(agent), readOnly, certificate));
             Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
             DesiredState desired = hostRoles.desired(cluster, secrets, refused);
             List<Result> plan = new Converger().plan(desired.resources());
@@ -99,7 +102,7 @@ final class PlanCommand implements Callable<Integer> {
             String restartNote = "";
             if (desired.has(Role.DATA)) {
                 Optional<String> restart = RollingRestart.pending(new PatroniClient(identity.address(),
-                        ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3)));
+                        ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3), certificate.sslContext(), ""));
                 if (restart.isPresent()) {
                     out.println("  ~ restart:postgres");
                     out.println("      " + restart.get());

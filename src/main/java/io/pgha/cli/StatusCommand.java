@@ -43,7 +43,8 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "every host's full status as a JSON array")
     boolean json;
 
-    @Option(names = "--wide", description = "more columns (address, pids, timeline, disk), untruncated")
+    @Option(names = "--wide", description = "more columns (address, pids, timeline, disk, the secrets generation in"
+            + " use), untruncated")
     boolean wide;
 
     /** A host's stored status, or why it could not be read. */
@@ -91,8 +92,8 @@ final class StatusCommand implements Callable<Integer> {
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
         rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "SPEC", "CONVERGED", "PROCESSES", "HEALTH",
-                "PG-ROLE", "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "AGE", "ERROR", "PENDING",
-                "WARNINGS"}
+                "PG-ROLE", "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "SECRETS", "AGE", "ERROR",
+                "PENDING", "WARNINGS"}
                 : new String[] {"HOST", "ROLE", "REV", "SPEC", "PROCESSES", "HEALTH", "PG-ROLE", "STATE", "LAG",
                         "FSYNC-P99", "AGE", "ERROR/PENDING", "WARNINGS"});
         long now = System.currentTimeMillis();
@@ -104,7 +105,7 @@ final class StatusCommand implements Callable<Integer> {
                         .orElse(agent.members().getOrDefault(host, "-"));
                 String why = s == null ? "no status: agent down or not started" : s.unreadable();
                 rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "-", "", "", "", "", "", "", "",
-                        "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
+                        "", "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
                 continue;
             }
             rows.add(row(s.status().get(), now));
@@ -139,7 +140,9 @@ final class StatusCommand implements Callable<Integer> {
                         ? patroni.timeline().toString() : "",
                 lag, disk.map(HostStatus.DiskLine::device).orElse(""),
                 disk.map(HostStatus.DiskLine::busyPercent).map(b -> b + "%").orElse(""), fsyncP99(s),
-                disk.map(d -> gib(d.freeBytes())).orElse(""), age, orDash(error), pending, warnings};
+                disk.map(d -> gib(d.freeBytes())).orElse(""),
+                s.secretsRevision() == 0 ? "" : Long.toString(s.secretsRevision()), age, orDash(error), pending,
+                warnings};
     }
 
     /** The slowest of the host's data directories. */

@@ -21,6 +21,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,7 +68,9 @@ final class SwitchoverCommand implements Callable<Integer> {
                     + data.stream().map(ClusterSpec.Host::name).toList() + ", found '" + to + "'");
             return CtlMain.BAD_INPUT;
         }
-        PatroniClient any = reachable(data).orElseThrow(() -> new IOException("no data host's Patroni answers"));
+        SSLContext tls = CtlMain.adminTls(agent).sslContext();
+        String restPassword = secrets.get("patroni_rest").orElseThrow();
+        PatroniClient any = reachable(data, tls, restPassword).orElseThrow(() -> new IOException("no data host's Patroni answers"));
         List<PatroniClient.ClusterMember> members = any.cluster();
         PatroniClient.ClusterMember leader = members.stream().filter(PatroniClient.ClusterMember::isLeader).findFirst()
                 .orElseThrow(() -> new IOException("the cluster has no leader to switch over from"));
@@ -82,10 +85,11 @@ final class SwitchoverCommand implements Callable<Integer> {
         String leaderAddress = cluster.host(leader.name()).orElseThrow().address();
         String candidateAddress = cluster.host(candidate).orElseThrow().address();
         long start = System.nanoTime();
-        String answer = new PatroniClient(leaderAddress, ClusterSpec.PATRONI_PORT, Duration.ofSeconds(10))
-                .switchover(leader.name(), candidate);
+        String answer = new PatroniClient(leaderAddress, ClusterSpec.PATRONI_PORT, Duration.ofSeconds(10), tls,
+                restPassword).switchover(leader.name(), candidate);
         out.println("Patroni: " + answer);
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 2);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 2,
+                agent.caCertificate());
         for (ClusterSpec.Host lb : cluster.hostsWith(Role.LB)) {
             awaitWritesReach(pg, lb, cluster.haproxy().primaryPort(), candidateAddress, start);
             out.printf("writes via %s:%d reach %s %.1f s after the request%n", lb.name(), cluster.haproxy().primaryPort(),
@@ -124,9 +128,10 @@ final class SwitchoverCommand implements Callable<Integer> {
                 + " s of the switchover (a leader crash now would promote nobody); last seen: " + seen);
     }
 
-    private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data) {
+    private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data, SSLContext tls, String restPassword) {
         for (ClusterSpec.Host h : data) {
-            PatroniClient c = new PatroniClient(h.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3));
+            PatroniClient c = new PatroniClient(h.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(3), tls,
+                    restPassword);
             try {
                 c.member();
                 return Optional.of(c);

@@ -34,6 +34,7 @@ final class ValidateCommand implements Callable<Integer> {
         CtlMain.out(spec).println("ok: " + file + " is a valid spec for cluster " + cluster.cluster() + " ("
                 + describe(cluster) + ")" + (agent.isPresent() ? "" : "; not checked against an agent.yml (none here:"
                 + " pass --config FILE for that)"));
+        cluster.warnings().forEach(w -> CtlMain.err(spec).println("warning: " + w));
         return CtlMain.OK;
     }
 

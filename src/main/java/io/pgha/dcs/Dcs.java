@@ -29,11 +29,31 @@ public interface Dcs extends AutoCloseable {
      */
     Watch watchSpec(long afterRevision, Consumer<Optional<Versioned>> onChange, Consumer<DcsException> onError);
 
+    /**
+     * Calls {@code onChange} when the secrets key changes after {@code afterRevision}, and {@code onError} when the
+     * watch ends with an error (etcd refuses it to a host that may not read the secrets). Both on the DCS client's
+     * threads: hand the news on, never block.
+     */
+    Watch watchSecrets(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
     /** The generated passwords (JSON), if the first apply has made them. */
     Optional<Versioned> secrets() throws DcsException;
 
-    /** Stores the secrets unless some are stored already; true when these were stored. */
-    boolean createSecrets(String json) throws DcsException;
+    /**
+     * Stores the secrets if the stored ones are still at {@code expectedRevision} (0: only if there are none); the new
+     * revision, which is the secrets' generation.
+     */
+    long putSecrets(String json, long expectedRevision) throws DcsException;
+
+    /**
+     * Makes etcd's users and roles what {@code access} says (adding, granting and revoking; a host that left keeps
+     * the least an agent needs, {@link EtcdAccess#withDeparted}) and turns authentication on. Only admin can, once
+     * it is on.
+     */
+    void ensureAccess(EtcdAccess access, Map<String, String> passwords) throws DcsException;
+
+    /** Sets an etcd user's password (Patroni's, after a rotation). */
+    void changePassword(String user, String password) throws DcsException;
 
     /** Every host's status as stored (JSON text), by host name. */
     Map<String, String> hostStatuses() throws DcsException;

@@ -4,7 +4,8 @@ package io.pgha.dcs;
  * What went wrong talking to the DCS, by kind, so that callers decide on the type and never on the text of an error.
  */
 public abstract sealed class DcsException extends Exception
-        permits DcsException.Unreachable, DcsException.LeaseLost, DcsException.RevisionConflict {
+        permits DcsException.Unreachable, DcsException.Refused, DcsException.LeaseLost,
+        DcsException.RevisionConflict {
 
     private DcsException(String message, Throwable cause) {
         super(message, cause);
@@ -13,6 +14,16 @@ public abstract sealed class DcsException extends Exception
     /** No answer within the deadline, or the request failed on the way: etcd may be down or cut off. */
     public static final class Unreachable extends DcsException {
         public Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * etcd answered and said no: this identity (the common name of its certificate) lacks the permission, or the
+     * request carried no valid credentials. Not an outage: retrying will not help.
+     */
+    public static final class Refused extends DcsException {
+        public Refused(String message, Throwable cause) {
             super(message, cause);
         }
     }

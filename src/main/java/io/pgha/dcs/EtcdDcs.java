@@ -1,6 +1,13 @@
 package io.pgha.dcs;
 
+import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.auth.Permission;
+import io.pgha.model.AgentConfig;
+import io.pgha.tls.TlsFiles;
+import java.io.IOException;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.X509TrustManager;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.common.exception.ErrorCode;
@@ -38,11 +45,26 @@ public final class EtcdDcs implements Dcs {
     private final List<String> endpoints;
     private final Duration timeout;
 
-    public EtcdDcs(String cluster, List<String> endpoints, Duration timeout) {
+    /**
+     * A client of the cluster's etcd over TLS, presenting {@code tls}'s certificate: its common name is the etcd user
+     * (admin for pghactl, agent-HOST for an agent). Fails, naming the file, when a certificate or key is unusable.
+     */
+    public EtcdDcs(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls) throws IOException {
         this.keys = new Keys(cluster);
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        this.client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+        X509TrustManager trust = tls.trustManager();
+        KeyManager key = tls.keyManager();
+        try {
+            // Every member's certificate names the cluster (etcd members share no other name); with several
+            // endpoints gRPC would otherwise check each against a made-up authority.
+            this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
+                    .authority(AgentConfig.clusterDnsName(cluster))
+                    .sslContext(b -> b.trustManager(trust).keyManager(key).protocols("TLSv1.3", "TLSv1.2"))
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IOException("TLS for etcd with " + tls.certificate() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -72,13 +94,101 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public Dcs.Watch watchSecrets(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        WatchOption option = WatchOption.builder().withRevision(afterRevision + 1).build();
+        io.etcd.jetcd.Watch.Watcher watcher = client.getWatchClient().watch(bytes(keys.secrets()), option,
+                io.etcd.jetcd.Watch.listener(response -> {
+                    if (!response.getEvents().isEmpty()) {
+                        onChange.run();
+                    }
+                }, error -> onError.accept(new DcsException.Unreachable("watch " + keys.secrets() + " ended: "
+                        + message(error), error))));
+        return watcher::close;
+    }
+
+    @Override
     public Optional<Versioned> secrets() throws DcsException {
         return get(keys.secrets());
     }
 
     @Override
-    public boolean createSecrets(String json) throws DcsException {
-        return putIfRevision(keys.secrets(), json, 0).isPresent();
+    public long putSecrets(String json, long expectedRevision) throws DcsException {
+        return putIfRevision(keys.secrets(), json, expectedRevision)
+                .orElseThrow(() -> new DcsException.RevisionConflict(keys.secrets(), expectedRevision));
+    }
+
+    @Override
+    public void ensureAccess(EtcdAccess plan, Map<String, String> passwords) throws DcsException {
+        Auth auth = client.getAuthClient();
+        List<String> users = await(auth.userList(), "list etcd users").getUsers();
+        EtcdAccess access = plan.withDeparted(keys.cluster(), users);
+        List<String> roles = await(auth.roleList(), "list etcd roles").getRoles();
+        for (Map.Entry<String, List<EtcdAccess.Permission>> role : access.roles().entrySet()) {
+            ByteSequence name = bytes(role.getKey());
+            if (!roles.contains(role.getKey())) {
+                await(auth.roleAdd(name), "add etcd role " + role.getKey());
+            }
+            List<Permission> held = await(auth.roleGet(name), "read etcd role " + role.getKey()).getPermissions();
+            for (Permission p : held) {
+                boolean wanted = role.getValue().stream().anyMatch(w -> same(w, p));
+                if (!wanted) {
+                    await(auth.roleRevokePermission(name, p.getKey(), p.getRangeEnd()),
+                            "revoke from etcd role " + role.getKey());
+                }
+            }
+            for (EtcdAccess.Permission w : role.getValue()) {
+                if (held.stream().noneMatch(p -> same(w, p))) {
+                    await(auth.roleGrantPermission(name, bytes(w.key()), rangeEnd(w),
+                            w.write() ? Permission.Type.READWRITE : Permission.Type.READ),
+                            "grant to etcd role " + role.getKey());
+                }
+            }
+        }
+        for (Map.Entry<String, String> user : access.users().entrySet()) {
+            ByteSequence name = bytes(user.getKey());
+            if (!users.contains(user.getKey())) {
+                // Users of certificates never log in with a password: theirs is random and forgotten.
+                String password = passwords.getOrDefault(user.getKey(), randomPassword());
+                await(auth.userAdd(name, bytes(password)), "add etcd user " + user.getKey());
+            }
+            List<String> has = await(auth.userGet(name), "read etcd user " + user.getKey()).getRoles();
+            if (!has.contains(user.getValue())) {
+                await(auth.userGrantRole(name, bytes(user.getValue())), "grant role to etcd user " + user.getKey());
+            }
+            for (String other : has) {
+                if (!other.equals(user.getValue())) {
+                    await(auth.userRevokeRole(name, bytes(other)), "revoke role from etcd user " + user.getKey());
+                }
+            }
+        }
+        await(auth.authEnable(), "enable etcd authentication");
+    }
+
+    @Override
+    public void changePassword(String user, String password) throws DcsException {
+        await(client.getAuthClient().userChangePassword(bytes(user), bytes(password)), "change etcd password of " + user);
+    }
+
+    private static boolean same(EtcdAccess.Permission wanted, Permission held) {
+        Permission.Type type = wanted.write() ? Permission.Type.READWRITE : Permission.Type.READ;
+        return held.getPermType() == type && held.getKey().equals(bytes(wanted.key()))
+                && held.getRangeEnd().equals(rangeEnd(wanted));
+    }
+
+    /** A prefix's range end: the key with its last byte raised by one; a single key has none. */
+    private static ByteSequence rangeEnd(EtcdAccess.Permission p) {
+        if (!p.prefix()) {
+            return ByteSequence.EMPTY;
+        }
+        byte[] end = p.key().getBytes(StandardCharsets.UTF_8);
+        end[end.length - 1]++;
+        return ByteSequence.from(end);
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     @Override
@@ -195,12 +305,28 @@ public final class EtcdDcs implements Dcs {
             throw new DcsException.Unreachable(what + ": etcd at " + endpoints + " did not answer within "
                     + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
+            Status.Code code = Status.fromThrowable(e.getCause()).getCode();
+            if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED
+                    || refusedByAuth(e.getCause())) {
+                throw new DcsException.Refused(what + ": etcd refused: " + message(e.getCause()), e.getCause());
+            }
             throw new DcsException.Unreachable(what + ": etcd at " + endpoints + " failed: " + message(e.getCause()),
                     e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DcsException.Unreachable(what + ": interrupted", e);
         }
+    }
+
+    /** etcd's permission errors as jetcd wraps them (its own exception with the code etcd sent). */
+    private static boolean refusedByAuth(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof EtcdException e && (e.getErrorCode() == ErrorCode.PERMISSION_DENIED
+                    || e.getErrorCode() == ErrorCode.UNAUTHENTICATED)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** etcd's NOT_FOUND, however jetcd wraps it (its own exception, or grpc's status). */

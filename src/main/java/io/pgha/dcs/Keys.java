@@ -16,6 +16,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/locks/restart";
     }
 
+    /** Patroni's own keys (its namespace /service/, its scope the cluster name). */
+    public String patroniPrefix() {
+        return "/service/" + cluster + "/";
+    }
+
     public String hostsPrefix() {
         return "/pgha/" + cluster + "/hosts/";
     }

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgha.supervise.Procs;
+import io.pgha.tls.ClusterFiles;
 import io.pgha.supervise.Supervisor;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -55,6 +58,15 @@ public final class Lab {
 
     /** Wires and files for every host; no agent runs yet. Cleans up after itself if a step fails. */
     public void create(int driftSeconds) throws IOException {
+        create(driftSeconds, 0);
+    }
+
+    /**
+     * As {@link #create(int)}, with host certificates of {@code hostCertSeconds} (0: the default, 90 days): the lab's
+     * CA and admin identity (from the same code as pghactl init) are copied into every host's directory, as an
+     * operator copies them to /etc/pgha-agent/.
+     */
+    public void create(int driftSeconds, long hostCertSeconds) throws IOException {
         Files.createDirectories(plan.baseDir());
         // Programs run as their own users and must traverse to their directories under this one.
         Files.setPosixFilePermissions(plan.baseDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -63,9 +75,14 @@ public final class Lab {
             if (network.isPresent()) {
                 network.get().up();
             }
+            ClusterFiles.create(plan.pkiDir(), plan.cluster(), new SecureRandom(), Instant.now());
             for (LabPlan.Host host : plan.hosts()) {
                 Files.createDirectories(plan.hostDir(host));
-                Files.writeString(plan.agentYml(host), plan.agentYmlText(host, driftSeconds));
+                Files.writeString(plan.agentYml(host), plan.agentYmlText(host, driftSeconds, hostCertSeconds));
+                for (String name : List.of("ca.crt", "ca.key", "admin.crt", "admin.key")) {
+                    Files.copy(plan.pkiDir().resolve(name), plan.hostDir(host).resolve(name),
+                            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
             }
         } catch (IOException | RuntimeException e) {
             destroy();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.pgha.model.Role;
+import io.pgha.tls.TlsFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -127,17 +128,37 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     }
 
     public List<String> clientUrls() {
-        return hostsWith(Role.ETCD).stream().map(h -> "http://" + h.address() + ":2379").toList();
+        return hostsWith(Role.ETCD).stream().map(h -> "https://" + h.address() + ":2379").toList();
     }
 
-    /** agent.yml for one host, built as data: the same for all but the host block and the root prefix. */
+    /** The lab's cluster CA and admin identity, as pghactl init makes them. */
+    public Path pkiDir() {
+        return baseDir.resolve("pki");
+    }
+
+    /** pghactl's identity in the lab: the admin certificate (etcd root, Patroni REST). */
+    public TlsFiles adminTls() {
+        return new TlsFiles(pkiDir().resolve("ca.crt"), pkiDir().resolve("admin.crt"), pkiDir().resolve("admin.key"));
+    }
+
     public String agentYmlText(Host host, int driftSeconds) {
+        return agentYmlText(host, driftSeconds, 0);
+    }
+
+    /**
+     * agent.yml for one host, built as data: the same for all but the host block and the root prefix (and a host
+     * certificate lifetime, if not 0).
+     */
+    public String agentYmlText(Host host, int driftSeconds, long hostCertSeconds) {
         ObjectNode root = YAML.createObjectNode().put("cluster", cluster);
         ObjectNode members = root.putObject("etcd").putObject("members");
         etcdMembers().forEach(members::put);
         root.putObject("host").put("name", host.name()).put("address", host.address());
         root.putObject("paths").put("root", root(host).toString());
         root.putObject("converge").put("drift_seconds", driftSeconds);
+        if (hostCertSeconds > 0) {
+            root.putObject("tls").put("host_cert_seconds", hostCertSeconds);
+        }
         return yaml(root);
     }
 
@@ -164,7 +185,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             ObjectNode params = postgres.putObject("parameters");
             parameters.forEach(params::put);
         }
-        postgres.putArray("hba").addObject().put("type", "host").put("database", "all").put("user", "all")
+        postgres.putArray("hba").addObject().put("type", "hostssl").put("database", "all").put("user", "all")
                 .put("address", network.map(LabPlan::networkOf).orElse("127.0.0.0/8")).put("method", "scram-sha-256");
         ObjectNode patroni = root.putObject("patroni").put("ttl", timers.ttl()).put("loop_wait", timers.loopWait())
                 .put("retry_timeout", timers.retryTimeout());

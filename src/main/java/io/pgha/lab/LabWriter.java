@@ -100,6 +100,8 @@ public final class LabWriter implements Runnable {
         props.setProperty("connectTimeout", "1");
         props.setProperty("socketTimeout", "3");
         props.setProperty("ApplicationName", "drill-writer");
+        // The lab's client rules are hostssl: encrypted, as any client must be.
+        props.setProperty("sslmode", "require");
         return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);
     }
 

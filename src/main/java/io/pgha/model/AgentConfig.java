@@ -22,6 +22,9 @@ import java.util.Set;
  * @param rolesDir      where role definitions live, if agent.yml overrides the installed location
  * @param apiListen     host:port of the agent's HTTP endpoint, if set (default: host address, port 8010)
  * @param driftSeconds  how often a converge runs without a spec change, to repair drift
+ * @param tlsDir        where the cluster's files from {@code pghactl init} are: ca.crt, ca.key (agents), admin.crt
+ *                      and admin.key (pghactl); by default the directory of agent.yml
+ * @param hostCertLifetime how long a host certificate the agent issues itself is valid (renewed after two thirds)
  */
 public record AgentConfig(
         String cluster,
@@ -33,7 +36,9 @@ public record AgentConfig(
         Path root,
         Optional<Path> rolesDir,
         Optional<String> apiListen,
-        int driftSeconds) {
+        int driftSeconds,
+        Path tlsDir,
+        java.time.Duration hostCertLifetime) {
 
     public static final Path DEFAULT_PATH = Path.of("/etc/pgha-agent/agent.yml");
     public static final int DEFAULT_API_PORT = 8010;
@@ -44,17 +49,29 @@ public record AgentConfig(
         members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
     }
 
+    public static final String CA_CERT = "ca.crt";
+    public static final String CA_KEY = "ca.key";
+    public static final String ADMIN_CERT = "admin.crt";
+    public static final String ADMIN_KEY = "admin.key";
+    /** CloudNativePG's default: short enough that a leaked key soon stops working, renewed with a month to spare. */
+    public static final long DEFAULT_HOST_CERT_SECONDS = 90L * 24 * 3600;
+
     public static AgentConfig load(Path file) throws InvalidSpecException, IOException {
-        return parse(Files.readString(file), file.toString());
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(Files.readString(file), file.toString(), dir);
     }
 
     public static AgentConfig parse(String text, String source) throws InvalidSpecException {
+        return parse(text, source, DEFAULT_PATH.getParent());
+    }
+
+    public static AgentConfig parse(String text, String source, Path agentYmlDir) throws InvalidSpecException {
         List<SpecError> errors = new ArrayList<>();
         Node root = Node.root(YamlDocument.parse(text, errors), errors);
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "etcd", "host", "paths", "api", "converge"));
+        root.expectMapping(Set.of("cluster", "etcd", "host", "paths", "api", "converge", "tls"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -99,11 +116,16 @@ public record AgentConfig(
         converge.expectMapping(Set.of("drift_seconds"));
         int drift = (int) converge.field("drift_seconds").integer(30, 1, 3600);
 
+        Node tls = root.field("tls");
+        tls.expectMapping(Set.of("dir", "host_cert_seconds"));
+        Path tlsDir = tls.field("dir").text().map(t -> absolutePath(tls.field("dir"), t)).orElse(agentYmlDir);
+        long certSeconds = tls.field("host_cert_seconds").integer(DEFAULT_HOST_CERT_SECONDS, 60, 10L * 365 * 24 * 3600);
+
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
         return new AgentConfig(cluster, members, clientPort, peerPort, hostName, hostAddress, rootPath, roles,
-                apiListen, drift);
+                apiListen, drift, tlsDir, java.time.Duration.ofSeconds(certSeconds));
     }
 
     /** The port of the agent's own HTTP endpoint. */
@@ -116,9 +138,33 @@ public record AgentConfig(
         return members.entrySet().stream().filter(e -> e.getValue().equals(address)).map(Map.Entry::getKey).findFirst();
     }
 
-    /** Client URLs of every member, in file order ("http://addr:port"; jetcd refuses bare host:port). */
+    /** Client URLs of every member, in file order ("https://addr:port"; jetcd refuses bare host:port). */
     public List<String> clientUrls() {
-        return members.values().stream().map(a -> "http://" + a + ":" + clientPort).toList();
+        return members.values().stream().map(a -> "https://" + a + ":" + clientPort).toList();
+    }
+
+    /**
+     * The DNS name every host certificate of {@code cluster} carries besides its own: etcd clients check it (with
+     * several endpoints gRPC has no single host name to check against).
+     */
+    public static String clusterDnsName(String cluster) {
+        return cluster + ".pgha";
+    }
+
+    public Path caCertificate() {
+        return tlsDir.resolve(CA_CERT);
+    }
+
+    public Path caKey() {
+        return tlsDir.resolve(CA_KEY);
+    }
+
+    public Path adminCertificate() {
+        return tlsDir.resolve(ADMIN_CERT);
+    }
+
+    public Path adminKey() {
+        return tlsDir.resolve(ADMIN_KEY);
     }
 
     private static Map<String, String> readMembers(Node node) {

@@ -9,9 +9,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The cluster's generated passwords. Made once by the first apply, kept in their own etcd key, never in the spec. */
+/**
+ * The cluster's generated passwords, made by the first apply (names added later are made by the next apply), kept in
+ * their own etcd key, never in the spec. A rotation keeps the value it replaces as {@code NAME.previous} until the next
+ * rotation, so that whoever must change a password (the leader's agent) can still log in with the old one.
+ */
 public final class ClusterSecrets {
-    public static final List<String> NAMES = List.of("superuser", "replication", "rewind");
+    /**
+     * superuser, replication, rewind: PostgreSQL roles Patroni uses; monitor: the agents' probes; patroni_rest:
+     * Patroni's unsafe REST endpoints; patroni_etcd: Patroni's etcd user.
+     */
+    public static final List<String> NAMES = List.of("superuser", "replication", "rewind", "monitor", "patroni_rest",
+            "patroni_etcd");
+    private static final String PREVIOUS = ".previous";
+    private static final String STAGED = ".next";
+    /** The secrets that are PostgreSQL roles' passwords: the leader's agent sets them before anyone uses them. */
+    public static final List<String> ROLE_PASSWORDS = List.of("superuser", "replication", "rewind", "monitor");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> values;
@@ -20,15 +33,63 @@ public final class ClusterSecrets {
         this.values = Map.copyOf(values);
     }
 
-    /** 32 random bytes each, URL-safe base64: no quote, colon or backslash to escape anywhere. */
     public static ClusterSecrets generate(SecureRandom random) {
-        Map<String, String> values = new LinkedHashMap<>();
+        return new ClusterSecrets(Map.of()).withMissing(random);
+    }
+
+    /** These secrets plus a new value for every name in {@link #NAMES} they lack (after an upgrade added names). */
+    public ClusterSecrets withMissing(SecureRandom random) {
+        Map<String, String> out = new LinkedHashMap<>(values);
         for (String name : NAMES) {
-            byte[] bytes = new byte[32];
-            random.nextBytes(bytes);
-            values.put(name, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+            out.computeIfAbsent(name, n -> newPassword(random));
         }
-        return new ClusterSecrets(values);
+        return new ClusterSecrets(out);
+    }
+
+    public boolean lacksAny() {
+        return !values.keySet().containsAll(NAMES);
+    }
+
+    /**
+     * A rotation's first step for a role's password: the new value staged as {@code NAME.next}, which only the
+     * leader's agent uses (it sets the role to it); everyone else goes on with the current one.
+     */
+    public ClusterSecrets staging(String name, SecureRandom random) {
+        Map<String, String> out = new LinkedHashMap<>(values);
+        out.put(name + STAGED, newPassword(random));
+        return new ClusterSecrets(out);
+    }
+
+    /**
+     * A rotation's last step: the staged value (or, with none staged, a new one) becomes the value; the old one stays
+     * readable as {@link #previous(String)} until the next rotation.
+     */
+    public ClusterSecrets rotated(String name, SecureRandom random) {
+        Map<String, String> out = new LinkedHashMap<>(values);
+        String old = values.get(name);
+        if (old != null) {
+            out.put(name + PREVIOUS, old);
+        }
+        String staged = out.remove(name + STAGED);
+        out.put(name, staged != null ? staged : newPassword(random));
+        return new ClusterSecrets(out);
+    }
+
+    /** A value staged for {@code name} by a rotation under way. */
+    public Optional<String> staged(String name) {
+        return Optional.ofNullable(values.get(name + STAGED));
+    }
+
+    /** The value {@code name} had before its last rotation. */
+    public Optional<String> previous(String name) {
+        return Optional.ofNullable(values.get(name + PREVIOUS));
+    }
+
+    /** 32 random bytes, URL-safe base64: no quote, colon, dollar or backslash to escape anywhere. */
+    private static String newPassword(SecureRandom random) {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     public static ClusterSecrets fromJson(String json) throws JsonProcessingException {

@@ -25,6 +25,32 @@ public record ClusterSpec(
         hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
     }
 
+    /**
+     * Worth a look, not wrong: client rules that let passwords cross the network in clear, or let the superuser in
+     * from a wide network. Each names the rule by its path in the spec.
+     */
+    public List<String> warnings() {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < postgres.hba().size(); i++) {
+            HbaRule rule = postgres.hba().get(i);
+            String where = "postgres.hba[" + i + "]";
+            if (rule.type().equals("host") || rule.type().equals("hostnossl")) {
+                out.add(where + ": type '" + rule.type() + "' accepts connections without TLS (use hostssl)");
+            }
+            if (!rule.type().equals("local") && (rule.user().equals("all") || rule.user().equals("postgres"))
+                    && prefixLength(rule.address()) < 24 && !rule.method().equals("reject")) {
+                out.add(where + ": user '" + rule.user() + "' from " + rule.address() + " lets the superuser log in"
+                        + " from a wide network (name the users, or narrow the address)");
+            }
+        }
+        return out;
+    }
+
+    private static int prefixLength(String cidr) {
+        int slash = cidr.indexOf('/');
+        return slash < 0 ? 32 : Integer.parseInt(cidr.substring(slash + 1));
+    }
+
     public Optional<Host> host(String name) {
         return Optional.ofNullable(hosts.get(name));
     }

@@ -234,8 +234,16 @@ public final class ClusterSpecParser {
             }
         }
         String method = node.field("method").text().orElse("scram-sha-256");
+        Node methodNode = node.field("method");
         if (!HBA_METHODS.contains(method)) {
-            node.field("method").error("expected one of " + HBA_METHODS + ", found '" + Values.printable(method) + "'");
+            methodNode.error("expected one of " + HBA_METHODS + ", found '" + Values.printable(method) + "'");
+        } else if (method.equals("trust") && !type.equals("local") && !address.startsWith("127.")) {
+            methodNode.error("'trust' lets anyone from " + address + " in without a password: allowed only on local"
+                    + " rules or 127.0.0.0/8 (use scram-sha-256)");
+        } else if (method.equals("cert") && !type.equals("hostssl")) {
+            methodNode.error("'cert' needs TLS: PostgreSQL refuses it on a '" + type + "' rule (use type hostssl)");
+        } else if (method.equals("peer") && !type.equals("local")) {
+            methodNode.error("'peer' works only on local rules: PostgreSQL refuses it on a '" + type + "' rule");
         }
         return Optional.of(new ClusterSpec.HbaRule(type, database, user, address, method));
     }

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param disk         I/O of the devices under the roles' data directories
  * @param fsync        the last fsync probe of each data directory
  * @param updated      when this status was assembled (epoch milliseconds)
+ * @param secretsRevision the generation of the cluster secrets in effect here (a data host: its patroni.yml, and on
+ *                     the leader the roles' passwords; 0 on a host that needs no secret)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record HostStatus(
@@ -47,7 +49,8 @@ public record HostStatus(
         @JsonProperty("last_error") String lastError,
         @JsonProperty("agent_version") String agentVersion,
         @JsonProperty("agent_pid") long agentPid,
-        long updated) {
+        long updated,
+        @JsonProperty("secrets_revision") long secretsRevision) {
 
     public static final int SCHEMA = 1;
     public static final String APPLIED = "applied";
@@ -119,7 +122,7 @@ public record HostStatus(
     public HostStatus significant() {
         return new HostStatus(schema, host, address, role, specRevision, converged, specState, pending, resources,
                 processes,
-                health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0);
+                health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0, secretsRevision);
     }
 
     public String toJson() {

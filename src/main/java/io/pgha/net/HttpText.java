@@ -15,9 +15,16 @@ public final class HttpText {
     private final HttpClient http;
     private final Duration timeout;
 
+    /** Plain http: only for endpoints that carry nothing of the cluster (none left but tests of refusal). */
     public HttpText(Duration timeout) {
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** https with this TLS context: its CA decides whom to trust, its key manager who we are. */
+    public HttpText(Duration timeout, javax.net.ssl.SSLContext tls) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).sslContext(tls).build();
     }
 
     public Duration timeout() {

@@ -12,16 +12,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
-/** Patroni's REST API on one member: what it says about itself and the cluster, and the few requests we make. */
+/**
+ * Patroni's REST API on one member, over https with a certificate of the cluster CA (Patroni answers nobody else):
+ * what it says about itself and the cluster, and the few requests we make, which carry the REST password.
+ */
 public final class PatroniClient implements PatroniApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpText http;
     private final String baseUrl;
+    private final java.util.function.Supplier<String> password;
+    private final String address;
 
-    public PatroniClient(String address, int port, Duration timeout) {
-        this.baseUrl = "http://" + address + ":" + port;
-        this.http = new HttpText(timeout);
+    /** {@code password}: the secret "patroni_rest", for the unsafe endpoints; empty for a client that only reads. */
+    public PatroniClient(String address, int port, Duration timeout, SSLContext tls, String password) {
+        this(address, port, timeout, tls, () -> password);
+    }
+
+    /** With the password read at each unsafe request (it may be rotated while the client lives). */
+    public PatroniClient(String address, int port, Duration timeout, SSLContext tls,
+                         java.util.function.Supplier<String> password) {
+        this.address = address;
+        this.baseUrl = "https://" + address + ":" + port;
+        this.http = new HttpText(timeout, tls);
+        this.password = password;
     }
 
     /**
@@ -57,6 +72,10 @@ public final class PatroniClient implements PatroniApi {
     public static List<ClusterMember> takeoverCandidates(List<ClusterMember> members) {
         return members.stream().filter(ClusterMember::canTakeOver)
                 .sorted(java.util.Comparator.comparing(m -> !m.role().equals("sync_standby"))).toList();
+    }
+
+    public String address() {
+        return address;
     }
 
     @Override
@@ -127,10 +146,18 @@ public final class PatroniClient implements PatroniApi {
     }
 
     private String send(String method, String path, JsonNode body, int expected) throws IOException {
+        String secret = password.get();
+        if (secret.isEmpty()) {
+            throw new IOException(method + " " + baseUrl + path + ": no Patroni REST password (secret patroni_rest)"
+                    + " known here yet");
+        }
+        String authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (PatroniConfig.REST_USER + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 // Patroni answers a switchover only once it happened: allow it the time.
                 .timeout(Duration.ofSeconds(Math.max(http.timeout().toSeconds(), 60)))
                 .header("Content-Type", "application/json")
+                .header("Authorization", authorization)
                 .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();
         HttpResponse<String> response = http.send(request);
         if (response.statusCode() != expected) {

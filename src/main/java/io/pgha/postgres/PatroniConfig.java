@@ -20,6 +20,12 @@ public final class PatroniConfig {
     public static final String SUPERUSER = "postgres";
     public static final String REPLICATION_USER = "replicator";
     public static final String REWIND_USER = "rewind_user";
+    /** The agents' health probes log in as this role: pg_monitor's reading rights, nothing more. */
+    public static final String MONITOR_USER = "pgha_monitor";
+    /** Patroni's REST API user for the unsafe endpoints (switchover, restart, reinitialize, config). */
+    public static final String REST_USER = "patroni";
+    /** Patroni's own etcd user: its keys, /service/<cluster>/, and nothing else. */
+    public static final String ETCD_USER = "patroni";
     /** The guide's wal_keep_segments: 20, in the unit PostgreSQL 13+ takes (20 segments of 16 MB). */
     static final String WAL_KEEP_SIZE = "320MB";
 
@@ -28,6 +34,10 @@ public final class PatroniConfig {
 
     /** Where this host keeps Postgres: data directory, socket directory, pgpass, server binaries. */
     public record Layout(Path dataDir, Path socketDir, Path pgpass, String binDir) {
+    }
+
+    /** The cluster CA and this host's certificate and key, as files the postgres user can read. */
+    public record Tls(Path ca, Path certificate, Path key) {
     }
 
     private PatroniConfig() {
@@ -65,15 +75,29 @@ public final class PatroniConfig {
     }
 
     static ObjectNode tree(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                           Layout layout) {
+                           Layout layout, Tls tls) {
         String address = host.address();
         ObjectNode root = YAML.createObjectNode()
                 .put("scope", spec.cluster())
                 .put("name", host.name());
-        root.putObject("restapi")
+        // https with the host certificate; a peer without a certificate of the cluster CA gets no answer at all
+        // (HAProxy's checks present the lb host's), and the unsafe endpoints also want the password.
+        ObjectNode restapi = root.putObject("restapi")
                 .put("listen", address + ":" + ClusterSpec.PATRONI_PORT)
-                .put("connect_address", address + ":" + ClusterSpec.PATRONI_PORT);
-        ArrayNode etcdHosts = root.putObject("etcd3").putArray("hosts");
+                .put("connect_address", address + ":" + ClusterSpec.PATRONI_PORT)
+                .put("certfile", tls.certificate().toString())
+                .put("keyfile", tls.key().toString())
+                .put("cafile", tls.ca().toString())
+                .put("verify_client", "required");
+        restapi.putObject("authentication").put("username", REST_USER).put("password", secret(secrets, "patroni_rest"));
+        ObjectNode etcd3 = root.putObject("etcd3")
+                .put("protocol", "https")
+                .put("cacert", tls.ca().toString())
+                .put("cert", tls.certificate().toString())
+                .put("key", tls.key().toString())
+                .put("username", ETCD_USER)
+                .put("password", secret(secrets, "patroni_etcd"));
+        ArrayNode etcdHosts = etcd3.putArray("hosts");
         agent.members().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
 
         ObjectNode bootstrap = root.putObject("bootstrap");
@@ -93,9 +117,17 @@ public final class PatroniConfig {
                 .put("remove_data_directory_on_diverged_timelines", true);
         ObjectNode auth = pg.putObject("authentication");
         auth.putObject("superuser").put("username", SUPERUSER).put("password", secret(secrets, "superuser"));
-        auth.putObject("replication").put("username", REPLICATION_USER).put("password", secret(secrets, "replication"));
-        auth.putObject("rewind").put("username", REWIND_USER).put("password", secret(secrets, "rewind"));
-        pg.putObject("parameters").put("unix_socket_directories", layout.socketDir().toString());
+        // Replication and rewind cross the network: TLS, and the leader must show a certificate of the cluster CA.
+        auth.putObject("replication").put("username", REPLICATION_USER).put("password", secret(secrets, "replication"))
+                .put("sslmode", "verify-ca").put("sslrootcert", tls.ca().toString());
+        auth.putObject("rewind").put("username", REWIND_USER).put("password", secret(secrets, "rewind"))
+                .put("sslmode", "verify-ca").put("sslrootcert", tls.ca().toString());
+        pg.putObject("parameters").put("unix_socket_directories", layout.socketDir().toString())
+                .put("ssl", "on")
+                .put("ssl_cert_file", tls.certificate().toString())
+                .put("ssl_key_file", tls.key().toString())
+                .put("ssl_ca_file", tls.ca().toString())
+                .put("ssl_min_protocol_version", "TLSv1.3");
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);
 
@@ -109,25 +141,27 @@ public final class PatroniConfig {
 
     /**
      * The whole pg_hba.conf (Patroni would otherwise append to initdb's trust lines): Patroni itself over the
-     * socket, replication and rewind between data hosts only, then the spec's client rules. Nothing else.
+     * socket, replication, rewind and the agents' monitoring between data hosts only and over TLS, then the spec's
+     * client rules. Nothing else.
      */
     static java.util.List<String> hbaLines(ClusterSpec spec) {
         java.util.List<String> lines = new java.util.ArrayList<>();
         lines.add("local all " + SUPERUSER + " peer");
         for (ClusterSpec.Host data : spec.hostsWith(Role.DATA)) {
             String cidr = data.address() + "/32";
-            lines.add("host replication " + REPLICATION_USER + " " + cidr + " scram-sha-256");
-            lines.add("host all " + REWIND_USER + " " + cidr + " scram-sha-256");
-            lines.add("host all " + SUPERUSER + " " + cidr + " scram-sha-256");
+            lines.add("hostssl replication " + REPLICATION_USER + " " + cidr + " scram-sha-256");
+            lines.add("hostssl all " + REWIND_USER + " " + cidr + " scram-sha-256");
+            lines.add("hostssl all " + SUPERUSER + " " + cidr + " scram-sha-256");
+            lines.add("hostssl postgres " + MONITOR_USER + " " + cidr + " scram-sha-256");
         }
         spec.postgres().hba().forEach(rule -> lines.add(rule.line()));
         return lines;
     }
 
     public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                                Layout layout) {
+                                Layout layout, Tls tls) {
         try {
-            return YAML.writeValueAsString(tree(agent, spec, host, secrets, layout));
+            return YAML.writeValueAsString(tree(agent, spec, host, secrets, layout, tls));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of strings always serialises", e);
         }

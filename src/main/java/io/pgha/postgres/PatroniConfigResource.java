@@ -7,7 +7,6 @@ import io.pgha.postgres.PatroniClient;
 import io.pgha.resources.Resource;
 import io.pgha.resources.Result;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -18,20 +17,18 @@ import java.util.Map;
  * seeds it at bootstrap; afterwards the agent on the leader compares it with the spec and sends one PATCH /config
  * per change. On a replica there is nothing to do: Patroni shares the DCS config cluster-wide.
  */
-public record PatroniConfigResource(String address, int port, ObjectNode desired) implements Resource {
+public record PatroniConfigResource(PatroniClient patroni, ObjectNode desired) implements Resource {
     /** Maps whose keys the spec owns entirely: a key missing from the spec is removed. */
     private static final List<String> OWNED_MAPS = List.of("parameters");
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     @Override
     public String id() {
-        return "patroni-config:" + address;
+        return "patroni-config:" + patroni.address();
     }
 
     @Override
     public Result checkApply(boolean apply) {
         try {
-            PatroniClient patroni = client();
             if (!patroni.member().isLeader()) {
                 return Result.ok(id());
             }
@@ -49,10 +46,6 @@ public record PatroniConfigResource(String address, int port, ObjectNode desired
             String reason = "Patroni REST API not answering yet: " + e.getMessage();
             return Result.failed(id(), reason, List.of(reason));
         }
-    }
-
-    private PatroniClient client() {
-        return new PatroniClient(address, port, TIMEOUT);
     }
 
     /** A JSON merge patch that turns {@code actual} into {@code desired} for the keys desired names. */

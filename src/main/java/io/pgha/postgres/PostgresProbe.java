@@ -15,11 +15,14 @@ public final class PostgresProbe {
     private final String user;
     private final String password;
     private final int timeoutSeconds;
+    private final java.nio.file.Path caFile;
 
-    public PostgresProbe(String user, String password, int timeoutSeconds) {
+    /** Over TLS, the server's certificate checked against the cluster CA in {@code caFile}. */
+    public PostgresProbe(String user, String password, int timeoutSeconds, java.nio.file.Path caFile) {
         this.user = user;
         this.password = password;
         this.timeoutSeconds = timeoutSeconds;
+        this.caFile = caFile;
     }
 
     /** One row of pg_stat_replication. */
@@ -92,6 +95,8 @@ public final class PostgresProbe {
         props.setProperty("socketTimeout", Integer.toString(timeoutSeconds * 2));
         props.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
         props.setProperty("ApplicationName", "pgha-agent");
+        props.setProperty("sslmode", "verify-ca");
+        props.setProperty("sslrootcert", caFile.toString());
         return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);
     }
 }

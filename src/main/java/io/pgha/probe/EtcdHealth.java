@@ -11,8 +11,9 @@ public final class EtcdHealth {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpText http;
 
-    public EtcdHealth(Duration timeout) {
-        this.http = new HttpText(timeout);
+    /** Over https, presenting {@code tls}'s certificate: etcd answers no one else, not even /health. */
+    public EtcdHealth(Duration timeout, javax.net.ssl.SSLContext tls) {
+        this.http = new HttpText(timeout, tls);
     }
 
     public record Result(String endpoint, boolean healthy, String detail) {

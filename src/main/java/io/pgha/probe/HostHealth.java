@@ -10,6 +10,8 @@ import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PgSetting;
 import io.pgha.postgres.PostgresProbe;
 import java.io.IOException;
+import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,9 +29,18 @@ import java.util.Optional;
 public final class HostHealth {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final double DB_QUOTA_ALARM_PERCENT = 80;
-    private final EtcdHealth etcd = new EtcdHealth(TIMEOUT);
+    private final EtcdHealth etcd;
     private final HaproxyStats haproxy = new HaproxyStats(TIMEOUT);
     private final Map<String, PatroniClient> patroni = new HashMap<>();
+    private final SSLContext tls;
+    private final Path caFile;
+
+    /** {@code tls}: this host's certificate, for etcd and Patroni; {@code caFile}: to verify Postgres servers. */
+    public HostHealth(SSLContext tls, Path caFile) {
+        this.tls = tls;
+        this.caFile = caFile;
+        this.etcd = new EtcdHealth(TIMEOUT, tls);
+    }
 
     /**
      * This member's health decides the host's; the other members' are reported beside it, so that every etcd host
@@ -77,10 +88,10 @@ public final class HostHealth {
      * A data host is healthy when Patroni runs, Postgres accepts connections, and a replica appears as streaming
      * in the leader's pg_stat_replication (seen there, not guessed from a lag figure).
      */
-    public HealthReport data(String name, String address, int restPort, int pgPort, Optional<String> superuserPassword,
+    public HealthReport data(String name, String address, int restPort, int pgPort, Optional<String> monitorPassword,
                              Optional<ClusterSpec> spec) {
-        HealthReport report = dataHealth(name, address, restPort, pgPort, superuserPassword, spec);
-        return spec.isEmpty() ? report : report.pending(inEffect(address, restPort, pgPort, superuserPassword,
+        HealthReport report = dataHealth(name, address, restPort, pgPort, monitorPassword, spec);
+        return spec.isEmpty() ? report : report.pending(inEffect(address, restPort, pgPort, monitorPassword,
                 spec.get(), report.health()));
     }
 
@@ -89,14 +100,14 @@ public final class HostHealth {
      * server (and, on a replica, the leader's hot-standby parameters, which may hold a lowered one up), and Patroni's
      * /config.
      */
-    private List<Pending> inEffect(String address, int restPort, int pgPort, Optional<String> superuserPassword,
+    private List<Pending> inEffect(String address, int restPort, int pgPort, Optional<String> monitorPassword,
                                    ClusterSpec spec, Health health) {
         Health.Patroni p = health.patroni();
         if (p == null || p.state() == null || !p.state().equals("running")) {
             return List.of(Pending.unreadable("postgres settings", "Patroni reports Postgres "
                     + (p == null ? "unknown" : p.state())));
         }
-        if (superuserPassword.isEmpty()) {
+        if (monitorPassword.isEmpty()) {
             return List.of(Pending.unreadable("postgres settings", "no cluster secrets yet"));
         }
         List<Pending> pending = new ArrayList<>();
@@ -107,7 +118,7 @@ public final class HostHealth {
             pending.add(Pending.unreadable("patroni config", e.getMessage()));
         }
         Map<String, String> desired = PatroniConfig.parameters(spec);
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, superuserPassword.get(), 2);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword.get(), 2, caFile);
         try {
             Map<String, PgSetting> here = pg.settings(address, pgPort, desired.keySet());
             Map<String, PgSetting> leader = Map.of();
@@ -129,11 +140,11 @@ public final class HostHealth {
     }
 
     private PatroniClient patroni(String address, int restPort) {
-        return patroni.computeIfAbsent(address + ":" + restPort, k -> new PatroniClient(address, restPort, TIMEOUT));
+        return patroni.computeIfAbsent(address + ":" + restPort, k -> new PatroniClient(address, restPort, TIMEOUT, tls, ""));
     }
 
     private HealthReport dataHealth(String name, String address, int restPort, int pgPort,
-                                    Optional<String> superuserPassword, Optional<ClusterSpec> spec) {
+                                    Optional<String> monitorPassword, Optional<ClusterSpec> spec) {
         boolean synchronousMode = spec.map(x -> x.patroni().synchronousMode()).orElse(false);
         PatroniClient client = patroni(address, restPort);
         PatroniClient.Member member;
@@ -168,11 +179,11 @@ public final class HostHealth {
         if (members.isPresent() && leader.isEmpty()) {
             problems.add("the cluster has no leader");
         }
-        if (superuserPassword.isEmpty()) {
+        if (monitorPassword.isEmpty()) {
             problems.add("no cluster secrets yet: Postgres not checked");
             return new HealthReport(new Health(null, p, null, null), problems);
         }
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, superuserPassword.get(), 2);
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword.get(), 2, caFile);
         PostgresProbe.Server server;
         try {
             server = pg.server(address, pgPort);

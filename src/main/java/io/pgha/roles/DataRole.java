@@ -3,6 +3,7 @@ package io.pgha.roles;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfigResource;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
@@ -12,6 +13,7 @@ import io.pgha.resources.Resource;
 import io.pgha.supervise.ProcessSpec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +22,10 @@ final class DataRole {
     static final String PROGRAM = "patroni";
 
     private DataRole() {
+    }
+
+    private static String secret(ClusterSecrets secrets, String name) throws IOException {
+        return secrets.get(name).orElseThrow(() -> new IOException("the cluster secrets lack '" + name + "'"));
     }
 
     static PatroniConfig.Layout layout(HostContext ctx, RoleDefinition def, ClusterSpec spec) throws IOException {
@@ -37,23 +43,32 @@ final class DataRole {
         PatroniConfig.Layout layout = layout(ctx, def, spec);
         Path home = ctx.paths().dataDir("postgresql");
         Path config = ctx.paths().configDir().resolve("patroni.yml");
+        ProgramTls tls = ProgramTls.of(ctx, "postgres", user);
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
-        FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout),
-                new Owner(user, user, 0600)).asSensitive();
+        FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout,
+                new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key())), new Owner(user, user, 0600))
+                .asSensitive();
+        // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
+        // Postgres re-reads its ssl files on the reload Patroni passes on.
         ProcessSpec patroni = new ProcessSpec(PROGRAM, user, List.of(def.binary(), config.toString()),
                 // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
                 Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
-                home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version, configFile.digest(), "HUP");
-        return List.of(
+                home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version,
+                configFile.digest() + tls.digest(), "HUP");
+        List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, version),
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
-                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0755)),
+                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
                 new DirectoryResource(home, new Owner(user, user, 0700)),
                 new DirectoryResource(home.resolve(version), new Owner(user, user, 0700)),
-                new DirectoryResource(layout.socketDir(), new Owner(user, user, 0755)),
-                configFile,
-                ProcessResource.present(patroni, ctx.supervisor()),
-                new PatroniConfigResource(host.address(), ClusterSpec.PATRONI_PORT, PatroniConfig.dynamic(spec)));
+                new DirectoryResource(layout.socketDir(), new Owner(user, user, 0755))));
+        out.addAll(tls.resources());
+        out.add(configFile);
+        out.add(ProcessResource.present(patroni, ctx.supervisor()));
+        out.add(new PatroniConfigResource(new PatroniClient(host.address(), ClusterSpec.PATRONI_PORT,
+                Duration.ofSeconds(5), ctx.certificate().sslContext(), secret(secrets, "patroni_rest")),
+                PatroniConfig.dynamic(spec)));
+        return out;
     }
 }

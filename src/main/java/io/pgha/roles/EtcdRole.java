@@ -29,34 +29,40 @@ final class EtcdRole {
         String user = def.user();
         Path dataDir = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("etcd.yml");
-        FileResource configFile = FileResource.of(config, etcdYml(ctx, dataDir), new Owner("root", user, 0640));
+        ProgramTls tls = ProgramTls.of(ctx, PROGRAM, user);
+        FileResource configFile = FileResource.of(config, etcdYml(ctx, dataDir, tls), new Owner("root", user, 0640));
         ProcessSpec spec = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "--config-file", config.toString()),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", dataDir.toString(), "LC_ALL", "C.UTF-8"),
                 dataDir, ctx.paths().logDir().resolve("etcd.log"), configFile.digest(), "", "HUP");
-        return List.of(
+        // etcd reads its certificate files at every handshake: a renewal needs neither reload nor restart.
+        List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, ""),
                 ctx.user(def, dataDir),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
-                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0755)),
-                new DirectoryResource(dataDir, new Owner(user, user, 0700)),
-                configFile,
-                ProcessResource.present(spec, ctx.supervisor()));
+                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
+                new DirectoryResource(dataDir, new Owner(user, user, 0700))));
+        out.addAll(tls.resources());
+        out.add(configFile);
+        out.add(ProcessResource.present(spec, ctx.supervisor()));
+        return out;
     }
 
     /**
-     * etcd.yml as in the guide's static bootstrap, built as data. The v2 API stays off (etcd 3.6 removes it and
-     * Patroni talks v3). Clients may also use 127.0.0.1 unless the member address is itself a loopback address
-     * (several members on one machine would fight over 127.0.0.1:2379).
+     * etcd.yml as in the guide's static bootstrap, built as data, with TLS on both ports: clients and peers must
+     * present a certificate of the cluster CA (client certificate authentication; etcd takes the certificate's common
+     * name as the user). The v2 API stays off (etcd 3.6 removes it and Patroni talks v3). Clients may also use
+     * 127.0.0.1 unless the member address is itself a loopback address (several members on one machine would fight
+     * over 127.0.0.1:2379).
      */
-    static String etcdYml(HostContext ctx, Path dataDir) {
+    static String etcdYml(HostContext ctx, Path dataDir, ProgramTls tls) {
         String address = ctx.identity().address();
         int client = ctx.agent().clientPort();
         int peer = ctx.agent().peerPort();
-        String clientUrl = "http://" + address + ":" + client;
-        String peerUrl = "http://" + address + ":" + peer;
-        String listenClients = address.startsWith("127.") ? clientUrl : clientUrl + ",http://127.0.0.1:" + client;
+        String clientUrl = "https://" + address + ":" + client;
+        String peerUrl = "https://" + address + ":" + peer;
+        String listenClients = address.startsWith("127.") ? clientUrl : clientUrl + ",https://127.0.0.1:" + client;
         String initialCluster = ctx.agent().members().entrySet().stream()
-                .map(e -> e.getKey() + "=http://" + e.getValue() + ":" + peer)
+                .map(e -> e.getKey() + "=https://" + e.getValue() + ":" + peer)
                 .collect(Collectors.joining(","));
         ObjectNode yml = YAML.createObjectNode()
                 .put("name", ctx.identity().name())
@@ -74,6 +80,13 @@ final class EtcdRole {
                 .put("enable-grpc-gateway", true)
                 .put("logger", "zap");
         yml.putArray("log-outputs").add("stderr");
+        for (String side : List.of("client-transport-security", "peer-transport-security")) {
+            yml.putObject(side)
+                    .put("cert-file", tls.certificate().toString())
+                    .put("key-file", tls.key().toString())
+                    .put("trusted-ca-file", tls.ca().toString())
+                    .put("client-cert-auth", true);
+        }
         try {
             return YAML.writeValueAsString(yml);
         } catch (JsonProcessingException e) {

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 
 /** The facts of one host that roles are built from. */
 public record HostContext(AgentConfig agent, HostIdentity identity, HostPaths paths, PackageManager packageManager,
-                          Path rolesDir, Supervisor supervisor) {
+                          Path rolesDir, Supervisor supervisor, HostCertificate certificate) {
 
     PackageResource packages(RoleDefinition def, String version) {
         try {

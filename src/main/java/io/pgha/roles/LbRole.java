@@ -27,25 +27,30 @@ final class LbRole {
         String user = def.user();
         Path home = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("haproxy.cfg");
-        String text = render(Files.readString(ctx.rolesDir().resolve("lb/haproxy.cfg.tmpl")), spec, host);
+        ProgramTls tls = ProgramTls.combined(ctx, PROGRAM, user);
+        String text = render(Files.readString(ctx.rolesDir().resolve("lb/haproxy.cfg.tmpl")), spec, host, tls);
         // -c checks the new file before it replaces the running one: a bad file never reaches a reload.
         FileResource configFile = FileResource.of(config, text, new Owner("root", user, 0640))
                 .validatedBy(List.of(def.binary(), "-c", "-q", "-f", "{}"));
         // -W: master-worker, so SIGUSR2 reloads gracefully (old workers finish their connections); -db: foreground.
         ProcessSpec haproxy = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "-W", "-db", "-f", config.toString()),
                 Map.of("PATH", "/usr/sbin:/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
-                home, ctx.paths().logDir().resolve("haproxy.log"), "haproxy", configFile.digest(), "USR2");
-        return List.of(
+                home, ctx.paths().logDir().resolve("haproxy.log"), "haproxy", configFile.digest() + tls.digest(),
+                "USR2");
+        List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, ""),
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
-                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0755)),
-                new DirectoryResource(home, new Owner(user, user, 0700)),
-                configFile,
-                ProcessResource.present(haproxy, ctx.supervisor()));
+                new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
+                new DirectoryResource(home, new Owner(user, user, 0700))));
+        // The certificate files before the config that names them: haproxy -c checks that they load.
+        out.addAll(tls.resources());
+        out.add(configFile);
+        out.add(ProcessResource.present(haproxy, ctx.supervisor()));
+        return out;
     }
 
-    static String render(String template, ClusterSpec spec, ClusterSpec.Host host) {
+    static String render(String template, ClusterSpec spec, ClusterSpec.Host host, ProgramTls tls) {
         ClusterSpec.Haproxy ports = spec.haproxy();
         Map<String, String> values = new LinkedHashMap<>();
         values.put("cluster", spec.cluster());
@@ -59,6 +64,8 @@ final class LbRole {
         values.put("inter", "1s");
         values.put("fastinter", "250ms");
         values.put("check_timeout", "1s");
+        values.put("ca_file", tls.ca().toString());
+        values.put("crt_file", tls.certificate().toString());
         List<Map<String, String>> servers = spec.hostsWith(Role.DATA).stream()
                 .map(h -> Map.of("name", h.name(), "server_address", h.address())).toList();
         return new Template(template, "roles/lb/haproxy.cfg.tmpl").render(values, Map.of("servers", servers));

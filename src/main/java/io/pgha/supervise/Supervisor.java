@@ -257,6 +257,11 @@ public final class Supervisor implements AutoCloseable {
         }
         argv.addAll(spec.command());
         Files.createDirectories(spec.logFile().getParent());
+        // A program's log may hold what its users typed (PostgreSQL's server log holds statements): root's only.
+        if (!Files.exists(spec.logFile())) {
+            Files.createFile(spec.logFile());
+        }
+        Files.setPosixFilePermissions(spec.logFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
         ProcessBuilder pb = new ProcessBuilder(argv)
                 .directory(spec.workDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PostgresProbe;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
@@ -35,13 +37,19 @@ final class AgentCluster implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("pgha.home", ".")).toAbsolutePath();
 
     private final LabPlan plan;
+    private volatile String restPassword;
     private final Lab lab;
     private final Map<String, Process> agents = new LinkedHashMap<>();
 
     AgentCluster(LabPlan plan, int driftSeconds) throws IOException {
+        this(plan, driftSeconds, 0);
+    }
+
+    /** With host certificates of {@code hostCertSeconds} (0: the default, 90 days). */
+    AgentCluster(LabPlan plan, int driftSeconds, long hostCertSeconds) throws IOException {
         this.plan = plan;
         this.lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
-        lab.create(driftSeconds);
+        lab.create(driftSeconds, hostCertSeconds);
     }
 
     /** A temp directory for a lab's files (removed with the lab). */
@@ -72,6 +80,19 @@ final class AgentCluster implements AutoCloseable {
 
     List<String> clientUrls() {
         return plan.clientUrls();
+    }
+
+    String address(String host) {
+        return plan.host(host).address();
+    }
+
+    /** The first lb host's address. */
+    String lbAddress() {
+        return plan.hostsWith(io.pgha.model.Role.LB).get(0).address();
+    }
+
+    List<String> dataHosts() {
+        return plan.hostsWith(io.pgha.model.Role.DATA).stream().map(LabPlan.Host::name).toList();
     }
 
     Process start(String host) throws IOException {
@@ -164,7 +185,7 @@ final class AgentCluster implements AutoCloseable {
 
     /** Waits until every etcd member answers /health as healthy (the agents bootstrap it themselves). */
     void awaitEtcdHealthy(Duration timeout) throws InterruptedException {
-        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
+        EtcdHealth health = etcdHealth();
         for (String url : clientUrls()) {
             await("etcd at " + url + " healthy", timeout,
                     () -> health.probe(url).healthy() ? Optional.of(true) : Optional.empty(),
@@ -186,9 +207,35 @@ final class AgentCluster implements AutoCloseable {
         return out;
     }
 
-    /** The cluster's DCS, as the agents and pghactl reach it. */
-    EtcdDcs dcs() {
-        return new EtcdDcs(plan.cluster(), clientUrls(), Duration.ofSeconds(5));
+    /** The cluster's DCS, as pghactl reaches it: with the admin certificate. */
+    EtcdDcs dcs() throws IOException {
+        return new EtcdDcs(plan.cluster(), clientUrls(), Duration.ofSeconds(5), plan.adminTls());
+    }
+
+    /** etcd's /health and /metrics, asked with the admin certificate (etcd answers nobody without one). */
+    EtcdHealth etcdHealth() {
+        try {
+            return new EtcdHealth(Duration.ofSeconds(2), plan.adminTls().sslContext());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Postgres over TLS, the server checked against the lab's CA. */
+    PostgresProbe postgres(String user, String password, int timeoutSeconds) {
+        return new PostgresProbe(user, password, timeoutSeconds, plan.adminTls().ca());
+    }
+
+    /** A data host's Patroni, as pghactl asks it: the admin certificate and the REST password. */
+    PatroniClient patroni(String address, Duration timeout) {
+        try {
+            if (restPassword == null) {
+                restPassword = ctl("get", "secret", "patroni_rest").out().strip();
+            }
+            return new PatroniClient(address, 8008, timeout, plan.adminTls().sslContext(), restPassword);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("cannot make a Patroni client: " + e.getMessage(), e);
+        }
     }
 
     /**

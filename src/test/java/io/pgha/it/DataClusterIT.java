@@ -106,7 +106,7 @@ class DataClusterIT {
             }
         }
         password = cluster.ctl("get", "secret", "superuser").out().strip();
-        pg = new PostgresProbe("postgres", password, 5);
+        pg = cluster.postgres("postgres", password, 5);
         AgentCluster.Outcome table = cluster.ctl("status");
         System.out.println(table.out());
         assertTrue(table.out().contains("writes->"), table.out());
@@ -401,13 +401,17 @@ class DataClusterIT {
             String witness = dataHosts().stream().filter(h -> !h.equals(isolated)).findFirst().orElseThrow();
             cluster.await("a new leader", Duration.ofSeconds(120), () -> {
                 try {
-                    return new PatroniClient(address(witness), 8008, Duration.ofSeconds(2)).leader()
+                    return cluster.patroni(address(witness), Duration.ofSeconds(2)).leader()
                             .map(PatroniClient.ClusterMember::name).filter(now -> !now.equals(isolated));
                 } catch (java.io.IOException e) {
                     return Optional.empty();
                 }
             }, () -> "still " + isolated + " as " + witness + " sees it");
+            long failedOver = System.currentTimeMillis();
             assertTrue(direct.acksAfter(cut) > 0, "the isolated primary took writes of its own after the cut");
+            // Healed a ttl after the failover, as DrillsIT's partition: within moments of it, Patroni 3.0.2 can let
+            // the old leader put the leader key back (bench/RESULTS.md).
+            Thread.sleep(Math.max(0, failedOver + TimeUnit.SECONDS.toMillis(TIMERS.ttl()) - System.currentTimeMillis()));
             network.heal(plan.host(isolated));
             healed = System.currentTimeMillis();
         } finally {
@@ -442,7 +446,7 @@ class DataClusterIT {
     }
 
     private String leader() throws Exception {
-        PatroniClient patroni = new PatroniClient(address(dataHosts().get(0)), 8008, Duration.ofSeconds(5));
+        PatroniClient patroni = cluster.patroni(address(dataHosts().get(0)), Duration.ofSeconds(5));
         return patroni.leader().orElseThrow().name();
     }
 

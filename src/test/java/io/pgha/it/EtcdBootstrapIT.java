@@ -270,7 +270,7 @@ class EtcdBootstrapIT {
         assertEquals(0, plan.exitCode(), plan.toString());
         assertTrue(plan.out().contains("plan for host e2 (127.0.1.2), role etcd, spec revision " + appliedRevision),
                 plan.out());
-        assertTrue(plan.out().contains("0 of 7 resources would change"), plan.out());
+        assertTrue(plan.out().contains("0 of 11 resources would change"), plan.out());
         assertEquals(before, Files.getLastModifiedTime(etcdYml));
     }
 
@@ -399,10 +399,10 @@ class EtcdBootstrapIT {
                         && ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)),
                 () -> cluster.programPid("e1", "etcd").toString());
         assertNotEquals(etcdPid, restarted);
-        EtcdHealth health = new EtcdHealth(Duration.ofSeconds(2));
+        EtcdHealth health = cluster.etcdHealth();
         cluster.await("etcd on e1 healthy again", Duration.ofSeconds(30),
-                () -> health.probe("http://127.0.1.1:2379").healthy() ? Optional.of(true) : Optional.empty(),
-                () -> health.probe("http://127.0.1.1:2379").toString());
+                () -> health.probe("https://127.0.1.1:2379").healthy() ? Optional.of(true) : Optional.empty(),
+                () -> health.probe("https://127.0.1.1:2379").toString());
         JsonNode status = cluster.await("e1 reports the restart", Duration.ofSeconds(30),
                 () -> statusOf("e1").filter(s -> s.path("processes").get(0).path("restarts").asInt() == 1),
                 () -> statusOf("e1").map(JsonNode::toString).orElse("none"));

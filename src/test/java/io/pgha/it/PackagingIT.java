@@ -82,7 +82,7 @@ class PackagingIT {
         for (String f : List.of("/usr/share/pgha-agent/pgha-agent.jar", "/usr/share/pgha-agent/roles/lb/haproxy.cfg.tmpl",
                 "/usr/share/pgha-agent/roles/data/role.yml", "/usr/bin/pgha-agent", "/usr/bin/pghactl",
                 "/usr/lib/systemd/system/pgha-agent.service", "/etc/pgha-agent/agent.yml", "/etc/sysconfig/pgha-agent",
-                "/var/lib/pgha-agent", "/usr/share/bash-completion/completions/pghactl")) {
+                "/etc/logrotate.d/pgha-agent", "/var/lib/pgha-agent", "/usr/share/bash-completion/completions/pghactl")) {
             assertTrue(files.lines().anyMatch(f::equals), f + " in:\n" + files);
         }
         String flags = rpmQuery("-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\\n]");
@@ -129,8 +129,13 @@ class PackagingIT {
         // An operator's edits, which the upgrade must keep.
         String agentYml = "# edited by the operator\ncluster: box\netcd:\n  members:\n    box: 127.0.0.2\nhost:\n"
                 + "  address: 127.0.0.2\n";
-        writeInside(">", "/etc/pgha-agent/agent.yml", agentYml);
         writeInside(">>", "/etc/sysconfig/pgha-agent", "JAVA_HOME=" + System.getProperty("java.home") + "\n");
+        // The cluster's files as the README has the operator make and copy them.
+        assertOk(in("env", "JAVA_HOME=" + System.getProperty("java.home"), "pghactl", "init", "--cluster", "box",
+                "--member", "box=127.0.0.2", "--dir", "/root/box"));
+        assertOk(in("install", "-m", "0600", "/root/box/ca.key", "/etc/pgha-agent/"));
+        assertOk(in("install", "-m", "0644", "/root/box/ca.crt", "/etc/pgha-agent/"));
+        writeInside(">", "/etc/pgha-agent/agent.yml", agentYml);
 
         assertOk(in("systemctl", "enable", "--now", "pgha-agent"));
         String status = awaitStatus(s -> s.contains("etcd: member healthy"));

@@ -34,7 +34,9 @@ public class AgentConfigTest {
         assertEquals(Path.of("/"), c.root());
         assertEquals(30, c.driftSeconds());
         assertEquals(Optional.empty(), c.hostName());
-        assertEquals(List.of("http://10.0.0.1:2379", "http://10.0.0.2:2379", "http://10.0.0.3:2379"), c.clientUrls());
+        assertEquals(List.of("https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"), c.clientUrls());
+        assertEquals(Path.of("/etc/pgha-agent/ca.crt"), c.caCertificate(), "the CA sits beside agent.yml");
+        assertEquals(java.time.Duration.ofDays(90), c.hostCertLifetime());
         assertEquals(Optional.of("etcd2"), c.memberAt("10.0.0.2"));
     }
 

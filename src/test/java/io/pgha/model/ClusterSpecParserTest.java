@@ -317,6 +317,32 @@ class ClusterSpecParserTest {
     }
 
     @Test
+    void hbaRulesThatOpenTheDoorAreRefused() throws Exception {
+        assertRefused(() -> parse(VALID.replace("method: scram-sha-256", "method: trust")), "postgres.hba[0].method",
+                "'trust' lets anyone from 10.0.0.0/8 in without a password");
+        assertRefused(() -> parse(VALID.replace("method: scram-sha-256", "method: cert")), "postgres.hba[0].method",
+                "'cert' needs TLS");
+        assertRefused(() -> parse(VALID.replace("method: scram-sha-256", "method: peer")), "postgres.hba[0].method",
+                "'peer' works only on local rules");
+        ClusterSpec loopbackTrust = parse(VALID.replace("address: 10.0.0.0/8, method: scram-sha-256",
+                "address: 127.0.0.0/8, method: trust"));
+        assertEquals("trust", loopbackTrust.postgres().hba().get(0).method(), "trust from the host itself is allowed");
+        ClusterSpec hostssl = parse(VALID.replace("type: host,", "type: hostssl,").replace("method: scram-sha-256",
+                "method: cert"));
+        assertEquals("hostssl all all 10.0.0.0/8 cert", hostssl.postgres().hba().get(0).line());
+    }
+
+    @Test
+    void hbaWarningsNameTheRule() throws Exception {
+        assertEquals(java.util.List.of(
+                "postgres.hba[0]: type 'host' accepts connections without TLS (use hostssl)",
+                "postgres.hba[0]: user 'all' from 10.0.0.0/8 lets the superuser log in from a wide network (name the"
+                        + " users, or narrow the address)"), parse(VALID).warnings());
+        assertEquals(java.util.List.of(), parse(VALID.replace("type: host,", "type: hostssl,")
+                .replace("user: all", "user: app")).warnings());
+    }
+
+    @Test
     void haproxyPorts() {
         assertRefused(() -> parse(VALID.replace("replica_port: 5001", "replica_port: 5000")), "haproxy.replica_port",
                 "must differ");

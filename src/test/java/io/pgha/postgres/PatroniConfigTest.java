@@ -43,12 +43,16 @@ class PatroniConfigTest {
     private static final PatroniConfig.Layout LAYOUT = new PatroniConfig.Layout(Path.of("/var/lib/pg/15/data"),
             Path.of("/run/pg"), Path.of("/var/lib/pg/pgpass"), "/usr/lib/postgresql/15/bin");
 
+    private static final PatroniConfig.Tls TLS = new PatroniConfig.Tls(Path.of("/etc/pgha-agent/tls/ca.crt"),
+            Path.of("/etc/pgha-agent/tls/postgres.crt"), Path.of("/etc/pgha-agent/tls/postgres.key"));
+
     private static JsonNode render(String superuserPassword, String host) throws Exception {
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec spec = new ClusterSpecParser(agent).parse(SPEC, "spec");
         ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", superuserPassword)
-                .put("replication", "rep:pass").put("rewind", "rw").toString());
-        String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT);
+                .put("replication", "rep:pass").put("rewind", "rw").put("patroni_rest", "rest")
+                .put("patroni_etcd", "etcdpw").toString());
+        String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT, TLS);
         return YAML.readTree(text);
     }
 
@@ -96,6 +100,17 @@ class PatroniConfigTest {
         assertEquals("/run/pg", pg.path("parameters").path("unix_socket_directories").asText());
         assertEquals("replicator", pg.path("authentication").path("replication").path("username").asText());
         assertEquals("rewind_user", pg.path("authentication").path("rewind").path("username").asText());
+        assertEquals("verify-ca", pg.path("authentication").path("replication").path("sslmode").asText(),
+                "a replica checks the leader's certificate");
+        assertEquals("on", pg.path("parameters").path("ssl").asText());
+        assertEquals("/etc/pgha-agent/tls/postgres.key", pg.path("parameters").path("ssl_key_file").asText());
+        JsonNode rest = yml.path("restapi");
+        assertEquals("required", rest.path("verify_client").asText(), "no certificate of the cluster CA, no answer");
+        assertEquals("rest", rest.path("authentication").path("password").asText());
+        JsonNode etcd = yml.path("etcd3");
+        assertEquals("https", etcd.path("protocol").asText());
+        assertEquals("patroni", etcd.path("username").asText());
+        assertEquals("etcdpw", etcd.path("password").asText());
     }
 
     @Test
@@ -103,12 +118,14 @@ class PatroniConfigTest {
         List<String> hba = texts(render("s", "pg1").path("postgresql").path("pg_hba"));
         assertEquals(List.of(
                 "local all postgres peer",
-                "host replication replicator 10.0.1.1/32 scram-sha-256",
-                "host all rewind_user 10.0.1.1/32 scram-sha-256",
-                "host all postgres 10.0.1.1/32 scram-sha-256",
-                "host replication replicator 10.0.1.2/32 scram-sha-256",
-                "host all rewind_user 10.0.1.2/32 scram-sha-256",
-                "host all postgres 10.0.1.2/32 scram-sha-256",
+                "hostssl replication replicator 10.0.1.1/32 scram-sha-256",
+                "hostssl all rewind_user 10.0.1.1/32 scram-sha-256",
+                "hostssl all postgres 10.0.1.1/32 scram-sha-256",
+                "hostssl postgres pgha_monitor 10.0.1.1/32 scram-sha-256",
+                "hostssl replication replicator 10.0.1.2/32 scram-sha-256",
+                "hostssl all rewind_user 10.0.1.2/32 scram-sha-256",
+                "hostssl all postgres 10.0.1.2/32 scram-sha-256",
+                "hostssl postgres pgha_monitor 10.0.1.2/32 scram-sha-256",
                 "host all all 10.0.0.0/8 scram-sha-256"), hba);
         assertFalse(hba.stream().anyMatch(l -> l.contains("0.0.0.0/0") || l.contains("trust")), hba.toString());
     }

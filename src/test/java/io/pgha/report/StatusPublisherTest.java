@@ -93,8 +93,23 @@ class StatusPublisherTest {
         }
 
         @Override
-        public boolean createSecrets(String json) {
-            return false;
+        public Watch watchSecrets(long after, Runnable onChange, Consumer<DcsException> onError) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long putSecrets(String json, long expectedRevision) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void ensureAccess(io.pgha.dcs.EtcdAccess access, Map<String, String> passwords) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void changePassword(String user, String password) {
+            throw new UnsupportedOperationException();
         }
 
         @Override
@@ -122,7 +137,7 @@ class StatusPublisherTest {
                 new Health.Postgres(true, false, connections, 100L, 0L, List.of(), null, null), null);
         return new HostStatus(HostStatus.SCHEMA, "pg1", "10.0.1.1", "data", 3, converged,
                 converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), List.of(),
-                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated);
+                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated, 0);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -20,10 +20,12 @@ import io.pgha.resources.PackageManager;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
 import io.pgha.supervise.Supervisor;
+import io.pgha.tls.ClusterFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,10 +44,25 @@ class EtcdRoleTest {
         supervisor.close();
     }
 
+    @TempDir
+    Path temp;
+
+    /** A host whose agent.yml sits beside a fresh cluster CA, its files under a root of its own. */
     private HostContext host(String agentYml, String name, String address) throws Exception {
-        AgentConfig agent = AgentConfig.parse(agentYml, "agent.yml");
-        return new HostContext(agent, new HostIdentity(name, address), new HostPaths(Path.of("/srv/lab/" + name)),
-                PackageManager.APT, ROLES, supervisor);
+        return host(agentYml, name, address, temp.resolve("srv/lab/" + name));
+    }
+
+    private HostContext host(String agentYml, String name, String address, Path root) throws Exception {
+        Path pki = temp.resolve("pki");
+        if (!Files.exists(pki.resolve("ca.crt"))) {
+            ClusterFiles.create(pki, "demo", new SecureRandom(), Instant.now());
+        }
+        AgentConfig agent = AgentConfig.parse(agentYml, "agent.yml", pki);
+        HostIdentity identity = new HostIdentity(name, address);
+        HostPaths paths = new HostPaths(root);
+        HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
+        certificate.ensure(Instant.now());
+        return new HostContext(agent, identity, paths, PackageManager.APT, ROLES, supervisor, certificate);
     }
 
     private static final String AGENT = AgentConfigTest.MINIMAL;
@@ -53,13 +70,19 @@ class EtcdRoleTest {
     @Test
     void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd")));
         assertEquals("etcd2", yml.path("name").asText());
-        assertEquals("http://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
-        assertEquals("http://10.0.0.2:2379,http://127.0.0.1:2379", yml.path("listen-client-urls").asText());
-        assertEquals("http://10.0.0.2:2379", yml.path("advertise-client-urls").asText());
-        assertEquals("etcd1=http://10.0.0.1:2380,etcd2=http://10.0.0.2:2380,etcd3=http://10.0.0.3:2380",
+        assertEquals("https://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
+        assertEquals("https://10.0.0.2:2379,https://127.0.0.1:2379", yml.path("listen-client-urls").asText());
+        assertEquals("https://10.0.0.2:2379", yml.path("advertise-client-urls").asText());
+        assertEquals("etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380",
                 yml.path("initial-cluster").asText());
+        for (String side : List.of("client-transport-security", "peer-transport-security")) {
+            JsonNode t = yml.path(side);
+            assertTrue(t.path("client-cert-auth").asBoolean(), side + " asks for a client certificate: " + t);
+            assertEquals(ctx.paths().configDir().resolve("tls/ca.crt").toString(), t.path("trusted-ca-file").asText());
+            assertEquals(ctx.paths().configDir().resolve("tls/etcd.key").toString(), t.path("key-file").asText());
+        }
         assertEquals("new", yml.path("initial-cluster-state").asText());
         assertEquals("pgha-demo", yml.path("initial-cluster-token").asText());
         assertFalse(yml.path("enable-v2").asBoolean(true));
@@ -71,23 +94,27 @@ class EtcdRoleTest {
     @Test
     void loopbackMembersDoNotAlsoListenOn127001() throws Exception {
         HostContext ctx = host(AGENT.replace("10.0.0.", "127.0.1."), "etcd1", "127.0.1.1");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data")));
-        assertEquals("http://127.0.1.1:2379", yml.path("listen-client-urls").asText());
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd")));
+        assertEquals("https://127.0.1.1:2379", yml.path("listen-client-urls").asText());
     }
 
     @Test
     void memberConvergesEtcdWithoutASpec() throws Exception {
         DesiredState state = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
         assertEquals(Set.of(Role.ETCD), state.roles());
-        List<String> ids = state.resources().stream().map(Resource::id).toList();
-        assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/srv/lab/etcd1/etc/pgha-agent",
-                "directory:/srv/lab/etcd1/var/log/pgha-agent", "directory:/srv/lab/etcd1/var/lib/pgha-agent/etcd",
-                "file:/srv/lab/etcd1/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
-        FileResource config = (FileResource) state.resources().get(5);
-        ProcessResource process = (ProcessResource) state.resources().get(6);
+        String root = temp.resolve("srv/lab/etcd1").toString();
+        List<String> ids = state.resources().stream().map(Resource::id).map(id -> id.replace(root, "")).toList();
+        assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/etc/pgha-agent",
+                "directory:/var/log/pgha-agent", "directory:/var/lib/pgha-agent/etcd", "directory:/etc/pgha-agent/tls",
+                "file:/etc/pgha-agent/tls/ca.crt", "file:/etc/pgha-agent/tls/etcd.crt",
+                "file:/etc/pgha-agent/tls/etcd.key", "file:/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
+        FileResource key = (FileResource) state.resources().get(8);
+        assertEquals(new io.pgha.resources.Owner("etcd", "etcd", 0600), key.owner(), "etcd's key is etcd's alone");
+        FileResource config = (FileResource) state.resources().get(9);
+        ProcessResource process = (ProcessResource) state.resources().get(10);
         assertEquals(config.digest(), process.spec().orElseThrow().restartDigest(), "a config change restarts etcd");
         assertEquals("etcd", process.spec().orElseThrow().user());
-        assertEquals(List.of("/usr/bin/etcd", "--config-file", "/srv/lab/etcd1/etc/pgha-agent/etcd.yml"),
+        assertEquals(List.of("/usr/bin/etcd", "--config-file", root + "/etc/pgha-agent/etcd.yml"),
                 process.spec().orElseThrow().command());
         assertTrue(new String(config.content(), StandardCharsets.UTF_8).contains("name: \"etcd1\""));
     }
@@ -133,7 +160,7 @@ class EtcdRoleTest {
         assertEquals(List.of(Role.ETCD, Role.DATA, Role.LB), List.copyOf(state.roles()));
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertEquals(Set.copyOf(ids).size(), ids.size(), "no resource twice: " + ids);
-        assertTrue(ids.contains("directory:/srv/lab/etcd1/etc/pgha-agent"), ids.toString());
+        assertTrue(ids.contains("directory:" + temp.resolve("srv/lab/etcd1/etc/pgha-agent")), ids.toString());
         assertTrue(ids.indexOf("process:etcd") < ids.indexOf("process:patroni")
                 && ids.indexOf("process:patroni") < ids.indexOf("process:haproxy"), "etcd before Patroni: " + ids);
         assertEquals(Map.of(), state.refused());
@@ -154,10 +181,8 @@ class EtcdRoleTest {
 
     @Test
     void aRoleIsTakenOnceItsEngineHasWrittenData(@TempDir Path root) throws Exception {
-        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
-        HostContext ctx = new HostContext(agent, new HostIdentity("etcd2", "10.0.0.2"), new HostPaths(root),
-                PackageManager.APT, ROLES, supervisor);
-        ClusterSpec spec = new ClusterSpecParser(agent).parse(COMPACT, "spec");
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2", root);
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
         HostRoles roles = new HostRoles(ctx);
         Files.createDirectories(ctx.paths().dataDir("etcd"));
         Files.createDirectories(ctx.paths().dataDir("postgresql").resolve("15/data"));

@@ -8,9 +8,14 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.supervise.Command;
+import io.pgha.tls.CertificateRequest;
+import io.pgha.tls.ClusterCa;
+import io.pgha.tls.IssuedCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,8 +37,19 @@ class LbRoleTest {
                 """ + haproxy, "spec");
     }
 
-    private static String render(ClusterSpec spec) throws Exception {
-        return LbRole.render(Files.readString(Path.of("roles/lb/haproxy.cfg.tmpl")), spec, spec.host("lb1").orElseThrow());
+    /** Real files: haproxy -c loads the certificates the file names. */
+    private ProgramTls tls() throws Exception {
+        ClusterCa ca = ClusterCa.create("demo", new SecureRandom(), Instant.now());
+        IssuedCertificate lb = ca.issue(new CertificateRequest("", List.of("lb1"), List.of("10.0.2.1"),
+                Duration.ofDays(1)), Instant.now());
+        Path caFile = Files.writeString(dir.resolve("ca.crt"), ca.issued().certificatePem());
+        Path pem = Files.writeString(dir.resolve("haproxy.pem"), lb.certificatePem() + lb.keyPem());
+        return new ProgramTls(caFile, pem, pem, List.of(), "");
+    }
+
+    private String render(ClusterSpec spec) throws Exception {
+        return LbRole.render(Files.readString(Path.of("roles/lb/haproxy.cfg.tmpl")), spec, spec.host("lb1").orElseThrow(),
+                tls());
     }
 
     @Test
@@ -41,10 +57,12 @@ class LbRoleTest {
         String cfg = render(spec("haproxy: {primary_port: 6000, replica_port: 6001, stats_port: 7100}\n"));
         assertTrue(cfg.contains("bind 10.0.2.1:6000\n    option httpchk OPTIONS /primary\n"), cfg);
         assertTrue(cfg.contains("bind 10.0.2.1:6001\n"), cfg);
-        assertTrue(cfg.contains("bind 10.0.2.1:7100\n"), cfg);
+        assertTrue(cfg.contains("bind 127.0.0.1:7100\n"), "stats on loopback only: " + cfg);
         assertTrue(cfg.contains("option httpchk OPTIONS /replica?lag=1048576\n"), cfg);
-        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg1 10.0.1.1:5432 maxconn 500 check port 8008")).count(), cfg);
-        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg2 10.0.1.2:5432 maxconn 500 check port 8008")).count(), cfg);
+        String checks = " maxconn 500 check port 8008 check-ssl verify required ca-file " + dir.resolve("ca.crt")
+                + " crt " + dir.resolve("haproxy.pem");
+        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg1 10.0.1.1:5432" + checks)).count(), cfg);
+        assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg2 10.0.1.2:5432" + checks)).count(), cfg);
         assertTrue(cfg.contains("on-marked-down shutdown-sessions"), cfg);
         assertTrue(!cfg.contains("{{"), cfg);
         Path file = dir.resolve("haproxy.cfg");

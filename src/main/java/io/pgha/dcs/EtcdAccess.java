@@ -1,0 +1,81 @@
+package io.pgha.dcs;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Collection;
+
+/**
+ * Who may do what in etcd, least privilege for each: admin (pghactl) is root; Patroni has its own prefix and nothing
+ * else; each host's agent reads the spec and writes its own status, and a data host's agent also reads the secrets
+ * and takes the restart lock. An lb or etcd host's agent cannot read a password. Users of client certificates are
+ * their common names ({@code agent-<host>}, {@code admin}); Patroni logs in with a password. A host that leaves the
+ * spec keeps its user with the least of all (read the spec, write its status), so that it learns to stop its
+ * programs; a host the spec never listed has none, and etcd refuses it.
+ *
+ * @param roles  role name to the permissions it holds
+ * @param users  user name to the one role it has
+ */
+public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String> users) {
+    public static final String ADMIN = "admin";
+    public static final String ROOT = "root";
+    public static final String PATRONI = "patroni";
+    /** Users and roles named so belong to hosts, and go when their host leaves. */
+    public static final String AGENT_PREFIX = "agent-";
+
+    public EtcdAccess {
+        roles = Map.copyOf(roles);
+        users = Map.copyOf(users);
+    }
+
+    /** One grant: read or read-write, on one key or (prefix) every key under it. */
+    public record Permission(String key, boolean prefix, boolean write) {
+    }
+
+    /**
+     * The access for a cluster whose hosts are {@code hosts} (name to whether it is a data host): the spec's hosts and
+     * agent.yml's etcd members, which run agents before any spec exists.
+     */
+    public static EtcdAccess of(String cluster, Map<String, Boolean> hosts) {
+        Keys keys = new Keys(cluster);
+        Map<String, List<Permission>> roles = new LinkedHashMap<>();
+        Map<String, String> users = new LinkedHashMap<>();
+        users.put(ROOT, ROOT);
+        users.put(ADMIN, ROOT);
+        roles.put(PATRONI, List.of(new Permission(keys.patroniPrefix(), true, true)));
+        users.put(PATRONI, PATRONI);
+        hosts.forEach((host, data) -> {
+            String name = AGENT_PREFIX + host;
+            List<Permission> grants = new java.util.ArrayList<>(agentBasics(keys, host));
+            if (data) {
+                grants.add(new Permission(keys.secrets(), false, false));
+                grants.add(new Permission(keys.restartLock(), false, true));
+            }
+            roles.put(name, List.copyOf(grants));
+            users.put(name, name);
+        });
+        return new EtcdAccess(roles, users);
+    }
+
+    /**
+     * This access plus, for every host user in {@code existingUsers} it does not name (a host that left the spec),
+     * the least an agent needs: to read the spec that took its roles away and to say that it stopped.
+     */
+    public EtcdAccess withDeparted(String cluster, Collection<String> existingUsers) {
+        Keys keys = new Keys(cluster);
+        Map<String, List<Permission>> allRoles = new LinkedHashMap<>(roles);
+        Map<String, String> allUsers = new LinkedHashMap<>(users);
+        for (String user : existingUsers) {
+            if (user.startsWith(AGENT_PREFIX) && !users.containsKey(user)) {
+                allRoles.put(user, agentBasics(keys, user.substring(AGENT_PREFIX.length())));
+                allUsers.put(user, user);
+            }
+        }
+        return new EtcdAccess(allRoles, allUsers);
+    }
+
+    private static List<Permission> agentBasics(Keys keys, String host) {
+        return List.of(new Permission(keys.spec(), false, false),
+                new Permission(keys.hostsPrefix() + host + "/", true, true));
+    }
+}

@@ -1,0 +1,181 @@
+package io.pgha.roles;
+
+import io.pgha.model.AgentConfig;
+import io.pgha.model.HostIdentity;
+import io.pgha.model.HostPaths;
+import io.pgha.resources.DirectoryResource;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.Owner;
+import io.pgha.resources.Result;
+import io.pgha.resources.Status;
+import io.pgha.tls.CertificateRequest;
+import io.pgha.tls.ClusterCa;
+import io.pgha.tls.IssuedCertificate;
+import io.pgha.tls.Pem;
+import io.pgha.tls.TlsFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This host's certificates, issued by the agent itself from the cluster CA (ca.crt + ca.key next to agent.yml) with
+ * the host's name and address as subject alternative names, and issued again once two thirds of their lifetime have
+ * passed, when the CA changed, or when the host's name or address did. Two of them: the agent's, whose common name
+ * ({@code agent-HOST}) is its etcd user, and the programs' (etcd, Patroni, PostgreSQL, HAProxy), which has no common
+ * name: etcd refuses a certificate with one on its JSON gateway, which Patroni uses (Patroni logs in with a
+ * password instead). Keys are root's alone (0600); each program gets its own copy through its role.
+ */
+public final class HostCertificate {
+    private static final Logger log = LoggerFactory.getLogger(HostCertificate.class);
+
+    /** The certificate as the roles need it: PEM texts, never logged. */
+    public record Material(String caPem, String certificatePem, String keyPem, String serviceCertificatePem,
+                           String serviceKeyPem, Instant notAfter) {
+        @Override
+        public String toString() {
+            return "HostCertificate.Material[until " + notAfter + "]";
+        }
+    }
+
+    private final AgentConfig config;
+    private final HostIdentity identity;
+    private final Path dir;
+    private final SecureRandom random;
+    private volatile Material material;
+    private volatile javax.net.ssl.SSLContext sslContext;
+
+    public HostCertificate(AgentConfig config, HostIdentity identity, HostPaths paths, SecureRandom random) {
+        this.config = config;
+        this.identity = identity;
+        this.dir = paths.stateDir().resolve("tls");
+        this.random = random;
+    }
+
+    /** The etcd user name an agent's certificate stands for. */
+    public static String agentUser(String host) {
+        return "agent-" + host;
+    }
+
+    public TlsFiles files() {
+        return new TlsFiles(config.caCertificate(), dir.resolve("host.crt"), dir.resolve("host.key"));
+    }
+
+    /** One TLS context for this host's HTTP clients; it follows renewals (the key manager re-reads the files). */
+    public javax.net.ssl.SSLContext sslContext() throws IOException {
+        javax.net.ssl.SSLContext context = sslContext;
+        if (context == null) {
+            context = files().sslContext();
+            sslContext = context;
+        }
+        return context;
+    }
+
+    public Material material() {
+        Material m = material;
+        if (m == null) {
+            throw new IllegalStateException("ensure() must run before the host certificate is used");
+        }
+        return m;
+    }
+
+    /** The certificate the agent issued, read without issuing one (for pghactl plan, which changes nothing). */
+    public void loadExisting() throws IOException {
+        TlsFiles files = files();
+        if (!Files.exists(files.certificate())) {
+            throw new IOException(files.certificate() + ": missing (this host's agent issues it when it starts)");
+        }
+        X509Certificate onDisk = Pem.readCertificate(Files.readString(files.certificate()),
+                files.certificate().toString());
+        material = new Material(read(config.caCertificate(), "the cluster CA certificate (from pghactl init)"),
+                Files.readString(files.certificate()), read(files.key(), "this host's key"),
+                read(dir.resolve("service.crt"), "this host's programs' certificate"),
+                read(dir.resolve("service.key"), "this host's programs' key"), onDisk.getNotAfter().toInstant());
+    }
+
+    /**
+     * Makes sure a valid certificate is on disk and in memory; true when it issued a new one. Fails, naming the file,
+     * when the CA files are missing or unreadable.
+     */
+    public boolean ensure(Instant now) throws IOException {
+        String caPem = read(config.caCertificate(), "the cluster CA certificate (from pghactl init)");
+        TlsFiles files = files();
+        if (material == null && Files.exists(files.certificate()) && Files.exists(files.key())
+                && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))) {
+            loadExisting();
+        }
+        String reason = renewalReason(caPem, now);
+        if (reason.isEmpty()) {
+            return false;
+        }
+        ClusterCa ca = ClusterCa.load(caPem, read(config.caKey(), "the cluster CA key (from pghactl init)"),
+                config.caCertificate() + " and " + config.caKey(), random);
+        List<String> dnsNames = List.of(identity.name(), AgentConfig.clusterDnsName(config.cluster()), "localhost");
+        List<String> addresses = List.of(identity.address(), "127.0.0.1");
+        IssuedCertificate issued = ca.issue(new CertificateRequest(agentUser(identity.name()), dnsNames, addresses,
+                config.hostCertLifetime()), now);
+        IssuedCertificate service = ca.issue(new CertificateRequest("", dnsNames, addresses,
+                config.hostCertLifetime()), now);
+        check(new DirectoryResource(dir, new Owner("root", "root", 0700)).checkApply(true));
+        // Keys before certificates: a reader that sees a new certificate finds its key already there.
+        write(files.key(), issued.keyPem(), 0600);
+        write(dir.resolve("service.key"), service.keyPem(), 0600);
+        write(files.certificate(), issued.certificatePem(), 0644);
+        write(dir.resolve("service.crt"), service.certificatePem(), 0644);
+        material = new Material(caPem, issued.certificatePem(), issued.keyPem(), service.certificatePem(),
+                service.keyPem(), issued.notAfter());
+        log.info("host certificate issued ({}): {} until {}", reason, agentUser(identity.name()), issued.notAfter());
+        return true;
+    }
+
+    private String renewalReason(String caPem, Instant now) throws IOException {
+        Material m = material;
+        if (m == null) {
+            return "none yet";
+        }
+        X509Certificate cert = Pem.readCertificate(m.certificatePem(), files().certificate().toString());
+        X509Certificate ca = Pem.readCertificate(caPem, config.caCertificate().toString());
+        try {
+            cert.verify(ca.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            return "the cluster CA changed";
+        }
+        List<String> names = IssuedCertificate.subjectAlternativeNames(cert);
+        if (!names.contains(identity.name()) || !names.contains(identity.address())
+                || !names.contains(AgentConfig.clusterDnsName(config.cluster()))) {
+            return "host name or address changed";
+        }
+        if (IssuedCertificate.dueForRenewal(cert, now)) {
+            return "renewal, the old one expires " + cert.getNotAfter().toInstant();
+        }
+        if (!caPem.equals(m.caPem())) {
+            material = new Material(caPem, m.certificatePem(), m.keyPem(), m.serviceCertificatePem(),
+                    m.serviceKeyPem(), m.notAfter());
+        }
+        return "";
+    }
+
+    private static void write(Path file, String pem, int mode) throws IOException {
+        FileResource f = FileResource.of(file, pem, new Owner("root", "root", mode));
+        check((mode & 0044) == 0 ? f.asSensitive().checkApply(true) : f.checkApply(true));
+    }
+
+    private static void check(Result result) throws IOException {
+        if (result.status() == Status.FAILED) {
+            throw new IOException(result.message());
+        }
+    }
+
+    private static String read(Path file, String what) throws IOException {
+        try {
+            return Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(file + ": missing (expected " + what + ")", e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.pgha.roles;
+
+import io.pgha.resources.DirectoryResource;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.Owner;
+import io.pgha.resources.Resource;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A program's own copy of the host's programs' certificate (the one without a common name), its key readable only by the program's user (PostgreSQL refuses a
+ * key others can read), under {@code <config>/tls/}. {@code digest} changes when the certificate is renewed: a
+ * program that reads its certificate only at (re)load gets that digest into its reload fingerprint.
+ *
+ * @param key the key file; for HAProxy, which wants one file, the key follows the certificate in it
+ */
+record ProgramTls(Path ca, Path certificate, Path key, List<Resource> resources, String digest) {
+
+    static ProgramTls of(HostContext ctx, String program, String user) {
+        HostCertificate.Material m = ctx.certificate().material();
+        Path dir = ctx.paths().configDir().resolve("tls");
+        FileResource ca = FileResource.of(dir.resolve("ca.crt"), m.caPem(), new Owner("root", "root", 0644));
+        FileResource cert = FileResource.of(dir.resolve(program + ".crt"), m.serviceCertificatePem(),
+                new Owner("root", "root", 0644));
+        FileResource key = FileResource.of(dir.resolve(program + ".key"), m.serviceKeyPem(), new Owner(user, user, 0600))
+                .asSensitive();
+        return new ProgramTls(ca.path(), cert.path(), key.path(),
+                List.of(new DirectoryResource(dir, new Owner("root", "root", 0755)), ca, cert, key),
+                cert.digest());
+    }
+
+    /** Certificate and key in one file (HAProxy's {@code crt}), readable by the program's user only. */
+    static ProgramTls combined(HostContext ctx, String program, String user) {
+        HostCertificate.Material m = ctx.certificate().material();
+        Path dir = ctx.paths().configDir().resolve("tls");
+        FileResource ca = FileResource.of(dir.resolve("ca.crt"), m.caPem(), new Owner("root", "root", 0644));
+        FileResource pem = FileResource.of(dir.resolve(program + ".pem"), m.serviceCertificatePem() + m.serviceKeyPem(),
+                new Owner(user, user, 0600)).asSensitive();
+        return new ProgramTls(ca.path(), pem.path(), pem.path(),
+                List.of(new DirectoryResource(dir, new Owner("root", "root", 0755)), ca, pem), pem.digest());
+    }
+}

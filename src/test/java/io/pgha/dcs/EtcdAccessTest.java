@@ -1,0 +1,45 @@
+package io.pgha.dcs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EtcdAccessTest {
+
+    @Test
+    void eachIdentityGetsTheLeastItNeeds() {
+        Map<String, Boolean> hosts = new LinkedHashMap<>();
+        hosts.put("etcd1", false);
+        hosts.put("pg1", true);
+        hosts.put("lb1", false);
+        EtcdAccess access = EtcdAccess.of("demo", hosts);
+        assertEquals("root", access.users().get("admin"), "pghactl is root");
+        assertEquals(List.of(new EtcdAccess.Permission("/service/demo/", true, true)), access.roles().get("patroni"),
+                "Patroni: its own prefix and nothing else");
+        List<EtcdAccess.Permission> pg = access.roles().get("agent-pg1");
+        assertTrue(pg.contains(new EtcdAccess.Permission("/pgha/demo/secrets", false, false)), pg.toString());
+        assertTrue(pg.contains(new EtcdAccess.Permission("/pgha/demo/locks/restart", false, true)), pg.toString());
+        List<EtcdAccess.Permission> lb = access.roles().get("agent-lb1");
+        assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true)), lb, "an lb host reads no password");
+        assertTrue(access.roles().values().stream().flatMap(List::stream)
+                .noneMatch(p -> p.key().equals("/pgha/demo/spec") && p.write()), "only admin writes the spec");
+    }
+
+    @Test
+    void aHostThatLeftKeepsTheLeastAnAgentNeeds() {
+        EtcdAccess access = EtcdAccess.of("demo", Map.of("pg1", true))
+                .withDeparted("demo", List.of("root", "admin", "agent-pg1", "agent-pg9", "backup-operator"));
+        assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/hosts/pg9/", true, true)), access.roles().get("agent-pg9"),
+                "it reads the spec that took its roles away, and says it stopped; no secrets any more");
+        assertTrue(access.roles().get("agent-pg1").contains(
+                new EtcdAccess.Permission("/pgha/demo/secrets", false, false)), "a host of the spec keeps its grants");
+        assertFalse(access.users().containsKey("backup-operator"), "a user someone added by hand is left alone");
+    }
+}

@@ -1,0 +1,344 @@
+package io.pgha.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.lab.LabPlan;
+import io.pgha.lab.LabWriter;
+import io.pgha.lab.WriteLog;
+import io.pgha.model.Role;
+import io.pgha.net.HttpText;
+import io.pgha.tls.Pem;
+import io.pgha.tls.TlsFiles;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The cluster's doors, tried from outside and from inside: without a certificate of the cluster CA nothing answers;
+ * each identity can do what it needs and no more; a password rotation and a certificate renewal under writes lose
+ * nothing and restart no Postgres. Host certificates here live 150 s, so they renew (after 100 s) during the test.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SecurityIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CERT_SECONDS = 150;
+
+    private AgentCluster cluster;
+    private LabPlan plan;
+    private String password;
+    private final Map<String, Long> postmasters = new LinkedHashMap<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1);
+        cluster = new AgentCluster(plan, 10, CERT_SECONDS);
+        cluster.startAll();
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
+        long revision = cluster.apply(plan.specText(DataClusterIT.TIMERS, false, Map.of()));
+        cluster.await("every host applied revision " + revision, Duration.ofSeconds(240), () -> {
+            Map<String, JsonNode> s = statuses();
+            return s.size() == plan.hosts().size() && s.values().stream().allMatch(h -> h.path("spec_state").asText()
+                    .equals("applied") && h.path("spec_revision").asLong() == revision) ? Optional.of(true)
+                    : Optional.empty();
+        }, () -> statuses().toString());
+        password = cluster.ctl("get", "secret", "superuser").out().strip();
+        try (Connection c = cluster.postgres("postgres", password, 5).connect(lb(), 5000);
+             Statement s = c.createStatement()) {
+            s.execute("create table drill (id bigint primary key, note text)");
+        }
+        for (String h : dataHosts()) {
+            postmasters.put(h, postmasterPid(h));
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void withoutAClusterCertificateNothingAnswers() throws Exception {
+        String etcd = plan.hostsWith(Role.ETCD).get(0).address();
+        String pg1 = address(dataHosts().get(0));
+        HttpText noCertificate = new HttpText(Duration.ofSeconds(3), trustOnly());
+        assertThrows(IOException.class, () -> noCertificate.get("https://" + etcd + ":2379/v3/kv/range"),
+                "etcd without a client certificate");
+        assertThrows(IOException.class, () -> noCertificate.get("https://" + pg1 + ":8008/patroni"),
+                "Patroni without a client certificate");
+        HttpText plain = new HttpText(Duration.ofSeconds(3));
+        assertThrows(IOException.class, () -> plain.get("http://" + etcd + ":2379/health"), "plain http to etcd");
+        assertThrows(IOException.class, () -> plain.get("http://" + pg1 + ":8008/patroni"), "plain http to Patroni");
+
+        HttpText admin = new HttpText(Duration.ofSeconds(3), plan.adminTls().sslContext());
+        assertEquals(200, admin.get("https://" + pg1 + ":8008/patroni").statusCode(), "GET with the admin certificate");
+        HttpResponse<String> restart = admin.send(HttpRequest.newBuilder(URI.create("https://" + pg1 + ":8008/restart"))
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(401, restart.statusCode(), "an unsafe endpoint without the REST password: " + restart.body());
+
+        Properties clearText = new Properties();
+        clearText.setProperty("user", "postgres");
+        clearText.setProperty("password", password);
+        clearText.setProperty("sslmode", "disable");
+        clearText.setProperty("connectTimeout", "5");
+        SQLException refused = assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                "jdbc:postgresql://" + lb() + ":5000/postgres", clearText).close());
+        assertTrue(refused.getMessage().contains("no encryption"), refused.getMessage());
+    }
+
+    @Test
+    @Order(2)
+    void eachIdentityMayDoWhatItNeedsAndNoMore() throws Exception {
+        String lb = plan.hostsWith(Role.LB).get(0).name();
+        String pg1 = dataHosts().get(0);
+        try (EtcdDcs asLb = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(lb))) {
+            assertTrue(asLb.spec().isPresent(), "an lb host's agent reads the spec");
+            assertThrows(DcsException.Refused.class, asLb::secrets, "an lb host's agent reads no password");
+            assertThrows(DcsException.Refused.class, () -> asLb.applySpec("cluster: x\n", 0),
+                    "only admin writes the spec");
+            assertThrows(DcsException.Refused.class, () -> asLb.putStatus(pg1, "{}", 0),
+                    "an agent writes its own status only");
+        }
+        try (EtcdDcs asData = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(pg1))) {
+            assertTrue(asData.secrets().isPresent(), "a data host's agent reads the secrets");
+            assertThrows(DcsException.Refused.class, () -> asData.get("/service/" + plan.cluster() + "/leader"),
+                    "Patroni's keys are Patroni's");
+        }
+        AgentCluster.Outcome status = cluster.ctl("status");
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("writes->"), status.out());
+
+        Map<String, String> secrets = new LinkedHashMap<>();
+        for (String name : List.of("superuser", "replication", "rewind", "monitor", "patroni_rest", "patroni_etcd")) {
+            secrets.put(name, cluster.ctl("get", "secret", name).out().strip());
+        }
+        for (LabPlan.Host h : plan.hosts()) {
+            String statusJson = new HttpText(Duration.ofSeconds(3))
+                    .get("http://" + h.address() + ":8010/status").body();
+            String metrics = new HttpText(Duration.ofSeconds(3)).get("http://" + h.address() + ":8010/metrics").body();
+            for (Map.Entry<String, String> secret : secrets.entrySet()) {
+                assertFalse(statusJson.contains(secret.getValue()), secret.getKey() + " in /status of " + h.name());
+                assertFalse(metrics.contains(secret.getValue()), secret.getKey() + " in /metrics of " + h.name());
+            }
+            Path log = plan.hostDir(h).resolve("agent.log");
+            String agentLog = Files.readString(log);
+            secrets.forEach((name, value) -> assertFalse(agentLog.contains(value), name + " in the agent log of "
+                    + h.name()));
+        }
+        Path tls = cluster.path(pg1, "var/lib/pgha-agent/tls");
+        assertEquals("rw-------", mode(tls.resolve("host.key")));
+        assertEquals("rw-------", mode(cluster.path(pg1, "etc/pgha-agent/tls/postgres.key")));
+        assertEquals("postgres", Files.getOwner(cluster.path(pg1, "etc/pgha-agent/tls/postgres.key")).getName());
+        assertEquals("rw-r-----", mode(cluster.path(pg1, "var/log/pgha-agent/patroni.log")),
+                "the server log is not world-readable");
+    }
+
+    @Test
+    @Order(3)
+    void aRotationUnderWritesLosesNothingAndRestartsNothing() throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = new LabWriter(lb(), 5000, password, 1, 50, TimeUnit.MINUTES.toMillis(6), log::add);
+        Thread thread = new Thread(writer, "writer");
+        thread.start();
+        AgentCluster.Outcome rotated;
+        try {
+            rotated = cluster.ctlWithin(Duration.ofMinutes(5), "secret", "rotate", "replication");
+            assertEquals(0, rotated.exitCode(), rotated.toString());
+        } finally {
+            writer.stop();
+            thread.join(10_000);
+        }
+        System.out.println(rotated.out());
+        long generation = Long.parseLong(rotated.out().replaceAll("(?s).*secrets generation (\\d+).*", "$1"));
+        Map<String, JsonNode> all = statuses();
+        for (String h : dataHosts()) {
+            assertEquals(generation, all.get(h).path("secrets_revision").asLong(), h + " reports the new generation");
+            assertEquals(postmasters.get(h), postmasterPid(h), "no Postgres restart on " + h);
+        }
+        assertAllAckedPresent(log);
+        awaitReplicasStreaming("after the rotation");
+    }
+
+    @Test
+    @Order(4)
+    void certificatesRenewWithoutAPostgresRestart() throws Exception {
+        String pg1 = dataHosts().get(0);
+        BigInteger first = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
+        BigInteger renewed = cluster.await("pg1's certificate renewed", Duration.ofSeconds(CERT_SECONDS + 60), () -> {
+            try {
+                BigInteger now = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
+                return now.equals(first) ? Optional.empty() : Optional.of(now);
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }, () -> "still serial " + first);
+        cluster.await("Patroni's REST API presents the renewed certificate", Duration.ofSeconds(60),
+                () -> presented(address(pg1), 8008).filter(renewed::equals), () -> "another serial");
+        cluster.await("PostgreSQL presents the renewed certificate", Duration.ofSeconds(60),
+                () -> presentedByPostgres(address(pg1)).filter(renewed::equals), () -> "another serial");
+        for (String h : dataHosts()) {
+            assertEquals(postmasters.get(h), postmasterPid(h), "no Postgres restart on " + h);
+        }
+        try (Connection c = cluster.postgres("postgres", password, 5).connect(lb(), 5000);
+             Statement s = c.createStatement()) {
+            s.execute("insert into drill values (999999999, 'after renewal')");
+        }
+        awaitReplicasStreaming("after the renewal");
+    }
+
+    private void assertAllAckedPresent(WriteLog log) throws Exception {
+        Set<Long> acked = log.acked();
+        assertFalse(acked.isEmpty(), "the writer had writes acknowledged");
+        Set<Long> present = new TreeSet<>();
+        try (Connection c = cluster.postgres("postgres", password, 5).connect(lb(), 5000);
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select id from drill")) {
+            while (rs.next()) {
+                present.add(rs.getLong(1));
+            }
+        }
+        Set<Long> lost = new TreeSet<>(acked);
+        lost.removeAll(present);
+        System.out.println("rotation under writes: acknowledged " + acked.size() + ", lost " + lost.size());
+        assertEquals(Set.of(), lost, "acknowledged rows missing");
+    }
+
+    private void awaitReplicasStreaming(String when) throws InterruptedException {
+        cluster.await("every replica streaming " + when, Duration.ofSeconds(60), () -> {
+            Map<String, JsonNode> s = statuses();
+            long streaming = dataHosts().stream().map(s::get).filter(j -> j != null && j.path("health")
+                    .path("postgres").path("streaming").asBoolean()).count();
+            return streaming == dataHosts().size() - 1 ? Optional.of(true) : Optional.empty();
+        }, () -> statuses().toString());
+    }
+
+    /** The serial number of the certificate a TLS server presents (checked against the lab's CA). */
+    private Optional<BigInteger> presented(String address, int port) {
+        try {
+            SSLContext context = plan.adminTls().sslContext();
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(address, port)) {
+                socket.setSoTimeout(3000);
+                socket.startHandshake();
+                return Optional.of(((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber());
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The serial number of the certificate PostgreSQL presents: its protocol asks for TLS first (an SSLRequest
+     * message, answered 'S'), then the handshake runs over the same connection.
+     */
+    private Optional<BigInteger> presentedByPostgres(String address) {
+        try (java.net.Socket plain = new java.net.Socket()) {
+            plain.connect(new java.net.InetSocketAddress(address, 5432), 3000);
+            plain.setSoTimeout(3000);
+            java.io.DataOutputStream out = new java.io.DataOutputStream(plain.getOutputStream());
+            out.writeInt(8);
+            out.writeInt(80877103);
+            out.flush();
+            if (plain.getInputStream().read() != 'S') {
+                return Optional.empty();
+            }
+            SSLContext context = plan.adminTls().sslContext();
+            try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, address, 5432, false)) {
+                tls.startHandshake();
+                return Optional.of(((X509Certificate) tls.getSession().getPeerCertificates()[0]).getSerialNumber());
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static BigInteger serial(Path certificate) throws IOException {
+        return Pem.readCertificate(Files.readString(certificate), certificate.toString()).getSerialNumber();
+    }
+
+    private SSLContext trustOnly() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {plan.adminTls().trustManager()}, null);
+        return context;
+    }
+
+    private TlsFiles hostTls(String host) {
+        Path dir = cluster.path(host, "var/lib/pgha-agent/tls");
+        return new TlsFiles(plan.adminTls().ca(), dir.resolve("host.crt"), dir.resolve("host.key"));
+    }
+
+    private static String mode(Path file) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+    }
+
+    private long postmasterPid(String host) throws IOException {
+        Path pid = cluster.path(host, "var/lib/pgha-agent/postgresql/15/data/postmaster.pid");
+        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
+    }
+
+    private Map<String, JsonNode> statuses() {
+        try {
+            Map<String, JsonNode> out = new LinkedHashMap<>();
+            try (EtcdDcs dcs = cluster.dcs()) {
+                for (String text : dcs.hostStatuses().values()) {
+                    JsonNode node = JSON.readTree(text);
+                    out.put(node.path("host").asText(), node);
+                }
+            }
+            return out;
+        } catch (IOException | DcsException e) {
+            return Map.of();
+        }
+    }
+
+    private String address(String host) {
+        return cluster.address(host);
+    }
+
+    private String lb() {
+        return cluster.lbAddress();
+    }
+
+    private List<String> dataHosts() {
+        return cluster.dataHosts();
+    }
+}
