@@ -175,7 +175,7 @@ public class LabBench {
             // includes a chosen synchronous standby, without which Patroni promotes nobody).
             await(Duration.ofSeconds(180), () -> allConverged(0));
             crash("host crash (kill -9 of everything)", out, 2_000_000);
-            partition("partition of the primary", out, 3_000_000);
+            partition("partition of the primary", out, 3_000_000, Duration.ofSeconds(config.timers().ttl()));
         });
     }
 
@@ -222,7 +222,8 @@ public class LabBench {
                 int diverged = Math.min(runs, 3);
                 for (int i = 1; i <= diverged; i++) {
                     repeat("diverged former primary", i, diverged, out, id + i * 100_000L,
-                            (o, first) -> partition("async partition, diverged former primary", o, first));
+                            (o, first) -> partition("async partition, diverged former primary", o, first,
+                                    Duration.ofSeconds(config.timers().ttl())));
                 }
             }
         });
@@ -508,10 +509,10 @@ public class LabBench {
 
     /**
      * Cuts the primary's link under writes through the lb and straight into it (from inside its namespace), heals it
-     * after the failover. In asynchronous mode the old primary then holds writes nobody else has: measures until it
+     * a ttl after the failover. In asynchronous mode the old primary then holds writes nobody else has: measures until it
      * streams from the new leader again, whether by Patroni's rewind or the agent's reinitialisation.
      */
-    void partition(String name, Map<String, List<Double>> out, long firstId) throws Exception {
+    void partition(String name, Map<String, List<Double>> out, long firstId, Duration ttl) throws Exception {
         WriteLog viaLb = new WriteLog();
         WriteLog direct = new WriteLog();
         LabWriter writer = writer(viaLb, firstId);
@@ -524,9 +525,13 @@ public class LabBench {
             long t0 = System.currentTimeMillis();
             network.cut(plan.host(isolated));
             awaitAcks(viaLb, t0, 25);
+            long failedOver = System.currentTimeMillis();
             await(Duration.ofSeconds(90), () -> direct.acksAfter(System.currentTimeMillis() - 3000) == 0);
             add(out, name + ": write gap via lb (s)", viaLb.longestGap(t0, System.currentTimeMillis()) / 1000.0);
             add(out, name + ": writes acked by the isolated primary after the cut", direct.acksAfter(t0));
+            // The link comes back a ttl after writes resumed elsewhere: healed within moments of the failover,
+            // Patroni 3.0.2 can let the old leader put the leader key back (README, known gaps).
+            Thread.sleep(Math.max(0, failedOver + ttl.toMillis() - System.currentTimeMillis()));
             network.heal(plan.host(isolated));
             healed = System.currentTimeMillis();
         } finally {
