@@ -114,8 +114,7 @@ final class AgentLoop {
     /** What the loop is built from. */
     record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
                  AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache specCache,
-                 StateCache secretsCache,
-                 EtcdOutage outage, Duration drift) {
+                 StateCache secretsCache, EtcdOutage outage, Duration drift) {
     }
 
     private SSLContext sslContext() {
@@ -216,11 +215,11 @@ final class AgentLoop {
         if (event instanceof Event.Probed p) {
             boolean forgetNow = !failsafeMemory.isStale() && failsafeMemory.observe(p.health().patroni());
             probed = p.health();
-            // A new leader sets the roles' passwords at once: the other hosts' probes log in with them.
+            // A leader sets the roles' passwords at once: the other hosts' probes log in with them.
             Health.Patroni patroni = p.health().patroni();
-            boolean newLeader = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
+            boolean passwordsDue = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
                     && secrets.isPresent() && rolePasswords.doneFor() != secretsRevision;
-            return forgetNow || newLeader;
+            return forgetNow || passwordsDue;
         }
         if (event instanceof Event.SpecDeleted) {
             specError = "the spec key was deleted; still following rev " + revisionText();

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class ClusterFiles {
     public static final String ADMIN = "admin";
-    /** An operator's identity; pghactl warns a month before it ends. */
+    /** An operator's identity. Nothing renews it yet: two years, as README says. */
     public static final Duration ADMIN_LIFETIME = Duration.ofDays(730);
 
     private ClusterFiles() {
