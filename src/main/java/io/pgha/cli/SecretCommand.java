@@ -29,6 +29,9 @@ import picocli.CommandLine;
 @Command(name = "secret", mixinStandardHelpOptions = true,
         description = "Manage the cluster's generated passwords.", subcommands = SecretCommand.Rotate.class)
 final class SecretCommand implements Runnable {
+    @CommandLine.ParentCommand
+    CtlMain ctl;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -41,6 +44,9 @@ final class SecretCommand implements Runnable {
             description = "Give a password a new value everywhere, with no restart: a PostgreSQL role's password is"
                     + " first set on the leader, then every data host's Patroni takes it (patroni.yml, pgpass).")
     static final class Rotate implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        SecretCommand parent;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -64,7 +70,7 @@ final class SecretCommand implements Runnable {
                         + name + "'");
                 return CtlMain.BAD_INPUT;
             }
-            CtlMain ctl = (CtlMain) spec.commandLine().getParent().getParent().getCommand();
+            CtlMain ctl = parent.ctl;
             AgentConfig agent = ctl.agentConfig();
             PrintWriter out = CtlMain.out(spec);
             long start = System.nanoTime();

@@ -81,28 +81,24 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Dcs.Watch watchSpec(long afterRevision, Consumer<Optional<Versioned>> onChange,
                                Consumer<DcsException> onError) {
-        WatchOption option = WatchOption.builder().withRevision(afterRevision + 1).build();
-        io.etcd.jetcd.Watch.Watcher watcher = client.getWatchClient().watch(bytes(keys.spec()), option,
-                io.etcd.jetcd.Watch.listener(response -> {
-            for (WatchEvent event : response.getEvents()) {
-                onChange.accept(event.getEventType() == WatchEvent.EventType.DELETE
-                        ? Optional.empty() : Optional.of(versioned(event.getKeyValue())));
-            }
-        }, error -> onError.accept(new DcsException.Unreachable("watch " + keys.spec() + " at " + endpoints
-                + " interrupted: " + message(error), error))));
-        return watcher::close;
+        return watch(keys.spec(), afterRevision, event -> onChange.accept(
+                event.getEventType() == WatchEvent.EventType.DELETE
+                        ? Optional.empty() : Optional.of(versioned(event.getKeyValue()))), onError);
     }
 
     @Override
     public Dcs.Watch watchSecrets(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch(keys.secrets(), afterRevision, event -> onChange.run(), onError);
+    }
+
+    /** One key from after {@code afterRevision}: each event to {@code onEvent}, an interruption to {@code onError}. */
+    private Dcs.Watch watch(String key, long afterRevision, Consumer<WatchEvent> onEvent,
+                            Consumer<DcsException> onError) {
         WatchOption option = WatchOption.builder().withRevision(afterRevision + 1).build();
-        io.etcd.jetcd.Watch.Watcher watcher = client.getWatchClient().watch(bytes(keys.secrets()), option,
-                io.etcd.jetcd.Watch.listener(response -> {
-                    if (!response.getEvents().isEmpty()) {
-                        onChange.run();
-                    }
-                }, error -> onError.accept(new DcsException.Unreachable("watch " + keys.secrets() + " ended: "
-                        + message(error), error))));
+        io.etcd.jetcd.Watch.Watcher watcher = client.getWatchClient().watch(bytes(key), option,
+                io.etcd.jetcd.Watch.listener(response -> response.getEvents().forEach(onEvent),
+                        error -> onError.accept(new DcsException.Unreachable("watch " + key + " at " + endpoints
+                                + " interrupted: " + message(error), error))));
         return watcher::close;
     }
 

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostCertificate {
     private static final Logger log = LoggerFactory.getLogger(HostCertificate.class);
+    private static final String CA_CERTIFICATE = "the cluster CA certificate (from pghactl init)";
 
     /** The certificate as the roles need it: PEM texts, never logged. */
     public record Material(String caPem, String certificatePem, String keyPem, String serviceCertificatePem,
@@ -90,12 +91,13 @@ public final class HostCertificate {
         if (!Files.exists(files.certificate())) {
             throw new IOException(files.certificate() + ": missing (this host's agent issues it when it starts)");
         }
-        X509Certificate onDisk = Pem.readCertificate(Files.readString(files.certificate()),
-                files.certificate().toString());
-        material = new Material(read(config.caCertificate(), "the cluster CA certificate (from pghactl init)"),
-                Files.readString(files.certificate()), read(files.key(), "this host's key"),
-                read(dir.resolve("service.crt"), "this host's programs' certificate"),
-                read(dir.resolve("service.key"), "this host's programs' key"), onDisk.getNotAfter().toInstant());
+        String certificatePem = Files.readString(files.certificate());
+        X509Certificate onDisk = Pem.readCertificate(certificatePem, files.certificate().toString());
+        material = new Material(TlsFiles.read(config.caCertificate(), CA_CERTIFICATE), certificatePem,
+                TlsFiles.read(files.key(), "this host's key"),
+                TlsFiles.read(dir.resolve("service.crt"), "this host's programs' certificate"),
+                TlsFiles.read(dir.resolve("service.key"), "this host's programs' key"),
+                onDisk.getNotAfter().toInstant());
     }
 
     /**
@@ -103,7 +105,7 @@ public final class HostCertificate {
      * when the CA files are missing or unreadable.
      */
     public boolean ensure(Instant now) throws IOException {
-        String caPem = read(config.caCertificate(), "the cluster CA certificate (from pghactl init)");
+        String caPem = TlsFiles.read(config.caCertificate(), CA_CERTIFICATE);
         TlsFiles files = files();
         if (material == null && Files.exists(files.certificate()) && Files.exists(files.key())
                 && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))) {
@@ -113,7 +115,7 @@ public final class HostCertificate {
         if (reason.isEmpty()) {
             return false;
         }
-        ClusterCa ca = ClusterCa.load(caPem, read(config.caKey(), "the cluster CA key (from pghactl init)"),
+        ClusterCa ca = ClusterCa.load(caPem, TlsFiles.read(config.caKey(), "the cluster CA key (from pghactl init)"),
                 config.caCertificate() + " and " + config.caKey(), random);
         List<String> dnsNames = List.of(identity.name(), AgentConfig.clusterDnsName(config.cluster()), "localhost");
         List<String> addresses = List.of(identity.address(), "127.0.0.1");
@@ -168,14 +170,6 @@ public final class HostCertificate {
     private static void check(Result result) throws IOException {
         if (result.status() == Status.FAILED) {
             throw new IOException(result.message());
-        }
-    }
-
-    private static String read(Path file, String what) throws IOException {
-        try {
-            return Files.readString(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException(file + ": missing (expected " + what + ")", e);
         }
     }
 }

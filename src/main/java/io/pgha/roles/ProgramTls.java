@@ -18,25 +18,34 @@ record ProgramTls(Path ca, Path certificate, Path key, List<Resource> resources,
 
     static ProgramTls of(HostContext ctx, String program, String user) {
         HostCertificate.Material m = ctx.certificate().material();
-        Path dir = ctx.paths().configDir().resolve("tls");
-        FileResource ca = FileResource.of(dir.resolve("ca.crt"), m.caPem(), new Owner("root", "root", 0644));
+        Path dir = dir(ctx);
         FileResource cert = FileResource.of(dir.resolve(program + ".crt"), m.serviceCertificatePem(),
                 new Owner("root", "root", 0644));
-        FileResource key = FileResource.of(dir.resolve(program + ".key"), m.serviceKeyPem(), new Owner(user, user, 0600))
-                .asSensitive();
-        return new ProgramTls(ca.path(), cert.path(), key.path(),
-                List.of(new DirectoryResource(dir, new Owner("root", "root", 0755)), ca, cert, key),
-                cert.digest());
+        FileResource key = FileResource.of(dir.resolve(program + ".key"), m.serviceKeyPem(),
+                new Owner(user, user, 0600)).asSensitive();
+        return withCa(ctx, cert.path(), key.path(), List.of(cert, key), cert.digest());
     }
 
     /** Certificate and key in one file (HAProxy's {@code crt}), readable by the program's user only. */
     static ProgramTls combined(HostContext ctx, String program, String user) {
         HostCertificate.Material m = ctx.certificate().material();
-        Path dir = ctx.paths().configDir().resolve("tls");
-        FileResource ca = FileResource.of(dir.resolve("ca.crt"), m.caPem(), new Owner("root", "root", 0644));
-        FileResource pem = FileResource.of(dir.resolve(program + ".pem"), m.serviceCertificatePem() + m.serviceKeyPem(),
-                new Owner(user, user, 0600)).asSensitive();
-        return new ProgramTls(ca.path(), pem.path(), pem.path(),
-                List.of(new DirectoryResource(dir, new Owner("root", "root", 0755)), ca, pem), pem.digest());
+        FileResource pem = FileResource.of(dir(ctx).resolve(program + ".pem"),
+                m.serviceCertificatePem() + m.serviceKeyPem(), new Owner(user, user, 0600)).asSensitive();
+        return withCa(ctx, pem.path(), pem.path(), List.of(pem), pem.digest());
+    }
+
+    private static Path dir(HostContext ctx) {
+        return ctx.paths().configDir().resolve("tls");
+    }
+
+    /** The directory and the CA certificate every program's copy comes with, before the program's own files. */
+    private static ProgramTls withCa(HostContext ctx, Path certificate, Path key, List<FileResource> own,
+                                     String digest) {
+        FileResource ca = FileResource.of(dir(ctx).resolve("ca.crt"), ctx.certificate().material().caPem(),
+                new Owner("root", "root", 0644));
+        List<Resource> resources = new java.util.ArrayList<>(List.of(
+                new DirectoryResource(dir(ctx), new Owner("root", "root", 0755)), ca));
+        resources.addAll(own);
+        return new ProgramTls(ca.path(), certificate, key, List.copyOf(resources), digest);
     }
 }

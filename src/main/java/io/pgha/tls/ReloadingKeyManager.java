@@ -49,27 +49,27 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
         if (own.getNotAfter().toInstant().isBefore(Instant.now())) {
             throw new IOException(files.certificate() + ": expired on " + own.getNotAfter().toInstant());
         }
-        if (!own.getPublicKey().equals(publicKeyOf(key, own))) {
+        if (!belongTogether(key, own)) {
             throw new IOException(files.key() + ": is not the key of " + files.certificate());
         }
         return new Loaded(certTime, keyTime, key, new X509Certificate[] {own, ca});
     }
 
-    /** EC and RSA keys carry no public half in PKCS#8 reliably: match by signing a probe instead. */
-    private static java.security.PublicKey publicKeyOf(PrivateKey key, X509Certificate own) throws IOException {
+    /** A PKCS#8 key need not carry its public half: sign a probe with the key, verify it with the certificate. */
+    private static boolean belongTogether(PrivateKey key, X509Certificate own) throws IOException {
         try {
             String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+            byte[] probe = "pgha".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             java.security.Signature signer = java.security.Signature.getInstance(algorithm);
             signer.initSign(key);
-            byte[] probe = "pgha".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             signer.update(probe);
             byte[] signature = signer.sign();
             java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
             verifier.initVerify(own.getPublicKey());
             verifier.update(probe);
-            return verifier.verify(signature) ? own.getPublicKey() : null;
+            return verifier.verify(signature);
         } catch (GeneralSecurityException e) {
-            throw new IOException("cannot use the key " + e.getMessage(), e);
+            throw new IOException("cannot use the key: " + e.getMessage(), e);
         }
     }
 

@@ -57,7 +57,8 @@ public record TlsFiles(Path ca, Path certificate, Path key) {
         }
     }
 
-    static String read(Path file, String what) throws IOException {
+    /** A PEM file's text; {@code what} says, when it is missing, what was expected there. */
+    public static String read(Path file, String what) throws IOException {
         try {
             return Files.readString(file);
         } catch (NoSuchFileException e) {
