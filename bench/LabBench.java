@@ -36,7 +36,9 @@ import java.util.function.Supplier;
 /**
  * Drives the seven-host lab and prints a table of medians over several runs, per Patroni configuration.
  * Run from the repository root, as root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only|--healing] [config-word...]]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/LabBench.java [runs [--idle-only|--healing] [--os trixie] [config-word...]]
+ * --os trixie runs the lab's hosts as booted Debian 13 machines with the newest target/deb/*.deb installed
+ * (packaging/deb/build-deb makes it).
  * --healing runs the self-healing drills instead, each {@code runs} times in a row on one lab per configuration:
  * restart-parameter rollouts up and down, etcd quorum losses after a switchover, a diverged former primary
  * (asynchronous), leader-host crashes (synchronous). Rows marked "(1 = yes)" also print how many runs said yes.
@@ -55,10 +57,20 @@ public class LabBench {
         List<String> only = new ArrayList<>(List.of(args).subList(Math.min(1, args.length), args.length));
         boolean idleOnly = only.remove("--idle-only");
         boolean healing = only.remove("--healing");
+        int os = only.indexOf("--os");
+        if (os >= 0) {
+            only.remove(os);
+            if (!only.remove(os).equals("trixie")) {
+                throw new IllegalArgumentException("--os: expected trixie");
+            }
+            platform = LabPlan.Os.TRIXIE;
+        }
         List<Config> all = List.of(
-                new Config("guide timers (30/10/10), async", LabPlan.GUIDE_TIMERS, false),
-                new Config("recommended (15/2/4), async", LabPlan.RECOMMENDED_TIMERS, false),
-                new Config("recommended (15/2/4), synchronous", LabPlan.RECOMMENDED_TIMERS, true));
+                new Config("guide timers (" + text(LabPlan.GUIDE_TIMERS) + "), async", LabPlan.GUIDE_TIMERS, false),
+                new Config("recommended (" + text(LabPlan.RECOMMENDED_TIMERS) + "), async", LabPlan.RECOMMENDED_TIMERS,
+                        false),
+                new Config("recommended (" + text(LabPlan.RECOMMENDED_TIMERS) + "), synchronous",
+                        LabPlan.RECOMMENDED_TIMERS, true));
         List<Config> configs = all.stream().filter(c -> only.isEmpty() || only.stream().anyMatch(c.name()::contains))
                 .toList();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
@@ -83,9 +95,34 @@ public class LabBench {
             }
         }
         System.out.println();
-        System.out.printf("pgha-agent lab bench, %d runs per configuration, %s, %d cores%n", runs,
-                java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors());
+        System.out.printf("pgha-agent lab bench, %d runs per configuration, %s, %d cores, hosts: %s%n", runs,
+                java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), platform);
         print(results, runs);
+        System.out.println("effective Patroni timers, as the data hosts' status reports them (GET /config, adjusted"
+                + " as the installed Patroni does): " + TIMERS_SEEN);
+    }
+
+    /** Which kind of lab host the bench runs on. */
+    static LabPlan.Os platform = LabPlan.Os.LOCAL;
+    /** Per configuration: Patroni's version and the timers it runs, from the data hosts' status. */
+    static final Map<String, Set<String>> TIMERS_SEEN = new LinkedHashMap<>();
+
+    static String text(LabPlan.Timers t) {
+        return t.ttl() + "/" + t.loopWait() + "/" + t.retryTimeout();
+    }
+
+    /** What runs the agent: the launcher here, or on Debian 13 machines the newest .deb. */
+    static Path agentSource() {
+        if (!platform.booted()) {
+            return HOME.resolve("daemon/pgha-agent");
+        }
+        try (var debs = Files.list(HOME.resolve("target/deb"))) {
+            return debs.filter(f -> f.getFileName().toString().endsWith("_all.deb"))
+                    .max(java.util.Comparator.comparing(f -> f.toFile().lastModified()))
+                    .orElseThrow(() -> new IllegalStateException("no .deb in target/deb: packaging/deb/build-deb"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no target/deb: packaging/deb/build-deb", e);
+        }
     }
 
     static void print(Map<String, Map<String, List<Double>>> results, int runs) {
@@ -127,8 +164,8 @@ public class LabBench {
     }
 
     final boolean idleOnly;
-    LabPlan plan = LabPlan.standard(3, 1);
-    Lab lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
+    LabPlan plan = LabPlan.standard(3, 1, platform);
+    Lab lab = new Lab(plan, agentSource());
     LabNetwork network;
     PostgresProbe pg;
     String password;
@@ -175,7 +212,7 @@ public class LabBench {
             // includes a chosen synchronous standby, without which Patroni promotes nobody).
             await(Duration.ofSeconds(180), () -> allConverged(0));
             crash("host crash (kill -9 of everything)", out, 2_000_000);
-            partition("partition of the primary", out, 3_000_000, Duration.ofSeconds(config.timers().ttl()));
+            partition("partition of the primary", out, 3_000_000, healDelay(config));
         });
     }
 
@@ -197,6 +234,15 @@ public class LabBench {
         restPassword = ctl("get", "secret", "patroni_rest").strip();
         await(Duration.ofSeconds(300), () -> allConverged(0) && writableViaLb());
         add(out, "agents started -> healthy, writes via lb (s)", (System.nanoTime() - t0) / 1e9);
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
+            for (String text : dcs.hostStatuses().values()) {
+                Health.Patroni p = HostStatus.fromJson(text).health().patroni();
+                if (p != null && p.timers() != null) {
+                    TIMERS_SEEN.computeIfAbsent(config.name(), k -> new TreeSet<>()).add("Patroni " + p.version()
+                            + ": " + p.timers());
+                }
+            }
+        }
         try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
             s.execute("create table drill (id bigint primary key, note text)");
         }
@@ -223,10 +269,15 @@ public class LabBench {
                 for (int i = 1; i <= diverged; i++) {
                     repeat("diverged former primary", i, diverged, out, id + i * 100_000L,
                             (o, first) -> partition("async partition, diverged former primary", o, first,
-                                    Duration.ofSeconds(config.timers().ttl())));
+                                    healDelay(config)));
                 }
             }
         });
+    }
+
+    /** How long a partition stays cut after the failover: a ttl on Patroni 3.0.2 (its leader-key race), else none. */
+    static Duration healDelay(Config config) {
+        return platform.booted() ? Duration.ZERO : Duration.ofSeconds(config.timers().ttl());
     }
 
     interface Drill {
@@ -420,7 +471,7 @@ public class LabBench {
     }
 
     long postmasterPid(String host) throws Exception {
-        Path pid = plan.root(plan.host(host)).resolve("var/lib/pgha-agent/postgresql/15/data/postmaster.pid");
+        Path pid = plan.root(plan.host(host)).resolve(plan.postgresDataDir()).resolve("postmaster.pid");
         return Long.parseLong(Files.readAllLines(pid).get(0).strip());
     }
 
@@ -485,9 +536,7 @@ public class LabBench {
         try {
             awaitAcks(log, 0, 25);
             long t0 = System.currentTimeMillis();
-            for (long pid : network.pids(plan.host(old))) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
+            lab.kill(plan.host(old));
             boolean failedOver;
             try {
                 awaitAcks(log, t0, 25);
@@ -529,8 +578,9 @@ public class LabBench {
             await(Duration.ofSeconds(90), () -> direct.acksAfter(System.currentTimeMillis() - 3000) == 0);
             add(out, name + ": write gap via lb (s)", viaLb.longestGap(t0, System.currentTimeMillis()) / 1000.0);
             add(out, name + ": writes acked by the isolated primary after the cut", direct.acksAfter(t0));
-            // The link comes back a ttl after writes resumed elsewhere: healed within moments of the failover,
-            // Patroni 3.0.2 can let the old leader put the leader key back (README, known gaps).
+            // On Patroni 3.0.2 the link comes back a ttl after writes resumed elsewhere: healed within moments of
+            // the failover, it can let the old leader put the leader key back (README, known gaps). Patroni 4 heals
+            // at once.
             Thread.sleep(Math.max(0, failedOver + ttl.toMillis() - System.currentTimeMillis()));
             network.heal(plan.host(isolated));
             healed = System.currentTimeMillis();

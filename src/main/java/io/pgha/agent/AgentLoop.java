@@ -272,6 +272,11 @@ final class AgentLoop {
             Map<Role, String> refused = diskGate.refusals(spec);
             DesiredState desired = hostRoles.desired(spec, secrets, refused);
             ConvergeRun run = converger.apply(desired.resources());
+            if (desired.awaitsInstall() && run.converged()) {
+                // The packages are in now: the rest of the roles, rendered for the versions installed.
+                desired = hostRoles.desired(spec, secrets, refused);
+                run = converger.apply(desired.resources());
+            }
             metrics.recordConverge(run);
             String refusal = desired.refused().entrySet().stream()
                     .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");

@@ -7,7 +7,9 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
 import io.pgha.model.InvalidSpecException;
-import io.pgha.resources.PackageManager;
+import io.pgha.resources.InstalledVersions;
+import io.pgha.resources.PackageSources;
+import io.pgha.resources.Platform;
 import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
 import io.pgha.supervise.Supervisor;
@@ -51,11 +53,12 @@ public final class AgentMain implements Callable<Integer> {
             return 2;
         }
         HostIdentity identity = HostIdentity.resolve(agent);
-        PackageManager packages = PackageManager.detect()
-                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
+        PackageSources packages = new PackageSources(Platform.detect()
+                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host")));
         HostPaths paths = new HostPaths(agent.root());
         Path roles = Installation.rolesDir(agent);
-        log.info("pgha-agent {} starting: cluster {}, host {} ({}), root {}, roles {}", Installation.version(),
+        log.info("pgha-agent {} starting on {} (Java {}): cluster {}, host {} ({}), root {}, roles {}",
+                Installation.version(), packages.platform().description(), Runtime.version().feature(),
                 agent.cluster(), identity.name(), identity.address(), paths.root(), roles);
         Supervisor supervisor = new Supervisor(paths.runDir());
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
@@ -68,8 +71,9 @@ public final class AgentMain implements Callable<Integer> {
             return 2;
         }
         try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT, certificate.files())) {
-            new Agent(agent, new HostContext(agent, identity, paths, packages, roles, supervisor, certificate), dcs,
-                    Installation.version()).run();
+            HostContext host = new HostContext(agent, identity, paths, packages, new InstalledVersions(), roles,
+                    supervisor, certificate);
+            new Agent(agent, host, dcs, Installation.version()).run();
         }
         return 0;
     }

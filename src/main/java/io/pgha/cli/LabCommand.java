@@ -28,7 +28,7 @@ import picocli.CommandLine;
 
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The guide's seven-host topology on this machine, one network namespace per host.",
-        subcommands = {LabCommand.Up.class, LabCommand.Down.class})
+        subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class})
 final class LabCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,6 +63,45 @@ final class LabCommand implements Runnable {
                 .orElse(Path.of("/usr/bin/pgha-agent"));
     }
 
+    /** The newest .deb that packaging/deb/build-deb made in this checkout. */
+    static Optional<Path> builtDeb() throws IOException {
+        Path dir = Path.of(Optional.ofNullable(System.getenv("PGHA_HOME")).orElse(".")).resolve("target/deb");
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().matches("pgha-agent_.*_all\\.deb"))
+                    .max(java.util.Comparator.comparing(f -> f.toFile().lastModified()));
+        }
+    }
+
+    /** What runs the agent on the recorded lab's hosts: the launcher, or for booted hosts the .deb. */
+    private static Path agentSource(LabPlan plan) throws IOException {
+        return plan.os().booted() ? builtDeb().orElse(Path.of("/nonexistent.deb")) : agentLauncher();
+    }
+
+    /**
+     * The lab on disk as it was made: its kind of host and as many data and lb hosts as it has, so that down and
+     * exec reach all of them; the widest LOCAL plan when none is up.
+     */
+    static LabPlan recordedPlan() throws IOException {
+        LabPlan widest = LabPlan.standard(9, 9);
+        Lab probe = new Lab(widest, Path.of("/"));
+        if (!probe.exists()) {
+            return widest;
+        }
+        JsonNode state = JSON.readTree(Files.readString(probe.stateFile()));
+        int data = 0;
+        int lb = 0;
+        for (var it = state.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            data += name.startsWith("pg") ? 1 : 0;
+            lb += name.startsWith("lb") ? 1 : 0;
+        }
+        LabPlan.Os os = LabPlan.Os.valueOf(state.path("os").asText(LabPlan.Os.LOCAL.name()));
+        return LabPlan.standard(Math.max(data, 1), lb, os);
+    }
+
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Create the hosts, start an agent on each, apply an example spec, wait until healthy.")
     static final class Up implements Callable<Integer> {
@@ -84,6 +123,14 @@ final class LabCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for a healthy cluster")
         int timeoutSeconds;
 
+        @Option(names = "--os", description = "trixie: each host a booted Debian 13 machine (systemd-nspawn) with"
+                + " the .deb installed; default: agents on this machine with its packages")
+        String os;
+
+        @Option(names = "--deb", description = "the .deb for --os trixie (default: the newest in target/deb, which"
+                + " daemon/pghactl builds)")
+        Path deb;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = CtlMain.out(spec);
@@ -93,19 +140,44 @@ final class LabCommand implements Runnable {
                         + lbHosts);
                 return CtlMain.BAD_INPUT;
             }
-            LabPlan plan = LabPlan.standard(dataHosts, lbHosts);
-            Lab lab = new Lab(plan, agentLauncher());
+            if (os != null && !os.equals("trixie")) {
+                CtlMain.err(spec).println("--os: expected trixie (or no --os), found '" + os + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            LabPlan plan = LabPlan.standard(dataHosts, lbHosts, os == null ? LabPlan.Os.LOCAL : LabPlan.Os.TRIXIE);
+            Path agent = agentLauncher();
+            if (plan.os().booted()) {
+                Optional<Path> found = deb != null ? Optional.of(deb) : builtDeb();
+                if (found.isEmpty() || !Files.isReadable(found.get())) {
+                    CtlMain.err(spec).println("--deb: expected a pgha-agent .deb, found "
+                            + found.map(Path::toString).orElse("none in target/deb") + " (packaging/deb/build-deb"
+                            + " makes one)");
+                    return CtlMain.BAD_INPUT;
+                }
+                agent = found.get();
+            }
+            Lab lab = new Lab(plan, agent);
             if (lab.exists()) {
                 out.println("a lab is already up (" + lab.stateFile() + "); nothing changed. " + ctl + " status shows it,"
                         + " " + ctl + " lab down removes it.");
                 return CtlMain.OK;
             }
             long start = System.nanoTime();
-            out.println("creating " + plan.hosts().size() + " hosts on bridge " + plan.bridge() + " ("
-                    + plan.network().orElseThrow() + ") under " + plan.baseDir());
+            if (plan.os().booted()) {
+                lab.image().ensure(out);
+            }
+            out.println("creating " + plan.hosts().size() + (plan.os().booted() ? " Debian 13 machines" : " hosts")
+                    + " on bridge " + plan.bridge() + " (" + plan.network().orElseThrow() + ") under "
+                    + plan.baseDir());
+            out.flush();
             lab.create(30);
             for (LabPlan.Host host : plan.hosts()) {
                 lab.start(host);
+                if (plan.os().booted()) {
+                    out.printf("  %5.1fs  %-6s booted, pgha-agent installed from %s and enabled%n",
+                            (System.nanoTime() - start) / 1e9, host.name(), agent.getFileName());
+                    out.flush();
+                }
             }
             out.println("started " + plan.hosts().size() + " agents; waiting for etcd");
             out.flush();
@@ -151,6 +223,8 @@ final class LabCommand implements Runnable {
                         + " password from " + ctl + " get secret superuser");
             }
             out.println("spec:     " + specFile + " (edit, then " + ctl + " apply -f it)");
+            out.println("on host:  " + ctl + " lab exec pg1 -- " + (plan.os().booted()
+                    ? "systemctl status pgha-agent" : "ip -br addr"));
             out.println("status:   " + ctl + " status, " + ctl + " plan --host pg1, " + ctl + " switchover");
             out.println("remove:   " + ctl + " lab down");
             return CtlMain.OK;
@@ -212,37 +286,68 @@ final class LabCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @Option(names = "--purge", description = "also remove the cached Debian 13 image (--os trixie builds it"
+                + " again, about 2 minutes)")
+        boolean purge;
+
         @Override
         public Integer call() throws IOException {
             LabPlan recorded = recordedPlan();
-            Lab lab = new Lab(recorded, agentLauncher());
+            Lab lab = new Lab(recorded, agentSource(recorded));
             boolean wires = lab.network().orElseThrow().exists();
+            PrintWriter out = CtlMain.out(spec);
             if (!lab.exists() && !wires) {
-                CtlMain.out(spec).println("no lab is up; nothing to remove");
-                return CtlMain.OK;
+                out.println("no lab is up; nothing to remove");
+            } else {
+                lab.destroy();
+                out.println("lab removed: agents, etcd, Patroni, PostgreSQL and HAProxy stopped"
+                        + (recorded.os().booted() ? ", machines powered off and their disks removed" : "")
+                        + "; namespaces, bridge, route and " + recorded.baseDir() + " gone");
             }
-            lab.destroy();
-            CtlMain.out(spec).println("lab removed: agents, etcd, Patroni, PostgreSQL and HAProxy stopped; namespaces,"
-                    + " bridge, route and " + recorded.baseDir() + " gone");
+            if (purge) {
+                lab.image().remove();
+                Files.deleteIfExists(LabPlan.IMAGES);
+                Files.deleteIfExists(recorded.baseDir());
+                out.println("image cache " + LabPlan.IMAGES + " removed");
+            } else if (lab.image().isBuilt()) {
+                out.println("kept: the Debian 13 image in " + lab.image().dir() + " for the next lab up --os trixie"
+                        + " (lab down --purge removes it)");
+            }
             return CtlMain.OK;
         }
+    }
 
-        /** The plan with as many data and lb hosts as the lab on disk has, so that down removes all of them. */
-        private static LabPlan recordedPlan() throws IOException {
-            LabPlan widest = LabPlan.standard(9, 9);
-            Lab probe = new Lab(widest, Path.of("/"));
-            if (!probe.exists()) {
-                return widest;
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = "Run a command on a lab host: inside its machine (--os trixie), or in its network namespace.",
+            footer = "e.g. pghactl lab exec pg1 -- systemctl status pgha-agent; pghactl lab exec pg1 -- patronictl -c"
+                    + " /etc/pgha-agent/patroni.yml list")
+    static final class Exec implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Parameters(index = "0", description = "the lab host, e.g. pg1")
+        String host;
+
+        @CommandLine.Parameters(index = "1..*", arity = "1..*", description = "the command and its arguments (after --)")
+        java.util.List<String> command;
+
+        @Override
+        public Integer call() throws Exception {
+            LabPlan plan = recordedPlan();
+            Lab lab = new Lab(plan, agentSource(plan));
+            if (!lab.exists()) {
+                CtlMain.err(spec).println("no lab is up (" + Installation.ctl() + " lab up makes one)");
+                return CtlMain.FAILURE;
             }
-            JsonNode state = JSON.readTree(Files.readString(probe.stateFile()));
-            int data = 0;
-            int lb = 0;
-            for (var it = state.fieldNames(); it.hasNext(); ) {
-                String name = it.next();
-                data += name.startsWith("pg") ? 1 : 0;
-                lb += name.startsWith("lb") ? 1 : 0;
+            if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
+                CtlMain.err(spec).println("host: expected one of " + plan.hosts().stream().map(LabPlan.Host::name)
+                        .toList() + ", found '" + host + "'");
+                return CtlMain.BAD_INPUT;
             }
-            return LabPlan.standard(Math.max(data, 1), lb);
+            java.util.List<String> argv = new java.util.ArrayList<>(lab.commandOn(plan.host(host)));
+            argv.addAll(command);
+            Process p = new ProcessBuilder(argv).inheritIO().start();
+            return p.waitFor();
         }
     }
 }

@@ -16,7 +16,9 @@ import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.RollingRestart;
-import io.pgha.resources.PackageManager;
+import io.pgha.resources.InstalledVersions;
+import io.pgha.resources.PackageSources;
+import io.pgha.resources.Platform;
 import io.pgha.resources.Result;
 import io.pgha.roles.DesiredState;
 import io.pgha.roles.HostCertificate;
@@ -80,12 +82,12 @@ final class PlanCommand implements Callable<Integer> {
         }
         HostIdentity identity = HostIdentity.resolve(agent);
         HostPaths paths = new HostPaths(agent.root());
-        PackageManager packages = PackageManager.detect()
-                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host"));
+        PackageSources packages = new PackageSources(Platform.detect()
+                .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host")));
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new java.security.SecureRandom());
         certificate.loadExisting();
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
-            HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages,
+            HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
             Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
             DesiredState desired = hostRoles.desired(cluster, secrets, refused);

@@ -43,8 +43,8 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "every host's full status as a JSON array")
     boolean json;
 
-    @Option(names = "--wide", description = "more columns (address, pids, timeline, disk, the secrets generation in"
-            + " use), untruncated")
+    @Option(names = "--wide", description = "more columns (address, pids, timeline, Patroni's version and the timers"
+            + " it runs, disk, the secrets generation in use), untruncated")
     boolean wide;
 
     /** A host's stored status, or why it could not be read. */
@@ -92,7 +92,8 @@ final class StatusCommand implements Callable<Integer> {
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
         List<String[]> rows = new ArrayList<>();
         rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "SPEC", "CONVERGED", "PROCESSES", "HEALTH",
-                "PG-ROLE", "STATE", "TL", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "SECRETS", "AGE", "ERROR",
+                "PG-ROLE", "STATE", "TL", "PATRONI", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "SECRETS", "AGE",
+                "ERROR",
                 "PENDING", "WARNINGS"}
                 : new String[] {"HOST", "ROLE", "REV", "SPEC", "PROCESSES", "HEALTH", "PG-ROLE", "STATE", "LAG",
                         "FSYNC-P99", "AGE", "ERROR/PENDING", "WARNINGS"});
@@ -105,7 +106,7 @@ final class StatusCommand implements Callable<Integer> {
                         .orElse(agent.members().getOrDefault(host, "-"));
                 String why = s == null ? "no status: agent down or not started" : s.unreadable();
                 rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "-", "", "", "", "", "", "", "",
-                        "", "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
+                        "", "", "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
                 continue;
             }
             rows.add(row(s.status().get(), now));
@@ -138,6 +139,8 @@ final class StatusCommand implements Callable<Integer> {
                 health(s), pgRole, state,
                 data && patroni != null && patroni.timeline() != null && patroni.timeline() > 0
                         ? patroni.timeline().toString() : "",
+                data && patroni != null && patroni.version() != null ? patroni.version()
+                        + (patroni.timers() == null ? "" : ": " + patroni.timers()) : "",
                 lag, disk.map(HostStatus.DiskLine::device).orElse(""),
                 disk.map(HostStatus.DiskLine::busyPercent).map(b -> b + "%").orElse(""), fsyncP99(s),
                 disk.map(d -> gib(d.freeBytes())).orElse(""),

@@ -14,30 +14,41 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Agents for the hosts of a {@link LabPlan}, each in its namespace (or on loopback), recorded in
- * {@code <base>/lab.json} so that another process ({@code pghactl lab down}) can stop exactly them. Teardown stops
- * only what the lab started: its agents and the programs they recorded, by pid and start time, and whatever still
- * runs inside its own namespaces.
+ * The hosts of a {@link LabPlan}, each in its namespace (or on loopback): agents started on this machine, or
+ * booted Debian 13 machines with the agent installed from the .deb ({@link LabPlan.Os}). What runs is recorded in
+ * {@code <base>/lab.json} so that another process ({@code pghactl lab down}) can stop exactly it. Teardown stops
+ * only what the lab started: its agents and the programs they recorded, by pid and start time, its machines, and
+ * whatever still runs inside its own namespaces.
  */
 public final class Lab {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STOP_GRACE_SECONDS = 20;
 
     private final LabPlan plan;
-    private final Path launcher;
+    private final Path agentSource;
     private final Optional<LabNetwork> network;
+    private final Optional<BootedHosts> machines;
+    private final LabImage image = new LabImage(LabPlan.IMAGES);
 
-    public Lab(LabPlan plan, Path launcher) {
+    /**
+     * {@code agentSource}: what runs the agent on a host: the launcher (daemon/pgha-agent) for a LOCAL lab, the
+     * .deb for booted hosts.
+     */
+    public Lab(LabPlan plan, Path agentSource) {
         this.plan = plan;
-        this.launcher = launcher;
+        this.agentSource = agentSource;
         this.network = plan.network().map(n -> new LabNetwork(plan));
+        this.machines = plan.os().booted() ? Optional.of(new BootedHosts(plan, image)) : Optional.empty();
+    }
+
+    public LabImage image() {
+        return image;
     }
 
     public LabPlan plan() {
@@ -70,14 +81,20 @@ public final class Lab {
         Files.createDirectories(plan.baseDir());
         // Programs run as their own users and must traverse to their directories under this one.
         Files.setPosixFilePermissions(plan.baseDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
-        writeState(JSON.createObjectNode());
+        writeState(JSON.createObjectNode().put("os", plan.os().name()));
         try {
             if (network.isPresent()) {
                 network.get().up();
             }
             ClusterFiles.create(plan.pkiDir(), plan.cluster(), new SecureRandom(), Instant.now());
+            if (machines.isPresent()) {
+                image.ensure(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
+            }
             for (LabPlan.Host host : plan.hosts()) {
                 Files.createDirectories(plan.hostDir(host));
+                if (machines.isPresent()) {
+                    machines.get().mount(host);
+                }
                 Files.writeString(plan.agentYml(host), plan.agentYmlText(host, driftSeconds, hostCertSeconds));
                 for (String name : List.of("ca.crt", "ca.key", "admin.crt", "admin.key")) {
                     Files.copy(plan.pkiDir().resolve(name), plan.hostDir(host).resolve(name),
@@ -90,11 +107,18 @@ public final class Lab {
         }
     }
 
-    /** Starts the host's agent in its own session (it outlives the caller) and records it; returns its process. */
+    /**
+     * Starts the host's agent in its own session (it outlives the caller) and records it; returns its process. A
+     * booted host is booted instead (returns systemd-nspawn), and the first boot installs the agent, whom systemd
+     * starts on every later boot.
+     */
     public Process start(LabPlan.Host host) throws IOException {
+        if (machines.isPresent()) {
+            return boot(host);
+        }
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid"));
         network.ifPresent(n -> argv.addAll(n.inside(host)));
-        argv.addAll(List.of(launcher.toString(), "--config", plan.agentYml(host).toString()));
+        argv.addAll(List.of(agentSource.toString(), "--config", plan.agentYml(host).toString()));
         Process p = new ProcessBuilder(argv)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(plan.hostDir(host).resolve("agent.log").toFile()))
@@ -106,20 +130,135 @@ public final class Lab {
         return p;
     }
 
-    /** The recorded agent of a host, if it still runs. */
-    public Optional<ProcessHandle> agent(LabPlan.Host host) {
+    private Process boot(LabPlan.Host host) throws IOException {
+        Process nspawn;
+        try {
+            nspawn = machines.get().boot(host);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while booting " + host.name(), e);
+        }
+        ObjectNode state = readState();
+        state.putObject(host.name()).put("pid", nspawn.pid()).put("start_ticks", Procs.startTicks(nspawn.pid())
+                .orElse(0L));
+        writeState(state);
+        if (!Files.exists(plan.root(host).resolve("usr/bin/pgha-agent"))) {
+            machines.get().installAgent(host, init(host).orElseThrow(), agentSource);
+        }
+        return nspawn;
+    }
+
+    /** Installs a .deb on a booted host, as an upgrade does (apt install ./pgha-agent_*.deb). */
+    public void installPackage(LabPlan.Host host, Path deb) throws IOException {
+        machines.orElseThrow(() -> new IllegalStateException("only booted hosts install packages"))
+                .installPackage(host, init(host).orElseThrow(() -> new IOException(host.name() + " is not running")),
+                        deb);
+    }
+
+    /** What the lab recorded as the host's process (its agent, or its machine's systemd-nspawn), if it still runs. */
+    private Optional<ProcessHandle> recorded(LabPlan.Host host) {
         JsonNode entry = readState().path(host.name());
         long pid = entry.path("pid").asLong();
         return Procs.isSame(pid, entry.path("start_ticks").asLong()) ? ProcessHandle.of(pid) : Optional.empty();
     }
 
-    /** The pid a host's agent recorded for a supervised program, if that program still runs. */
+    /** A booted host's systemd, as this machine sees it. */
+    private Optional<Long> init(LabPlan.Host host) {
+        return recorded(host).flatMap(nspawn -> BootedHosts.init(nspawn.pid()));
+    }
+
+    /** The host's agent, if it runs (on a booted host: the main process of pgha-agent.service). */
+    public Optional<ProcessHandle> agent(LabPlan.Host host) {
+        if (machines.isEmpty()) {
+            return recorded(host);
+        }
+        try {
+            Optional<Long> init = init(host);
+            if (init.isEmpty()) {
+                return Optional.empty();
+            }
+            String main = BootedHosts.run(init.get(), List.of("systemctl", "show", "-p", "MainPID", "--value",
+                    "pgha-agent"), java.time.Duration.ofSeconds(10)).output().strip();
+            return main.matches("[1-9]\\d*") ? BootedHosts.outsidePid(init.get(), Long.parseLong(main))
+                    .flatMap(ProcessHandle::of) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The pid (as this machine sees it) a host's agent recorded for a supervised program, if that program runs. */
     public Optional<Long> programPid(LabPlan.Host host, String program) {
-        return Supervisor.livePid(plan.root(host).resolve("run/pgha-agent/" + program + ".pid"));
+        String pidFile = "run/pgha-agent/" + program + ".pid";
+        if (machines.isEmpty()) {
+            return Supervisor.livePid(plan.root(host).resolve(pidFile));
+        }
+        // /run is the machine's own tmpfs: seen through its systemd's root.
+        Optional<Long> init = init(host);
+        if (init.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Long> inside = Supervisor.recordedPid(Path.of("/proc", init.get().toString(), "root", pidFile));
+        try {
+            return inside.isEmpty() ? Optional.empty() : BootedHosts.outsidePid(init.get(), inside.get());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The argv prefix that runs a command on a host: in its namespace on this machine (LOCAL), or inside its booted
+     * machine.
+     */
+    public List<String> commandOn(LabPlan.Host host) throws IOException {
+        if (machines.isEmpty()) {
+            return network.orElseThrow(() -> new IOException("a lab without namespaces runs commands here"))
+                    .inside(host);
+        }
+        return BootedHosts.inside(init(host).orElseThrow(() -> new IOException(host.name() + " is not running"
+                + " (lab start " + host.name() + " boots it)")));
+    }
+
+    /**
+     * Power loss: every process of the host killed at once (kill -9 of everything in its namespace); a booted
+     * machine goes with its systemd. Returns once nothing of the host runs.
+     */
+    public void kill(LabPlan.Host host) throws IOException, InterruptedException {
+        LabNetwork net = network.orElseThrow(() -> new IOException("only hosts in namespaces can be killed"));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        List<Long> left = net.pids(host);
+        while (!left.isEmpty() || recorded(host).filter(h -> machines.isPresent()).isPresent()) {
+            left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            if (System.nanoTime() > deadline) {
+                throw new IOException(host.name() + ": processes still running 30 s after kill -9: " + left);
+            }
+            Thread.sleep(100);
+            left = net.pids(host);
+        }
+    }
+
+    /** The last lines of the host's agent log (on a booted host: its journal). */
+    public String agentLog(LabPlan.Host host, int lines) {
+        try {
+            if (machines.isPresent()) {
+                Optional<Long> init = init(host);
+                return init.isEmpty() ? "(not running)" : BootedHosts.run(init.get(), List.of("journalctl", "-u",
+                        "pgha-agent", "--no-pager", "-n", Integer.toString(lines)), java.time.Duration.ofSeconds(20))
+                        .output();
+            }
+            Path log = plan.hostDir(host).resolve("agent.log");
+            List<String> all = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")\n";
+        }
     }
 
     /** Stops agents, then their programs, then anything left in the namespaces; removes wires and files. */
     public void destroy() throws IOException {
+        if (machines.isPresent()) {
+            destroyMachines();
+            return;
+        }
         List<ProcessHandle> agents = plan.hosts().stream().map(this::agent).flatMap(Optional::stream).toList();
         stop(agents);
         List<ProcessHandle> programs = new ArrayList<>();
@@ -143,12 +282,41 @@ public final class Lab {
             leftovers.forEach(ProcessHandle::destroyForcibly);
             network.get().down();
         }
-        if (Files.exists(plan.baseDir())) {
-            try (Stream<Path> tree = Files.walk(plan.baseDir())) {
-                for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+        removeFiles();
+    }
+
+    /**
+     * Machines go as in a power loss (their disks are thrown away next), their roots are unmounted, then wires and
+     * files go; the image stays for the next lab.
+     */
+    private void destroyMachines() throws IOException {
+        try {
+            for (LabPlan.Host host : plan.hosts()) {
+                kill(host);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the lab's machines", e);
+        }
+        for (LabPlan.Host host : plan.hosts()) {
+            machines.get().unmount(host);
+        }
+        network.get().down();
+        removeFiles();
+    }
+
+    /** The lab's directory, except the images kept for later labs. */
+    private void removeFiles() throws IOException {
+        if (!Files.exists(plan.baseDir())) {
+            return;
+        }
+        try (Stream<Path> children = Files.list(plan.baseDir())) {
+            for (Path child : children.filter(c -> !c.equals(LabPlan.IMAGES)).toList()) {
+                LabImage.delete(child);
+            }
+        }
+        if (!LabPlan.IMAGES.startsWith(plan.baseDir())) {
+            Files.deleteIfExists(plan.baseDir());
         }
     }
 

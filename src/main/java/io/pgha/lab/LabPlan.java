@@ -22,8 +22,34 @@ import java.util.Set;
  *
  * @param prefix  names the namespaces ({@code <prefix>-<host>}), veths and bridge, so that labs do not collide
  * @param network the bridge address with its prefix length (e.g. 10.77.255.254/16), or empty for loopback hosts
+ * @param os      what a host is: agents on this machine, or booted Debian 13 machines
  */
-public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts) {
+public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts, Os os) {
+
+    /**
+     * What a lab host is. {@code LOCAL}: an agent process on this machine in the host's namespace, with this
+     * machine's packages (Debian 12: Patroni 3.0, etcd 3.4, PostgreSQL 15), its files under a root of its own.
+     * {@code TRIXIE}: a Debian 13 machine (Patroni 4.0, etcd 3.5, PostgreSQL 17, HAProxy 3.0) booted with systemd in
+     * the host's namespace, the agent installed from the .deb and run by systemd, as an operator installs it.
+     */
+    public enum Os {
+        LOCAL(15), TRIXIE(17);
+
+        private final int postgresVersion;
+
+        Os(int postgresVersion) {
+            this.postgresVersion = postgresVersion;
+        }
+
+        /** The PostgreSQL major version the platform ships, which the lab's spec asks for. */
+        public int postgresVersion() {
+            return postgresVersion;
+        }
+
+        public boolean booted() {
+            return this != LOCAL;
+        }
+    }
 
     /** A lab host; several roles make it a colocated host, which the spec then allows. */
     public record Host(String name, String address, Set<Role> roles) {
@@ -47,8 +73,11 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     public record Timers(int ttl, int loopWait, int retryTimeout) {
     }
 
-    /** Patroni timers the lab recommends: failover in seconds, with room for 2 retries inside the ttl. */
-    public static final Timers RECOMMENDED_TIMERS = new Timers(15, 2, 4);
+    /**
+     * Patroni timers the lab recommends: failover in seconds, with room for 2 retries inside the ttl, and what every
+     * supported Patroni runs as given (3.2 and later raise a ttl below 20).
+     */
+    public static final Timers RECOMMENDED_TIMERS = new Timers(20, 2, 4);
     /** The seed guide's timers, for comparison. */
     public static final Timers GUIDE_TIMERS = new Timers(30, 10, 10);
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -60,20 +89,36 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         hosts = List.copyOf(hosts);
     }
 
+    /** Hosts that are agents on this machine. */
+    public LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts) {
+        this(cluster, prefix, network, baseDir, hosts, Os.LOCAL);
+    }
+
+    /** Where the lab keeps what outlives it: the Debian 13 image, built once (lab down --purge removes it). */
+    public static final Path IMAGES = Path.of("/var/lib/pgha-lab/images");
+
     /** The guide's topology as PLATFORM.md lays it out: etcd 10.77.0.11-13, data 10.77.1.11+, lb 10.77.2.11+. */
     public static LabPlan standard(int dataHosts, int lbHosts) {
+        return standard(dataHosts, lbHosts, Os.LOCAL);
+    }
+
+    public static LabPlan standard(int dataHosts, int lbHosts, Os os) {
         return numbered("lab", "pgha", "10.77.255.254/16", Path.of("/var/lib/pgha-lab"), "10.77.0.", "10.77.1.",
-                "10.77.2.", 11, dataHosts, lbHosts);
+                "10.77.2.", 11, dataHosts, lbHosts, os);
     }
 
     /** The same shape on 10.77.200.0/24 with its own bridge, so tests can run beside a lab. */
     public static LabPlan forTests(Path baseDir, int dataHosts, int lbHosts) {
+        return forTests(baseDir, dataHosts, lbHosts, Os.LOCAL);
+    }
+
+    public static LabPlan forTests(Path baseDir, int dataHosts, int lbHosts, Os os) {
         return numbered("itest", "pghat", "10.77.200.254/24", baseDir, "10.77.200.1", "10.77.200.2",
-                "10.77.200.3", 1, dataHosts, lbHosts);
+                "10.77.200.3", 1, dataHosts, lbHosts, os);
     }
 
     private static LabPlan numbered(String cluster, String prefix, String network, Path base, String etcdNet,
-                                    String dataNet, String lbNet, int first, int dataHosts, int lbHosts) {
+                                    String dataNet, String lbNet, int first, int dataHosts, int lbHosts, Os os) {
         List<Host> hosts = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             hosts.add(new Host("etcd" + (i + 1), etcdNet + (first + i), Role.ETCD));
@@ -84,7 +129,12 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         for (int i = 0; i < lbHosts; i++) {
             hosts.add(new Host("lb" + (i + 1), lbNet + (first + i), Role.LB));
         }
-        return new LabPlan(cluster, prefix, Optional.of(network), base, hosts);
+        return new LabPlan(cluster, prefix, Optional.of(network), base, hosts, os);
+    }
+
+    /** The same lab with other hosts (a host taken out of the spec, say). */
+    public LabPlan withHosts(List<Host> others) {
+        return new LabPlan(cluster, prefix, network, baseDir, others, os);
     }
 
     public String namespace(Host host) {
@@ -117,8 +167,14 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         return hostDir(host).resolve("agent.yml");
     }
 
+    /** The host's files: a root of its own (LOCAL), or the booted machine's root file system (TRIXIE). */
     public Path root(Host host) {
         return hostDir(host).resolve("root");
+    }
+
+    /** The data directory on a data host, relative to its root. */
+    public String postgresDataDir() {
+        return "var/lib/pgha-agent/postgresql/" + os.postgresVersion() + "/data";
     }
 
     public Map<String, String> etcdMembers() {
@@ -154,7 +210,10 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         ObjectNode members = root.putObject("etcd").putObject("members");
         etcdMembers().forEach(members::put);
         root.putObject("host").put("name", host.name()).put("address", host.address());
-        root.putObject("paths").put("root", root(host).toString());
+        if (!os.booted()) {
+            // A booted host is a machine of its own: the agent manages its real root.
+            root.putObject("paths").put("root", root(host).toString());
+        }
         root.putObject("converge").put("drift_seconds", driftSeconds);
         if (hostCertSeconds > 0) {
             root.putObject("tls").put("host_cert_seconds", hostCertSeconds);
@@ -180,7 +239,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
                 }
             }
         }
-        ObjectNode postgres = root.putObject("postgres").put("version", 15);
+        ObjectNode postgres = root.putObject("postgres").put("version", os.postgresVersion());
         if (!parameters.isEmpty()) {
             ObjectNode params = postgres.putObject("parameters");
             parameters.forEach(params::put);

@@ -43,6 +43,7 @@ public record ClusterSpec(
                         + " from a wide network (name the users, or narrow the address)");
             }
         }
+        out.addAll(PatroniTimers.of(patroni).belowNewerMinimums());
         return out;
     }
 

@@ -62,15 +62,22 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     /**
      * This member as Patroni's REST API tells. {@code role} is "leader" for the leader whatever the Patroni version
      * calls it, else Patroni's own word (replica, sync_standby...); {@code state} is "unreachable" when the API did not
-     * answer; {@code failsafeActive} is true on a leader that etcd's outage leaves on failsafe (absent otherwise).
+     * answer; {@code failsafeActive} is true on a leader that etcd's outage leaves on failsafe (absent otherwise);
+     * {@code version} is Patroni's own; {@code timers} what it runs: the DCS values (GET /config) as this version
+     * adjusts them.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Patroni(String role, String state, Long timeline,
                           @JsonProperty("pending_restart") Boolean pendingRestart, String leader,
-                          @JsonProperty("failsafe_active") Boolean failsafeActive) {
+                          @JsonProperty("failsafe_active") Boolean failsafeActive, String version, String timers) {
         public static final String LEADER = "leader";
-        public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null, null);
+        public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null, null, null, null);
+
+        /** With the timers this Patroni runs ("ttl 20, loop_wait 2, retry_timeout 4"). */
+        public Patroni withTimers(String runs) {
+            return new Patroni(role, state, timeline, pendingRestart, leader, failsafeActive, version, runs);
+        }
 
         @JsonIgnore
         public boolean isFailsafeActive() {

@@ -43,10 +43,10 @@ public final class PatroniClient implements PatroniApi {
      * This member, from {@code GET /patroni}. Patroni 3.0 says "master" for the leader. {@code postmasterStart} tells
      * one run of Postgres from the next; {@code failsafeActive}: on the leader, it runs on failsafe (etcd unreachable,
      * every member answered); on a replica, a leader on failsafe called it within the last ttl;
-     * {@code clusterUnlocked}: Patroni's last view of etcd had no leader key.
+     * {@code clusterUnlocked}: Patroni's last view of etcd had no leader key; {@code version}: Patroni's own.
      */
     public record Member(String state, String role, long timeline, boolean pendingRestart, String postmasterStart,
-                         boolean failsafeActive, boolean clusterUnlocked) {
+                         boolean failsafeActive, boolean clusterUnlocked, String version) {
         public boolean isLeader() {
             return role.equals("master") || role.equals("primary");
         }
@@ -83,17 +83,26 @@ public final class PatroniClient implements PatroniApi {
         JsonNode n = get("/patroni");
         return new Member(n.path("state").asText(), n.path("role").asText(), n.path("timeline").asLong(),
                 n.path("pending_restart").asBoolean(false), n.path("postmaster_start_time").asText(""),
-                n.path("failsafe_mode_is_active").asBoolean(false), n.path("cluster_unlocked").asBoolean(false));
+                n.path("failsafe_mode_is_active").asBoolean(false), n.path("cluster_unlocked").asBoolean(false),
+                n.path("patroni").path("version").asText(""));
     }
 
     @Override
     public List<ClusterMember> cluster() throws IOException {
         List<ClusterMember> out = new ArrayList<>();
         get("/cluster").path("members").forEach(m -> out.add(new ClusterMember(m.path("name").asText(),
-                m.path("role").asText(), m.path("state").asText(), m.path("host").asText(),
+                m.path("role").asText(), memberState(m.path("state").asText()), m.path("host").asText(),
                 m.path("timeline").asLong(), m.path("lag").isNumber() ? m.path("lag").asLong() : -1,
                 m.path("pending_restart").asBoolean(false), m.path("tags").path("nofailover").asBoolean(false))));
         return out;
+    }
+
+    /**
+     * Patroni 4 lists a running replica in /cluster by its replication state ("streaming", "in archive recovery")
+     * where 3.0 says "running"; /patroni says "running" in both.
+     */
+    static String memberState(String listed) {
+        return listed.equals("streaming") || listed.equals("in archive recovery") ? "running" : listed;
     }
 
     public Optional<ClusterMember> leader() throws IOException {

@@ -90,6 +90,12 @@ public final class PatroniConfig {
                 .put("cafile", tls.ca().toString())
                 .put("verify_client", "required");
         restapi.putObject("authentication").put("username", REST_USER).put("password", secret(secrets, "patroni_rest"));
+        // patronictl on this host (lab exec pg1 -- patronictl list) must show a certificate too: Patroni 3.1 and later
+        // take it from ctl only (3.0 also fell back to restapi's), so it is said here for every version.
+        root.putObject("ctl")
+                .put("certfile", tls.certificate().toString())
+                .put("keyfile", tls.key().toString())
+                .put("cacert", tls.ca().toString());
         ObjectNode etcd3 = root.putObject("etcd3")
                 .put("protocol", "https")
                 .put("cacert", tls.ca().toString())

@@ -36,6 +36,11 @@ public record HealthReport(Health health, List<String> problems, List<Pending> p
         return new HealthReport(health.with(other.health), allProblems, allPending);
     }
 
+    HealthReport withPatroni(Health.Patroni patroni) {
+        return new HealthReport(new Health(health.etcd(), patroni, health.postgres(), health.haproxy()), problems,
+                pending);
+    }
+
     HealthReport pending(List<Pending> more) {
         List<Pending> all = new ArrayList<>(pending);
         all.addAll(more);

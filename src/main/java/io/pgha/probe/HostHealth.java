@@ -1,9 +1,12 @@
 package io.pgha.probe;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
 import io.pgha.model.Health.Haproxy;
+import io.pgha.model.PatroniTimers;
 import io.pgha.model.Pending;
+import io.pgha.model.ProgramVersion;
 import io.pgha.postgres.InEffect;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
@@ -91,8 +94,29 @@ public final class HostHealth {
     public HealthReport data(String name, String address, int restPort, int pgPort, Optional<String> monitorPassword,
                              Optional<ClusterSpec> spec) {
         HealthReport report = dataHealth(name, address, restPort, pgPort, monitorPassword, spec);
-        return spec.isEmpty() ? report : report.pending(inEffect(address, restPort, pgPort, monitorPassword,
-                spec.get(), report.health()));
+        if (spec.isEmpty()) {
+            return report;
+        }
+        List<Pending> pending = new ArrayList<>();
+        Health.Patroni p = report.health().patroni();
+        if (p != null && p.state() != null && p.state().equals("running")) {
+            try {
+                JsonNode config = patroni(address, restPort).config();
+                pending.addAll(InEffect.patroniConfig(PatroniConfig.dynamic(spec.get()), config));
+                report = report.withPatroni(p.withTimers(timersRun(config, p.version())));
+            } catch (IOException e) {
+                pending.add(Pending.unreadable("patroni config", e.getMessage()));
+            }
+        }
+        pending.addAll(inEffect(address, pgPort, monitorPassword, spec.get(), report.health()));
+        return report.pending(pending);
+    }
+
+    /** The timers in Patroni's dynamic configuration as this Patroni runs them (3.2 and later adjust them). */
+    static String timersRun(JsonNode config, String version) {
+        PatroniTimers stored = new PatroniTimers(config.path("ttl").asInt(30), config.path("loop_wait").asInt(10),
+                config.path("retry_timeout").asInt(10));
+        return ProgramVersion.find(version == null ? "" : version).map(stored::effective).orElse(stored).toString();
     }
 
     /**
@@ -100,8 +124,8 @@ public final class HostHealth {
      * server (and, on a replica, the leader's hot-standby parameters, which may hold a lowered one up), and Patroni's
      * /config.
      */
-    private List<Pending> inEffect(String address, int restPort, int pgPort, Optional<String> monitorPassword,
-                                   ClusterSpec spec, Health health) {
+    private List<Pending> inEffect(String address, int pgPort, Optional<String> monitorPassword, ClusterSpec spec,
+                                   Health health) {
         Health.Patroni p = health.patroni();
         if (p == null || p.state() == null || !p.state().equals("running")) {
             return List.of(Pending.unreadable("postgres settings", "Patroni reports Postgres "
@@ -111,12 +135,6 @@ public final class HostHealth {
             return List.of(Pending.unreadable("postgres settings", "no cluster secrets yet"));
         }
         List<Pending> pending = new ArrayList<>();
-        PatroniClient client = patroni(address, restPort);
-        try {
-            pending.addAll(InEffect.patroniConfig(PatroniConfig.dynamic(spec), client.config()));
-        } catch (IOException e) {
-            pending.add(Pending.unreadable("patroni config", e.getMessage()));
-        }
         Map<String, String> desired = PatroniConfig.parameters(spec);
         PostgresProbe pg = new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword.get(), 2, caFile);
         try {
@@ -168,7 +186,8 @@ public final class HostHealth {
         Health.Patroni p = new Health.Patroni(member.isLeader() ? Health.Patroni.LEADER : member.role(), member.state(),
                 member.timeline(), member.pendingRestart(),
                 leader.map(PatroniClient.ClusterMember::name).orElse(member.isLeader() ? name : ""),
-                member.failsafeActive() ? Boolean.TRUE : null);
+                member.failsafeActive() ? Boolean.TRUE : null, member.version().isEmpty() ? null : member.version(),
+                null);
         if (member.isLeader() && member.failsafeActive()) {
             problems.add("etcd unreachable for Patroni: this leader stays primary on failsafe (every member answered"
                     + " its call); no failover is possible until etcd is back");

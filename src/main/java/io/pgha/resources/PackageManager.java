@@ -45,14 +45,22 @@ public enum PackageManager {
         return this != APT || output.strip().equals("installed");
     }
 
-    /** Install without prompting; apt waits up to ten minutes for the dpkg lock, dnf and yum wait by themselves. */
-    List<String> install(List<String> names) {
+    String binary() {
+        return binary;
+    }
+
+    /**
+     * Install without prompting; apt waits up to ten minutes for the dpkg lock, dnf and yum wait by themselves.
+     * {@code extra}: options such as dnf's --enablerepo, placed before the names.
+     */
+    List<String> install(List<String> names, List<String> extra) {
         List<String> argv = new ArrayList<>();
         if (this == APT) {
             argv.addAll(List.of(binary, "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", "--no-install-recommends"));
         } else {
             argv.addAll(List.of(binary, "install", "-y", "-q"));
         }
+        argv.addAll(extra);
         argv.addAll(names);
         return argv;
     }

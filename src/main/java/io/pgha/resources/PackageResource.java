@@ -14,7 +14,7 @@ import java.util.List;
  * the program itself: {@code distroServices} names them, and they are touched only on a host booted with systemd
  * whose real root the agent manages.
  */
-public record PackageResource(PackageManager manager, List<String> names, List<String> distroServices,
+public record PackageResource(PackageSources sources, List<String> names, List<String> distroServices,
                               boolean manageServices) implements Resource {
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(15);
@@ -41,6 +41,7 @@ public record PackageResource(PackageManager manager, List<String> names, List<S
             String reason = "cannot query the package manager: " + e.getMessage();
             return Result.failed(id(), reason, List.of(reason));
         }
+        PackageManager manager = sources.platform().manager();
         missing.forEach(name -> diff.add(name + ": not installed (would install with " + manager.name().toLowerCase()
                 + ")"));
         active.forEach(service -> diff.add(service + ".service: enabled or running (would stop and disable:"
@@ -54,7 +55,14 @@ public record PackageResource(PackageManager manager, List<String> names, List<S
         try {
             List<String> done = new ArrayList<>();
             if (!missing.isEmpty()) {
-                Command.Outcome out = Command.run(manager.install(missing), manager.environment(), INSTALL_TIMEOUT);
+                List<String> extra;
+                try {
+                    extra = sources.prepare(missing);
+                } catch (IOException e) {
+                    return Result.failed(id(), e.getMessage(), diff);
+                }
+                Command.Outcome out = Command.run(manager.install(missing, extra), manager.environment(),
+                        INSTALL_TIMEOUT);
                 if (!out.ok()) {
                     return Result.failed(id(), "install of " + missing + " failed (exit " + out.exitCode() + "): "
                             + out.lastLine(), diff);
@@ -78,6 +86,7 @@ public record PackageResource(PackageManager manager, List<String> names, List<S
 
     private List<String> missing() throws IOException {
         List<String> missing = new ArrayList<>();
+        PackageManager manager = sources.platform().manager();
         for (String name : names) {
             Command.Outcome out = Command.run(manager.queryInstalled(name), QUERY_TIMEOUT);
             if (!out.ok() || !manager.isInstalledOutput(out.output())) {

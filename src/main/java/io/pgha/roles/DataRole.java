@@ -2,6 +2,8 @@ package io.pgha.roles;
 
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.PatroniTimers;
+import io.pgha.model.ProgramVersion;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfigResource;
@@ -33,11 +35,20 @@ final class DataRole {
         Path home = ctx.paths().dataDir("postgresql");
         return new PatroniConfig.Layout(home.resolve(version).resolve("data"),
                 ctx.paths().runDir().resolve("postgresql"), home.resolve("pgpass"),
-                def.binDirFor(ctx.packageManager().family(), version));
+                def.binDirFor(ctx.family(), version));
     }
 
-    static List<Resource> resources(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host,
-                                    ClusterSecrets secrets) throws IOException {
+    /**
+     * Refuses timers the installed Patroni would silently run differently (3.2 and later raise and shrink them):
+     * the status would otherwise show values that are not what runs.
+     */
+    static List<Resource> resources(HostContext ctx, RoleDefinition def, ProgramVersion patroniVersion,
+                                    ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets)
+            throws IOException, RoleRefusedException {
+        List<String> changed = PatroniTimers.of(spec.patroni()).changesOn(patroniVersion);
+        if (!changed.isEmpty()) {
+            throw new RoleRefusedException(String.join("; ", changed));
+        }
         String user = def.user();
         String version = Integer.toString(spec.postgres().version());
         PatroniConfig.Layout layout = layout(ctx, def, spec);

@@ -11,10 +11,12 @@ import java.util.Set;
 /**
  * Everything one host should have, and for which roles.
  *
- * @param refused roles the host is for but does not take, with the reason (their resources are left out)
+ * @param refused       roles the host is for but does not take, with the reason (their resources are left out)
+ * @param awaitsInstall a role's program is not installed yet: only its packages are here, and the rest (rendered
+ *                      for the installed version) comes in a pass after the install
  */
 public record DesiredState(Set<Role> roles, List<Resource> resources, List<String> warnings,
-                           Map<Role, String> refused) {
+                           Map<Role, String> refused, boolean awaitsInstall) {
     public DesiredState {
         roles = Role.ordered(roles);
         resources = List.copyOf(resources);

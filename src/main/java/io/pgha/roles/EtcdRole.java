@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.pgha.model.ProgramVersion;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -25,12 +26,12 @@ final class EtcdRole {
     private EtcdRole() {
     }
 
-    static List<Resource> resources(HostContext ctx, RoleDefinition def) {
+    static List<Resource> resources(HostContext ctx, RoleDefinition def, ProgramVersion etcd) {
         String user = def.user();
         Path dataDir = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("etcd.yml");
         ProgramTls tls = ProgramTls.of(ctx, PROGRAM, user);
-        FileResource configFile = FileResource.of(config, etcdYml(ctx, dataDir, tls), new Owner("root", user, 0640));
+        FileResource configFile = FileResource.of(config, etcdYml(ctx, dataDir, tls, etcd), new Owner("root", user, 0640));
         ProcessSpec spec = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "--config-file", config.toString()),
                 Map.of("PATH", "/usr/bin:/bin", "HOME", dataDir.toString(), "LC_ALL", "C.UTF-8"),
                 dataDir, ctx.paths().logDir().resolve("etcd.log"), configFile.digest(), "", "HUP");
@@ -50,11 +51,12 @@ final class EtcdRole {
     /**
      * etcd.yml as in the guide's static bootstrap, built as data, with TLS on both ports: clients and peers must
      * present a certificate of the cluster CA (client certificate authentication; etcd takes the certificate's common
-     * name as the user). The v2 API stays off (etcd 3.6 removes it and Patroni talks v3). Clients may also use
+     * name as the user). The v2 API stays off: said so to 3.4 and 3.5, whose v2 store still exists; 3.6 has no v2 and no
+     * such setting. Clients may also use
      * 127.0.0.1 unless the member address is itself a loopback address (several members on one machine would fight
      * over 127.0.0.1:2379).
      */
-    static String etcdYml(HostContext ctx, Path dataDir, ProgramTls tls) {
+    static String etcdYml(HostContext ctx, Path dataDir, ProgramTls tls, ProgramVersion etcd) {
         String address = ctx.identity().address();
         int client = ctx.agent().clientPort();
         int peer = ctx.agent().peerPort();
@@ -74,8 +76,11 @@ final class EtcdRole {
                 .put("initial-cluster", initialCluster)
                 .put("initial-cluster-state", "new")
                 // Per cluster, so that members of two clusters can never join each other by mistake.
-                .put("initial-cluster-token", "pgha-" + ctx.agent().cluster())
-                .put("enable-v2", false)
+                .put("initial-cluster-token", "pgha-" + ctx.agent().cluster());
+        if (!etcd.atLeast(3, 6)) {
+            yml.put("enable-v2", false);
+        }
+        yml
                 // Patroni's etcd3 client speaks to the JSON gateway (/v3/...), which a config file leaves off in 3.4.
                 .put("enable-grpc-gateway", true)
                 .put("logger", "zap");

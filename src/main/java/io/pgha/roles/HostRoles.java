@@ -2,6 +2,7 @@ package io.pgha.roles;
 
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
@@ -65,16 +66,35 @@ public final class HostRoles {
             leaving(spec.get(), roles, warnings).forEach(r -> resources.put(r.id(), r));
         }
         Map<Role, String> refusedHere = new LinkedHashMap<>();
+        boolean awaitsInstall = false;
         for (Role role : roles) {
             if (refused.containsKey(role)) {
                 refusedHere.put(role, refused.get(role));
                 continue;
             }
-            for (Resource r : resources(role, spec, me, secrets, warnings)) {
-                resources.putIfAbsent(r.id(), r);
+            RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role);
+            Optional<ProgramVersion> installed = ctx.installed(def);
+            if (installed.isEmpty()) {
+                // The rest is rendered for the version the install brings: planned again once it is in.
+                resources.putIfAbsent(packagesOf(role, def, spec).id(), packagesOf(role, def, spec));
+                warnings.add(role.id() + ": the rest of the role is planned once " + def.binary() + " is installed");
+                awaitsInstall = true;
+                continue;
+            }
+            try {
+                def.checkVersion(installed.get()).ifPresent(warnings::add);
+                for (Resource r : resources(role, def, installed.get(), spec, me, secrets, warnings)) {
+                    resources.putIfAbsent(r.id(), r);
+                }
+            } catch (RoleRefusedException e) {
+                refusedHere.put(role, e.getMessage());
             }
         }
-        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere);
+        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere, awaitsInstall);
+    }
+
+    private Resource packagesOf(Role role, RoleDefinition def, Optional<ClusterSpec> spec) {
+        return ctx.packages(def, role == Role.DATA ? Integer.toString(spec.orElseThrow().postgres().version()) : "");
     }
 
     /**
@@ -111,18 +131,19 @@ public final class HostRoles {
         };
     }
 
-    private List<Resource> resources(Role role, Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
-                                     Optional<ClusterSecrets> secrets, List<String> warnings) throws IOException {
-        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role);
+    private List<Resource> resources(Role role, RoleDefinition def, ProgramVersion installed,
+                                     Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
+                                     Optional<ClusterSecrets> secrets, List<String> warnings)
+            throws IOException, RoleRefusedException {
         return switch (role) {
-            case ETCD -> EtcdRole.resources(ctx, def);
+            case ETCD -> EtcdRole.resources(ctx, def, installed);
             case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
             case DATA -> {
                 if (secrets.isEmpty()) {
                     warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
                     yield List.of();
                 }
-                yield DataRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow(), secrets.get());
+                yield DataRole.resources(ctx, def, installed, spec.orElseThrow(), me.orElseThrow(), secrets.get());
             }
         };
     }

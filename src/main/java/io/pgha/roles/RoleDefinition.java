@@ -3,12 +3,14 @@ package io.pgha.roles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -16,7 +18,8 @@ import java.util.TreeMap;
  * services to keep out of the way, which user runs the program and where its binary is.
  */
 public record RoleDefinition(Role role, Map<String, List<String>> packages, Map<String, String> binDirs,
-                             List<String> distroServices, String user, String binary) {
+                             List<String> distroServices, String user, String binary, ProgramVersion oldest,
+                             ProgramVersion newestTested) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     public static RoleDefinition load(Path rolesDir, Role role) throws IOException {
@@ -33,10 +36,33 @@ public record RoleDefinition(Role role, Map<String, List<String>> packages, Map<
         root.path("bin_dir").fields().forEachRemaining(e -> binDirs.put(e.getKey(), e.getValue().asText()));
         String user = root.path("user").asText("");
         String binary = root.path("binary").asText("");
-        if (packages.isEmpty() || user.isEmpty() || binary.isEmpty()) {
-            throw new IOException(file + ": expected 'packages', 'user' and 'binary'");
+        Optional<ProgramVersion> oldest = ProgramVersion.find(root.path("versions").path("oldest").asText(""));
+        Optional<ProgramVersion> newest = ProgramVersion.find(root.path("versions").path("newest_tested").asText(""));
+        if (packages.isEmpty() || user.isEmpty() || binary.isEmpty() || oldest.isEmpty() || newest.isEmpty()) {
+            throw new IOException(file + ": expected 'packages', 'user', 'binary' and 'versions' (oldest,"
+                    + " newest_tested)");
         }
-        return new RoleDefinition(role, packages, binDirs, texts(root.path("distro_services")), user, binary);
+        return new RoleDefinition(role, packages, binDirs, texts(root.path("distro_services")), user, binary,
+                oldest.get(), newest.get());
+    }
+
+    /**
+     * Refuses a program older than pgha-agent supports; a newer one than tested is run with a warning (its config
+     * may still be right, and refusing would stop an upgraded host).
+     */
+    public Optional<String> checkVersion(ProgramVersion installed) throws RoleRefusedException {
+        String program = Path.of(binary).getFileName().toString();
+        String range = oldest.major() + "." + oldest.minor() + " to " + newestTested.major() + "." + newestTested.minor();
+        if (installed.compareTo(oldest) < 0) {
+            throw new RoleRefusedException("the installed " + program + " " + installed + " is older than pgha-agent"
+                    + " supports (" + range + ")");
+        }
+        if (installed.major() > newestTested.major() || (installed.major() == newestTested.major()
+                && installed.minor() > newestTested.minor())) {
+            return Optional.of("the installed " + program + " " + installed + " is newer than pgha-agent was tested"
+                    + " with (" + range + ")");
+        }
+        return Optional.empty();
     }
 
     /** Package names for an OS family, with {version} filled in (the Postgres major version for data hosts). */

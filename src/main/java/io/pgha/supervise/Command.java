@@ -36,6 +36,15 @@ public final class Command {
         return run(argv, Map.of(), timeout);
     }
 
+    /** Runs a command that must succeed: a non-zero exit fails with the command, its exit code and last line. */
+    public static Outcome check(List<String> argv, Duration timeout) throws IOException {
+        Outcome out = run(argv, timeout);
+        if (!out.ok()) {
+            throw new IOException(String.join(" ", argv) + " failed (exit " + out.exitCode() + "): " + out.lastLine());
+        }
+        return out;
+    }
+
     /** Output (stdout and stderr together, the last 64 KiB) goes through a temp file; past the timeout the program is killed. */
     public static Outcome run(List<String> argv, Map<String, String> extraEnv, Duration timeout) throws IOException {
         Path out = Files.createTempFile("pgha-cmd", ".out");

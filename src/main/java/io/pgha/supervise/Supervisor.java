@@ -78,6 +78,15 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /** The pid recorded in a pid file, while that very process runs (a recycled pid does not count). */
+    /** The pid a pid file records, alive or not (the process may live in another pid namespace). */
+    public static Optional<Long> recordedPid(Path pidFile) {
+        try {
+            return PidFile.read(pidFile).map(PidFile::pid);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     public static Optional<Long> livePid(Path pidFile) {
         try {
             return PidFile.read(pidFile).filter(PidFile::isAlive).map(PidFile::pid);

@@ -13,7 +13,6 @@ import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
 import io.pgha.probe.EtcdHealth;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,12 +28,16 @@ import java.util.regex.Pattern;
 
 /**
  * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
- * {@code pghactl lab up} uses: in network namespaces when the plan has a network, else on loopback addresses.
- * Teardown stops only what the lab started and removes its files.
+ * {@code pghactl lab up} uses: in network namespaces when the plan has a network, else on loopback addresses; or,
+ * for a booted plan, Debian 13 machines with this checkout's .deb installed. Teardown stops only what the lab started
+ * and removes its files.
  */
 final class AgentCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Path HOME = Path.of(System.getProperty("pgha.home", ".")).toAbsolutePath();
+    /** The platform the lab-wide tests run on: this machine (LOCAL), or Debian 13 machines (the trixie execution). */
+    static final LabPlan.Os OS = LabPlan.Os.valueOf(System.getProperty("pgha.lab.os", LabPlan.Os.LOCAL.name()));
+    private static Path debs;
 
     private final LabPlan plan;
     private volatile String restPassword;
@@ -48,8 +51,31 @@ final class AgentCluster implements AutoCloseable {
     /** With host certificates of {@code hostCertSeconds} (0: the default, 90 days). */
     AgentCluster(LabPlan plan, int driftSeconds, long hostCertSeconds) throws IOException {
         this.plan = plan;
-        this.lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
+        this.lab = new Lab(plan, plan.os().booted() ? deb(1) : HOME.resolve("daemon/pgha-agent"));
         lab.create(driftSeconds, hostCertSeconds);
+    }
+
+    /**
+     * This checkout's .deb of a release (1, 2, ...), built by packaging/deb/build-deb once per test run and kept
+     * apart from target/deb, which each build replaces.
+     */
+    static synchronized Path deb(int release) throws IOException {
+        if (debs == null) {
+            debs = Files.createTempDirectory("pgha-debs-");
+        }
+        Path kept = debs.resolve("release-" + release + ".deb");
+        if (!Files.exists(kept)) {
+            io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(List.of(
+                    HOME.resolve("packaging/deb/build-deb").toString(), Integer.toString(release)),
+                    Map.of("HOME", "/root", "JAVA_HOME", System.getProperty("java.home")), Duration.ofMinutes(5));
+            if (!out.ok()) {
+                throw new IOException("packaging/deb/build-deb " + release + " failed: " + out.output());
+            }
+            Path built = Path.of(out.lastLine().strip());
+            Files.copy(built, debs.resolve(built.getFileName()));
+            Files.createSymbolicLink(kept, debs.resolve(built.getFileName()));
+        }
+        return kept.toRealPath();
     }
 
     /** A temp directory for a lab's files (removed with the lab). */
@@ -69,9 +95,21 @@ final class AgentCluster implements AutoCloseable {
         return plan.agentYml(plan.host(host));
     }
 
-    /** A path on a host, e.g. {@code path("etcd1", "etc/pgha-agent/etcd.yml")}. */
+    /** A path on a host as this machine reads it, e.g. {@code path("etcd1", "etc/pgha-agent/etcd.yml")}. */
     Path path(String host, String relative) {
         return plan.root(plan.host(host)).resolve(relative);
+    }
+
+    /** The same path as a command run on the host ({@link #on}) names it. */
+    String pathOnHost(String host, String relative) {
+        return plan.os().booted() ? "/" + relative : path(host, relative).toString();
+    }
+
+    /** The argv that runs {@code command} on a host: in its namespace here, or inside its machine. */
+    List<String> on(String host, String... command) throws IOException {
+        List<String> argv = new ArrayList<>(lab.commandOn(plan.host(host)));
+        argv.addAll(List.of(command));
+        return argv;
     }
 
     Path base() {
@@ -261,15 +299,7 @@ final class AgentCluster implements AutoCloseable {
     String logTails() {
         StringBuilder sb = new StringBuilder();
         for (LabPlan.Host h : plan.hosts()) {
-            String host = h.name();
-            Path log = plan.hostDir(h).resolve("agent.log");
-            try {
-                List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
-                sb.append("--- ").append(host).append(" agent.log (last 15 lines)\n");
-                lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> sb.append(l).append('\n'));
-            } catch (IOException e) {
-                sb.append("--- ").append(host).append(": ").append(e.getMessage()).append('\n');
-            }
+            sb.append("--- ").append(h.name()).append(" agent log (last 15 lines)\n").append(lab.agentLog(h, 15));
         }
         return sb.toString();
     }
@@ -278,6 +308,28 @@ final class AgentCluster implements AutoCloseable {
     @Override
     public void close() throws IOException {
         lab.destroy();
+    }
+
+    /** Runs a command on a host ({@link #on}); fails the test unless it exits 0. Returns its output. */
+    String runOn(String host, String... command) throws IOException {
+        io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(on(host, command), Duration.ofMinutes(2));
+        assertEquals(0, out.exitCode(), String.join(" ", command) + " on " + host + ":\n" + out.output());
+        return out.output();
+    }
+
+    /**
+     * How long a partition drill keeps the link down after the failover. Patroni 3.0.2 (Debian 12) puts the leader
+     * key back unconditionally (etcd3 {@code _update_leader}): a former leader healed within moments of the failover
+     * can retake it, so the drills there heal a ttl later. Patroni 4 puts it only if it still holds it or nobody does
+     * (a transaction), so on Debian 13 the link heals at once.
+     */
+    Duration healDelayAfterFailover(int ttlSeconds) {
+        return plan.os().booted() ? Duration.ZERO : Duration.ofSeconds(ttlSeconds);
+    }
+
+    /** A host's power loss: everything on it killed at once; {@link #start} boots or starts it again. */
+    void kill(String host) throws IOException, InterruptedException {
+        lab.kill(plan.host(host));
     }
 
 }

@@ -71,8 +71,7 @@ class ColocationIT {
 
     /** Applies a spec for {@code hosts} of the plan, with a disk section if given; returns the spec revision. */
     private long apply(List<String> hosts, String disk) throws Exception {
-        LabPlan only = new LabPlan(plan.cluster(), plan.prefix(), plan.network(), plan.baseDir(),
-                plan.hosts().stream().filter(h -> hosts.contains(h.name())).toList());
+        LabPlan only = plan.withHosts(plan.hosts().stream().filter(h -> hosts.contains(h.name())).toList());
         return cluster.apply(only.specText(DataClusterIT.TIMERS, false, Map.of())
                 + (disk.isEmpty() ? "" : "disk: " + disk + "\n"));
     }

@@ -37,13 +37,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The guide's seven hosts as network namespaces: 3 etcd, 3 data (Patroni + PostgreSQL), 1 lb (HAProxy), each with
- * its own agent, converged from one pghactl apply. Steps run in order on one cluster.
+ * its own agent, converged from one pghactl apply. Steps run in order on one cluster. Runs on both platforms
+ * ({@link AgentCluster#OS}): this machine's Debian 12 packages, and booted Debian 13 machines.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DataClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final LabPlan.Timers TIMERS = new LabPlan.Timers(15, 2, 4);
+    static final LabPlan.Timers TIMERS = LabPlan.RECOMMENDED_TIMERS;
 
     private AgentCluster cluster;
     private LabPlan plan;
@@ -53,7 +54,7 @@ class DataClusterIT {
 
     @BeforeAll
     void start() throws Exception {
-        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1);
+        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1, AgentCluster.OS);
         cluster = new AgentCluster(plan, 10);
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
@@ -110,6 +111,16 @@ class DataClusterIT {
         AgentCluster.Outcome table = cluster.ctl("status");
         System.out.println(table.out());
         assertTrue(table.out().contains("writes->"), table.out());
+        // What runs is the platform's Patroni and PostgreSQL, with the timers as the spec says them.
+        String patroniVersion = plan.os().booted() ? "4.0." : "3.0.";
+        for (String h : dataHosts()) {
+            JsonNode patroni = all.get(h).path("health").path("patroni");
+            assertTrue(patroni.path("version").asText().startsWith(patroniVersion), h + ": " + patroni);
+            assertEquals("ttl " + TIMERS.ttl() + ", loop_wait " + TIMERS.loopWait() + ", retry_timeout "
+                    + TIMERS.retryTimeout(), patroni.path("timers").asText(), h + ": " + patroni);
+        }
+        assertTrue(pg.show(address(dataHosts().get(0)), 5432, "server_version")
+                .startsWith(plan.os().postgresVersion() + "."));
     }
 
     @Test
@@ -149,9 +160,8 @@ class DataClusterIT {
     @Order(4)
     void patronictlListAgreesWithPghactlStatus() throws Exception {
         String host = dataHosts().get(0);
-        Path config = cluster.path(host, "etc/pgha-agent/patroni.yml");
-        List<String> argv = new ArrayList<>(cluster.lab().network().orElseThrow().inside(plan.host(host)));
-        argv.addAll(List.of("/usr/bin/patronictl", "-c", config.toString(), "list", "-f", "json"));
+        List<String> argv = cluster.on(host, "/usr/bin/patronictl", "-c",
+                cluster.pathOnHost(host, "etc/pgha-agent/patroni.yml"), "list", "-f", "json");
         Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -320,13 +330,12 @@ class DataClusterIT {
         String leader = leader();
         String replica = dataHosts().stream().filter(h -> !h.equals(leader)).findFirst().orElseThrow();
         String lbHost = plan.hostsWith(Role.LB).get(0).name();
-        Path dataDir = cluster.path(replica, "var/lib/pgha-agent/postgresql/15/data");
+        Path dataDir = cluster.path(replica, plan.postgresDataDir());
         long patroni = cluster.programPid(replica, "patroni").orElseThrow();
-        long postmaster = Long.parseLong(java.nio.file.Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
         long haproxy = cluster.programPid(lbHost, "haproxy").orElseThrow();
 
-        LabPlan without = new LabPlan(plan.cluster(), plan.prefix(), plan.network(), plan.baseDir(), plan.hosts()
-                .stream().filter(h -> !h.name().equals(replica) && !h.name().equals(lbHost)).toList());
+        LabPlan without = plan.withHosts(plan.hosts().stream()
+                .filter(h -> !h.name().equals(replica) && !h.name().equals(lbHost)).toList());
         long revision = cluster.apply(without.specText(TIMERS, false, parameters));
         Map<String, String> stoppedRole = Map.of(replica, "patroni stopped: the spec gives this host no data role",
                 lbHost, "haproxy stopped: the spec gives this host no lb role");
@@ -339,20 +348,25 @@ class DataClusterIT {
                     () -> String.valueOf(statuses().get(e.getKey())));
         }
         assertTrue(ProcessHandle.of(patroni).isEmpty(), "Patroni stopped on " + replica);
-        assertTrue(ProcessHandle.of(postmaster).isEmpty(), "Postgres stopped on " + replica);
+        // A postmaster removes its pid file when it stops (the recorded pid belongs to the host's pid namespace).
+        assertTrue(!java.nio.file.Files.exists(dataDir.resolve("postmaster.pid")), "Postgres stopped on " + replica);
         assertTrue(ProcessHandle.of(haproxy).isEmpty(), "HAProxy stopped on " + lbHost);
         assertTrue(java.nio.file.Files.exists(dataDir.resolve("PG_VERSION")), "the data directory is kept");
-        Process control = new ProcessBuilder("/usr/lib/postgresql/15/bin/pg_controldata", dataDir.toString())
-                .redirectErrorStream(true).start();
-        control.getOutputStream().close();
-        String controlData = new String(control.getInputStream().readAllBytes());
-        assertTrue(control.waitFor(30, TimeUnit.SECONDS), "pg_controldata finished");
+        String controlData = cluster.runOn(replica, "/usr/lib/postgresql/" + this.plan.os().postgresVersion()
+                + "/bin/pg_controldata", cluster.pathOnHost(replica, this.plan.postgresDataDir()));
         assertTrue(controlData.contains("shut down in recovery"), "Postgres was shut down cleanly: " + controlData);
         assertTrue(statuses().get(replica).path("warnings").toString().contains("postgres data kept in"),
                 String.valueOf(statuses().get(replica)));
-        AgentCluster.Outcome plan = cluster.ctlOn(replica, "plan");
-        assertEquals(0, plan.exitCode(), plan.toString());
-        assertTrue(plan.out().contains("0 of ") && plan.out().contains("patroni stopped"), plan.out());
+        // pghactl plan reads the host's own files: run where they are (inside a booted host, with its agent.yml).
+        String plan;
+        if (this.plan.os().booted()) {
+            plan = cluster.runOn(replica, "pghactl", "plan");
+        } else {
+            AgentCluster.Outcome planned = cluster.ctlOn(replica, "plan");
+            assertEquals(0, planned.exitCode(), planned.toString());
+            plan = planned.out();
+        }
+        assertTrue(plan.contains("0 of ") && plan.contains("patroni stopped"), plan);
 
         long back = apply();
         JsonNode rejoined = cluster.await(replica + " streams again at rev " + back, Duration.ofSeconds(180),
@@ -409,9 +423,8 @@ class DataClusterIT {
             }, () -> "still " + isolated + " as " + witness + " sees it");
             long failedOver = System.currentTimeMillis();
             assertTrue(direct.acksAfter(cut) > 0, "the isolated primary took writes of its own after the cut");
-            // Healed a ttl after the failover, as DrillsIT's partition: within moments of it, Patroni 3.0.2 can let
-            // the old leader put the leader key back (bench/RESULTS.md).
-            Thread.sleep(Math.max(0, failedOver + TimeUnit.SECONDS.toMillis(TIMERS.ttl()) - System.currentTimeMillis()));
+            Thread.sleep(Math.max(0, failedOver + cluster.healDelayAfterFailover(TIMERS.ttl()).toMillis()
+                    - System.currentTimeMillis()));
             network.heal(plan.host(isolated));
             healed = System.currentTimeMillis();
         } finally {
@@ -435,6 +448,41 @@ class DataClusterIT {
         } catch (SQLException e) {
             return false;
         }
+    }
+
+    /**
+     * A newer .deb installed on a real Debian 13 host, as an operator upgrades: only the agent restarts; Patroni and
+     * the postmaster keep their pids, the new agent adopts them, and the operator's agent.yml stays.
+     */
+    @Test
+    @Order(10)
+    void upgradingThePackageRestartsOnlyTheAgent() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(plan.os().booted(),
+                "needs a booted host with the .deb installed (PackagingIT upgrades the RPM under systemd)");
+        String host = leader();
+        long patroni = cluster.programPid(host, "patroni").orElseThrow();
+        long postmaster = postmasterPid(host);
+        long agentBefore = statuses().get(host).path("agent_pid").asLong();
+        String agentYml = java.nio.file.Files.readString(cluster.path(host, "etc/pgha-agent/agent.yml"));
+        cluster.lab().installPackage(plan.host(host), AgentCluster.deb(2));
+        assertTrue(cluster.runOn(host, "dpkg-query", "-W", "-f=${Version}", "pgha-agent").endsWith("-2"));
+        cluster.await(host + " converged under the upgraded agent", Duration.ofSeconds(120),
+                () -> Optional.ofNullable(statuses().get(host)).filter(st -> st.path("agent_pid").asLong() != agentBefore
+                        && st.path("converged").asBoolean()),
+                () -> String.valueOf(statuses().get(host)));
+        assertEquals(Optional.of(patroni), cluster.programPid(host, "patroni"), "Patroni adopted, not restarted");
+        assertEquals(postmaster, postmasterPid(host), "the same postmaster");
+        assertEquals(host, leader(), "no failover");
+        assertEquals(agentYml, java.nio.file.Files.readString(cluster.path(host, "etc/pgha-agent/agent.yml")),
+                "the operator's agent.yml (a conffile) is kept");
+        String unit = cluster.runOn(host, "systemctl", "status", "pgha-agent", "--no-pager");
+        assertTrue(unit.contains("Active: active (running)") && unit.contains("leader"), unit);
+    }
+
+    /** The postmaster's pid as its data directory records it (in the host's own pid namespace when booted). */
+    private long postmasterPid(String host) throws java.io.IOException {
+        return Long.parseLong(java.nio.file.Files.readAllLines(cluster.path(host, plan.postgresDataDir())
+                .resolve("postmaster.pid")).get(0).strip());
     }
 
     private Optional<String> show(String host, String parameter) {

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The RPM as a user meets it: built by packaging/rpm/build-rpm, inspected with rpm -qp, installed into a scratch
- * root, and run under a real systemd booted by systemd-nspawn over this machine's /usr (throw-away overlay).
+ * root, and run under a real systemd booted by systemd-nspawn over this machine's /usr (throw-away overlay). The .deb
+ * (packaging/deb/build-deb) is held to the same files, unpacked into a scratch root; DataClusterIT installs and
+ * upgrades it on booted Debian 13 machines.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -34,6 +36,7 @@ class PackagingIT {
     private Path work;
     private Path rpm1;
     private Path rpm2;
+    private Path deb;
     private String version;
     private Process nspawn;
     private long containerPid;
@@ -45,6 +48,7 @@ class PackagingIT {
         rpm1 = buildRpm("1");
         rpm2 = buildRpm("2");
         version = rpm1.getFileName().toString().replaceAll("pgha-agent-(.*)-1\\.noarch\\.rpm", "$1");
+        deb = AgentCluster.deb(1);
     }
 
     private Path buildRpm(String release) throws Exception {
@@ -163,6 +167,63 @@ class PackagingIT {
         Command.Outcome stopped = in("systemctl", "status", "pgha-agent", "--no-pager");
         assertTrue(stopped.output().contains("Active: inactive (dead)"), "a clean stop:\n" + stopped.output());
         assertEquals(Long.toString(etcd), in("pgrep", "-x", "etcd").output().strip(), "etcd outlives the agent");
+    }
+
+    @Test
+    @Order(4)
+    void theDebCarriesTheRpmsFilesItsConfigAndScriptsThatTouchOnlyTheAgent() throws Exception {
+        // Files and links, each with its mode; Debian keeps the unit's environment in /etc/default.
+        java.util.TreeMap<String, String> fromRpm = new java.util.TreeMap<>();
+        rpmQuery("-qp", "--qf", "[%{FILEMODES:perms} %{FILENAMES}\\n]").lines().map(l -> l.split(" ", 2))
+                .filter(f -> !f[0].startsWith("d")).forEach(f -> fromRpm.put(f[1].replace("/etc/sysconfig/",
+                        "/etc/default/"), f[0]));
+        java.util.TreeMap<String, String> fromDeb = new java.util.TreeMap<>();
+        Command.Outcome listing = run(List.of("dpkg-deb", "-c", deb.toString()));
+        assertOk(listing);
+        listing.output().lines().map(l -> l.split("\\s+")).filter(f -> !f[0].startsWith("d"))
+                .forEach(f -> fromDeb.put(f[5].substring(1), f[0]));
+        assertEquals(fromRpm.keySet(), fromDeb.keySet());
+        assertEquals("-rw-r-----", fromDeb.get("/etc/pgha-agent/agent.yml"));
+        assertEquals("-rwxr-xr-x", fromDeb.get("/usr/bin/pgha-agent"));
+        assertEquals(List.of("/etc/pgha-agent/agent.yml", "/etc/pgha-agent/logback.xml", "/etc/default/pgha-agent",
+                "/etc/logrotate.d/pgha-agent"), debField("conffiles").lines().toList());
+        String control = debField("control");
+        assertTrue(control.contains("Version: " + version + "-1") && control.contains("Architecture: all")
+                && control.contains("Depends: default-jre-headless (>= 2:1.17) | java17-runtime-headless"), control);
+        for (String script : List.of("postinst", "prerm", "postrm")) {
+            String text = debField(script);
+            assertTrue(text.lines().filter(l -> l.contains("systemctl") && !l.strip().startsWith("#"))
+                    .allMatch(l -> l.contains("pgha-agent.service") || l.contains("daemon-reload")), script + ":\n"
+                    + text);
+        }
+        assertTrue(debField("postinst").contains("try-restart pgha-agent.service"), "an upgrade restarts only the"
+                + " agent, and only if it ran");
+    }
+
+    @Test
+    @Order(5)
+    void theDebUnpacksIntoAScratchRootAndSystemdAcceptsTheUnit() throws Exception {
+        Path root = work.resolve("deb-root");
+        Files.createDirectories(root);
+        assertOk(run(List.of("dpkg-deb", "-x", deb.toString(), root.toString())));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(root.resolve("etc/pgha-agent/agent.yml"))));
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(root.resolve("var/log/pgha-agent"))));
+        assertEquals(Path.of("pgha-agent"), Files.readSymbolicLink(root.resolve("usr/bin/pghactl")));
+        assertOk(run(List.of("cp", "-an", "/usr/lib/systemd/system/.", root.resolve("usr/lib/systemd/system")
+                .toString())));
+        Command.Outcome verify = run(List.of("systemd-analyze", "verify", "--man=no", "--root=" + root,
+                "/usr/lib/systemd/system/pgha-agent.service"));
+        assertEquals(0, verify.exitCode(), verify.output());
+        assertEquals("", verify.output().strip(), "no warnings");
+    }
+
+    /** A control file of the .deb (control, conffiles, postinst, ...). */
+    private String debField(String name) throws IOException {
+        Command.Outcome out = run(List.of("dpkg-deb", "-I", deb.toString(), name));
+        assertOk(out);
+        return out.output();
     }
 
     private void bootContainer() throws Exception {

@@ -26,6 +26,6 @@ class LabPlanTest {
         assertEquals(7, spec.hosts().size());
         assertEquals(3, spec.hostsWith(Role.DATA).size());
         assertTrue(spec.patroni().synchronousMode());
-        assertEquals(15, spec.patroni().ttl());
+        assertEquals(20, spec.patroni().ttl());
     }
 }

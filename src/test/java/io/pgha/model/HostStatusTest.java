@@ -18,7 +18,7 @@ class HostStatusTest {
         Health health = new Health(
                 new Health.Etcd("http://10.0.0.1:2379", true, "ok", Map.of("etcd1", true), 1.5, 2.5, 0L, 20480L,
                         2147483648L, null),
-                new Health.Patroni("leader", "running", 2L, false, "pg1", null),
+                new Health.Patroni("leader", "running", 2L, false, "pg1", null, null, null),
                 new Health.Postgres(true, false, 7L, 100L, 1024L,
                         List.of(new Health.Replica("pg2", "streaming", "async", 0L)), null, null),
                 new Health.Haproxy(Map.of("primary", Map.of("pg1", "UP"))));

@@ -18,11 +18,11 @@ class FailsafeMemoryTest {
     private boolean active = true;
     private boolean unlocked;
     private final FakePatroni patroni = new FakePatroni(
-            () -> new PatroniClient.Member("running", role, 2, false, "start", active, unlocked), List::of);
+            () -> new PatroniClient.Member("running", role, 2, false, "start", active, unlocked, "3.0.2"), List::of);
     private final List<String> calls = patroni.calls;
 
     private static Health.Patroni seen(String role, boolean failsafe) {
-        return new Health.Patroni(role, "running", 2L, false, "pg1", failsafe ? Boolean.TRUE : null);
+        return new Health.Patroni(role, "running", 2L, false, "pg1", failsafe ? Boolean.TRUE : null, null, null);
     }
 
     @Test

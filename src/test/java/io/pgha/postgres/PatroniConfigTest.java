@@ -111,6 +111,10 @@ class PatroniConfigTest {
         assertEquals("https", etcd.path("protocol").asText());
         assertEquals("patroni", etcd.path("username").asText());
         assertEquals("etcdpw", etcd.path("password").asText());
+        JsonNode ctl = yml.path("ctl");
+        assertEquals("/etc/pgha-agent/tls/postgres.crt", ctl.path("certfile").asText(),
+                "patronictl shows a certificate (Patroni 3.1+ takes it from ctl only)");
+        assertEquals("/etc/pgha-agent/tls/postgres.key", ctl.path("keyfile").asText());
     }
 
     @Test

@@ -19,7 +19,7 @@ class ReplicaRepairTest {
     private boolean lockFree = true;
     private final FakePatroni patroni = new FakePatroni(
             () -> new PatroniClient.Member("running", "replica", 2, false, "start " + this.patroni.starts, false,
-                    false),
+                    false, "3.0.2"),
             () -> List.of(new PatroniClient.ClusterMember("pg1", "leader", leaderState, "pg1", 3, 0, false, false),
                     new PatroniClient.ClusterMember("pg2", "replica", "running", "pg2", 2, -1, false, false)));
     private final List<String> calls = patroni.calls;
@@ -37,7 +37,7 @@ class ReplicaRepairTest {
     private final ReplicaRepair repair = new ReplicaRepair("pg2", patroni, lock, now::get);
 
     private static Health replica(String state, boolean streaming) {
-        return new Health(null, new Health.Patroni("replica", state, 2L, false, "pg1", null),
+        return new Health(null, new Health.Patroni("replica", state, 2L, false, "pg1", null, null, null),
                 new Health.Postgres(true, true, 1L, 100L, 0L, null, streaming, -1L), null);
     }
 
@@ -81,7 +81,7 @@ class ReplicaRepairTest {
         lockFree = false;
         assertTrue(repair.step(replica("running", false), AFTER));
         assertEquals(List.of(), calls, "the leader may hold writes this replica lacks; the lock is taken");
-        Health leader = new Health(null, new Health.Patroni("leader", "running", 3L, false, "pg2", null), null, null);
+        Health leader = new Health(null, new Health.Patroni("leader", "running", 3L, false, "pg2", null, null, null), null, null);
         assertFalse(repair.step(leader, AFTER));
         assertFalse(repair.step(replica("creating replica", false), AFTER), "a clone under way is left alone");
         assertFalse(repair.step(replica("running", false), Duration.ZERO), "0: repair is off");

@@ -57,7 +57,7 @@ class RollingRestartTest {
                 public PatroniClient.Member member() {
                     boolean leader = roles.get(name).equals("leader");
                     return new PatroniClient.Member("running", leader ? "master" : "replica", 1,
-                            running.get(name) != desired, "start " + starts.get(name), false, false);
+                            running.get(name) != desired, "start " + starts.get(name), false, false, "3.0.2");
                 }
 
                 @Override

@@ -22,7 +22,7 @@ class StatusLineTest {
     }
 
     private static Health.Patroni patroni(String role, String leader) {
-        return new Health.Patroni(role, "running", 1L, false, leader, null);
+        return new Health.Patroni(role, "running", 1L, false, leader, null, null, null);
     }
 
     private static Health.Postgres replicaStreaming(long lag) {
@@ -70,7 +70,7 @@ class StatusLineTest {
 
     @Test
     void aPendingRevisionSaysWhatItWaitsFor() {
-        Health health = new Health(null, new Health.Patroni("replica", "running", 1L, true, "pg1", null),
+        Health health = new Health(null, new Health.Patroni("replica", "running", 1L, true, "pg1", null, null, null),
                 new Health.Postgres(true, true, 3L, 150L, 0L, null, true, 0L), null);
         assertEquals("data: replica of pg1, streaming, lag 0 B, spec rev 12 pending;"
                 + " max_connections 150 -> 120 waits for the leader's restart",

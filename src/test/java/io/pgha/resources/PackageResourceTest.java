@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /** Runs against the host's real package database; installs nothing. */
 class PackageResourceTest {
-    private final PackageManager manager = PackageManager.detect().orElseThrow();
+    private final PackageSources manager = new PackageSources(new Platform("test",
+            "this machine, no repositories known", PackageManager.detect().orElseThrow(), java.util.List.of()));
 
     @Test
     void installedPackageIsOk() {

@@ -14,9 +14,11 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.resources.FileResource;
-import io.pgha.resources.PackageManager;
+import io.pgha.resources.PackageSources;
+import io.pgha.resources.Platform;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
 import io.pgha.supervise.Supervisor;
@@ -62,15 +64,22 @@ class EtcdRoleTest {
         HostPaths paths = new HostPaths(root);
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
         certificate.ensure(Instant.now());
-        return new HostContext(agent, identity, paths, PackageManager.APT, ROLES, supervisor, certificate);
+        return new HostContext(agent, identity, paths, new PackageSources(Platform.known().get("debian12")),
+                binary -> Optional.ofNullable(installed.get(binary.getFileName().toString())), ROLES, supervisor,
+                certificate);
     }
 
     private static final String AGENT = AgentConfigTest.MINIMAL;
+    private static final ProgramVersion ETCD_3_4 = new ProgramVersion(3, 4, 23);
+    /** What the host has installed, by binary name: Debian 12's versions unless a test says otherwise. */
+    private final Map<String, ProgramVersion> installed = new java.util.HashMap<>(Map.of("etcd", ETCD_3_4,
+            "patroni", new ProgramVersion(3, 0, 2), "haproxy", new ProgramVersion(2, 6, 12)));
 
     @Test
     void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd")));
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
+                ETCD_3_4));
         assertEquals("etcd2", yml.path("name").asText());
         assertEquals("https://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
         assertEquals("https://10.0.0.2:2379,https://127.0.0.1:2379", yml.path("listen-client-urls").asText());
@@ -94,7 +103,8 @@ class EtcdRoleTest {
     @Test
     void loopbackMembersDoNotAlsoListenOn127001() throws Exception {
         HostContext ctx = host(AGENT.replace("10.0.0.", "127.0.1."), "etcd1", "127.0.1.1");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd")));
+        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
+                ETCD_3_4));
         assertEquals("https://127.0.1.1:2379", yml.path("listen-client-urls").asText());
     }
 
@@ -193,5 +203,70 @@ class EtcdRoleTest {
         assertTrue(roles.taken(Role.ETCD, Optional.of(spec)));
         assertTrue(roles.taken(Role.DATA, Optional.of(spec)));
         assertFalse(roles.taken(Role.DATA, Optional.empty()), "without a spec the data layout is unknown");
+    }
+
+    @Test
+    void etcd36IsNotToldAboutTheV2StoreItNoLongerHas() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        JsonNode yml34 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
+                ETCD_3_4));
+        JsonNode yml35 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
+                new ProgramVersion(3, 5, 16)));
+        JsonNode yml36 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
+                new ProgramVersion(3, 6, 5)));
+        assertFalse(yml34.path("enable-v2").asBoolean(true));
+        assertFalse(yml35.path("enable-v2").asBoolean(true));
+        assertTrue(yml36.path("enable-v2").isMissingNode(), yml36.toString());
+        for (JsonNode yml : List.of(yml34, yml35, yml36)) {
+            assertTrue(yml.path("enable-grpc-gateway").asBoolean(), "Patroni's etcd3 client needs the gateway");
+            assertEquals("zap", yml.path("logger").asText());
+        }
+    }
+
+    @Test
+    void beforeTheInstallOnlyThePackagesArePlannedThenTheRest() throws Exception {
+        installed.remove("etcd");
+        HostContext ctx = host(AGENT, "etcd1", "10.0.0.1");
+        DesiredState before = new HostRoles(ctx).desired(Optional.empty(), Optional.empty());
+        assertTrue(before.awaitsInstall());
+        assertEquals(List.of("package:etcd-server,etcd-client"), before.resources().stream().map(Resource::id).toList());
+        assertTrue(before.warnings().get(0).contains("once /usr/bin/etcd is installed"), before.warnings().toString());
+        installed.put("etcd", new ProgramVersion(3, 5, 16));
+        DesiredState after = new HostRoles(ctx).desired(Optional.empty(), Optional.empty());
+        assertFalse(after.awaitsInstall());
+        assertTrue(after.resources().stream().anyMatch(r -> r.id().equals("process:etcd")));
+    }
+
+    @Test
+    void aProgramOlderThanSupportedRefusesTheRoleANewerOneWarns() throws Exception {
+        installed.put("etcd", new ProgramVersion(3, 3, 25));
+        DesiredState old = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
+        assertEquals("the installed etcd 3.3.25 is older than pgha-agent supports (3.4 to 3.6)",
+                old.refused().get(Role.ETCD));
+        assertEquals(List.of(), old.resources());
+        installed.put("etcd", new ProgramVersion(3, 7, 0));
+        DesiredState newer = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(),
+                Optional.empty());
+        assertEquals(Map.of(), newer.refused());
+        assertTrue(newer.warnings().contains("the installed etcd 3.7.0 is newer than pgha-agent was tested with (3.4 to"
+                + " 3.6)"), newer.warnings().toString());
+    }
+
+    @Test
+    void timersThatPatroni4WouldChangeAreRefusedThere() throws Exception {
+        String spec = COMPACT + """
+                patroni: {ttl: 15, loop_wait: 2, retry_timeout: 4}
+                """;
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ClusterSpec parsed = new ClusterSpecParser(ctx.agent()).parse(spec, "spec");
+        Optional<ClusterSecrets> secrets = Optional.of(ClusterSecrets.generate(new SecureRandom()));
+        DesiredState on30 = new HostRoles(ctx).desired(Optional.of(parsed), secrets);
+        assertEquals(Map.of(), on30.refused(), "Patroni 3.0 runs ttl 15 as given");
+        installed.put("patroni", new ProgramVersion(4, 0, 7));
+        DesiredState on40 = new HostRoles(ctx).desired(Optional.of(parsed), secrets);
+        assertEquals("patroni.ttl: 15 would run as 20 on the installed Patroni 4.0.7 (at least 20)",
+                on40.refused().get(Role.DATA));
+        assertTrue(on40.resources().stream().noneMatch(r -> r.id().contains("patroni")), on40.resources().toString());
+        assertTrue(on40.resources().stream().anyMatch(r -> r.id().equals("process:etcd")), "etcd is not refused");
     }
 }
