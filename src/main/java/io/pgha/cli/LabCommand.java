@@ -302,7 +302,7 @@ final class LabCommand implements Runnable {
                 lab.destroy();
                 out.println("lab removed: agents, etcd, Patroni, PostgreSQL and HAProxy stopped"
                         + (recorded.os().booted() ? ", machines powered off and their disks removed" : "")
-                        + "; namespaces, bridge, route and " + recorded.baseDir() + " gone");
+                        + "; namespaces, bridge, route and the lab's files in " + recorded.baseDir() + " gone");
             }
             if (purge) {
                 lab.image().remove();

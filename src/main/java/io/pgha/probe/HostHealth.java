@@ -120,9 +120,9 @@ public final class HostHealth {
     }
 
     /**
-     * What of the spec's Postgres parameters and Patroni configuration is not in effect here: pg_settings on this
-     * server (and, on a replica, the leader's hot-standby parameters, which may hold a lowered one up), and Patroni's
-     * /config.
+     * What of the spec's Postgres parameters is not in effect here: pg_settings on this server (and, on a replica,
+     * the leader's hot-standby parameters, which may hold a lowered one up). Patroni's /config is compared by
+     * {@link #data}, which also reads the timers from it.
      */
     private List<Pending> inEffect(String address, int pgPort, Optional<String> monitorPassword, ClusterSpec spec,
                                    Health health) {

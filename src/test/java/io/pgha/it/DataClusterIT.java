@@ -479,6 +479,56 @@ class DataClusterIT {
         assertTrue(unit.contains("Active: active (running)") && unit.contains("leader"), unit);
     }
 
+    /**
+     * Timers below Patroni 3.2's minimums: pghactl warns; Patroni 3.0 (Debian 12) runs them as given, and status says
+     * so; a host with Patroni 4 (Debian 13) refuses the data role with the field, the value and what would run, and
+     * leaves Patroni and its configuration as they were. The recommended timers then converge again everywhere.
+     */
+    @Test
+    @Order(11)
+    void timersPatroniWouldChangeAreRefusedWhereTheyWouldBe() throws Exception {
+        LabPlan.Timers fast = new LabPlan.Timers(15, 2, 4);
+        java.nio.file.Path file = cluster.base().resolve("cluster.yml");
+        java.nio.file.Files.writeString(file, plan.specText(fast, false, parameters));
+        AgentCluster.Outcome applied = cluster.ctl("apply", "-f", file.toString());
+        assertEquals(0, applied.exitCode(), applied.toString());
+        assertTrue((applied.out() + applied.err()).contains("hold only on Patroni before 3.2"), applied.toString());
+        long revision = AgentCluster.revisionIn(applied.out());
+        Map<String, Long> patroni = new LinkedHashMap<>();
+        for (String h : dataHosts()) {
+            patroni.put(h, cluster.programPid(h, "patroni").orElseThrow());
+        }
+        for (String h : dataHosts()) {
+            if (plan.os().booted()) {
+                cluster.await(h + " refuses the data role at rev " + revision, Duration.ofSeconds(60),
+                        () -> Optional.ofNullable(statuses().get(h)).filter(st -> st.path("spec_revision").asLong()
+                                == revision && st.path("last_error").asText().contains("refusing role data: patroni.ttl:"
+                                + " 15 would run as 20 on the installed Patroni 4.0.")),
+                        () -> String.valueOf(statuses().get(h)));
+            } else {
+                cluster.await(h + " runs ttl 15 at rev " + revision, Duration.ofSeconds(60),
+                        () -> Optional.ofNullable(statuses().get(h)).filter(st -> st.path("spec_revision").asLong()
+                                == revision && st.path("converged").asBoolean() && st.path("health").path("patroni")
+                                .path("timers").asText().equals("ttl 15, loop_wait 2, retry_timeout 4")),
+                        () -> String.valueOf(statuses().get(h)));
+            }
+        }
+        int ttl = cluster.patroni(address(dataHosts().get(0)), Duration.ofSeconds(5)).config().path("ttl").asInt();
+        assertEquals(plan.os().booted() ? TIMERS.ttl() : fast.ttl(), ttl, "Patroni's dynamic configuration");
+        for (String h : dataHosts()) {
+            assertEquals(Optional.of(patroni.get(h)), cluster.programPid(h, "patroni"), "Patroni untouched on " + h);
+        }
+        long back = apply();
+        cluster.await("every host converged at rev " + back + " with the recommended timers", Duration.ofSeconds(120),
+                () -> {
+                    Map<String, JsonNode> all = statuses();
+                    boolean done = dataHosts().stream().allMatch(h -> all.containsKey(h)
+                            && all.get(h).path("spec_revision").asLong() == back && all.get(h).path("converged")
+                            .asBoolean() && all.get(h).path("last_error").asText().isEmpty());
+                    return done ? Optional.of(true) : Optional.empty();
+                }, () -> summary(statuses()));
+    }
+
     /** The postmaster's pid as its data directory records it (in the host's own pid namespace when booted). */
     private long postmasterPid(String host) throws java.io.IOException {
         return Long.parseLong(java.nio.file.Files.readAllLines(cluster.path(host, plan.postgresDataDir())
