@@ -52,15 +52,14 @@ public record RoleDefinition(Role role, Map<String, List<String>> packages, Map<
      */
     public Optional<String> checkVersion(ProgramVersion installed) throws RoleRefusedException {
         String program = Path.of(binary).getFileName().toString();
-        String range = oldest.major() + "." + oldest.minor() + " to " + newestTested.major() + "." + newestTested.minor();
         if (installed.compareTo(oldest) < 0) {
             throw new RoleRefusedException("the installed " + program + " " + installed + " is older than pgha-agent"
-                    + " supports (" + range + ")");
+                    + " supports (oldest: " + oldest.major() + "." + oldest.minor() + ")");
         }
         if (installed.major() > newestTested.major() || (installed.major() == newestTested.major()
                 && installed.minor() > newestTested.minor())) {
             return Optional.of("the installed " + program + " " + installed + " is newer than pgha-agent was tested"
-                    + " with (" + range + ")");
+                    + " with (up to " + newestTested.major() + "." + newestTested.minor() + ")");
         }
         return Optional.empty();
     }

@@ -241,15 +241,15 @@ class EtcdRoleTest {
     void aProgramOlderThanSupportedRefusesTheRoleANewerOneWarns() throws Exception {
         installed.put("etcd", new ProgramVersion(3, 3, 25));
         DesiredState old = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(), Optional.empty());
-        assertEquals("the installed etcd 3.3.25 is older than pgha-agent supports (3.4 to 3.6)",
+        assertEquals("the installed etcd 3.3.25 is older than pgha-agent supports (oldest: 3.4)",
                 old.refused().get(Role.ETCD));
         assertEquals(List.of(), old.resources());
-        installed.put("etcd", new ProgramVersion(3, 7, 0));
+        installed.put("etcd", new ProgramVersion(3, 6, 5));
         DesiredState newer = new HostRoles(host(AGENT, "etcd1", "10.0.0.1")).desired(Optional.empty(),
                 Optional.empty());
         assertEquals(Map.of(), newer.refused());
-        assertTrue(newer.warnings().contains("the installed etcd 3.7.0 is newer than pgha-agent was tested with (3.4 to"
-                + " 3.6)"), newer.warnings().toString());
+        assertTrue(newer.warnings().contains("the installed etcd 3.6.5 is newer than pgha-agent was tested with (up to"
+                + " 3.5)"), newer.warnings().toString());
     }
 
     @Test
