@@ -37,7 +37,6 @@ final class AgentCluster implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("pgha.home", ".")).toAbsolutePath();
     /** The platform the lab-wide tests run on: this machine (LOCAL), or Debian 13 machines (the trixie execution). */
     static final LabPlan.Os OS = LabPlan.Os.valueOf(System.getProperty("pgha.lab.os", LabPlan.Os.LOCAL.name()));
-    private static Path debs;
 
     private final LabPlan plan;
     private volatile String restPassword;
@@ -56,15 +55,15 @@ final class AgentCluster implements AutoCloseable {
     }
 
     /**
-     * This checkout's .deb of a release (1, 2, ...), built by packaging/deb/build-deb once per test run and kept
-     * apart from target/deb, which each build replaces.
+     * This checkout's .deb of a release (1, 2, ...), built by packaging/deb/build-deb and kept in target/it-debs
+     * (build output, like the jar), apart from target/deb, which each build replaces. One built after this run's jar
+     * is used again.
      */
     static synchronized Path deb(int release) throws IOException {
-        if (debs == null) {
-            debs = Files.createTempDirectory("pgha-debs-");
-        }
-        Path kept = debs.resolve("release-" + release + ".deb");
-        if (!Files.exists(kept)) {
+        Path dir = HOME.resolve("target/it-debs/release-" + release);
+        Optional<Path> kept = debIn(dir);
+        if (kept.isEmpty() || Files.getLastModifiedTime(kept.get()).compareTo(
+                Files.getLastModifiedTime(HOME.resolve("target/pgha-agent.jar"))) < 0) {
             io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(List.of(
                     HOME.resolve("packaging/deb/build-deb").toString(), Integer.toString(release)),
                     Map.of("HOME", "/root", "JAVA_HOME", System.getProperty("java.home")), Duration.ofMinutes(5));
@@ -72,10 +71,20 @@ final class AgentCluster implements AutoCloseable {
                 throw new IOException("packaging/deb/build-deb " + release + " failed: " + out.output());
             }
             Path built = Path.of(out.lastLine().strip());
-            Files.copy(built, debs.resolve(built.getFileName()));
-            Files.createSymbolicLink(kept, debs.resolve(built.getFileName()));
+            io.pgha.supervise.Command.check(List.of("rm", "-rf", dir.toString()), Duration.ofMinutes(1));
+            Files.createDirectories(dir);
+            Files.copy(built, dir.resolve(built.getFileName()));
         }
-        return kept.toRealPath();
+        return debIn(dir).orElseThrow(() -> new IOException("no .deb in " + dir));
+    }
+
+    private static Optional<Path> debIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".deb")).findFirst();
+        }
     }
 
     /** A temp directory for a lab's files (removed with the lab). */
