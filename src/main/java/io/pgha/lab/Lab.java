@@ -226,7 +226,8 @@ public final class Lab {
         LabNetwork net = network.orElseThrow(() -> new IOException("only hosts in namespaces can be killed"));
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         List<Long> left = net.pids(host);
-        while (!left.isEmpty() || recorded(host).filter(h -> machines.isPresent()).isPresent()) {
+        // A booted host is gone once its systemd-nspawn has exited too (it may not boot again before).
+        while (!left.isEmpty() || (machines.isPresent() && recorded(host).isPresent())) {
             left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
             if (System.nanoTime() > deadline) {
                 throw new IOException(host.name() + ": processes still running 30 s after kill -9: " + left);

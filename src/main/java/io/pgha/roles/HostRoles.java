@@ -76,7 +76,8 @@ public final class HostRoles {
             Optional<ProgramVersion> installed = ctx.installed(def);
             if (installed.isEmpty()) {
                 // The rest is rendered for the version the install brings: planned again once it is in.
-                resources.putIfAbsent(packagesOf(role, def, spec).id(), packagesOf(role, def, spec));
+                Resource packages = packagesOf(role, def, spec);
+                resources.putIfAbsent(packages.id(), packages);
                 warnings.add(role.id() + ": the rest of the role is planned once " + def.binary() + " is installed");
                 awaitsInstall = true;
                 continue;
