@@ -49,10 +49,12 @@ public final class Agent {
                 });
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
+        EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(), dcs,
+                StateCache.etcdEndpoints(host.paths().stateDir()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
                 hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs, host.identity().address(),
                 host.certificate(), StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
-                Duration.ofSeconds(config.driftSeconds())), reporter::onState);
+                Duration.ofSeconds(config.driftSeconds()), etcdCare), reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
@@ -61,7 +63,7 @@ public final class Agent {
                 new HostHealth(host.certificate().sslContext(), config.caCertificate()), reporter::state, fsync, probes -> {
             api.ensureBound();
             reporter.onProbes(probes);
-        }, health -> loop.post(new Event.Probed(health)));
+        }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls);
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
 
         CountDownLatch finished = new CountDownLatch(1);

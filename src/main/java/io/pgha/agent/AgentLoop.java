@@ -23,6 +23,7 @@ import io.pgha.postgres.RollingRestart;
 import io.pgha.report.AgentMetrics;
 import io.pgha.resources.Status;
 import io.pgha.roles.DesiredState;
+import io.pgha.roles.EtcdFacts;
 import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostRoles;
 import java.io.IOException;
@@ -72,6 +73,7 @@ final class AgentLoop {
     private final RollingRestart rollingRestart;
     private final ReplicaRepair replicaRepair;
     private final FailsafeMemory failsafeMemory = new FailsafeMemory();
+    private final EtcdCare etcdCare;
     private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
 
     // Confined to the loop thread.
@@ -108,13 +110,14 @@ final class AgentLoop {
         RollingRestart.Lock restartLock = dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS);
         this.rollingRestart = new RollingRestart(hostName, patroni, restartLock);
         this.replicaRepair = new ReplicaRepair(hostName, patroni, restartLock);
+        this.etcdCare = parts.etcdCare();
         this.publish = publish;
     }
 
     /** What the loop is built from. */
     record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
                  AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache specCache,
-                 StateCache secretsCache, EtcdOutage outage, Duration drift) {
+                 StateCache secretsCache, EtcdOutage outage, Duration drift, EtcdCare etcdCare) {
     }
 
     private SSLContext sslContext() {
@@ -219,7 +222,10 @@ final class AgentLoop {
             Health.Patroni patroni = p.health().patroni();
             boolean passwordsDue = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
                     && secrets.isPresent() && rolePasswords.doneFor() != secretsRevision;
-            return forgetNow || passwordsDue;
+            // An etcd member of this host in trouble (a NOSPACE alarm, say): looked after now, not at the next drift pass.
+            boolean etcdTrouble = p.health().etcd() != null && p.health().etcd().healthy() != null
+                    && !p.health().etcd().isHealthy();
+            return forgetNow || passwordsDue || etcdTrouble;
         }
         if (event instanceof Event.SpecDeleted) {
             specError = "the spec key was deleted; still following rev " + revisionText();
@@ -270,17 +276,22 @@ final class AgentLoop {
             // Renewed here, before the roles copy it to their programs, which then reload.
             certificate.ensure(java.time.Instant.now());
             Map<Role, String> refused = diskGate.refusals(spec);
-            DesiredState desired = hostRoles.desired(spec, secrets, refused);
+            EtcdFacts etcd = etcdCare.before(spec, hostRoles.roles(spec));
+            DesiredState desired = hostRoles.desired(spec, secrets, refused, etcd);
             ConvergeRun run = converger.apply(desired.resources());
             if (desired.awaitsInstall() && run.converged()) {
                 // The packages are in now: the rest of the roles, rendered for the versions installed.
-                desired = hostRoles.desired(spec, secrets, refused);
+                desired = hostRoles.desired(spec, secrets, refused, etcd);
                 run = converger.apply(desired.resources());
             }
+            boolean etcdBusy = etcdCare.after(spec, desired.etcdRestartDue());
             metrics.recordConverge(run);
             String refusal = desired.refused().entrySet().stream()
                     .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");
             String error = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst().orElse(refusal);
+            if (error.isEmpty()) {
+                error = etcdCare.error();
+            }
             if (run.count(Status.CHANGED) > 0 || !run.converged()) {
                 log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
                         run.count(Status.FAILED), run.durationMillis());
@@ -294,10 +305,13 @@ final class AgentLoop {
                 renderedSecrets = secretsRevision;
             }
             state = new AgentState(spec, revision, revision, desired.roles(), hostRoles.roles(spec), Optional.of(run),
-                    warnings(), specError, error, secrets, secretsInEffect());
+                    warnings(), specError, error, secrets, secretsInEffect(), etcdCare.report());
             publish.accept(state);
             if (!run.converged() || !refusal.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
+            }
+            if (etcdBusy) {
+                return ConvergeSchedule.Pass.ROLLING_OUT;
             }
             if (desired.has(Role.DATA) && spec.isPresent()) {
                 boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
@@ -324,7 +338,7 @@ final class AgentLoop {
     /** The state after news that ran no pass: the spec followed and its error are new, the last pass is not. */
     private void publishState(String convergeError) {
         state = new AgentState(spec, revision(), state.appliedRevision(), state.roles(), hostRoles.roles(spec),
-                state.lastRun(), warnings(), specError, convergeError, secrets, secretsInEffect());
+                state.lastRun(), warnings(), specError, convergeError, secrets, secretsInEffect(), state.etcd());
         publish.accept(state);
     }
 

@@ -3,6 +3,7 @@ package io.pgha.agent;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EtcdReport;
 import io.pgha.model.Role;
 import java.util.EnumSet;
 import java.util.List;
@@ -22,10 +23,11 @@ import java.util.Set;
  * @param convergeError    why the last pass did not converge (a failed resource, a refused role), else empty
  * @param secrets          the cluster's passwords, for the probes only: never in the status
  * @param secretsRevision  the generation of those passwords in effect on this host (0: none needed or none yet)
+ * @param etcd             what the agent knows of etcd and did to it
  */
 record AgentState(Optional<ClusterSpec> spec, long followedRevision, long appliedRevision, Set<Role> roles,
                   Set<Role> expectedRoles, Optional<ConvergeRun> lastRun, List<String> warnings, String specError,
-                  String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision) {
+                  String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision, EtcdReport etcd) {
 
     AgentState {
         roles = Role.ordered(roles);
@@ -35,7 +37,8 @@ record AgentState(Optional<ClusterSpec> spec, long followedRevision, long applie
 
     static AgentState initial(Optional<ClusterSpec> spec, long revision, Set<Role> expected,
                               Optional<ClusterSecrets> secrets) {
-        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets, 0);
+        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets, 0,
+                EtcdReport.NONE);
     }
 
     ClusterSpec.Disk diskPolicy() {

@@ -40,6 +40,7 @@ final class Prober implements AutoCloseable {
     private final FsyncResults fsync;
     private final Consumer<Probes> report;
     private final Consumer<Health> probed;
+    private final Supplier<Map<String, String>> etcdMembers;
     private final HostHealth health;
     private final DiskSampler disks = new DiskSampler();
     private final Thread thread;
@@ -52,8 +53,10 @@ final class Prober implements AutoCloseable {
     private Set<Role> fsyncRoles;
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
-           FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed) {
+           FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
+           Supplier<Map<String, String>> etcdMembers) {
         this.config = config;
+        this.etcdMembers = etcdMembers;
         this.health = health;
         this.identity = identity;
         this.paths = paths;
@@ -118,7 +121,7 @@ final class Prober implements AutoCloseable {
         HealthReport all = HealthReport.NONE;
         for (Role role : roles) {
             all = all.and(switch (role) {
-                case ETCD -> health.etcd(identity.name(), memberUrls());
+                case ETCD -> health.etcd(identity.name(), etcdMembers.get());
                 case DATA -> health.data(identity.name(), identity.address(), ClusterSpec.PATRONI_PORT,
                         ClusterSpec.POSTGRES_PORT, monitor, spec);
                 // HAProxy's stats listen on loopback only.
@@ -128,12 +131,6 @@ final class Prober implements AutoCloseable {
             });
         }
         return all;
-    }
-
-    private Map<String, String> memberUrls() {
-        Map<String, String> urls = new LinkedHashMap<>();
-        config.members().forEach((name, address) -> urls.put(name, "https://" + address + ":" + config.clientPort()));
-        return urls;
     }
 
     @Override

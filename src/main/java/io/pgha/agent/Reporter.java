@@ -117,7 +117,7 @@ final class Reporter {
         return new HostStatus(HostStatus.SCHEMA, identity.name(), identity.address(), Role.join(s.roles()),
                 s.appliedRevision(), converged, specState, pending, resources, processes, probes.health().health(),
                 probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy), warnings, error, version,
-                ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision());
+                ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(), s.etcd());
     }
 
     /**

@@ -31,6 +31,11 @@ public final class StateCache {
         return new StateCache(stateDir.resolve("secrets-cache.json"));
     }
 
+    /** The etcd members' client URLs, comma-separated, as etcd last listed them: agent.yml's list is only a seed. */
+    public static StateCache etcdEndpoints(Path stateDir) {
+        return new StateCache(stateDir.resolve("etcd-endpoints.json"));
+    }
+
     public Optional<Versioned> read() {
         try {
             if (!Files.exists(file)) {

@@ -8,6 +8,8 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.EtcdMembershipChange;
+import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.model.HostStatus;
 import java.io.IOException;
@@ -65,6 +67,16 @@ final class ApplyCommand implements Callable<Integer> {
         cluster.warnings().forEach(w -> CtlMain.err(spec).println("warning: " + w));
         String text = Files.readString(file);
         try (Dcs dcs = ctl.dcs(agent)) {
+            // Before anything is written: a membership change the agents cannot carry out safely changes nothing.
+            EtcdMembershipChange change = EtcdMembershipChange.between(dcs.members(), cluster);
+            if (!change.errors().isEmpty()) {
+                throw new CtlMain.BadInputException(new InvalidSpecException(file.toString(), change.errors())
+                        .describe());
+            }
+            if (!change.isEmpty()) {
+                CtlMain.out(spec).println("etcd membership: " + change.describe() + " (the agents carry it out one"
+                        + " step at a time: a new member joins as a learner and is promoted before one is removed)");
+            }
             ClusterSecrets secrets = ensureSecrets(dcs);
             // Users and roles before the spec: a host the spec adds can read it the moment it appears.
             dcs.ensureAccess(access(agent, cluster), Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
@@ -111,9 +123,9 @@ final class ApplyCommand implements Callable<Integer> {
 
     /** etcd access for the spec's hosts and agent.yml's etcd members (which run agents before any spec). */
     static EtcdAccess access(AgentConfig agent, ClusterSpec cluster) {
-        Map<String, Boolean> hosts = new java.util.LinkedHashMap<>();
-        agent.members().keySet().forEach(m -> hosts.put(m, false));
-        cluster.hosts().values().forEach(h -> hosts.put(h.name(), h.has(Role.DATA)));
+        Map<String, java.util.Set<Role>> hosts = new java.util.LinkedHashMap<>();
+        agent.members().keySet().forEach(m -> hosts.put(m, java.util.Set.of()));
+        cluster.hosts().values().forEach(h -> hosts.put(h.name(), h.roles()));
         return EtcdAccess.of(cluster.cluster(), hosts);
     }
 

@@ -28,7 +28,8 @@ import picocli.CommandLine;
 
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The guide's seven-host topology on this machine, one network namespace per host.",
-        subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class})
+        subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class, LabCommand.Kill.class,
+                LabCommand.Start.class, LabCommand.Cut.class, LabCommand.Heal.class})
 final class LabCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -93,13 +94,15 @@ final class LabCommand implements Runnable {
         JsonNode state = JSON.readTree(Files.readString(probe.stateFile()));
         int data = 0;
         int lb = 0;
+        int spares = 0;
         for (var it = state.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             data += name.startsWith("pg") ? 1 : 0;
             lb += name.startsWith("lb") ? 1 : 0;
+            spares += name.startsWith("spare") ? 1 : 0;
         }
         LabPlan.Os os = LabPlan.Os.valueOf(state.path("os").asText(LabPlan.Os.LOCAL.name()));
-        return LabPlan.standard(Math.max(data, 1), lb, os);
+        return LabPlan.standard(Math.max(data, 1), lb, os, spares);
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
@@ -120,6 +123,10 @@ final class LabCommand implements Runnable {
         @Option(names = "--sync", description = "Patroni synchronous mode: no acknowledged write is lost on failover")
         boolean synchronous;
 
+        @Option(names = "--spare", defaultValue = "0", description = "hosts with an agent and no role (spare1 ...), to"
+                + " add or replace an etcd member or a data host by editing the spec (default: ${DEFAULT-VALUE})")
+        int spares;
+
         @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for a healthy cluster")
         int timeoutSeconds;
 
@@ -135,16 +142,17 @@ final class LabCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = CtlMain.out(spec);
             String ctl = Installation.ctl();
-            if (dataHosts < 1 || dataHosts > 9 || lbHosts < 0 || lbHosts > 9) {
-                CtlMain.err(spec).println("--data: expected 1 to 9, --lb: expected 0 to 9; found " + dataHosts + " and "
-                        + lbHosts);
+            if (dataHosts < 1 || dataHosts > 9 || lbHosts < 0 || lbHosts > 9 || spares < 0 || spares > 9) {
+                CtlMain.err(spec).println("--data: expected 1 to 9, --lb and --spare: expected 0 to 9; found "
+                        + dataHosts + ", " + lbHosts + " and " + spares);
                 return CtlMain.BAD_INPUT;
             }
             if (os != null && !os.equals("trixie")) {
                 CtlMain.err(spec).println("--os: expected trixie (or no --os), found '" + os + "'");
                 return CtlMain.BAD_INPUT;
             }
-            LabPlan plan = LabPlan.standard(dataHosts, lbHosts, os == null ? LabPlan.Os.LOCAL : LabPlan.Os.TRIXIE);
+            LabPlan plan = LabPlan.standard(dataHosts, lbHosts, os == null ? LabPlan.Os.LOCAL : LabPlan.Os.TRIXIE,
+                    spares);
             Path agent = agentLauncher();
             if (plan.os().booted()) {
                 Optional<Path> found = deb != null ? Optional.of(deb) : builtDeb();
@@ -314,6 +322,82 @@ final class LabCommand implements Runnable {
                         + " (lab down --purge removes it)");
             }
             return CtlMain.OK;
+        }
+    }
+
+    /** A fault injected on one lab host by hand, as the drills inject it. */
+    abstract static class Fault implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Parameters(index = "0", description = "the lab host, e.g. pg1")
+        String host;
+
+        @Override
+        public Integer call() throws Exception {
+            LabPlan plan = recordedPlan();
+            Lab lab = new Lab(plan, agentSource(plan));
+            if (!lab.exists()) {
+                CtlMain.err(spec).println("no lab is up (" + Installation.ctl() + " lab up makes one)");
+                return CtlMain.FAILURE;
+            }
+            if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
+                CtlMain.err(spec).println("host: expected one of " + plan.hosts().stream().map(LabPlan.Host::name)
+                        .toList() + ", found '" + host + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            CtlMain.out(spec).println(inject(lab, plan.host(host)));
+            return CtlMain.OK;
+        }
+
+        /** Does it; says what was done. */
+        abstract String inject(Lab lab, LabPlan.Host target) throws Exception;
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = "Power loss: kill -9 everything on a lab host at once (its agent, etcd, Patroni, Postgres,"
+                    + " HAProxy); lab start HOST brings it back.")
+    static final class Kill extends Fault {
+        @Override
+        String inject(Lab lab, LabPlan.Host target) throws Exception {
+            lab.kill(target);
+            return target.name() + ": every process killed (kill -9); " + Installation.ctl() + " lab start "
+                    + target.name() + " boots it again";
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Bring a killed lab host back: its agent starts (on --os trixie the machine boots) and"
+                    + " restarts what the spec gives the host.")
+    static final class Start extends Fault {
+        @Override
+        String inject(Lab lab, LabPlan.Host target) throws Exception {
+            if (lab.agent(target).isPresent()) {
+                return target.name() + ": already running (agent pid " + lab.agent(target).get().pid() + ")";
+            }
+            lab.start(target);
+            return target.name() + ": started; its agent converges it again (" + Installation.ctl() + " status)";
+        }
+    }
+
+    @Command(name = "cut", mixinStandardHelpOptions = true,
+            description = "Network partition: the lab host can reach no other host (and none reach it); everything"
+                    + " on it keeps running. lab heal HOST ends it.")
+    static final class Cut extends Fault {
+        @Override
+        String inject(Lab lab, LabPlan.Host target) throws Exception {
+            lab.network().orElseThrow().cut(target);
+            return target.name() + ": cut off from the lab network; " + Installation.ctl() + " lab heal "
+                    + target.name() + " ends the partition";
+        }
+    }
+
+    @Command(name = "heal", mixinStandardHelpOptions = true, description = "End a lab host's network partition.")
+    static final class Heal extends Fault {
+        @Override
+        String inject(Lab lab, LabPlan.Host target) throws Exception {
+            lab.network().orElseThrow().heal(target);
+            return target.name() + ": back on the lab network";
         }
     }
 

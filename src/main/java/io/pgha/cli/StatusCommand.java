@@ -7,6 +7,9 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EtcdAlarm;
+import io.pgha.model.EtcdMember;
+import io.pgha.model.EtcdReport;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
@@ -56,8 +59,13 @@ final class StatusCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         Map<String, Stored> statuses = new LinkedHashMap<>();
         Optional<Versioned> stored;
+        List<EtcdAlarm> alarms;
+        List<EtcdMember> members;
         try (Dcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
+            // Read live: while NOSPACE is raised no agent can write its status to say so.
+            alarms = dcs.alarms();
+            members = dcs.members();
             dcs.hostStatuses().forEach((host, text) -> {
                 try {
                     statuses.put(host, new Stored(Optional.of(HostStatus.fromJson(text)), ""));
@@ -77,7 +85,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         List<String> hosts = new ArrayList<>();
         cluster.ifPresent(c -> hosts.addAll(c.hosts().keySet()));
-        agent.members().keySet().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add);
+        if (cluster.isEmpty()) {
+            agent.members().keySet().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add);
+        }
         statuses.keySet().stream().filter(h -> !hosts.contains(h)).forEach(hosts::add);
 
         PrintWriter out = CtlMain.out(spec);
@@ -90,6 +100,12 @@ final class StatusCommand implements Callable<Integer> {
         }
         long revision = stored.map(Versioned::modRevision).orElse(0L);
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
+        for (EtcdAlarm alarm : alarms) {
+            out.println("ERROR: etcd alarm " + alarm.type() + " on member " + members.stream()
+                    .filter(m -> m.id() == alarm.memberId()).map(EtcdMember::name).findFirst()
+                    .orElse(Long.toHexString(alarm.memberId())) + (alarm.noSpace() ? ": etcd refuses every write"
+                    + " (its quota is reached); the raft leader's agent recovers it" : ""));
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(wide ? new String[] {"HOST", "ROLE", "ADDRESS", "REV", "SPEC", "CONVERGED", "PROCESSES", "HEALTH",
                 "PG-ROLE", "STATE", "TL", "PATRONI", "LAG", "DEVICE", "BUSY", "FSYNC-P99", "FREE", "SECRETS", "AGE",
@@ -112,7 +128,46 @@ final class StatusCommand implements Callable<Integer> {
             rows.add(row(s.status().get(), now));
         }
         print(out, rows);
+        List<HostStatus> known = statuses.values().stream().flatMap(x -> x.status().stream()).toList();
+        out.println();
+        print(out, etcdRows(members, known));
         return CtlMain.OK;
+    }
+
+    /**
+     * One row per etcd member as etcd lists it, with the figures its own agent read from it, and the last
+     * defragmentation any agent recorded for it.
+     */
+    static List<String[]> etcdRows(List<EtcdMember> members, List<HostStatus> statuses) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ETCD-MEMBER", "ID", "VOTES", "DB", "IN-USE", "QUOTA", "LEADER", "TERM", "APPLIED",
+                "LAST-DEFRAG", "ALARMS"});
+        Map<String, Long> lastDefrag = new LinkedHashMap<>();
+        for (HostStatus s : statuses) {
+            s.etcd().defragmentations().forEach(d -> lastDefrag.merge(d.member(), d.end(), Math::max));
+        }
+        for (EtcdMember m : members) {
+            String name = m.started() ? m.name() : m.address();
+            Optional<HostStatus> own = statuses.stream().filter(s -> s.etcd().member() != null
+                    && s.etcd().member().id().equals(m.hexId())).findFirst();
+            Optional<EtcdReport.Member> figures = own.map(s -> s.etcd().member());
+            Optional<Long> quota = own.flatMap(s -> Optional.ofNullable(s.health().etcd())
+                    .map(io.pgha.model.Health.Etcd::quotaBytes));
+            String alarms = String.join(",", statuses.stream().flatMap(s -> s.etcd().alarms().stream())
+                    .filter(a -> a.endsWith(" on " + name)).map(a -> a.substring(0, a.indexOf(' '))).distinct().toList());
+            rows.add(new String[] {name, m.hexId(), m.learner() ? "learner" : "yes",
+                    figures.map(f -> mib(f.dbBytes())).orElse("-"), figures.map(f -> mib(f.dbInUseBytes())).orElse("-"),
+                    quota.map(StatusCommand::mib).orElse("-"), figures.map(EtcdReport.Member::leader).orElse("-"),
+                    figures.map(f -> Long.toString(f.raftTerm())).orElse("-"),
+                    figures.map(f -> Long.toString(f.appliedIndex())).orElse("-"),
+                    Optional.ofNullable(lastDefrag.get(name)).map(t -> java.time.Instant.ofEpochMilli(t).toString())
+                            .orElse("-"), alarms.isEmpty() ? "-" : alarms});
+        }
+        return rows;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     private String[] row(HostStatus s, long now) {

@@ -1,5 +1,8 @@
 package io.pgha.dcs;
 
+import io.pgha.model.EtcdAlarm;
+import io.pgha.model.EtcdMember;
+import io.pgha.model.EtcdMemberStatus;
 import io.pgha.postgres.RollingRestart;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,37 @@ public interface Dcs extends AutoCloseable {
 
     /** The cluster-wide lock that rolling restarts take turns through, held on a lease of {@code ttlSeconds}. */
     RollingRestart.Lock restartLock(String holder, long ttlSeconds);
+
+    /** A lock on a lease for looking after etcd itself: defragmentation, a member's restart. */
+    RollingRestart.Lock etcdLock(String holder, long ttlSeconds);
+
+    /** etcd's members as it lists them now. */
+    List<EtcdMember> members() throws DcsException;
+
+    /** Adds a non-voting member that will start at {@code peerUrl}; the members with it. */
+    List<EtcdMember> addLearner(String peerUrl) throws DcsException;
+
+    /** Makes a learner a voting member; etcd refuses while it has not caught up with the leader. */
+    void promote(long memberId) throws DcsException;
+
+    void removeMember(long memberId) throws DcsException;
+
+    /** What the member at {@code clientUrl} says of itself. */
+    EtcdMemberStatus memberStatus(String clientUrl) throws DcsException;
+
+    /** Defragments the member at {@code clientUrl}; it serves nothing meanwhile. */
+    void defragment(String clientUrl) throws DcsException;
+
+    /** The alarms raised on any member. */
+    List<EtcdAlarm> alarms() throws DcsException;
+
+    void disarm(EtcdAlarm alarm) throws DcsException;
+
+    /** Drops the history before the current revision (keys keep their values); the revision compacted at. */
+    long compact() throws DcsException;
+
+    /** Connects to {@code endpoints} from now on: the members etcd lists, when they differ from agent.yml's. */
+    void useEndpoints(List<String> endpoints);
 
     /** Where this client connects, for messages. */
     List<String> endpoints();

@@ -4,11 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Collection;
+import io.pgha.model.Role;
 
 /**
  * Who may do what in etcd, least privilege for each: admin (pghactl) is root; Patroni has its own prefix and nothing
  * else; each host's agent reads the spec and writes its own status, and a data host's agent also reads the secrets
- * and takes the restart lock. An lb or etcd host's agent cannot read a password. Users of client certificates are
+ * and takes the restart lock. An etcd host's agent is root: its host holds the whole database on disk already, and
+ * the agent changes the membership and defragments, which etcd allows root only. An lb host's agent cannot read a
+ * password. Users of client certificates are
  * their common names ({@code agent-<host>}, {@code admin}); Patroni logs in with a password. A host that leaves the
  * spec keeps its user with the least of all (read the spec, write its status), so that it learns to stop its
  * programs; a host the spec never listed has none, and etcd refuses it.
@@ -33,10 +36,10 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
     }
 
     /**
-     * The access for a cluster whose hosts are {@code hosts} (name to whether it is a data host): the spec's hosts and
-     * agent.yml's etcd members, which run agents before any spec exists.
+     * The access for a cluster whose hosts are {@code hosts} (name to its roles): the spec's hosts and agent.yml's
+     * etcd members, which run agents before any spec exists.
      */
-    public static EtcdAccess of(String cluster, Map<String, Boolean> hosts) {
+    public static EtcdAccess of(String cluster, Map<String, java.util.Set<Role>> hosts) {
         Keys keys = new Keys(cluster);
         Map<String, List<Permission>> roles = new LinkedHashMap<>();
         Map<String, String> users = new LinkedHashMap<>();
@@ -44,10 +47,14 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
         users.put(ADMIN, ROOT);
         roles.put(PATRONI, List.of(new Permission(keys.patroniPrefix(), true, true)));
         users.put(PATRONI, PATRONI);
-        hosts.forEach((host, data) -> {
+        hosts.forEach((host, hostRoles) -> {
             String name = AGENT_PREFIX + host;
+            if (hostRoles.contains(Role.ETCD)) {
+                users.put(name, ROOT);
+                return;
+            }
             List<Permission> grants = new java.util.ArrayList<>(agentBasics(keys, host));
-            if (data) {
+            if (hostRoles.contains(Role.DATA)) {
                 grants.add(new Permission(keys.secrets(), false, false));
                 grants.add(new Permission(keys.restartLock(), false, true));
             }

@@ -4,6 +4,9 @@ import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.auth.Permission;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.EtcdAlarm;
+import io.pgha.model.EtcdMember;
+import io.pgha.model.EtcdMemberStatus;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import javax.net.ssl.KeyManager;
@@ -40,10 +43,19 @@ import java.util.function.Consumer;
  * a caller that waits for ever stops supervising.
  */
 public final class EtcdDcs implements Dcs {
-    private final Client client;
+    /** A member that does not answer within this is down for the maintenance: every pass asks each member. */
+    private static final Duration MEMBER_TIMEOUT = Duration.ofSeconds(2);
+    /** A defragmentation rewrites the member's database file: longer than any other call. */
+    private static final Duration DEFRAG_TIMEOUT = Duration.ofSeconds(60);
     private final Keys keys;
-    private final List<String> endpoints;
     private final Duration timeout;
+    private final X509TrustManager trust;
+    private final KeyManager key;
+    private final String certificate;
+    // Replaced together when the members change (useEndpoints); calls under way finish on the client they began on.
+    private volatile Client client;
+    private volatile List<String> endpoints;
+    private final List<KeyWatch> watches = new java.util.ArrayList<>();
 
     /**
      * A client of the cluster's etcd over TLS, presenting {@code tls}'s certificate: its common name is the etcd user
@@ -53,18 +65,126 @@ public final class EtcdDcs implements Dcs {
         this.keys = new Keys(cluster);
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
-        X509TrustManager trust = tls.trustManager();
-        KeyManager key = tls.keyManager();
+        this.trust = tls.trustManager();
+        this.key = tls.keyManager();
+        this.certificate = tls.certificate().toString();
+        this.client = build(this.endpoints);
+    }
+
+    private Client build(List<String> urls) throws IOException {
         try {
             // Every member's certificate names the cluster (etcd members share no other name); with several
             // endpoints gRPC would otherwise check each against a made-up authority.
-            this.client = Client.builder().endpoints(endpoints.toArray(String[]::new))
-                    .authority(AgentConfig.clusterDnsName(cluster))
+            return Client.builder().endpoints(urls.toArray(String[]::new))
+                    .authority(AgentConfig.clusterDnsName(keys.cluster()))
                     .sslContext(b -> b.trustManager(trust).keyManager(key).protocols("TLSv1.3", "TLSv1.2"))
                     .build();
         } catch (javax.net.ssl.SSLException e) {
-            throw new IOException("TLS for etcd with " + tls.certificate() + ": " + e.getMessage(), e);
+            throw new IOException("TLS for etcd with " + certificate + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public synchronized void useEndpoints(List<String> urls) {
+        List<String> sorted = urls.stream().sorted().distinct().toList();
+        if (sorted.isEmpty() || sorted.equals(endpoints.stream().sorted().toList())) {
+            return;
+        }
+        try {
+            Client old = client;
+            client = build(sorted);
+            endpoints = sorted;
+            watches.forEach(w -> w.moveTo(client));
+            old.close();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<EtcdMember> members() throws DcsException {
+        return await(client.getClusterClient().listMember(), "list etcd members").getMembers().stream()
+                .map(EtcdDcs::member).toList();
+    }
+
+    @Override
+    public List<EtcdMember> addLearner(String peerUrl) throws DcsException {
+        return await(client.getClusterClient().addMember(List.of(java.net.URI.create(peerUrl)), true),
+                "add etcd learner " + peerUrl).getMembers().stream().map(EtcdDcs::member).toList();
+    }
+
+    @Override
+    public void promote(long memberId) throws DcsException {
+        await(client.getClusterClient().promoteMember(memberId), "promote etcd member " + Long.toHexString(memberId));
+    }
+
+    @Override
+    public void removeMember(long memberId) throws DcsException {
+        await(client.getClusterClient().removeMember(memberId), "remove etcd member " + Long.toHexString(memberId));
+    }
+
+    @Override
+    public EtcdMemberStatus memberStatus(String clientUrl) throws DcsException {
+        io.etcd.jetcd.maintenance.StatusResponse r = await(client.getMaintenanceClient()
+                .statusMember(target(clientUrl)), "status of etcd member " + clientUrl, MEMBER_TIMEOUT);
+        return new EtcdMemberStatus(r.getHeader().getMemberId(), r.getLeader(), r.getRaftTerm(),
+                r.getRaftAppliedIndex(), r.getDbSize(), r.getDbSizeInUse(), r.isLearner(), r.getErrorList(),
+                r.getVersion());
+    }
+
+    @Override
+    public void defragment(String clientUrl) throws DcsException {
+        await(client.getMaintenanceClient().defragmentMember(target(clientUrl)), "defragment etcd member "
+                + clientUrl, DEFRAG_TIMEOUT);
+    }
+
+    /** One member as a gRPC target ("ip:///host:port"): the maintenance calls go to that member only. */
+    private static String target(String clientUrl) {
+        java.net.URI uri = java.net.URI.create(clientUrl);
+        return "ip:///" + uri.getHost() + ":" + uri.getPort();
+    }
+
+    @Override
+    public List<EtcdAlarm> alarms() throws DcsException {
+        return await(client.getMaintenanceClient().listAlarms(), "list etcd alarms").getAlarms().stream()
+                .map(a -> new EtcdAlarm(a.getMemberId(), a.getAlarmType().name())).toList();
+    }
+
+    @Override
+    public void disarm(EtcdAlarm alarm) throws DcsException {
+        await(client.getMaintenanceClient().alarmDisarm(new io.etcd.jetcd.maintenance.AlarmMember(alarm.memberId(),
+                io.etcd.jetcd.maintenance.AlarmType.valueOf(alarm.type()))), "disarm etcd alarm " + alarm.type());
+    }
+
+    @Override
+    public long compact() throws DcsException {
+        long revision = await(client.getKVClient().get(bytes(keys.spec())), "read etcd's revision").getHeader()
+                .getRevision();
+        try {
+            await(client.getKVClient().compact(revision, io.etcd.jetcd.options.CompactOption.builder()
+                    .withCompactPhysical(true).build()), "compact etcd at revision " + revision);
+        } catch (DcsException.Unreachable e) {
+            // Compacted already (etcd's own periodic compaction, or another agent): nothing older is left.
+            if (e.getMessage() == null || !e.getMessage().contains("compacted")) {
+                throw e;
+            }
+        }
+        return revision;
+    }
+
+    @Override
+    public RollingRestart.Lock etcdLock(String holder, long ttlSeconds) {
+        return new EtcdRestartLock(this, keys.etcdLock(), holder, ttlSeconds);
+    }
+
+    private static EtcdMember member(io.etcd.jetcd.cluster.Member m) {
+        return new EtcdMember(m.getId(), m.getName(), m.getPeerURIs().stream().map(EtcdDcs::url).toList(),
+                m.getClientURIs().stream().map(EtcdDcs::url).toList(), m.isLearner());
+    }
+
+    /** "https://10.77.0.11:2379", without the trailing slash a URI may carry. */
+    private static String url(java.net.URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
     }
 
     @Override
@@ -94,12 +214,71 @@ public final class EtcdDcs implements Dcs {
     /** One key from after {@code afterRevision}: each event to {@code onEvent}, an interruption to {@code onError}. */
     private Dcs.Watch watch(String key, long afterRevision, Consumer<WatchEvent> onEvent,
                             Consumer<DcsException> onError) {
-        WatchOption option = WatchOption.builder().withRevision(afterRevision + 1).build();
-        io.etcd.jetcd.Watch.Watcher watcher = client.getWatchClient().watch(bytes(key), option,
-                io.etcd.jetcd.Watch.listener(response -> response.getEvents().forEach(onEvent),
-                        error -> onError.accept(new DcsException.Unreachable("watch " + key + " at " + endpoints
-                                + " interrupted: " + message(error), error))));
-        return watcher::close;
+        KeyWatch w = new KeyWatch(key, afterRevision, onEvent, onError);
+        synchronized (this) {
+            watches.add(w);
+            w.start(client);
+        }
+        return () -> {
+            synchronized (this) {
+                watches.remove(w);
+            }
+            w.stop();
+        };
+    }
+
+    /**
+     * A watch that outlives a change of client: moved to the new one from the revision after the last it saw, so
+     * that no event is lost or repeated and its owner notices nothing.
+     */
+    private final class KeyWatch {
+        private final String key;
+        private final Consumer<WatchEvent> onEvent;
+        private final Consumer<DcsException> onError;
+        private volatile long lastRevision;
+        private io.etcd.jetcd.Watch.Watcher watcher;
+
+        KeyWatch(String key, long afterRevision, Consumer<WatchEvent> onEvent, Consumer<DcsException> onError) {
+            this.key = key;
+            this.lastRevision = afterRevision;
+            this.onEvent = onEvent;
+            this.onError = onError;
+        }
+
+        synchronized void start(Client on) {
+            WatchOption option = WatchOption.builder().withRevision(lastRevision + 1).build();
+            io.etcd.jetcd.Watch.Watcher[] self = new io.etcd.jetcd.Watch.Watcher[1];
+            self[0] = on.getWatchClient().watch(bytes(key), option, io.etcd.jetcd.Watch.listener(response -> {
+                for (WatchEvent event : response.getEvents()) {
+                    lastRevision = Math.max(lastRevision, event.getKeyValue().getModRevision());
+                    onEvent.accept(event);
+                }
+            }, error -> {
+                // A watcher replaced by a move ends quietly; only the current one's end is news.
+                if (current(self[0])) {
+                    onError.accept(new DcsException.Unreachable("watch " + key + " at " + endpoints
+                            + " interrupted: " + message(error), error));
+                }
+            }));
+            watcher = self[0];
+        }
+
+        private synchronized boolean current(io.etcd.jetcd.Watch.Watcher w) {
+            return watcher == w;
+        }
+
+        synchronized void stop() {
+            if (watcher != null) {
+                io.etcd.jetcd.Watch.Watcher w = watcher;
+                watcher = null;
+                w.close();
+            }
+        }
+
+        void moveTo(Client on) {
+            stop();
+            start(on);
+        }
     }
 
     @Override
@@ -294,6 +473,10 @@ public final class EtcdDcs implements Dcs {
     }
 
     private <T> T await(CompletableFuture<T> future, String what) throws DcsException {
+        return await(future, what, timeout);
+    }
+
+    private <T> T await(CompletableFuture<T> future, String what, Duration timeout) throws DcsException {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

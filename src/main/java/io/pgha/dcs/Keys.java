@@ -16,6 +16,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/locks/restart";
     }
 
+    /** Held by the one agent that defragments or restarts an etcd member: one member at a time. */
+    public String etcdLock() {
+        return "/pgha/" + cluster + "/locks/etcd";
+    }
+
     /** Patroni's own keys (its namespace /service/, its scope the cluster name). */
     public String patroniPrefix() {
         return "/service/" + cluster + "/";

@@ -51,12 +51,12 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         }
     }
 
-    /** A lab host; several roles make it a colocated host, which the spec then allows. */
+    /**
+     * A lab host; several roles make it a colocated host, which the spec then allows; none makes it a spare (an agent
+     * ready to be given a role by a spec change).
+     */
     public record Host(String name, String address, Set<Role> roles) {
         public Host {
-            if (roles.isEmpty()) {
-                throw new IllegalArgumentException("lab host " + name + " needs at least one role");
-            }
             roles = Role.ordered(roles);
         }
 
@@ -103,8 +103,13 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     }
 
     public static LabPlan standard(int dataHosts, int lbHosts, Os os) {
-        return numbered("lab", "pgha", "10.77.255.254/16", Path.of("/var/lib/pgha-lab"), "10.77.0.", "10.77.1.",
-                "10.77.2.", 11, dataHosts, lbHosts, os);
+        return standard(dataHosts, lbHosts, os, 0);
+    }
+
+    /** With {@code spares} hosts without a role (spare1 ... at 10.77.3.11+). */
+    public static LabPlan standard(int dataHosts, int lbHosts, Os os, int spares) {
+        return numbered("lab", "pgha", "10.77.255.254/16", Path.of("/var/lib/pgha-lab"),
+                List.of("10.77.0.", "10.77.1.", "10.77.2.", "10.77.3."), 11, dataHosts, lbHosts, spares, os);
     }
 
     /** The same shape on 10.77.200.0/24 with its own bridge, so tests can run beside a lab. */
@@ -113,21 +118,29 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     }
 
     public static LabPlan forTests(Path baseDir, int dataHosts, int lbHosts, Os os) {
-        return numbered("itest", "pghat", "10.77.200.254/24", baseDir, "10.77.200.1", "10.77.200.2",
-                "10.77.200.3", 1, dataHosts, lbHosts, os);
+        return forTests(baseDir, dataHosts, lbHosts, os, 0);
     }
 
-    private static LabPlan numbered(String cluster, String prefix, String network, Path base, String etcdNet,
-                                    String dataNet, String lbNet, int first, int dataHosts, int lbHosts, Os os) {
+    public static LabPlan forTests(Path baseDir, int dataHosts, int lbHosts, Os os, int spares) {
+        return numbered("itest", "pghat", "10.77.200.254/24", baseDir,
+                List.of("10.77.200.1", "10.77.200.2", "10.77.200.3", "10.77.200.4"), 1, dataHosts, lbHosts, spares, os);
+    }
+
+    /** etcd1-3, pg1.., lb1.., spare1..: each kind numbered from {@code first} on its own net (etcd, data, lb, spare). */
+    private static LabPlan numbered(String cluster, String prefix, String network, Path base, List<String> nets,
+                                    int first, int dataHosts, int lbHosts, int spares, Os os) {
         List<Host> hosts = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            hosts.add(new Host("etcd" + (i + 1), etcdNet + (first + i), Role.ETCD));
+            hosts.add(new Host("etcd" + (i + 1), nets.get(0) + (first + i), Role.ETCD));
         }
         for (int i = 0; i < dataHosts; i++) {
-            hosts.add(new Host("pg" + (i + 1), dataNet + (first + i), Role.DATA));
+            hosts.add(new Host("pg" + (i + 1), nets.get(1) + (first + i), Role.DATA));
         }
         for (int i = 0; i < lbHosts; i++) {
-            hosts.add(new Host("lb" + (i + 1), lbNet + (first + i), Role.LB));
+            hosts.add(new Host("lb" + (i + 1), nets.get(2) + (first + i), Role.LB));
+        }
+        for (int i = 0; i < spares; i++) {
+            hosts.add(new Host("spare" + (i + 1), nets.get(3) + (first + i), EnumSet.noneOf(Role.class)));
         }
         return new LabPlan(cluster, prefix, Optional.of(network), base, hosts, os);
     }
@@ -230,7 +243,9 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         ObjectNode hostsNode = root.putObject("hosts");
         for (Host h : hosts) {
             ObjectNode entry = hostsNode.putObject(h.name()).put("address", h.address());
-            if (h.roles().size() == 1) {
+            if (h.roles().isEmpty()) {
+                entry.putArray("roles");
+            } else if (h.roles().size() == 1) {
                 entry.put("role", Role.join(h.roles()));
             } else {
                 h.roles().forEach(r -> entry.withArray("roles").add(r.id()));

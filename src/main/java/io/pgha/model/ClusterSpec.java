@@ -15,7 +15,8 @@ public record ClusterSpec(
         Postgres postgres,
         Patroni patroni,
         Haproxy haproxy,
-        Disk disk) {
+        Disk disk,
+        Etcd etcd) {
 
     /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
     public static final int POSTGRES_PORT = 5432;
@@ -44,6 +45,11 @@ public record ClusterSpec(
             }
         }
         out.addAll(PatroniTimers.of(patroni).belowNewerMinimums());
+        int members = hostsWith(Role.ETCD).size();
+        if (members % 2 == 0) {
+            out.add("hosts: " + members + " etcd members tolerate no more failures than " + (members - 1)
+                    + " (quorum " + (members / 2 + 1) + "): an odd number is as safe for one member less");
+        }
         return out;
     }
 
@@ -77,6 +83,13 @@ public record ClusterSpec(
         public String rolesId() {
             return Role.join(roles);
         }
+    }
+
+    /** The etcd hosts' names and addresses, in spec order: the membership the agents keep. */
+    public Map<String, String> etcdMembers() {
+        Map<String, String> out = new LinkedHashMap<>();
+        hostsWith(Role.ETCD).forEach(h -> out.put(h.name(), h.address()));
+        return out;
     }
 
     /** Patroni's per-member tags, as in the guide. */
@@ -139,6 +152,46 @@ public record ClusterSpec(
         /** The limit as written in a spec: "10", "2.5", "0.01". */
         public String limitText() {
             return BigDecimal.valueOf(fsyncP99LimitMillis).stripTrailingZeros().toPlainString();
+        }
+    }
+
+    /**
+     * How etcd runs and is looked after. etcd compacts its history itself (periodic, keeping {@link
+     * #COMPACTION_RETENTION}); the agents defragment a member whose unused space passes both thresholds.
+     *
+     * @param quotaBytes            the backend quota: at it etcd raises NOSPACE and refuses writes (the agents recover)
+     * @param heartbeatMillis       raft heartbeat interval
+     * @param electionMillis        raft election timeout (at least 5 heartbeats, as etcd requires)
+     * @param defragUnusedPercent   defragment when this share of the database file is unused...
+     * @param defragMinUnusedBytes  ...and at least this much is
+     * @param allowSmallCluster     accept fewer than 3 members (no failure tolerated)
+     */
+    public record Etcd(long quotaBytes, int heartbeatMillis, int electionMillis, int defragUnusedPercent,
+                       long defragMinUnusedBytes, boolean allowSmallCluster) {
+        /**
+         * Periodic compaction keeping an hour of history: a watcher (an agent, Patroni) that lost its connection for
+         * less than that resumes where it was, and the history held is bounded by time, which for this cluster's
+         * steady writes (leader key, member keys, status heartbeats: a few MB an hour) bounds its size too.
+         */
+        public static final String COMPACTION_MODE = "periodic";
+        public static final String COMPACTION_RETENTION = "1h";
+        /**
+         * 1 GiB, half etcd's own default: a hundred times what this cluster keeps with hourly compaction, while a
+         * defragmentation (which blocks its member) or a new member's snapshot of a full database stays short, and the
+         * memory map stays well under a small host's RAM.
+         */
+        public static final Etcd DEFAULT = new Etcd(1L << 30, 100, 1000, 50, 64L << 20, false);
+
+        /** The settings that etcd reads at start: a change restarts each member, one at a time. */
+        public boolean sameRuntime(Etcd other) {
+            return quotaBytes == other.quotaBytes && heartbeatMillis == other.heartbeatMillis
+                    && electionMillis == other.electionMillis;
+        }
+
+        /** Whether a member's database needs defragmenting: enough of its file unused, by both thresholds. */
+        public boolean needsDefrag(long dbBytes, long inUseBytes) {
+            long unused = dbBytes - inUseBytes;
+            return unused >= defragMinUnusedBytes && dbBytes > 0 && unused * 100 >= (long) defragUnusedPercent * dbBytes;
         }
     }
 }

@@ -47,7 +47,7 @@ public final class ClusterSpecParser {
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk"));
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -62,11 +62,13 @@ public final class ClusterSpecParser {
         ClusterSpec.Haproxy haproxy = readHaproxy(root.field("haproxy"));
         checkLbPorts(root.field("haproxy"), hosts.values(), haproxy);
         ClusterSpec.Disk disk = readDisk(root.field("disk"));
+        ClusterSpec.Etcd etcd = readEtcd(root.field("etcd"));
+        checkEtcdCount(root, hosts, etcd);
 
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk);
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd);
     }
 
     private Map<String, ClusterSpec.Host> readHosts(Node node) {
@@ -93,7 +95,8 @@ public final class ClusterSpecParser {
                     }
                 }
             }
-            Set<Role> roles = readRoles(entry);
+            Optional<Set<Role>> read = readRoles(entry);
+            Set<Role> roles = read.orElse(Set.of());
             ClusterSpec.Tags tags = readTags(entry.field("tags"));
             if (tags != ClusterSpec.Tags.NONE && !roles.isEmpty() && !roles.contains(Role.DATA)) {
                 entry.field("tags").error("only data hosts take Patroni tags, this host's role is "
@@ -105,13 +108,12 @@ public final class ClusterSpecParser {
                         + " compete for its disk, and a slow etcd fsync costs the cluster its leader (the guide"
                         + " puts them on separate hosts); set hosts." + name + ".allow_colocation: true to accept");
             }
-            if (!roles.isEmpty()) {
+            if (read.isPresent()) {
                 hosts.put(name, new ClusterSpec.Host(name, address, roles, allowColocation, tags));
             }
         });
         // Checks across hosts only make sense once every host entry is valid on its own.
         if (node.errors().equals(before)) {
-            agent.ifPresent(a -> checkEtcdMembers(node, hosts, a));
             if (hosts.values().stream().noneMatch(h -> h.has(Role.DATA))) {
                 node.error("expected at least one host with role data");
             }
@@ -119,32 +121,32 @@ public final class ClusterSpecParser {
         return hosts;
     }
 
-    /** Either {@code role: data} or {@code roles: [etcd, data]}; empty after an error. */
-    private static Set<Role> readRoles(Node entry) {
+    /**
+     * Either {@code role: data} or {@code roles: [etcd, data]}; {@code roles: []} is a spare host (an agent, no
+     * role, ready to be given one). Empty after an error.
+     */
+    private static Optional<Set<Role>> readRoles(Node entry) {
         Node one = entry.field("role");
         Node many = entry.field("roles");
         if (one.isMissing() == many.isMissing()) {
             (one.isMissing() ? one : many).error(one.isMissing()
-                    ? "is required: one of etcd, data, lb (or roles: a list of them)"
+                    ? "is required: one of etcd, data, lb (or roles: a list of them, [] for a spare host)"
                     : "give either role or roles, not both");
-            return Set.of();
+            return Optional.empty();
         }
         if (!one.isMissing()) {
-            return readRole(one).map(r -> (Set<Role>) EnumSet.of(r)).orElse(Set.of());
+            return readRole(one).map(r -> (Set<Role>) EnumSet.of(r));
         }
         Set<Role> roles = EnumSet.noneOf(Role.class);
         int errorsBefore = many.errors().size();
         List<Node> items = many.items();
-        if (items.isEmpty() && many.errors().size() == errorsBefore) {
-            many.error("must list at least one role");
-        }
         for (Node item : items) {
             Optional<Role> role = readRole(item);
             if (role.isPresent() && !roles.add(role.get())) {
                 item.error("role " + role.get().id() + " listed twice");
             }
         }
-        return roles.isEmpty() || roles.size() < items.size() ? Set.of() : roles;
+        return many.errors().size() == errorsBefore ? Optional.of(roles) : Optional.empty();
     }
 
     private static Optional<Role> readRole(Node node) {
@@ -156,14 +158,39 @@ public final class ClusterSpecParser {
         return role;
     }
 
-    /** etcd membership is static (agent.yml) until a later release manages it: the spec must say the same. */
-    private static void checkEtcdMembers(Node node, Map<String, ClusterSpec.Host> hosts, AgentConfig agent) {
-        Map<String, String> inSpec = new LinkedHashMap<>();
-        hosts.values().stream().filter(h -> h.has(Role.ETCD)).forEach(h -> inSpec.put(h.name(), h.address()));
-        if (!inSpec.equals(agent.members())) {
-            node.error("the hosts with role etcd must be exactly agent.yml's etcd.members " + agent.members()
-                    + ", found " + inSpec);
+    /**
+     * The etcd hosts are the membership: at least 3 (one may fail), unless the spec accepts a smaller cluster. How it
+     * may differ from the membership of now is {@link EtcdMembershipChange}'s to say.
+     */
+    private static void checkEtcdCount(Node root, Map<String, ClusterSpec.Host> hosts, ClusterSpec.Etcd etcd) {
+        if (!root.field("hosts").errors().isEmpty() && hosts.isEmpty()) {
+            return;
         }
+        long members = hosts.values().stream().filter(h -> h.has(Role.ETCD)).count();
+        if (members == 0) {
+            root.field("hosts").error("expected at least one host with role etcd");
+        } else if (members < 3 && !etcd.allowSmallCluster()) {
+            root.field("hosts").error(members + " hosts with role etcd tolerate no failure: give the role to at least"
+                    + " 3, or set etcd.allow_small_cluster: true to accept it");
+        }
+    }
+
+    private static ClusterSpec.Etcd readEtcd(Node node) {
+        node.expectMapping(Set.of("quota_bytes", "heartbeat_interval_ms", "election_timeout_ms",
+                "defrag_unused_percent", "defrag_min_unused_bytes", "allow_small_cluster"));
+        ClusterSpec.Etcd d = ClusterSpec.Etcd.DEFAULT;
+        // etcd takes any quota; below a few MiB its own keys fill it, above 8 GiB etcd warns of long restarts.
+        long quota = node.field("quota_bytes").integer(d.quotaBytes(), 4L << 20, 8L << 30);
+        int heartbeat = (int) node.field("heartbeat_interval_ms").integer(d.heartbeatMillis(), 10, 5000);
+        int election = (int) node.field("election_timeout_ms").integer(d.electionMillis(), 50, 50000);
+        if (election < 5L * heartbeat) {
+            node.field("election_timeout_ms").error("etcd needs at least 5 heartbeats per election timeout, found "
+                    + election + " ms < 5 * " + heartbeat + " ms");
+        }
+        int percent = (int) node.field("defrag_unused_percent").integer(d.defragUnusedPercent(), 1, 100);
+        long minUnused = node.field("defrag_min_unused_bytes").integer(d.defragMinUnusedBytes(), 0, 8L << 30);
+        boolean small = node.field("allow_small_cluster").bool(false);
+        return new ClusterSpec.Etcd(quota, heartbeat, election, percent, minUnused, small);
     }
 
     private static ClusterSpec.Tags readTags(Node node) {

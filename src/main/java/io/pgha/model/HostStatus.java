@@ -28,6 +28,7 @@ import java.util.Objects;
  * @param updated      when this status was assembled (epoch milliseconds)
  * @param secretsRevision the generation of the cluster secrets in effect here (a data host: its patroni.yml, and on
  *                     the leader the roles' passwords; 0 on a host that needs no secret)
+ * @param etcd         etcd as this agent sees it: endpoints, its member's figures, alarms, defragmentations it ran
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record HostStatus(
@@ -50,7 +51,8 @@ public record HostStatus(
         @JsonProperty("agent_version") String agentVersion,
         @JsonProperty("agent_pid") long agentPid,
         long updated,
-        @JsonProperty("secrets_revision") long secretsRevision) {
+        @JsonProperty("secrets_revision") long secretsRevision,
+        EtcdReport etcd) {
 
     public static final int SCHEMA = 1;
     public static final String APPLIED = "applied";
@@ -71,6 +73,7 @@ public record HostStatus(
         warnings = List.copyOf(Objects.requireNonNullElse(warnings, List.of()));
         role = Objects.requireNonNullElse(role, "");
         lastError = Objects.requireNonNullElse(lastError, "");
+        etcd = Objects.requireNonNullElse(etcd, EtcdReport.NONE);
     }
 
     /** What applying one resource did; {@code status} is ok, changed, failed or skipped. */
@@ -122,7 +125,8 @@ public record HostStatus(
     public HostStatus significant() {
         return new HostStatus(schema, host, address, role, specRevision, converged, specState, pending, resources,
                 processes,
-                health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0, secretsRevision);
+                health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0, secretsRevision,
+                etcd.steady());
     }
 
     public String toJson() {

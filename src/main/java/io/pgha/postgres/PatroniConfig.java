@@ -104,7 +104,8 @@ public final class PatroniConfig {
                 .put("username", ETCD_USER)
                 .put("password", secret(secrets, "patroni_etcd"));
         ArrayNode etcdHosts = etcd3.putArray("hosts");
-        agent.members().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
+        // The spec's etcd hosts are the membership; Patroni also learns the members from etcd itself.
+        spec.etcdMembers().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
 
         ObjectNode bootstrap = root.putObject("bootstrap");
         bootstrap.set("dcs", dynamic(spec));

@@ -8,6 +8,7 @@ import io.pgha.resources.Status;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.pgha.model.EtcdReport;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,19 @@ public final class AgentMetrics {
     private final Gauge fsync = gauge("pgha_fsync_latency_milliseconds", "fsync probe latency", "directory",
             "quantile");
     private final Gauge etcdMember = gauge("pgha_etcd_member_healthy", "1 when an etcd member answers healthy", "member");
+    private final Gauge etcdDb = gauge("pgha_etcd_db_bytes", "This host's etcd member: database file size", "member");
+    private final Gauge etcdDbInUse = gauge("pgha_etcd_db_in_use_bytes", "This host's etcd member: database in use",
+            "member");
+    private final Gauge etcdQuota = gauge("pgha_etcd_quota_bytes", "This host's etcd member: backend quota", "member");
+    private final Gauge etcdIsLeader = gauge("pgha_etcd_is_leader", "1 when this host's etcd member is the raft leader",
+            "member");
+    private final Gauge etcdTerm = gauge("pgha_etcd_raft_term", "This host's etcd member: raft term", "member");
+    private final Gauge etcdApplied = gauge("pgha_etcd_applied_index", "This host's etcd member: applied index",
+            "member");
+    private final Gauge etcdLastDefrag = gauge("pgha_etcd_last_defrag_timestamp_seconds",
+            "When this agent last defragmented a member", "member");
+    private final Gauge etcdAlarms = gauge("pgha_etcd_alarms", "Alarms raised in the etcd cluster (NOSPACE, CORRUPT)");
+    private final Gauge etcdRecoveries = gauge("pgha_etcd_alarm_recoveries", "Alarms this agent recovered");
     private final Gauge pgConnections = gauge("pgha_postgres_connections", "Connections in use");
     private final Gauge pgMaxConnections = gauge("pgha_postgres_max_connections", "max_connections");
     private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
@@ -78,6 +92,20 @@ public final class AgentMetrics {
         if (h.etcd() != null) {
             h.etcd().members().forEach((m, healthy) -> etcdMember.labelValues(m).set(Boolean.TRUE.equals(healthy) ? 1 : 0));
         }
+        EtcdReport.Member m = s.etcd().member();
+        if (m != null) {
+            etcdDb.labelValues(m.name()).set(m.dbBytes());
+            etcdDbInUse.labelValues(m.name()).set(m.dbInUseBytes());
+            if (h.etcd() != null && h.etcd().quotaBytes() != null) {
+                etcdQuota.labelValues(m.name()).set(h.etcd().quotaBytes());
+            }
+            etcdIsLeader.labelValues(m.name()).set(m.name().equals(m.leader()) ? 1 : 0);
+            etcdTerm.labelValues(m.name()).set(m.raftTerm());
+            etcdApplied.labelValues(m.name()).set(m.appliedIndex());
+        }
+        s.etcd().defragmentations().forEach(d -> etcdLastDefrag.labelValues(d.member()).set(d.end() / 1000.0));
+        etcdAlarms.set(s.etcd().alarms().size());
+        etcdRecoveries.set(s.etcd().recoveries().size());
         if (h.patroni() != null) {
             patroniLeader.set(h.patroni().isLeader() ? 1 : 0);
         }

@@ -14,9 +14,11 @@ import java.util.Set;
  * @param refused       roles the host is for but does not take, with the reason (their resources are left out)
  * @param awaitsInstall a role's program is not installed yet: only its packages are here, and the rest (rendered
  *                      for the installed version) comes in a pass after the install
+ * @param etcdRestartDue etcd.yml changed under a running member, which keeps running as it is until its agent holds
+ *                      the etcd lock (members restart one at a time)
  */
 public record DesiredState(Set<Role> roles, List<Resource> resources, List<String> warnings,
-                           Map<Role, String> refused, boolean awaitsInstall) {
+                           Map<Role, String> refused, boolean awaitsInstall, boolean etcdRestartDue) {
     public DesiredState {
         roles = Role.ordered(roles);
         resources = List.copyOf(resources);

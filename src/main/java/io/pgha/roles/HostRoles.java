@@ -39,7 +39,7 @@ public final class HostRoles {
     }
 
     public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
-        return desired(spec, secrets, Map.of());
+        return desired(spec, secrets, Map.of(), EtcdFacts.UNKNOWN);
     }
 
     /**
@@ -48,7 +48,7 @@ public final class HostRoles {
      * and says so.
      */
     public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets,
-                                Map<Role, String> refused) throws IOException {
+                                Map<Role, String> refused, EtcdFacts etcd) throws IOException {
         List<String> warnings = new ArrayList<>();
         Set<Role> roles = roles(spec);
         Optional<ClusterSpec.Host> me = spec.flatMap(s -> s.host(ctx.identity().name()));
@@ -63,10 +63,11 @@ public final class HostRoles {
         }
         Map<String, Resource> resources = new LinkedHashMap<>();
         if (spec.isPresent()) {
-            leaving(spec.get(), roles, warnings).forEach(r -> resources.put(r.id(), r));
+            leaving(spec.get(), roles, etcd, warnings).forEach(r -> resources.put(r.id(), r));
         }
         Map<Role, String> refusedHere = new LinkedHashMap<>();
         boolean awaitsInstall = false;
+        boolean etcdRestartDue = false;
         for (Role role : roles) {
             if (refused.containsKey(role)) {
                 refusedHere.put(role, refused.get(role));
@@ -84,14 +85,24 @@ public final class HostRoles {
             }
             try {
                 def.checkVersion(installed.get()).ifPresent(warnings::add);
-                for (Resource r : resources(role, def, installed.get(), spec, me, secrets, warnings)) {
+                List<Resource> planned;
+                if (role == Role.ETCD) {
+                    EtcdRole.Planned p = EtcdRole.resources(ctx, def, installed.get(),
+                            spec.map(ClusterSpec::etcd).orElse(ClusterSpec.Etcd.DEFAULT), etcd, warnings);
+                    planned = p.resources();
+                    etcdRestartDue = p.restartDue();
+                } else {
+                    planned = resources(role, def, installed.get(), spec, me, secrets, warnings);
+                }
+                for (Resource r : planned) {
                     resources.putIfAbsent(r.id(), r);
                 }
             } catch (RoleRefusedException e) {
                 refusedHere.put(role, e.getMessage());
             }
         }
-        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere, awaitsInstall);
+        return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere, awaitsInstall,
+                etcdRestartDue);
     }
 
     private Resource packagesOf(Role role, RoleDefinition def, Optional<ClusterSpec> spec) {
@@ -100,14 +111,23 @@ public final class HostRoles {
 
     /**
      * The programs of roles the spec does not give this host, which must not run: stopped gracefully (Patroni stops
-     * Postgres cleanly), their data kept. etcd is left alone: its membership is agent.yml's static list.
+     * Postgres cleanly), their data kept. etcd keeps running until etcd no longer lists this host's member (the raft
+     * leader's agent removes it once the spec's members are all voting): stopped earlier, it would take a vote away.
      */
-    private List<Resource> leaving(ClusterSpec spec, Set<Role> roles, List<String> warnings) throws IOException {
+    private List<Resource> leaving(ClusterSpec spec, Set<Role> roles, EtcdFacts etcd, List<String> warnings)
+            throws IOException {
         List<Resource> absent = new ArrayList<>();
-        for (Role role : List.of(Role.DATA, Role.LB)) {
+        for (Role role : List.of(Role.ETCD, Role.DATA, Role.LB)) {
             String program = program(role);
             // Only what this host's agent once started (its pid file stays after a stop): nothing else to stop.
             if (roles.contains(role) || !Files.exists(ctx.supervisor().pidFile(program))) {
+                continue;
+            }
+            if (role == Role.ETCD && !etcd.knownNotMember(ctx.identity().address())) {
+                if (ctx.supervisor().runningPid(program).isPresent()) {
+                    warnings.add("etcd keeps running until this member is removed from the etcd cluster (the spec"
+                            + " gives this host no etcd role)");
+                }
                 continue;
             }
             String why = "the spec gives this host no " + role.id() + " role";
@@ -137,7 +157,7 @@ public final class HostRoles {
                                      Optional<ClusterSecrets> secrets, List<String> warnings)
             throws IOException, RoleRefusedException {
         return switch (role) {
-            case ETCD -> EtcdRole.resources(ctx, def, installed);
+            case ETCD -> throw new IllegalArgumentException("the etcd role is planned by EtcdRole");
             case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
             case DATA -> {
                 if (secrets.isEmpty()) {

@@ -191,6 +191,17 @@ public final class Supervisor implements AutoCloseable {
         return PidFile.read(pidFile(name)).filter(PidFile::isAlive).map(PidFile::pid);
     }
 
+    /** The restart digest {@code name} runs with, if it runs: what its configuration was when it started. */
+    public Optional<String> runningRestartDigest(String name) throws IOException {
+        synchronized (this) {
+            Child c = children.get(name);
+            if (c != null && c.run != null) {
+                return Optional.of(c.run.record().restartDigest());
+            }
+        }
+        return PidFile.read(pidFile(name)).filter(PidFile::isAlive).map(PidFile::restartDigest);
+    }
+
     /**
      * Stops a program on purpose (SIGTERM, SIGKILL after the grace period): it is not restarted until {@link #ensure}
      * is called again. Also stops a program this supervisor has not adopted yet, by its pid file. Returns the pid

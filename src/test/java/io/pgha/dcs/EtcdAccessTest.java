@@ -7,16 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import io.pgha.model.Role;
 import org.junit.jupiter.api.Test;
 
 class EtcdAccessTest {
 
     @Test
     void eachIdentityGetsTheLeastItNeeds() {
-        Map<String, Boolean> hosts = new LinkedHashMap<>();
-        hosts.put("etcd1", false);
-        hosts.put("pg1", true);
-        hosts.put("lb1", false);
+        Map<String, Set<Role>> hosts = new LinkedHashMap<>();
+        hosts.put("etcd1", Set.of(Role.ETCD));
+        hosts.put("pg1", Set.of(Role.DATA));
+        hosts.put("lb1", Set.of(Role.LB));
+        hosts.put("spare1", Set.of());
         EtcdAccess access = EtcdAccess.of("demo", hosts);
         assertEquals("root", access.users().get("admin"), "pghactl is root");
         assertEquals(List.of(new EtcdAccess.Permission("/service/demo/", true, true)), access.roles().get("patroni"),
@@ -27,13 +30,18 @@ class EtcdAccessTest {
         List<EtcdAccess.Permission> lb = access.roles().get("agent-lb1");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true)), lb, "an lb host reads no password");
+        assertEquals("root", access.users().get("agent-etcd1"), "an etcd host's agent changes the membership and"
+                + " defragments, which etcd allows root only (its disk holds the whole database anyway)");
+        assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/hosts/spare1/", true, true)), access.roles().get("agent-spare1"),
+                "a spare host reads the spec and writes its status");
         assertTrue(access.roles().values().stream().flatMap(List::stream)
                 .noneMatch(p -> p.key().equals("/pgha/demo/spec") && p.write()), "only admin writes the spec");
     }
 
     @Test
     void aHostThatLeftKeepsTheLeastAnAgentNeeds() {
-        EtcdAccess access = EtcdAccess.of("demo", Map.of("pg1", true))
+        EtcdAccess access = EtcdAccess.of("demo", Map.of("pg1", Set.of(Role.DATA)))
                 .withDeparted("demo", List.of("root", "admin", "agent-pg1", "agent-pg9", "backup-operator"));
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/pg9/", true, true)), access.roles().get("agent-pg9"),

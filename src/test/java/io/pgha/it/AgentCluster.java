@@ -254,6 +254,15 @@ final class AgentCluster implements AutoCloseable {
         return out;
     }
 
+    /** As {@link #statuses}, empty while etcd does not answer (for conditions polled until they hold). */
+    Map<String, JsonNode> statusesQuietly() {
+        try {
+            return statuses();
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
     /** The cluster's DCS, as pghactl reaches it: with the admin certificate. */
     EtcdDcs dcs() throws IOException {
         return new EtcdDcs(plan.cluster(), clientUrls(), Duration.ofSeconds(5), plan.adminTls());

@@ -72,8 +72,9 @@ class ColocationIT {
     /** Applies a spec for {@code hosts} of the plan, with a disk section if given; returns the spec revision. */
     private long apply(List<String> hosts, String disk) throws Exception {
         LabPlan only = plan.withHosts(plan.hosts().stream().filter(h -> hosts.contains(h.name())).toList());
+        // One etcd member (node1): the spec must accept a cluster that tolerates no etcd failure.
         return cluster.apply(only.specText(DataClusterIT.TIMERS, false, Map.of())
-                + (disk.isEmpty() ? "" : "disk: " + disk + "\n"));
+                + (disk.isEmpty() ? "" : "disk: " + disk + "\n") + "etcd: {allow_small_cluster: true}\n");
     }
 
     private JsonNode awaitStatus(String host, String what, Predicate<JsonNode> condition) throws Exception {

@@ -161,13 +161,37 @@ class ClusterSpecParserTest {
     }
 
     @Test
-    void etcdHostsMustEqualAgentYmlMembers() {
-        assertRefused(() -> parse(VALID.replace("  etcd3: {address: 10.0.0.3, role: etcd}\n", "")), "hosts",
-                "exactly agent.yml's etcd.members");
-        assertRefused(() -> parse(VALID.replace("etcd3: {address: 10.0.0.3", "etcd3: {address: 10.0.0.9")), "hosts",
-                "exactly agent.yml's etcd.members");
-        assertRefused(() -> parse(VALID.replace("pg1: {address: 10.0.1.1, role: data}",
-                "pg1: {address: 10.0.1.1, role: etcd}")), "hosts", "exactly agent.yml's etcd.members");
+    void etcdHostsAreTheMembershipAtLeastThreeUnlessTheSpecAcceptsFewer() throws Exception {
+        String two = VALID.replace("  etcd3: {address: 10.0.0.3, role: etcd}\n", "");
+        assertRefused(() -> parse(two), "hosts", "2 hosts with role etcd tolerate no failure");
+        ClusterSpec small = parse(two + "etcd: {allow_small_cluster: true}\n");
+        assertEquals(2, small.etcdMembers().size());
+        assertTrue(small.warnings().stream().anyMatch(w -> w.contains("2 etcd members tolerate no more failures than"
+                + " 1")), small.warnings().toString());
+        assertRefused(() -> parse(VALID.replace("role: etcd}", "role: lb}") + "etcd: {allow_small_cluster: true}\n"),
+                "hosts", "at least one host with role etcd");
+        ClusterSpec moved = parse(VALID.replace("etcd3: {address: 10.0.0.3", "etcd3: {address: 10.0.0.9"));
+        assertEquals("10.0.0.9", moved.etcdMembers().get("etcd3"), "agent.yml's list is only the bootstrap seed");
+    }
+
+    @Test
+    void etcdSettingsAreCheckedAsEtcdWouldCheckThem() throws Exception {
+        ClusterSpec spec = parse(VALID + "etcd: {quota_bytes: 16777216, heartbeat_interval_ms: 50,"
+                + " election_timeout_ms: 500}\n");
+        assertEquals(new ClusterSpec.Etcd(16L << 20, 50, 500, 50, 64L << 20, false), spec.etcd());
+        assertEquals(ClusterSpec.Etcd.DEFAULT, parse(VALID).etcd());
+        assertRefused(() -> parse(VALID + "etcd: {heartbeat_interval_ms: 300}\n"), "etcd.election_timeout_ms",
+                "at least 5 heartbeats");
+        assertRefused(() -> parse(VALID + "etcd: {quota_bytes: 1000}\n"), "etcd.quota_bytes", "between");
+        assertRefused(() -> parse(VALID + "etcd: {quota: 1}\n"), "etcd.quota", "unknown key");
+    }
+
+    @Test
+    void aSpareHostHasNoRole() throws Exception {
+        ClusterSpec spec = parse(VALID);
+        ClusterSpec withSpare = parse(VALID.replace("hosts:\n", "hosts:\n  spare1: {address: 10.0.3.1, roles: []}\n"));
+        assertEquals(spec.hosts().size() + 1, withSpare.hosts().size());
+        assertEquals(java.util.Set.of(), withSpare.host("spare1").orElseThrow().roles());
     }
 
     @Test
@@ -220,8 +244,6 @@ class ClusterSpecParserTest {
     void badRoleLists() {
         assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, etcd, data]")),
                 "hosts.etcd2.roles[2]", "role data listed twice");
-        assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: []")), "hosts.etcd2.roles",
-                "at least one role");
         assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: data")), "hosts.etcd2.roles",
                 "expected a list");
         assertRefused(() -> parse(COMPACT.replace("roles: [data, etcd]", "roles: [data, ectd]")),

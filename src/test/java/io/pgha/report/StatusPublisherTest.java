@@ -128,6 +128,61 @@ class StatusPublisherTest {
         }
 
         @Override
+        public RollingRestart.Lock etcdLock(String holder, long ttlSeconds) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<io.pgha.model.EtcdMember> members() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<io.pgha.model.EtcdMember> addLearner(String peerUrl) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void promote(long memberId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void removeMember(long memberId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public io.pgha.model.EtcdMemberStatus memberStatus(String clientUrl) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void defragment(String clientUrl) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<io.pgha.model.EtcdAlarm> alarms() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void disarm(io.pgha.model.EtcdAlarm alarm) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long compact() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void useEndpoints(List<String> endpoints) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public void close() {
         }
     }
@@ -137,7 +192,7 @@ class StatusPublisherTest {
                 new Health.Postgres(true, false, connections, 100L, 0L, List.of(), null, null), null);
         return new HostStatus(HostStatus.SCHEMA, "pg1", "10.0.1.1", "data", 3, converged,
                 converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), List.of(),
-                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated, 0);
+                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated, 0, null);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

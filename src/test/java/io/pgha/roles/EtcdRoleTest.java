@@ -75,11 +75,75 @@ class EtcdRoleTest {
     private final Map<String, ProgramVersion> installed = new java.util.HashMap<>(Map.of("etcd", ETCD_3_4,
             "patroni", new ProgramVersion(3, 0, 2), "haproxy", new ProgramVersion(2, 6, 12)));
 
+    /** etcd.yml of a static member, with the spec's default etcd settings. */
+    private static String etcdYml(HostContext ctx, ProgramVersion version) {
+        String cluster = "etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380";
+        return EtcdRole.text(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"), version,
+                ClusterSpec.Etcd.DEFAULT, new EtcdRole.Bootstrap(cluster, "new")));
+    }
+
+    @Test
+    void theSpecsEtcdSettingsAreInEtcdYmlAndHistoryIsCompacted() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ClusterSpec.Etcd settings = new ClusterSpec.Etcd(16L << 20, 50, 500, 50, 0, false);
+        JsonNode yml = YAML.readTree(EtcdRole.text(EtcdRole.etcdYml(ctx, Path.of("/data"),
+                ProgramTls.of(ctx, "etcd", "etcd"), ETCD_3_4, settings, new EtcdRole.Bootstrap("x=https://a:2380",
+                        "new"))));
+        assertEquals(16L << 20, yml.path("quota-backend-bytes").asLong());
+        assertEquals(50, yml.path("heartbeat-interval").asInt());
+        assertEquals(500, yml.path("election-timeout").asInt());
+        assertEquals("periodic", yml.path("auto-compaction-mode").asText());
+        assertEquals("1h", yml.path("auto-compaction-retention").asText());
+    }
+
+    @Test
+    void whatOnlyTheFirstStartReadsIsNoReasonToRestart() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ProgramTls tls = ProgramTls.of(ctx, "etcd", "etcd");
+        var first = EtcdRole.etcdYml(ctx, Path.of("/data"), tls, ETCD_3_4, ClusterSpec.Etcd.DEFAULT,
+                new EtcdRole.Bootstrap("etcd2=https://10.0.0.2:2380", "new"));
+        var joined = EtcdRole.etcdYml(ctx, Path.of("/data"), tls, ETCD_3_4, ClusterSpec.Etcd.DEFAULT,
+                new EtcdRole.Bootstrap("etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380", "existing"));
+        var quota = EtcdRole.etcdYml(ctx, Path.of("/data"), tls, ETCD_3_4,
+                new ClusterSpec.Etcd(16L << 20, 100, 1000, 50, 0, false),
+                new EtcdRole.Bootstrap("etcd2=https://10.0.0.2:2380", "new"));
+        assertEquals(EtcdRole.runtimeDigest(first), EtcdRole.runtimeDigest(joined));
+        assertFalse(EtcdRole.runtimeDigest(first).equals(EtcdRole.runtimeDigest(quota)), "a new quota restarts");
+    }
+
+    @Test
+    void aHostTheSpecAddsJoinsTheClusterEtcdListsOnceItsAgentAddedIt() throws Exception {
+        HostContext ctx = host(AGENT, "spare1", "10.0.0.9");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT.replace("etcd3: {address: 10.0.0.3",
+                "spare1: {address: 10.0.0.9"), "spec");
+        List<io.pgha.model.EtcdMember> members = List.of(
+                new io.pgha.model.EtcdMember(1, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
+                new io.pgha.model.EtcdMember(2, "etcd2", List.of("https://10.0.0.2:2380"), List.of(), false),
+                new io.pgha.model.EtcdMember(3, "etcd3", List.of("https://10.0.0.3:2380"), List.of(), false));
+        DesiredState waiting = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(members), false));
+        assertTrue(waiting.resources().stream().noneMatch(r -> r.id().equals("process:etcd")),
+                "not started before it is a member: " + waiting.resources());
+        assertTrue(waiting.warnings().contains("etcd: waiting to be added to the etcd cluster"), waiting.warnings()
+                .toString());
+
+        List<io.pgha.model.EtcdMember> added = new java.util.ArrayList<>(members);
+        added.add(new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
+        DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(added), false));
+        FileResource file = (FileResource) joining.resources().stream()
+                .filter(r -> r.id().endsWith("etcd.yml")).findFirst().orElseThrow();
+        JsonNode yml = YAML.readTree(new String(file.content(), StandardCharsets.UTF_8));
+        assertEquals("existing", yml.path("initial-cluster-state").asText());
+        assertEquals("etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380,"
+                + "spare1=https://10.0.0.9:2380", yml.path("initial-cluster").asText());
+        assertTrue(joining.resources().stream().anyMatch(r -> r.id().equals("process:etcd")));
+    }
+
     @Test
     void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
-                ETCD_3_4));
+        JsonNode yml = YAML.readTree(etcdYml(ctx, ETCD_3_4));
         assertEquals("etcd2", yml.path("name").asText());
         assertEquals("https://10.0.0.2:2380", yml.path("listen-peer-urls").asText());
         assertEquals("https://10.0.0.2:2379,https://127.0.0.1:2379", yml.path("listen-client-urls").asText());
@@ -103,8 +167,7 @@ class EtcdRoleTest {
     @Test
     void loopbackMembersDoNotAlsoListenOn127001() throws Exception {
         HostContext ctx = host(AGENT.replace("10.0.0.", "127.0.1."), "etcd1", "127.0.1.1");
-        JsonNode yml = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
-                ETCD_3_4));
+        JsonNode yml = YAML.readTree(etcdYml(ctx, ETCD_3_4));
         assertEquals("https://127.0.1.1:2379", yml.path("listen-client-urls").asText());
     }
 
@@ -122,7 +185,9 @@ class EtcdRoleTest {
         assertEquals(new io.pgha.resources.Owner("etcd", "etcd", 0600), key.owner(), "etcd's key is etcd's alone");
         FileResource config = (FileResource) state.resources().get(9);
         ProcessResource process = (ProcessResource) state.resources().get(10);
-        assertEquals(config.digest(), process.spec().orElseThrow().restartDigest(), "a config change restarts etcd");
+        assertEquals(EtcdRole.runtimeDigest((com.fasterxml.jackson.databind.node.ObjectNode) YAML.readTree(
+                new String(config.content(), StandardCharsets.UTF_8))), process.spec().orElseThrow().restartDigest(),
+                "a config change restarts etcd");
         assertEquals("etcd", process.spec().orElseThrow().user());
         assertEquals(List.of("/usr/bin/etcd", "--config-file", root + "/etc/pgha-agent/etcd.yml"),
                 process.spec().orElseThrow().command());
@@ -181,7 +246,8 @@ class EtcdRoleTest {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
         ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
         DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
-                Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"));
+                Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"),
+                EtcdFacts.UNKNOWN);
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertTrue(ids.contains("process:etcd"), ids.toString());
         assertFalse(ids.stream().anyMatch(id -> id.contains("patroni") || id.contains("postgres")), ids.toString());
@@ -208,12 +274,9 @@ class EtcdRoleTest {
     @Test
     void etcd36IsNotToldAboutTheV2StoreItNoLongerHas() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
-        JsonNode yml34 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
-                ETCD_3_4));
-        JsonNode yml35 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
-                new ProgramVersion(3, 5, 16)));
-        JsonNode yml36 = YAML.readTree(EtcdRole.etcdYml(ctx, Path.of("/data"), ProgramTls.of(ctx, "etcd", "etcd"),
-                new ProgramVersion(3, 6, 5)));
+        JsonNode yml34 = YAML.readTree(etcdYml(ctx, ETCD_3_4));
+        JsonNode yml35 = YAML.readTree(etcdYml(ctx, new ProgramVersion(3, 5, 16)));
+        JsonNode yml36 = YAML.readTree(etcdYml(ctx, new ProgramVersion(3, 6, 5)));
         assertFalse(yml34.path("enable-v2").asBoolean(true));
         assertFalse(yml35.path("enable-v2").asBoolean(true));
         assertTrue(yml36.path("enable-v2").isMissingNode(), yml36.toString());

@@ -34,6 +34,7 @@ class LbRoleTest {
                   pg1: {address: 10.0.1.1, role: data}
                   pg2: {address: 10.0.1.2, role: data}
                   lb1: {address: 10.0.2.1, role: lb}
+                etcd: {allow_small_cluster: true}
                 """ + haproxy, "spec");
     }
 
