@@ -310,9 +310,6 @@ final class AgentLoop {
             if (!run.converged() || !refusal.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
             }
-            if (etcdBusy) {
-                return ConvergeSchedule.Pass.ROLLING_OUT;
-            }
             if (desired.has(Role.DATA) && spec.isPresent()) {
                 boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
                 boolean repairing = replicaRepair.step(probed,
@@ -327,7 +324,7 @@ final class AgentLoop {
                     return ConvergeSchedule.Pass.ROLLING_OUT;
                 }
             }
-            return ConvergeSchedule.Pass.SETTLED;
+            return etcdBusy ? ConvergeSchedule.Pass.ROLLING_OUT : ConvergeSchedule.Pass.SETTLED;
         } catch (IOException | RuntimeException e) {
             log.error("converge of spec rev {} failed: {}", revision, describe(e));
             publishState(describe(e));

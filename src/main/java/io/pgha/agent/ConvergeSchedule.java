@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * When the next converge pass runs after one ended: after the drift interval when the host settled; every few seconds
- * while a rolling restart goes on here, a replica here does not stream, or Patroni here has a failsafe leader to
- * forget; after a failure with a backoff from 1 s doubling up to the drift interval (a program that just started is
+ * while a rolling restart goes on here, a replica here does not stream, Patroni here has a failsafe leader to
+ * forget, or an etcd step is under way (a member joining or restarting, a member to remove, an alarm); after a failure with a backoff from 1 s doubling up to the drift interval (a program that just started is
  * often not answering yet on the first pass). A spec change runs a pass at once.
  */
 final class ConvergeSchedule {

@@ -91,6 +91,8 @@ final class EtcdCare {
      */
     EtcdFacts before(Optional<ClusterSpec> spec, Set<Role> roles) {
         error = "";
+        // Said afresh by each pass that still has a membership step to take.
+        membership = "";
         try {
             members = Optional.of(dcs.members());
         } catch (DcsException e) {
@@ -105,14 +107,19 @@ final class EtcdCare {
         return new EtcdFacts(members, restartHeld != null);
     }
 
-    /** The client endpoints and probe URLs become the members etcd lists (those that have started). */
+    /**
+     * The probe URLs become the members etcd lists (those that have started), the client endpoints its voting members:
+     * a learner answers a client with "rpc not supported for learner".
+     */
     private void follow(List<EtcdMember> list) {
         Map<String, String> urls = new LinkedHashMap<>();
         List<String> endpoints = new ArrayList<>();
         for (EtcdMember m : list) {
             if (m.started() && !m.clientUrls().isEmpty()) {
                 urls.put(m.name(), m.clientUrls().get(0));
-                endpoints.add(m.clientUrls().get(0));
+                if (!m.learner()) {
+                    endpoints.add(m.clientUrls().get(0));
+                }
             }
         }
         if (endpoints.isEmpty()) {
@@ -181,10 +188,8 @@ final class EtcdCare {
             alarms = List.of();
         }
         boolean busy = restart(restartDue, own);
-        if (me.isPresent() && me.get().learner() && own.isPresent()) {
+        if (me.get().learner() && own.isPresent()) {
             busy |= promote(me.get());
-        } else if (me.isPresent() && !me.get().learner() && membership.startsWith("added")) {
-            membership = "";
         }
         if (own.isPresent() && own.get().isLeader() && spec.isPresent()) {
             busy |= lead(spec.get(), settings, own.get());
@@ -296,8 +301,10 @@ final class EtcdCare {
             steps.add("compacted at revision " + revision);
             log.warn("etcd alarm {}: compacted the history up to revision {}", raised, revision);
             for (EtcdMember m : followersFirst(statuses, leader)) {
-                defragmentOne(m, statuses.get(m), "NOSPACE alarm");
-                steps.add("defragmented " + name(m));
+                if (!m.learner()) {
+                    defragmentOne(m, m.id() == leader.memberId(), statuses.get(m), "NOSPACE alarm");
+                    steps.add("defragmented " + name(m));
+                }
             }
             for (EtcdAlarm alarm : alarms) {
                 if (alarm.noSpace()) {
@@ -321,7 +328,8 @@ final class EtcdCare {
     /** Members whose unused space passes the thresholds, defragmented one at a time while every member is healthy. */
     private void defragment(ClusterSpec.Etcd settings, Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
                             EtcdMemberStatus leader) {
-        List<EtcdMember> due = statuses.entrySet().stream().filter(e -> e.getValue().isPresent()
+        List<EtcdMember> due = statuses.entrySet().stream().filter(e -> !e.getKey().learner()
+                && e.getValue().isPresent()
                 && settings.needsDefrag(e.getValue().get().dbBytes(), e.getValue().get().dbInUseBytes()))
                 .map(Map.Entry::getKey).toList();
         if (due.isEmpty()) {
@@ -349,7 +357,7 @@ final class EtcdCare {
                         log.info("etcd: defragmentation stopped before {}: a member became unhealthy", name(m));
                         return;
                     }
-                    defragmentOne(m, now.get(m), "unused space above etcd.defrag thresholds");
+                    defragmentOne(m, m.id() == leader.memberId(), now.get(m), "unused space above etcd.defrag thresholds");
                     h.refresh();
                 }
             }
@@ -358,7 +366,8 @@ final class EtcdCare {
         }
     }
 
-    private void defragmentOne(EtcdMember m, Optional<EtcdMemberStatus> before, String reason) throws DcsException {
+    private void defragmentOne(EtcdMember m, boolean leader, Optional<EtcdMemberStatus> before, String reason)
+            throws DcsException {
         if (m.clientUrls().isEmpty()) {
             return;
         }
@@ -366,8 +375,8 @@ final class EtcdCare {
         dcs.defragment(m.clientUrls().get(0));
         long end = System.currentTimeMillis();
         long after = status(m.clientUrls().get(0)).map(EtcdMemberStatus::dbBytes).orElse(0L);
-        EtcdReport.Defrag d = new EtcdReport.Defrag(name(m), start, end, before.map(EtcdMemberStatus::dbBytes)
-                .orElse(0L), after, reason);
+        EtcdReport.Defrag d = new EtcdReport.Defrag(name(m), leader, start, end,
+                before.map(EtcdMemberStatus::dbBytes).orElse(0L), after, reason);
         defrags.addLast(d);
         while (defrags.size() > DEFRAGS_KEPT) {
             defrags.removeFirst();
@@ -383,7 +392,10 @@ final class EtcdCare {
                 && s.get().leaderId() != 0);
     }
 
-    /** The leader last: defragmenting it blocks its raft work, which the others then wait for. */
+    /**
+     * The leader last: defragmenting it blocks its raft work, which the others then wait for. (etcd defragments no
+     * learner: it refuses the call.)
+     */
     private static List<EtcdMember> followersFirst(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
                                                    EtcdMemberStatus leader) {
         List<EtcdMember> out = new ArrayList<>();

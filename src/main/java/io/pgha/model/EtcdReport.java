@@ -43,9 +43,13 @@ public record EtcdReport(List<String> endpoints, Member member, List<String> ala
                          @JsonProperty("last_defrag") Long lastDefragMillis) {
     }
 
-    /** One defragmentation: of which member, when (epoch milliseconds), the database file before and after. */
-    public record Defrag(String member, long start, long end, @JsonProperty("before_bytes") long beforeBytes,
-                         @JsonProperty("after_bytes") long afterBytes, String reason) {
+    /**
+     * One defragmentation: of which member (and whether it was the raft leader then), when (epoch milliseconds), the
+     * database file before and after.
+     */
+    public record Defrag(String member, boolean leader, long start, long end,
+                         @JsonProperty("before_bytes") long beforeBytes, @JsonProperty("after_bytes") long afterBytes,
+                         String reason) {
     }
 
     /**
