@@ -47,8 +47,9 @@ public record ClusterSpec(
         out.addAll(PatroniTimers.of(patroni).belowNewerMinimums());
         int members = hostsWith(Role.ETCD).size();
         if (members % 2 == 0) {
-            out.add("hosts: " + members + " etcd members tolerate no more failures than " + (members - 1)
-                    + " (quorum " + (members / 2 + 1) + "): an odd number is as safe for one member less");
+            out.add("hosts: " + members + " etcd members (quorum " + (members / 2 + 1) + ") tolerate "
+                    + (members - 1) / 2 + " failed member(s), no more than " + (members - 1) + " would: an odd"
+                    + " number is as safe with one member less");
         }
         return out;
     }
@@ -181,12 +182,6 @@ public record ClusterSpec(
          * memory map stays well under a small host's RAM.
          */
         public static final Etcd DEFAULT = new Etcd(1L << 30, 100, 1000, 50, 64L << 20, false);
-
-        /** The settings that etcd reads at start: a change restarts each member, one at a time. */
-        public boolean sameRuntime(Etcd other) {
-            return quotaBytes == other.quotaBytes && heartbeatMillis == other.heartbeatMillis
-                    && electionMillis == other.electionMillis;
-        }
 
         /** Whether a member's database needs defragmenting: enough of its file unused, by both thresholds. */
         public boolean needsDefrag(long dbBytes, long inUseBytes) {

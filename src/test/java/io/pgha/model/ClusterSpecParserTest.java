@@ -166,8 +166,11 @@ class ClusterSpecParserTest {
         assertRefused(() -> parse(two), "hosts", "2 hosts with role etcd tolerate no failure");
         ClusterSpec small = parse(two + "etcd: {allow_small_cluster: true}\n");
         assertEquals(2, small.etcdMembers().size());
-        assertTrue(small.warnings().stream().anyMatch(w -> w.contains("2 etcd members tolerate no more failures than"
-                + " 1")), small.warnings().toString());
+        assertTrue(small.warnings().contains("hosts: 2 etcd members (quorum 2) tolerate 0 failed member(s), no more"
+                + " than 1 would: an odd number is as safe with one member less"), small.warnings().toString());
+        String four = VALID.replace("  pg1:", "  etcd4: {address: 10.0.0.4, role: etcd}\n  pg1:");
+        assertTrue(parse(four).warnings().stream().anyMatch(w -> w.startsWith("hosts: 4 etcd members (quorum 3)"
+                + " tolerate 1 failed member(s), no more than 3 would")), parse(four).warnings().toString());
         assertRefused(() -> parse(VALID.replace("role: etcd}", "role: lb}") + "etcd: {allow_small_cluster: true}\n"),
                 "hosts", "at least one host with role etcd");
         ClusterSpec moved = parse(VALID.replace("etcd3: {address: 10.0.0.3", "etcd3: {address: 10.0.0.9"));
