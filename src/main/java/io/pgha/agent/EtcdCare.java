@@ -196,8 +196,8 @@ final class EtcdCare {
         }
         busy |= !membership.isEmpty();
         if (alarms.stream().anyMatch(EtcdAlarm::noSpace)) {
-            error = "etcd alarm " + describeAlarms() + ": etcd refuses every write (Patroni cannot renew its leader"
-                    + " key); the raft leader's agent recovers it (compact, defragment each member, disarm)";
+            error = "etcd alarm " + describeAlarms() + ": etcd refuses every write (no failover or switchover can"
+                    + " happen); the raft leader's agent recovers it (compact, defragment each member, disarm)";
             busy = true;
         }
         return busy;

@@ -74,7 +74,7 @@ public final class HostHealth {
                     m.backendCommitP99Millis(), m.leaderChanges(), m.dbBytes(), m.quotaBytes(), null);
             if (m.dbUsedPercent() >= DB_QUOTA_ALARM_PERCENT) {
                 problems.add(String.format(Locale.ROOT, "etcd database at %.0f%% of its quota: at 100%% etcd raises"
-                        + " NOSPACE and Patroni can no longer hold its leader key (compact and defragment etcd)",
+                        + " NOSPACE and refuses every write (etcd.quota_bytes; the agents then compact and defragment)",
                         m.dbUsedPercent()));
             }
             if (own.healthy() && !m.hasLeader()) {
