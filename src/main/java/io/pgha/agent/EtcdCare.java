@@ -49,6 +49,7 @@ final class EtcdCare {
     private final Dcs dcs;
     private final StateCache endpointsCache;
     private final RollingRestart.Lock lock;
+    private final EtcdOutage outage;
     private final Deque<EtcdReport.Defrag> defrags = new ArrayDeque<>();
     private final Deque<EtcdReport.Recovery> recoveries = new ArrayDeque<>();
     private final Map<String, Long> lastDefrag = new LinkedHashMap<>();
@@ -61,8 +62,10 @@ final class EtcdCare {
     private String error = "";
     private volatile Map<String, String> memberUrls;
 
-    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, StateCache endpointsCache) {
+    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, StateCache endpointsCache,
+             EtcdOutage outage) {
         this.hostName = hostName;
+        this.outage = outage;
         this.address = address;
         this.agent = agent;
         this.paths = paths;
@@ -93,6 +96,12 @@ final class EtcdCare {
         error = "";
         // Said afresh by each pass that still has a membership step to take.
         membership = "";
+        if (outage.describe().isPresent()) {
+            // Not asked while etcd is known to be away (the spec follower notices its return): a pass then must not
+            // wait for a deadline, it has supervising and Patroni's failsafe to see to.
+            members = Optional.empty();
+            return new EtcdFacts(members, restartHeld != null);
+        }
         try {
             members = Optional.of(dcs.members());
         } catch (DcsException e) {

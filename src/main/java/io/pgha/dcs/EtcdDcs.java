@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * a caller that waits for ever stops supervising.
  */
 public final class EtcdDcs implements Dcs {
-    /** A member that does not answer within this is down for the maintenance: every pass asks each member. */
+    /** A member (or the member list) not answering within this is down for now: every agent pass asks. */
     private static final Duration MEMBER_TIMEOUT = Duration.ofSeconds(2);
     /** A defragmentation rewrites the member's database file: longer than any other call. */
     private static final Duration DEFRAG_TIMEOUT = Duration.ofSeconds(60);
@@ -103,8 +103,8 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public List<EtcdMember> members() throws DcsException {
-        return await(client.getClusterClient().listMember(), "list etcd members").getMembers().stream()
-                .map(EtcdDcs::member).toList();
+        return await(client.getClusterClient().listMember(), "list etcd members", MEMBER_TIMEOUT).getMembers()
+                .stream().map(EtcdDcs::member).toList();
     }
 
     @Override
