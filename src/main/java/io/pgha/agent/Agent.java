@@ -50,7 +50,7 @@ public final class Agent {
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
         EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(), dcs,
-                StateCache.etcdEndpoints(host.paths().stateDir()), outage);
+                StateCache.etcdEndpoints(host.paths().stateDir()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
                 hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs, host.identity().address(),
                 host.certificate(), StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,

@@ -41,6 +41,8 @@ final class EtcdCare {
     private static final Logger log = LoggerFactory.getLogger(EtcdCare.class);
     private static final long LOCK_TTL_SECONDS = 60;
     private static final int DEFRAGS_KEPT = 10;
+    /** After the member list went unanswered, how long passes go without asking (the drift interval by default). */
+    private static final java.time.Duration MEMBERS_RETRY = java.time.Duration.ofSeconds(30);
 
     private final String hostName;
     private final String address;
@@ -49,23 +51,21 @@ final class EtcdCare {
     private final Dcs dcs;
     private final StateCache endpointsCache;
     private final RollingRestart.Lock lock;
-    private final EtcdOutage outage;
     private final Deque<EtcdReport.Defrag> defrags = new ArrayDeque<>();
     private final Deque<EtcdReport.Recovery> recoveries = new ArrayDeque<>();
     private final Map<String, Long> lastDefrag = new LinkedHashMap<>();
 
     private Optional<List<EtcdMember>> members = Optional.empty();
     private RollingRestart.Held restartHeld;
+    private long membersRetryAt = System.nanoTime();
     private EtcdReport.Member ownMember;
     private List<EtcdAlarm> alarms = List.of();
     private String membership = "";
     private String error = "";
     private volatile Map<String, String> memberUrls;
 
-    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, StateCache endpointsCache,
-             EtcdOutage outage) {
+    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, StateCache endpointsCache) {
         this.hostName = hostName;
-        this.outage = outage;
         this.address = address;
         this.agent = agent;
         this.paths = paths;
@@ -96,9 +96,9 @@ final class EtcdCare {
         error = "";
         // Said afresh by each pass that still has a membership step to take.
         membership = "";
-        if (outage.describe().isPresent()) {
-            // Not asked while etcd is known to be away (the spec follower notices its return): a pass then must not
-            // wait for a deadline, it has supervising and Patroni's failsafe to see to.
+        if (System.nanoTime() - membersRetryAt < 0) {
+            // Not asked again soon after etcd did not answer: a pass in an outage must not wait for a deadline each
+            // time, it has supervising and Patroni's failsafe to see to.
             members = Optional.empty();
             return new EtcdFacts(members, restartHeld != null);
         }
@@ -106,6 +106,7 @@ final class EtcdCare {
             members = Optional.of(dcs.members());
         } catch (DcsException e) {
             members = Optional.empty();
+            membersRetryAt = System.nanoTime() + MEMBERS_RETRY.toNanos();
             return new EtcdFacts(members, restartHeld != null);
         }
         follow(members.get());
