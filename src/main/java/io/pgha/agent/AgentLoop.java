@@ -222,10 +222,7 @@ final class AgentLoop {
             Health.Patroni patroni = p.health().patroni();
             boolean passwordsDue = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
                     && secrets.isPresent() && rolePasswords.doneFor() != secretsRevision;
-            // An etcd member of this host in trouble (a NOSPACE alarm, say): looked after now, not at the next drift pass.
-            boolean etcdTrouble = p.health().etcd() != null && p.health().etcd().healthy() != null
-                    && !p.health().etcd().isHealthy();
-            return forgetNow || passwordsDue || etcdTrouble;
+            return forgetNow || passwordsDue;
         }
         if (event instanceof Event.SpecDeleted) {
             specError = "the spec key was deleted; still following rev " + revisionText();
@@ -284,7 +281,7 @@ final class AgentLoop {
                 desired = hostRoles.desired(spec, secrets, refused, etcd);
                 run = converger.apply(desired.resources());
             }
-            boolean etcdBusy = etcdCare.after(spec, desired.etcdRestartDue());
+            boolean etcdBusy = etcdCareAfter(desired);
             metrics.recordConverge(run);
             String refusal = desired.refused().entrySet().stream()
                     .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");
@@ -329,6 +326,19 @@ final class AgentLoop {
             log.error("converge of spec rev {} failed: {}", revision, describe(e));
             publishState(describe(e));
             return ConvergeSchedule.Pass.FAILED;
+        }
+    }
+
+    /**
+     * etcd's care after the pass; whatever goes wrong in it is logged and tried again soon, and never keeps the pass
+     * from reporting what it did (a member's restart, say).
+     */
+    private boolean etcdCareAfter(DesiredState desired) {
+        try {
+            return etcdCare.after(spec, desired.etcdRestartDue());
+        } catch (RuntimeException e) {
+            log.warn("etcd care: {}", describe(e), e);
+            return true;
         }
     }
 

@@ -494,6 +494,9 @@ public final class EtcdDcs implements Dcs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DcsException.Unreachable(what + ": interrupted", e);
+        } catch (java.util.concurrent.CancellationException e) {
+            // jetcd cancels a call whose channel it shuts down (a client replaced as the members changed).
+            throw new DcsException.Unreachable(what + ": etcd at " + endpoints + ": call cancelled", e);
         }
     }
 
