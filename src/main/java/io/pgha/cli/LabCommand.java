@@ -325,6 +325,20 @@ final class LabCommand implements Runnable {
         }
     }
 
+    /** Why a command for one lab host cannot run (no lab up, no such host), said on stderr: its exit code. */
+    private static Optional<Integer> refusedHost(CommandLine.Model.CommandSpec spec, Lab lab, String host) {
+        if (!lab.exists()) {
+            CtlMain.err(spec).println("no lab is up (" + Installation.ctl() + " lab up makes one)");
+            return Optional.of(CtlMain.FAILURE);
+        }
+        if (lab.plan().hosts().stream().noneMatch(h -> h.name().equals(host))) {
+            CtlMain.err(spec).println("host: expected one of " + lab.plan().hosts().stream().map(LabPlan.Host::name)
+                    .toList() + ", found '" + host + "'");
+            return Optional.of(CtlMain.BAD_INPUT);
+        }
+        return Optional.empty();
+    }
+
     /** A fault injected on one lab host by hand, as the drills inject it. */
     abstract static class Fault implements Callable<Integer> {
         @CommandLine.Spec
@@ -337,14 +351,9 @@ final class LabCommand implements Runnable {
         public Integer call() throws Exception {
             LabPlan plan = recordedPlan();
             Lab lab = new Lab(plan, agentSource(plan));
-            if (!lab.exists()) {
-                CtlMain.err(spec).println("no lab is up (" + Installation.ctl() + " lab up makes one)");
-                return CtlMain.FAILURE;
-            }
-            if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
-                CtlMain.err(spec).println("host: expected one of " + plan.hosts().stream().map(LabPlan.Host::name)
-                        .toList() + ", found '" + host + "'");
-                return CtlMain.BAD_INPUT;
+            Optional<Integer> refused = refusedHost(spec, lab, host);
+            if (refused.isPresent()) {
+                return refused.get();
             }
             CtlMain.out(spec).println(inject(lab, plan.host(host)));
             return CtlMain.OK;
@@ -419,14 +428,9 @@ final class LabCommand implements Runnable {
         public Integer call() throws Exception {
             LabPlan plan = recordedPlan();
             Lab lab = new Lab(plan, agentSource(plan));
-            if (!lab.exists()) {
-                CtlMain.err(spec).println("no lab is up (" + Installation.ctl() + " lab up makes one)");
-                return CtlMain.FAILURE;
-            }
-            if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
-                CtlMain.err(spec).println("host: expected one of " + plan.hosts().stream().map(LabPlan.Host::name)
-                        .toList() + ", found '" + host + "'");
-                return CtlMain.BAD_INPUT;
+            Optional<Integer> refused = refusedHost(spec, lab, host);
+            if (refused.isPresent()) {
+                return refused.get();
             }
             java.util.List<String> argv = new java.util.ArrayList<>(lab.commandOn(plan.host(host)));
             argv.addAll(command);

@@ -182,24 +182,23 @@ public final class Supervisor implements AutoCloseable {
      * after an agent restart, before the first converge).
      */
     public Optional<Long> runningPid(String name) throws IOException {
-        synchronized (this) {
-            Child c = children.get(name);
-            if (c != null && c.run != null) {
-                return Optional.of(c.run.record().pid());
-            }
-        }
-        return PidFile.read(pidFile(name)).filter(PidFile::isAlive).map(PidFile::pid);
+        return runningRecord(name).map(PidFile::pid);
     }
 
     /** The restart digest {@code name} runs with, if it runs: what its configuration was when it started. */
     public Optional<String> runningRestartDigest(String name) throws IOException {
+        return runningRecord(name).map(PidFile::restartDigest);
+    }
+
+    /** What was recorded of {@code name} when it started, if it runs: this supervisor's child, else its pid file. */
+    private Optional<PidFile> runningRecord(String name) throws IOException {
         synchronized (this) {
             Child c = children.get(name);
             if (c != null && c.run != null) {
-                return Optional.of(c.run.record().restartDigest());
+                return Optional.of(c.run.record());
             }
         }
-        return PidFile.read(pidFile(name)).filter(PidFile::isAlive).map(PidFile::restartDigest);
+        return PidFile.read(pidFile(name)).filter(PidFile::isAlive);
     }
 
     /**
