@@ -199,7 +199,7 @@ final class EtcdCare {
         }
         boolean busy = restart(restartDue, own);
         if (me.get().learner() && own.isPresent()) {
-            busy |= promote(me.get());
+            busy |= promote(me.get(), own.get());
         }
         if (own.isPresent() && own.get().isLeader() && spec.isPresent()) {
             busy |= lead(spec.get(), settings, own.get());
@@ -238,9 +238,15 @@ final class EtcdCare {
         return false;
     }
 
-    private boolean promote(EtcdMember me) {
+    private boolean promote(EtcdMember me, EtcdMemberStatus own) {
+        Optional<String> leader = members.get().stream().filter(m -> m.id() == own.leaderId() && !m.learner())
+                .flatMap(m -> m.clientUrls().stream().limit(1)).findFirst();
+        if (leader.isEmpty()) {
+            membership = "learner waiting for a raft leader to promote it";
+            return true;
+        }
         try {
-            dcs.promote(me.id());
+            dcs.promote(me.id(), leader.get());
             membership = "";
             log.info("etcd: {} promoted to a voting member", hostName);
             return false;

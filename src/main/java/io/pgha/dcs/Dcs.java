@@ -83,8 +83,11 @@ public interface Dcs extends AutoCloseable {
     /** Adds a non-voting member that will start at {@code peerUrl}; the members with it. */
     List<EtcdMember> addLearner(String peerUrl) throws DcsException;
 
-    /** Makes a learner a voting member; etcd refuses while it has not caught up with the leader. */
-    void promote(long memberId) throws DcsException;
+    /**
+     * Makes a learner a voting member, asking the raft leader at {@code leaderClientUrl}; etcd refuses while the
+     * learner has not caught up with the leader.
+     */
+    void promote(long memberId, String leaderClientUrl) throws DcsException;
 
     void removeMember(long memberId) throws DcsException;
 

@@ -114,8 +114,16 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public void promote(long memberId) throws DcsException {
-        await(client.getClusterClient().promoteMember(memberId), "promote etcd member " + Long.toHexString(memberId));
+    public void promote(long memberId, String leaderClientUrl) throws DcsException {
+        // A follower hands a promotion on to the leader over the peer link without the caller's identity, and etcd
+        // 3.4's leader refuses that ("auth: user name is empty") until the follower gives up: asked directly, the
+        // leader checks the caller itself.
+        String what = "promote etcd member " + Long.toHexString(memberId) + " at the leader " + leaderClientUrl;
+        try (Client leader = build(List.of(leaderClientUrl))) {
+            await(leader.getClusterClient().promoteMember(memberId), what);
+        } catch (IOException e) {
+            throw new DcsException.Unreachable(what + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

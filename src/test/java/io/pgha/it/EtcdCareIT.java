@@ -124,16 +124,24 @@ class EtcdCareIT {
     @Test
     @Order(3)
     void defragmentationWaitsForAHealthyClusterThenGoesOneMemberAtATime() throws Exception {
-        // A follower cut off: the other two keep their leader and a quorum, so the writes below go on at once.
-        String leader = cluster.await("the raft leader known", Duration.ofSeconds(30),
-                () -> Optional.of(leaderOfEtcd()).filter(l -> !l.isEmpty()), () -> "none");
-        String cut = List.of("etcd1", "etcd2", "etcd3").stream().filter(h -> !h.equals(leader)).findFirst()
-                .orElseThrow();
-        List<String> reachable = List.of("etcd1", "etcd2", "etcd3").stream().filter(h -> !h.equals(cut))
-                .map(h -> "https://" + cluster.address(h) + ":2379").toList();
+        // A follower cut off: the other two keep their leader and a quorum. The leader is asked of etcd itself: an
+        // agent's report is up to a pass old, and the rolling restarts above move the leadership.
+        List<String> etcdHosts = List.of("etcd1", "etcd2", "etcd3");
+        String leader;
+        try (EtcdDcs dcs = cluster.dcs()) {
+            leader = cluster.await("the raft leader known to every member", Duration.ofSeconds(30),
+                    () -> etcdLeaderAmong(dcs, etcdHosts), () -> "members disagree or do not answer");
+        }
+        String cut = etcdHosts.stream().filter(h -> !h.equals(leader)).findFirst().orElseThrow();
+        List<String> reachableHosts = etcdHosts.stream().filter(h -> !h.equals(cut)).toList();
+        List<String> reachable = reachableHosts.stream().map(this::clientUrl).toList();
         network.cut(plan.host(cut));
         // Only the members on this side of the cut: a call sent down the dead link would wait for its deadline.
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), reachable, Duration.ofSeconds(5), plan.adminTls())) {
+            // Should the leadership have moved to the cut member meanwhile, a write would wait on it until its
+            // deadline: the two on this side agree on a leader among them first.
+            cluster.await("a raft leader on this side of the cut", Duration.ofSeconds(30),
+                    () -> etcdLeaderAmong(dcs, reachableHosts), () -> "none yet");
             // Unused space as days of history leave it: a key rewritten, the history compacted.
             String value = "x".repeat(100_000);
             for (int i = 0; i < 40; i++) {
@@ -271,8 +279,7 @@ class EtcdCareIT {
             assertEquals(leaderBefore, leader(), "Patroni never lost its leader");
             assertEquals(timeline, timeline(leaderBefore), "no failover: the timeline stayed");
 
-            List<String> members = List.of("https://" + cluster.address("etcd1") + ":2379",
-                    "https://" + cluster.address("etcd2") + ":2379", "https://" + cluster.address("spare1") + ":2379");
+            List<String> members = List.of(clientUrl("etcd1"), clientUrl("etcd2"), clientUrl("spare1"));
             List<String> live = plan.hosts().stream().map(LabPlan.Host::name).filter(h -> !h.equals("etcd3")).toList();
             awaitEndpoints(live, members, revision);
             for (String data : cluster.dataHosts()) {
@@ -351,9 +358,26 @@ class EtcdCareIT {
         return out;
     }
 
-    private String leaderOfEtcd() {
-        return cluster.statusesQuietly().values().stream().map(s -> s.path("etcd").path("member").path("leader")
-                .asText("")).filter(l -> !l.isEmpty()).findFirst().orElse("");
+    /** The raft leader's name if each of {@code hosts} answers and names the same leader, one of them. */
+    private Optional<String> etcdLeaderAmong(EtcdDcs dcs, List<String> hosts) {
+        Set<Long> leaders = new TreeSet<>();
+        for (String h : hosts) {
+            try {
+                leaders.add(dcs.memberStatus(clientUrl(h)).leaderId());
+            } catch (DcsException e) {
+                return Optional.empty();
+            }
+        }
+        if (leaders.size() != 1) {
+            return Optional.empty();
+        }
+        long id = leaders.iterator().next();
+        return membersQuietly(dcs).stream().filter(m -> m.id() == id).map(EtcdMember::name).filter(hosts::contains)
+                .findFirst();
+    }
+
+    private String clientUrl(String host) {
+        return "https://" + cluster.address(host) + ":2379";
     }
 
     private static List<String> alarms(EtcdDcs dcs) {

@@ -143,7 +143,7 @@ class StatusPublisherTest {
         }
 
         @Override
-        public void promote(long memberId) {
+        public void promote(long memberId, String leaderClientUrl) {
             throw new UnsupportedOperationException();
         }
 
