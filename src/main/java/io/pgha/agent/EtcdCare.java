@@ -14,6 +14,9 @@ import io.pgha.model.Role;
 import io.pgha.postgres.RollingRestart;
 import io.pgha.roles.EtcdFacts;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -43,6 +46,7 @@ final class EtcdCare {
     private static final int DEFRAGS_KEPT = 10;
     /** After the member list went unanswered, how long passes go without asking (the drift interval by default). */
     private static final java.time.Duration MEMBERS_RETRY = java.time.Duration.ofSeconds(30);
+    private static final int LISTEN_CHECK_MILLIS = 300;
 
     private final String hostName;
     private final String address;
@@ -102,6 +106,12 @@ final class EtcdCare {
             members = Optional.empty();
             return new EtcdFacts(members, restartHeld != null);
         }
+        if (!anyEndpointListening()) {
+            // A cluster starting (this host's own member not yet started among them): asking would only wait out
+            // the deadline, and hold up the start of this host's member by as much.
+            members = Optional.empty();
+            return new EtcdFacts(members, restartHeld != null);
+        }
         try {
             members = Optional.of(dcs.members());
         } catch (DcsException e) {
@@ -115,6 +125,20 @@ final class EtcdCare {
             join(members.get());
         }
         return new EtcdFacts(members, restartHeld != null);
+    }
+
+    /** Whether any client endpoint accepts a connection; one that refuses answers at once. */
+    private boolean anyEndpointListening() {
+        for (String url : dcs.endpoints()) {
+            URI uri = URI.create(url);
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), LISTEN_CHECK_MILLIS);
+                return true;
+            } catch (IOException e) {
+                // refused, or no answer within the check's time: the next endpoint
+            }
+        }
+        return false;
     }
 
     /**

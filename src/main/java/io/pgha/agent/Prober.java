@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.engine.ConvergeRun;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
@@ -9,6 +10,7 @@ import io.pgha.model.Role;
 import io.pgha.probe.DiskSampler;
 import io.pgha.probe.HealthReport;
 import io.pgha.probe.HostHealth;
+import io.pgha.resources.Status;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +24,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the health, disk and fsync probes on their timers, on a thread of its own, and hands each result to the
- * reporter, and each new health reading to the loop (which acts on it: replica repair, the failsafe workaround). Health is probed every few seconds and at once when the roles change (a data host learns its role from
- * the spec); fsync every ten minutes, every minute while slow. Any exception is logged and the next tick goes on.
+ * reporter, and each new health reading to the loop (which acts on it: replica repair, the failsafe workaround).
+ * Health is probed every ten seconds while things are settled, and every quarter second while they settle: for a
+ * while after a new spec or a converge pass that changed something, until the probes read back that nothing is
+ * pending — so a change shows as applied as soon as it is in effect, while an idle host costs its engines little.
+ * fsync every ten minutes, every minute while slow, and first on the prober's own thread, so that it never holds up
+ * the start of etcd. Any exception is logged and the next tick goes on.
  */
 final class Prober implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Prober.class);
-    private static final long TICK_MILLIS = 1000;
-    private static final long HEALTH_EVERY_NANOS = Duration.ofSeconds(3).toNanos();
+    private static final long TICK_MILLIS = 250;
+    /** Each probe costs TLS handshakes with Patroni (which closes every connection) or etcd: slow while settled. */
+    private static final long HEALTH_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final long SETTLING_EVERY_NANOS = Duration.ofMillis(250).toNanos();
+    /** Long enough for Patroni to reload Postgres or restart a member; a problem that lasts longer is not settling. */
+    private static final long SETTLING_FOR_NANOS = Duration.ofSeconds(20).toNanos();
     private static final long FSYNC_EVERY_NANOS = Duration.ofMinutes(10).toNanos();
     /** A slow result is checked again soon: start-up (initdb, etcd bootstrap) makes any disk look slow for a while. */
     private static final long FSYNC_RECHECK_SLOW_NANOS = Duration.ofMinutes(1).toNanos();
@@ -50,7 +60,9 @@ final class Prober implements AutoCloseable {
     private Probes latest = Probes.NONE;
     private long lastHealth;
     private long lastFsync;
-    private Set<Role> fsyncRoles;
+    private Set<Role> fsyncRoles = Set.of();
+    private Optional<ConvergeRun> lastPass = Optional.empty();
+    private long settlingSince;
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
            FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
@@ -64,12 +76,9 @@ final class Prober implements AutoCloseable {
         this.fsync = fsync;
         this.report = report;
         this.probed = probed;
-        // Before a role is taken: a disk too slow for etcd shows in the very first status.
-        AgentState first = state.get();
-        this.fsyncRoles = first.probedRoles();
-        DataDirectories.of(paths, fsyncRoles).forEach((name, dir) -> fsync.probe(name, dir, first.diskPolicy()));
-        this.lastFsync = System.nanoTime();
         this.lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
+        this.lastFsync = System.nanoTime();
+        this.settlingSince = System.nanoTime();
         this.thread = new Thread(this::run, "prober");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -94,9 +103,18 @@ final class Prober implements AutoCloseable {
         AgentState s = state.get();
         Set<Role> roles = s.roles();
         Probes probes = latest;
+        long now = System.nanoTime();
+        if (s.followedRevision() != probes.revision()
+                || (!s.lastRun().equals(lastPass) && s.lastRun().map(r -> r.count(Status.CHANGED) > 0).orElse(false))) {
+            settlingSince = now;
+        }
+        lastPass = s.lastRun();
+        boolean settling = now - settlingSince < SETTLING_FOR_NANOS && !settled(probes, s);
+        long every = settling ? SETTLING_EVERY_NANOS : HEALTH_EVERY_NANOS;
         // At once on a new spec too: what is in effect is compared with the spec of now.
-        if (System.nanoTime() - lastHealth >= HEALTH_EVERY_NANOS || !roles.equals(probes.roles())
-                || s.followedRevision() != probes.revision()) {
+        boolean fresh = now - lastHealth >= every || !roles.equals(probes.roles())
+                || s.followedRevision() != probes.revision();
+        if (fresh) {
             probes = new Probes(probeHealth(roles, s), roles, s.followedRevision(),
                     disks.sample(DataDirectories.of(paths, roles)));
             lastHealth = System.nanoTime();
@@ -106,12 +124,23 @@ final class Prober implements AutoCloseable {
         Set<Role> probed = s.probedRoles();
         fsync.retain(DataDirectories.of(paths, probed).keySet());
         long fsyncEvery = fsync.anySlow(s.diskPolicy()) ? FSYNC_RECHECK_SLOW_NANOS : FSYNC_EVERY_NANOS;
+        // Before a role is taken too: a disk too slow for etcd shows in the first statuses.
         if (System.nanoTime() - lastFsync >= fsyncEvery || !probed.equals(fsyncRoles)) {
             DataDirectories.of(paths, probed).forEach((name, dir) -> fsync.probe(name, dir, s.diskPolicy()));
             fsyncRoles = probed;
             lastFsync = System.nanoTime();
+            fresh = true;
         }
-        report.accept(probes);
+        if (fresh) {
+            report.accept(probes);
+        }
+    }
+
+    /** The probes read back, for the spec of now, that the pass's work is in effect and healthy. */
+    private static boolean settled(Probes probes, AgentState s) {
+        return probes.revision() == s.followedRevision() && probes.roles().equals(s.roles())
+                && s.appliedRevision() == s.followedRevision() && probes.health().pending().isEmpty()
+                && probes.health().problems().isEmpty();
     }
 
     /** Each role's probes; a host with several roles reports every engine's part. */

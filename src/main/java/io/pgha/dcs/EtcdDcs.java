@@ -2,6 +2,10 @@ package io.pgha.dcs;
 
 import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.auth.AuthRoleGetResponse;
+import io.etcd.jetcd.auth.AuthRoleListResponse;
+import io.etcd.jetcd.auth.AuthUserGetResponse;
+import io.etcd.jetcd.auth.AuthUserListResponse;
 import io.etcd.jetcd.auth.Permission;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.EtcdAlarm;
@@ -302,49 +306,71 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public void ensureAccess(EtcdAccess plan, Map<String, String> passwords) throws DcsException {
+        // Each step's calls go out together and are awaited together: every one is a round trip through raft, and
+        // there are dozens, which one after another made up most of an apply's time.
         Auth auth = client.getAuthClient();
-        List<String> users = await(auth.userList(), "list etcd users").getUsers();
+        CompletableFuture<AuthUserListResponse> userList = auth.userList();
+        CompletableFuture<AuthRoleListResponse> roleList = auth.roleList();
+        List<String> users = await(userList, "list etcd users").getUsers();
+        List<String> roles = await(roleList, "list etcd roles").getRoles();
         EtcdAccess access = plan.withDeparted(keys.cluster(), users);
-        List<String> roles = await(auth.roleList(), "list etcd roles").getRoles();
+        Map<String, CompletableFuture<?>> adds = new LinkedHashMap<>();
+        for (String role : access.roles().keySet()) {
+            if (!roles.contains(role)) {
+                adds.put("add etcd role " + role, auth.roleAdd(bytes(role)));
+            }
+        }
+        for (String user : access.users().keySet()) {
+            if (!users.contains(user)) {
+                // Users of certificates never log in with a password: theirs is random and forgotten.
+                String password = passwords.getOrDefault(user, randomPassword());
+                adds.put("add etcd user " + user, auth.userAdd(bytes(user), bytes(password)));
+            }
+        }
+        awaitAll(adds);
+        Map<String, CompletableFuture<AuthRoleGetResponse>> held = new LinkedHashMap<>();
+        access.roles().keySet().forEach(role -> held.put(role, auth.roleGet(bytes(role))));
+        Map<String, CompletableFuture<AuthUserGetResponse>> granted = new LinkedHashMap<>();
+        access.users().keySet().forEach(user -> granted.put(user, auth.userGet(bytes(user))));
+        Map<String, CompletableFuture<?>> changes = new LinkedHashMap<>();
         for (Map.Entry<String, List<EtcdAccess.Permission>> role : access.roles().entrySet()) {
             ByteSequence name = bytes(role.getKey());
-            if (!roles.contains(role.getKey())) {
-                await(auth.roleAdd(name), "add etcd role " + role.getKey());
-            }
-            List<Permission> held = await(auth.roleGet(name), "read etcd role " + role.getKey()).getPermissions();
-            for (Permission p : held) {
-                boolean wanted = role.getValue().stream().anyMatch(w -> same(w, p));
-                if (!wanted) {
-                    await(auth.roleRevokePermission(name, p.getKey(), p.getRangeEnd()),
-                            "revoke from etcd role " + role.getKey());
+            List<Permission> has = await(held.get(role.getKey()), "read etcd role " + role.getKey()).getPermissions();
+            for (Permission p : has) {
+                if (role.getValue().stream().noneMatch(w -> same(w, p))) {
+                    changes.put("revoke " + p.getKey() + " from etcd role " + role.getKey(),
+                            auth.roleRevokePermission(name, p.getKey(), p.getRangeEnd()));
                 }
             }
             for (EtcdAccess.Permission w : role.getValue()) {
-                if (held.stream().noneMatch(p -> same(w, p))) {
-                    await(auth.roleGrantPermission(name, bytes(w.key()), rangeEnd(w),
-                            w.write() ? Permission.Type.READWRITE : Permission.Type.READ),
-                            "grant to etcd role " + role.getKey());
+                if (has.stream().noneMatch(p -> same(w, p))) {
+                    changes.put("grant " + w.key() + " to etcd role " + role.getKey(), auth.roleGrantPermission(name,
+                            bytes(w.key()), rangeEnd(w), w.write() ? Permission.Type.READWRITE : Permission.Type.READ));
                 }
             }
         }
         for (Map.Entry<String, String> user : access.users().entrySet()) {
             ByteSequence name = bytes(user.getKey());
-            if (!users.contains(user.getKey())) {
-                // Users of certificates never log in with a password: theirs is random and forgotten.
-                String password = passwords.getOrDefault(user.getKey(), randomPassword());
-                await(auth.userAdd(name, bytes(password)), "add etcd user " + user.getKey());
-            }
-            List<String> has = await(auth.userGet(name), "read etcd user " + user.getKey()).getRoles();
+            List<String> has = await(granted.get(user.getKey()), "read etcd user " + user.getKey()).getRoles();
             if (!has.contains(user.getValue())) {
-                await(auth.userGrantRole(name, bytes(user.getValue())), "grant role to etcd user " + user.getKey());
+                changes.put("grant role to etcd user " + user.getKey(), auth.userGrantRole(name, bytes(user.getValue())));
             }
             for (String other : has) {
                 if (!other.equals(user.getValue())) {
-                    await(auth.userRevokeRole(name, bytes(other)), "revoke role from etcd user " + user.getKey());
+                    changes.put("revoke role " + other + " from etcd user " + user.getKey(),
+                            auth.userRevokeRole(name, bytes(other)));
                 }
             }
         }
+        awaitAll(changes);
         await(auth.authEnable(), "enable etcd authentication");
+    }
+
+    /** Calls already under way, each named for its error message; the first failure is thrown. */
+    private void awaitAll(Map<String, CompletableFuture<?>> calls) throws DcsException {
+        for (Map.Entry<String, CompletableFuture<?>> call : calls.entrySet()) {
+            await(call.getValue(), call.getKey());
+        }
     }
 
     @Override

@@ -7,22 +7,96 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
-/** Asks a Postgres server directly (pgjdbc), rather than trusting anyone's summary of it. */
-public final class PostgresProbe {
+/**
+ * Asks a Postgres server directly (pgjdbc), rather than trusting anyone's summary of it. Each question opens and
+ * closes a connection, except for a probe made with {@link #keeping}, which keeps one per server between questions:
+ * a prober asking every few seconds would otherwise pay a TLS handshake, a SCRAM exchange and a backend start each
+ * time, on both sides.
+ */
+public final class PostgresProbe implements AutoCloseable {
     private final String user;
     private final String password;
     private final int timeoutSeconds;
     private final java.nio.file.Path caFile;
+    /** Open connections by server, for a keeping probe; null for one that closes each. Confined to one caller. */
+    private final Map<String, Connection> kept;
 
     /** Over TLS, the server's certificate checked against the cluster CA in {@code caFile}. */
     public PostgresProbe(String user, String password, int timeoutSeconds, java.nio.file.Path caFile) {
+        this(user, password, timeoutSeconds, caFile, null);
+    }
+
+    private PostgresProbe(String user, String password, int timeoutSeconds, java.nio.file.Path caFile,
+                          Map<String, Connection> kept) {
         this.user = user;
         this.password = password;
         this.timeoutSeconds = timeoutSeconds;
         this.caFile = caFile;
+        this.kept = kept;
+    }
+
+    /** A probe that keeps a connection to each server it asked until {@link #close}; for one thread. */
+    public static PostgresProbe keeping(String user, String password, int timeoutSeconds, java.nio.file.Path caFile) {
+        return new PostgresProbe(user, password, timeoutSeconds, caFile, new HashMap<>());
+    }
+
+    /** One question on one connection. */
+    @FunctionalInterface
+    private interface Question<T> {
+        T ask(Connection c) throws SQLException;
+    }
+
+    private <T> T ask(String address, int port, Question<T> question) throws SQLException {
+        if (kept == null) {
+            try (Connection c = connect(address, port)) {
+                return question.ask(c);
+            }
+        }
+        String server = address + ":" + port;
+        Connection open = kept.remove(server);
+        if (open != null) {
+            try {
+                T answer = question.ask(open);
+                kept.put(server, open);
+                return answer;
+            } catch (SQLException e) {
+                // A server restarted since, or a connection cut: asked again on a new one, so that a stale
+                // connection never reads as a server that is down.
+                closeQuietly(open);
+            }
+        }
+        Connection fresh = connect(address, port);
+        try {
+            T answer = question.ask(fresh);
+            kept.put(server, fresh);
+            return answer;
+        } catch (SQLException e) {
+            closeQuietly(fresh);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (kept != null) {
+            kept.values().forEach(PostgresProbe::closeQuietly);
+            kept.clear();
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // going away anyway
+        }
     }
 
     /** One row of pg_stat_replication. */
@@ -34,57 +108,63 @@ public final class PostgresProbe {
     }
 
     public Server server(String address, int port) throws SQLException {
-        try (Connection c = connect(address, port); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select pg_is_in_recovery(), (select count(*) from pg_stat_activity),"
-                     + " current_setting('max_connections')::int, (select coalesce(sum(size), 0) from pg_ls_waldir())")) {
-            rs.next();
-            return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3), rs.getLong(4));
-        }
+        return ask(address, port, c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_is_in_recovery(), (select count(*) from pg_stat_activity),"
+                         + " current_setting('max_connections')::int,"
+                         + " (select coalesce(sum(size), 0) from pg_ls_waldir())")) {
+                rs.next();
+                return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3), rs.getLong(4));
+            }
+        });
     }
 
     /** The leader's view of its replicas: who is connected and streaming, and how far behind in bytes. */
     public List<Sender> senders(String address, int port) throws SQLException {
-        List<Sender> out = new ArrayList<>();
-        try (Connection c = connect(address, port);
-             PreparedStatement s = c.prepareStatement("select application_name, coalesce(host(client_addr), ''), state,"
-                     + " sync_state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint"
-                     + " from pg_stat_replication");
-             ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                out.add(new Sender(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5)));
+        return ask(address, port, c -> {
+            List<Sender> out = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("select application_name, coalesce(host(client_addr), ''),"
+                    + " state, sync_state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint"
+                    + " from pg_stat_replication");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Sender(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getLong(5)));
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     /** A value of {@code SHOW name}; the name must be a validated parameter name. */
     public String show(String address, int port, String parameter) throws SQLException {
-        try (Connection c = connect(address, port);
-             PreparedStatement s = c.prepareStatement("select current_setting(?)")) {
-            s.setString(1, parameter);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
+        return ask(address, port, c -> {
+            try (PreparedStatement s = c.prepareStatement("select current_setting(?)")) {
+                s.setString(1, parameter);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
             }
-        }
+        });
     }
 
     /** pg_settings rows for these names; a name Postgres does not know is absent from the answer. */
-    public java.util.Map<String, PgSetting> settings(String address, int port, java.util.Collection<String> names)
-            throws SQLException {
-        java.util.Map<String, PgSetting> out = new java.util.LinkedHashMap<>();
-        try (Connection c = connect(address, port);
-             PreparedStatement s = c.prepareStatement("select name, setting, unit, vartype, current_setting(name),"
-                     + " context from pg_settings where name = any(?)")) {
-            s.setArray(1, c.createArrayOf("text", names.toArray()));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), new PgSetting(rs.getString(1), rs.getString(2), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6)));
+    public Map<String, PgSetting> settings(String address, int port, Collection<String> names) throws SQLException {
+        return ask(address, port, c -> {
+            Map<String, PgSetting> out = new LinkedHashMap<>();
+            try (PreparedStatement s = c.prepareStatement("select name, setting, unit, vartype,"
+                    + " current_setting(name), context from pg_settings where name = any(?)")) {
+                s.setArray(1, c.createArrayOf("text", names.toArray()));
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), new PgSetting(rs.getString(1), rs.getString(2), rs.getString(3),
+                                rs.getString(4), rs.getString(5), rs.getString(6)));
+                    }
                 }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     public Connection connect(String address, int port) throws SQLException {

@@ -27,16 +27,24 @@ import java.util.Optional;
 
 /**
  * Health of one host by role, from the engines themselves: etcd's /health, Patroni's REST API, pgjdbc, HAProxy.
- * Keeps one HTTP client per peer across probes. Not thread-safe: one caller.
+ * Keeps one HTTP client per peer and one Postgres connection per server across probes. Not thread-safe: one caller.
  */
 public final class HostHealth {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final double DB_QUOTA_ALARM_PERCENT = 80;
+    private static final long CONFIG_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
     private final EtcdHealth etcd;
     private final HaproxyStats haproxy = new HaproxyStats(TIMEOUT);
     private final Map<String, PatroniClient> patroni = new HashMap<>();
     private final SSLContext tls;
     private final Path caFile;
+    private PostgresProbe monitor;
+    private String monitorPassword;
+    private ConfigRead configRead;
+
+    /** Patroni's /config as read for one spec, and when. */
+    private record ConfigRead(ClusterSpec spec, JsonNode config, long at) {
+    }
 
     /** {@code tls}: this host's certificate, for etcd and Patroni; {@code caFile}: to verify Postgres servers. */
     public HostHealth(SSLContext tls, Path caFile) {
@@ -101,15 +109,33 @@ public final class HostHealth {
         Health.Patroni p = report.health().patroni();
         if (p != null && p.state() != null && p.state().equals("running")) {
             try {
-                JsonNode config = patroni(address, restPort).config();
-                pending.addAll(InEffect.patroniConfig(PatroniConfig.dynamic(spec.get()), config));
+                JsonNode config = patroniConfig(address, restPort, spec.get());
+                List<Pending> configPending = InEffect.patroniConfig(PatroniConfig.dynamic(spec.get()), config);
+                if (!configPending.isEmpty()) {
+                    configRead = null;
+                }
+                pending.addAll(configPending);
                 report = report.withPatroni(p.withTimers(timersRun(config, p.version())));
             } catch (IOException e) {
+                configRead = null;
                 pending.add(Pending.unreadable("patroni config", e.getMessage()));
             }
         }
         pending.addAll(inEffect(address, pgPort, monitorPassword, spec.get(), report.health()));
         return report.pending(pending);
+    }
+
+    /**
+     * Patroni's dynamic configuration, read again for a new spec, while it differs from the spec, and once a minute
+     * (someone may change it by hand); in between, the last reading: each read is a TLS handshake with Patroni, which
+     * closes every connection after one answer.
+     */
+    private JsonNode patroniConfig(String address, int restPort, ClusterSpec spec) throws IOException {
+        if (configRead == null || !configRead.spec().equals(spec)
+                || System.nanoTime() - configRead.at() > CONFIG_EVERY_NANOS) {
+            configRead = new ConfigRead(spec, patroni(address, restPort).config(), System.nanoTime());
+        }
+        return configRead.config();
     }
 
     /** The timers in Patroni's dynamic configuration as this Patroni runs them (3.2 and later adjust them). */
@@ -136,7 +162,7 @@ public final class HostHealth {
         }
         List<Pending> pending = new ArrayList<>();
         Map<String, String> desired = PatroniConfig.parameters(spec);
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword.get(), 2, caFile);
+        PostgresProbe pg = monitor(monitorPassword.get());
         try {
             Map<String, PgSetting> here = pg.settings(address, pgPort, desired.keySet());
             Map<String, PgSetting> leader = Map.of();
@@ -155,6 +181,18 @@ public final class HostHealth {
             pending.add(Pending.unreadable("postgres settings", e.getMessage()));
         }
         return pending;
+    }
+
+    /** The probe as the monitor user, its connections kept from one probe to the next while the password holds. */
+    private PostgresProbe monitor(String password) {
+        if (monitor == null || !password.equals(monitorPassword)) {
+            if (monitor != null) {
+                monitor.close();
+            }
+            monitor = PostgresProbe.keeping(PatroniConfig.MONITOR_USER, password, 2, caFile);
+            monitorPassword = password;
+        }
+        return monitor;
     }
 
     private PatroniClient patroni(String address, int restPort) {
@@ -202,7 +240,7 @@ public final class HostHealth {
             problems.add("no cluster secrets yet: Postgres not checked");
             return new HealthReport(new Health(null, p, null, null), problems);
         }
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword.get(), 2, caFile);
+        PostgresProbe pg = monitor(monitorPassword.get());
         PostgresProbe.Server server;
         try {
             server = pg.server(address, pgPort);
