@@ -3,6 +3,7 @@ import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
+import io.pgha.lab.ProcessUsage;
 import io.pgha.lab.WriteLog;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Role;
@@ -185,7 +186,7 @@ public class CostBench {
         Map<String, List<Long>> after = ticks(pids);
         pids.forEach((program, list) -> {
             for (int i = 0; i < list.size(); i++) {
-                add(out, "idle RSS: " + program + " (MiB)", rssKb(list.get(i)) / 1024.0);
+                add(out, "idle RSS: " + program + " (MiB)", ProcessUsage.rssKb(list.get(i)) / 1024.0);
                 add(out, "idle CPU over " + seconds + " s: " + program + " (% of a core)",
                         (after.get(program).get(i) - before.get(program).get(i)) / (double) seconds);
             }
@@ -438,7 +439,7 @@ public class CostBench {
 
     static Map<String, List<Long>> ticks(Map<String, List<Long>> pids) {
         Map<String, List<Long>> out = new LinkedHashMap<>();
-        pids.forEach((k, list) -> out.put(k, list.stream().map(CostBench::cpuTicks).toList()));
+        pids.forEach((k, list) -> out.put(k, list.stream().map(ProcessUsage::cpuTicks).toList()));
         return out;
     }
 
@@ -450,37 +451,12 @@ public class CostBench {
     }
 
     static long treeTicks(long pid) {
-        return tree(pid).stream().mapToLong(CostBench::cpuTicks).sum();
+        return tree(pid).stream().mapToLong(ProcessUsage::cpuTicks).sum();
     }
 
     /** Proportional set size: shared memory (shared_buffers) counted once across the processes that map it. */
     static long treePssKb(long pid) {
-        return tree(pid).stream().mapToLong(p -> procField(p, "smaps_rollup", "Pss:")).sum();
-    }
-
-    static long rssKb(long pid) {
-        return procField(pid, "status", "VmRSS:");
-    }
-
-    static long procField(long pid, String file, String field) {
-        try {
-            return Files.readAllLines(Path.of("/proc", Long.toString(pid), file)).stream()
-                    .filter(l -> l.startsWith(field)).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst()
-                    .orElse(0L);
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    /** utime + stime of a process, in clock ticks (100 per second here). */
-    static long cpuTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (Exception e) {
-            return 0;
-        }
+        return tree(pid).stream().mapToLong(ProcessUsage::pssKb).sum();
     }
 
     static void add(Map<String, List<Double>> out, String metric, double value) {

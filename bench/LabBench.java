@@ -8,6 +8,7 @@ import io.pgha.lab.Lab;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
+import io.pgha.lab.ProcessUsage;
 import io.pgha.lab.WriteLog;
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
@@ -486,8 +487,8 @@ public class LabBench {
     void idle(Map<String, List<Double>> out) throws Exception {
         Thread.sleep(5000);
         List<Long> agents = plan.hosts().stream().map(h -> lab.agent(h).orElseThrow().pid()).toList();
-        long rss = agents.stream().mapToLong(LabBench::rssKb).sum();
-        long cpu0 = agents.stream().mapToLong(LabBench::cpuTicks).sum();
+        long rss = agents.stream().mapToLong(ProcessUsage::rssKb).sum();
+        long cpu0 = agents.stream().mapToLong(ProcessUsage::cpuTicks).sum();
         AtomicLong agentWrites = new AtomicLong();
         AtomicLong allWrites = new AtomicLong();
         long seconds = idleOnly ? 300 : 30;
@@ -502,7 +503,7 @@ public class LabBench {
                      r -> allWrites.addAndGet(r.getEvents().size()))) {
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
         }
-        long cpu1 = agents.stream().mapToLong(LabBench::cpuTicks).sum();
+        long cpu1 = agents.stream().mapToLong(ProcessUsage::cpuTicks).sum();
         add(out, "agent RSS at idle, per agent (MiB)", rss / 1024.0 / agents.size());
         add(out, "agent CPU at idle, per agent (% of a core)", (cpu1 - cpu0) / 100.0 / seconds * 100 / agents.size());
         add(out, "etcd writes/s by the 7 agents at idle", agentWrites.get() / (double) seconds);
@@ -746,26 +747,5 @@ public class LabBench {
 
     static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
-    }
-
-    static long rssKb(long pid) {
-        try {
-            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                    .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst()
-                    .orElse(0L);
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    /** utime + stime of a process, in clock ticks (100 per second here). */
-    static long cpuTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (Exception e) {
-            return 0;
-        }
     }
 }

@@ -66,11 +66,6 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** The port it listens on (the one the system chose, for port 0). */
-    public int port() {
-        return ((InetSocketAddress) channel.localAddress()).getPort();
-    }
-
     public InetSocketAddress address() {
         return (InetSocketAddress) channel.localAddress();
     }

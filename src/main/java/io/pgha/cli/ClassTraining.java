@@ -76,7 +76,7 @@ public final class ClassTraining {
             // expected: nobody listens
         }
         try (ApiServer api = new ApiServer(new InetSocketAddress("127.0.0.1", 0), new QuietEndpoints())) {
-            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port()
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.address().getPort()
                     + "/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             // the classes are loaded either way

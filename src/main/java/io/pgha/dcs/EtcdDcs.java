@@ -338,7 +338,7 @@ public final class EtcdDcs implements Dcs {
             List<Permission> has = await(held.get(role.getKey()), "read etcd role " + role.getKey()).getPermissions();
             for (Permission p : has) {
                 if (role.getValue().stream().noneMatch(w -> same(w, p))) {
-                    changes.put("revoke " + p.getKey() + " from etcd role " + role.getKey(),
+                    changes.put("revoke " + p.getKey().toString(StandardCharsets.UTF_8) + " from etcd role " + role.getKey(),
                             auth.roleRevokePermission(name, p.getKey(), p.getRangeEnd()));
                 }
             }
