@@ -63,7 +63,7 @@ public final class Agent {
                 new HostHealth(host.certificate().sslContext(), config.caCertificate()), reporter::state, fsync, probes -> {
             api.ensureBound();
             reporter.onProbes(probes);
-        }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls);
+        }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing);
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
 
         CountDownLatch finished = new CountDownLatch(1);

@@ -54,6 +54,11 @@ final class EtcdOutage {
         }
     }
 
+    /** Whether etcd is unreachable now. */
+    synchronized boolean ongoing() {
+        return since != null;
+    }
+
     /** "etcd unreachable since ..." while an outage lasts; "etcd refuses this host: ..." while it refuses. */
     synchronized Optional<String> describe() {
         if (since == null && !refusal.isEmpty()) {

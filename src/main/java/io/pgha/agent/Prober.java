@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,17 +26,23 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the health, disk and fsync probes on their timers, on a thread of its own, and hands each result to the
  * reporter, and each new health reading to the loop (which acts on it: replica repair, the failsafe workaround).
- * Health is probed every ten seconds while things are settled, and every quarter second while they settle: for a
- * while after a new spec or a converge pass that changed something, until the probes read back that nothing is
- * pending — so a change shows as applied as soon as it is in effect, while an idle host costs its engines little.
- * fsync every ten minutes, every minute while slow, and first on the prober's own thread, so that it never holds up
- * the start of etcd. Any exception is logged and the next tick goes on.
+ * Health is probed every ten seconds while all is well; every three while etcd is unreachable or the last probe
+ * found a problem or something pending; every quarter second while things settle (for a while after a new spec or
+ * a converge pass that changed something, until the probes read back that nothing is pending), so that a change
+ * shows as applied as soon as it is in effect while an idle host costs its engines little. fsync every ten
+ * minutes, every minute while slow, and first on the prober's own thread, so that it never holds up the start of
+ * etcd. Any exception is logged and the next tick goes on.
  */
 final class Prober implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Prober.class);
     private static final long TICK_MILLIS = 250;
     /** Each probe costs TLS handshakes with Patroni (which closes every connection) or etcd: slow while settled. */
     private static final long HEALTH_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+    /**
+     * While etcd is unreachable, or the last probe found a problem or something pending: what changes then (a
+     * failover, a leader on failsafe calling this replica) is what the status and the loop must see soon.
+     */
+    private static final long TROUBLED_EVERY_NANOS = Duration.ofSeconds(3).toNanos();
     private static final long SETTLING_EVERY_NANOS = Duration.ofMillis(250).toNanos();
     /** Long enough for Patroni to reload Postgres or restart a member; a problem that lasts longer is not settling. */
     private static final long SETTLING_FOR_NANOS = Duration.ofSeconds(20).toNanos();
@@ -51,6 +58,7 @@ final class Prober implements AutoCloseable {
     private final Consumer<Probes> report;
     private final Consumer<Health> probed;
     private final Supplier<Map<String, String>> etcdMembers;
+    private final BooleanSupplier etcdAway;
     private final HostHealth health;
     private final DiskSampler disks = new DiskSampler();
     private final Thread thread;
@@ -66,9 +74,10 @@ final class Prober implements AutoCloseable {
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
            FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
-           Supplier<Map<String, String>> etcdMembers) {
+           Supplier<Map<String, String>> etcdMembers, BooleanSupplier etcdAway) {
         this.config = config;
         this.etcdMembers = etcdMembers;
+        this.etcdAway = etcdAway;
         this.health = health;
         this.identity = identity;
         this.paths = paths;
@@ -110,7 +119,9 @@ final class Prober implements AutoCloseable {
         }
         lastPass = s.lastRun();
         boolean settling = now - settlingSince < SETTLING_FOR_NANOS && !settled(probes, s);
-        long every = settling ? SETTLING_EVERY_NANOS : HEALTH_EVERY_NANOS;
+        boolean troubled = etcdAway.getAsBoolean() || !probes.health().problems().isEmpty()
+                || !probes.health().pending().isEmpty();
+        long every = settling ? SETTLING_EVERY_NANOS : troubled ? TROUBLED_EVERY_NANOS : HEALTH_EVERY_NANOS;
         // At once on a new spec too: what is in effect is compared with the spec of now.
         boolean fresh = now - lastHealth >= every || !roles.equals(probes.roles())
                 || s.followedRevision() != probes.revision();
