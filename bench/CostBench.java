@@ -1,11 +1,10 @@
 import io.pgha.dcs.EtcdDcs;
-import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
+import io.pgha.lab.LabStatuses;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.ProcessUsage;
 import io.pgha.lab.WriteLog;
-import io.pgha.model.HostStatus;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
@@ -296,39 +295,14 @@ public class CostBench {
 
     boolean allApplied(EtcdDcs dcs, long revision) {
         try {
-            Map<String, String> statuses = dcs.hostStatuses();
-            if (statuses.size() != plan.hosts().size()) {
-                return false;
-            }
-            for (String text : statuses.values()) {
-                HostStatus s = HostStatus.fromJson(text);
-                if (s.specRevision() < revision || !s.applied()) {
-                    return false;
-                }
-            }
-            return true;
+            return LabStatuses.every(dcs, plan, s -> s.specRevision() >= revision && s.applied());
         } catch (Exception e) {
             return false;
         }
     }
 
     boolean allConverged(long revision) {
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
-            Map<String, String> statuses = dcs.hostStatuses();
-            if (statuses.size() != plan.hosts().size()) {
-                return false;
-            }
-            for (String text : statuses.values()) {
-                HostStatus s = HostStatus.fromJson(text);
-                if (!s.converged() || s.specRevision() < want) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
+        return LabStatuses.allConverged(plan, revision);
     }
 
     String show(String host, String parameter) {

@@ -3,10 +3,10 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.pgha.dcs.EtcdDcs;
-import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
+import io.pgha.lab.LabStatuses;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.ProcessUsage;
 import io.pgha.lab.WriteLog;
@@ -636,22 +636,7 @@ public class LabBench {
     }
 
     boolean allConverged(long revision) {
-        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
-            Map<String, String> statuses = dcs.hostStatuses();
-            if (statuses.size() != plan.hosts().size()) {
-                return false;
-            }
-            for (String text : statuses.values()) {
-                HostStatus s = HostStatus.fromJson(text);
-                if (!s.converged() || s.specRevision() < want) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
+        return LabStatuses.allConverged(plan, revision);
     }
 
     boolean writableViaLb() {

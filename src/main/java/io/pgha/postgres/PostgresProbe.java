@@ -63,22 +63,23 @@ public final class PostgresProbe implements AutoCloseable {
         Connection open = kept.remove(server);
         if (open != null) {
             try {
-                T answer = question.ask(open);
-                kept.put(server, open);
-                return answer;
+                return askKeeping(server, open, question);
             } catch (SQLException e) {
                 // A server restarted since, or a connection cut: asked again on a new one, so that a stale
                 // connection never reads as a server that is down.
-                closeQuietly(open);
             }
         }
-        Connection fresh = connect(address, port);
+        return askKeeping(server, connect(address, port), question);
+    }
+
+    /** The answer on {@code c}, which is kept for the next question; closed instead when the question failed. */
+    private <T> T askKeeping(String server, Connection c, Question<T> question) throws SQLException {
         try {
-            T answer = question.ask(fresh);
-            kept.put(server, fresh);
+            T answer = question.ask(c);
+            kept.put(server, c);
             return answer;
         } catch (SQLException e) {
-            closeQuietly(fresh);
+            closeQuietly(c);
             throw e;
         }
     }

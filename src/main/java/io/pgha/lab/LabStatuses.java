@@ -1,0 +1,44 @@
+package io.pgha.lab;
+
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Versioned;
+import io.pgha.model.HostStatus;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** What the lab's agents report in etcd, for the benches' waits. */
+public final class LabStatuses {
+    private LabStatuses() {
+    }
+
+    /** Every host of the plan has a status in etcd, and each passes {@code test}. */
+    public static boolean every(Dcs dcs, LabPlan plan, Predicate<HostStatus> test) throws DcsException, IOException {
+        Map<String, String> statuses = dcs.hostStatuses();
+        if (statuses.size() != plan.hosts().size()) {
+            return false;
+        }
+        for (String text : statuses.values()) {
+            if (!test.test(HostStatus.fromJson(text))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Every host converged under {@code revision} or a later one (0: the spec stored now), read with the admin
+     * identity; false too when etcd does not answer within 3 s.
+     */
+    public static boolean allConverged(LabPlan plan, long revision) {
+        try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
+            long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
+            return every(dcs, plan, s -> s.converged() && s.specRevision() >= want);
+        } catch (DcsException | IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}
