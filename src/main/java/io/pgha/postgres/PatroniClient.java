@@ -20,6 +20,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class PatroniClient implements PatroniApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration SLOW = Duration.ofSeconds(60);
     private final HttpText http;
     private final String baseUrl;
     private final java.util.function.Supplier<String> password;
@@ -116,7 +117,7 @@ public final class PatroniClient implements PatroniApi {
 
     /** A JSON merge patch of the dynamic configuration; Patroni applies it cluster-wide. */
     public void patchConfig(ObjectNode patch) throws IOException {
-        send("PATCH", "/config", patch, 200);
+        send("PATCH", "/config", patch, 200, http.timeout());
     }
 
     @Override
@@ -154,7 +155,13 @@ public final class PatroniClient implements PatroniApi {
         return JSON.readTree(response.body());
     }
 
+    /** Patroni answers a restart or a switchover only once it happened: allow it the time. */
     private String send(String method, String path, JsonNode body, int expected) throws IOException {
+        return send(method, path, body, expected, http.timeout().compareTo(SLOW) > 0 ? http.timeout() : SLOW);
+    }
+
+    private String send(String method, String path, JsonNode body, int expected, Duration timeout)
+            throws IOException {
         String secret = password.get();
         if (secret.isEmpty()) {
             throw new IOException(method + " " + baseUrl + path + ": no Patroni REST password (secret patroni_rest)"
@@ -163,8 +170,7 @@ public final class PatroniClient implements PatroniApi {
         String authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
                 (PatroniConfig.REST_USER + ":" + secret).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                // Patroni answers a switchover only once it happened: allow it the time.
-                .timeout(Duration.ofSeconds(Math.max(http.timeout().toSeconds(), 60)))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .header("Authorization", authorization)
                 .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build();

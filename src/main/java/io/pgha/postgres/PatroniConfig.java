@@ -10,6 +10,7 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
+import io.pgha.resources.FileResource;
 import java.nio.file.Path;
 
 /**
@@ -167,8 +168,24 @@ public final class PatroniConfig {
 
     public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
                                 Layout layout, Tls tls) {
+        return yaml(tree(agent, spec, host, secrets, layout, tls));
+    }
+
+    /**
+     * A fingerprint of what a running Patroni takes from patroni.yml: all but the bootstrap section, which only a new
+     * cluster reads. A changed parameter changes that section, and a SIGHUP for it would cost Patroni's loop a
+     * second (it sleeps after every reload of Postgres) just before the PATCH /config that carries the parameter.
+     */
+    public static String reloadDigest(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host,
+                                      ClusterSecrets secrets, Layout layout, Tls tls) {
+        ObjectNode running = tree(agent, spec, host, secrets, layout, tls);
+        running.remove("bootstrap");
+        return FileResource.digest(yaml(running).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String yaml(ObjectNode tree) {
         try {
-            return YAML.writeValueAsString(tree(agent, spec, host, secrets, layout, tls));
+            return YAML.writeValueAsString(tree);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of strings always serialises", e);
         }

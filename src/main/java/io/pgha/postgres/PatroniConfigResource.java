@@ -11,13 +11,22 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Patroni's dynamic configuration (the DCS part: timers, synchronous mode, Postgres parameters). patroni.yml only
  * seeds it at bootstrap; afterwards the agent on the leader compares it with the spec and sends one PATCH /config
  * per change. On a replica there is nothing to do: Patroni shares the DCS config cluster-wide.
+ *
+ * <p>{@code peers} are the other data hosts' Patroni: each applies a new dynamic configuration at its next loop, up
+ * to loop_wait after the PATCH. Sending them the same patch once the DCS holds it wakes their loop at once: Patroni
+ * writes nothing when a patch changes nothing, and wakes its loop either way (patroni/api.py, do_PATCH_config).
  */
-public record PatroniConfigResource(PatroniClient patroni, ObjectNode desired) implements Resource {
+public record PatroniConfigResource(PatroniClient patroni, List<PatroniClient> peers, ObjectNode desired)
+        implements Resource {
+    private static final Logger LOG = LoggerFactory.getLogger(PatroniConfigResource.class);
+
     /** Maps whose keys the spec owns entirely: a key missing from the spec is removed. */
     private static final List<String> OWNED_MAPS = List.of("parameters");
 
@@ -41,10 +50,23 @@ public record PatroniConfigResource(PatroniClient patroni, ObjectNode desired) i
                 return Result.wouldChange(id(), diff);
             }
             patroni.patchConfig(patch);
+            wakePeers(patch);
             return Result.changed(id(), "PATCH /config " + String.join(", ", diff), diff);
         } catch (IOException e) {
             String reason = "Patroni REST API not answering yet: " + e.getMessage();
             return Result.failed(id(), reason, List.of(reason));
+        }
+    }
+
+    /** Best effort: a peer that misses it applies the change at its next loop all the same. */
+    private void wakePeers(ObjectNode patch) {
+        for (PatroniClient peer : peers) {
+            try {
+                peer.patchConfig(patch);
+            } catch (IOException e) {
+                LOG.info("Patroni at {} not woken for the new dynamic configuration (it applies it at its next loop):"
+                        + " {}", peer.address(), e.getMessage());
+            }
         }
     }
 

@@ -59,6 +59,11 @@ public record FileResource(Path path, byte[] content, Owner owner, boolean sensi
 
     /** A fingerprint of the desired content, which a process records when it starts. */
     public String digest() {
+        return digest(content);
+    }
+
+    /** The fingerprint {@link #digest()} gives for this content. */
+    public static String digest(byte[] content) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {

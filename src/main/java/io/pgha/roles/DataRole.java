@@ -4,6 +4,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.PatroniTimers;
 import io.pgha.model.ProgramVersion;
+import io.pgha.model.Role;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfigResource;
@@ -56,16 +57,16 @@ final class DataRole {
         Path config = ctx.paths().configDir().resolve("patroni.yml");
         ProgramTls tls = ProgramTls.of(ctx, "postgres", user);
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
+        PatroniConfig.Tls patroniTls = new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key());
         FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout,
-                new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key())), new Owner(user, user, 0600))
-                .asSensitive();
+                patroniTls), new Owner(user, user, 0600)).asSensitive();
         // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
         // Postgres re-reads its ssl files on the reload Patroni passes on.
         ProcessSpec patroni = new ProcessSpec(PROGRAM, user, List.of(def.binary(), config.toString()),
                 // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
                 Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version,
-                configFile.digest() + tls.digest(), "HUP");
+                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls) + tls.digest(), "HUP");
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, version),
                 ctx.user(def, home),
@@ -77,9 +78,14 @@ final class DataRole {
         out.addAll(tls.resources());
         out.add(configFile);
         out.add(ProcessResource.present(patroni, ctx.supervisor()));
+        String restPassword = secret(secrets, "patroni_rest");
+        javax.net.ssl.SSLContext restTls = ctx.certificate().sslContext();
+        // A short deadline for the peers: waking them only saves waiting for their next loop.
+        List<PatroniClient> peers = spec.hostsWith(Role.DATA).stream().filter(other -> !other.equals(host))
+                .map(other -> new PatroniClient(other.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(1),
+                        restTls, restPassword)).toList();
         out.add(new PatroniConfigResource(new PatroniClient(host.address(), ClusterSpec.PATRONI_PORT,
-                Duration.ofSeconds(5), ctx.certificate().sslContext(), secret(secrets, "patroni_rest")),
-                PatroniConfig.dynamic(spec)));
+                Duration.ofSeconds(5), restTls, restPassword), peers, PatroniConfig.dynamic(spec)));
         return out;
     }
 }

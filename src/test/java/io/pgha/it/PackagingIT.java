@@ -185,8 +185,7 @@ class PackagingIT {
         assertEquals(fromRpm.keySet(), fromDeb.keySet());
         assertEquals("-rw-r-----", fromDeb.get("/etc/pgha-agent/agent.yml"));
         assertEquals("-rwxr-xr-x", fromDeb.get("/usr/bin/pgha-agent"));
-        assertEquals(List.of("/etc/pgha-agent/agent.yml", "/etc/pgha-agent/logback.xml", "/etc/default/pgha-agent",
-                "/etc/logrotate.d/pgha-agent"), debField("conffiles").lines().toList());
+        assertEquals(List.of("/etc/pgha-agent/agent.yml", "/etc/default/pgha-agent", "/etc/logrotate.d/pgha-agent"), debField("conffiles").lines().toList());
         String control = debField("control");
         assertTrue(control.contains("Version: " + version + "-1") && control.contains("Architecture: all")
                 && control.contains("Depends: default-jre-headless (>= 2:1.17) | java17-runtime-headless"), control);

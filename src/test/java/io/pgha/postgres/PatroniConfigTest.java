@@ -56,6 +56,24 @@ class PatroniConfigTest {
         return YAML.readTree(text);
     }
 
+    private static String reloadDigest(String spec) throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
+        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
+                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
+                .toString());
+        return PatroniConfig.reloadDigest(agent, parsed, parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS);
+    }
+
+    @Test
+    void aParameterChangesOnlyTheBootstrapSectionSoPatroniIsNotSignalled() throws Exception {
+        String before = reloadDigest(SPEC);
+        assertEquals(before, reloadDigest(SPEC.replace("max_connections: 200", "max_connections: 300")));
+        assertEquals(before, reloadDigest(SPEC.replace("ttl: 20", "ttl: 30")));
+        // pg_hba.conf is patroni.yml's own: Patroni takes a new one on SIGHUP.
+        assertFalse(before.equals(reloadDigest(SPEC.replace("10.0.0.0/8", "10.1.0.0/16"))));
+    }
+
     @Test
     void aPasswordWithQuotesColonsAndANewlineSurvivesTheRoundTrip() throws Exception {
         String nasty = "it's \"a\": pass\nword: # not a comment\n  - [x]";

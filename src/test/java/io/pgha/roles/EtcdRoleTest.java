@@ -94,6 +94,7 @@ class EtcdRoleTest {
         assertEquals(500, yml.path("election-timeout").asInt());
         assertEquals("periodic", yml.path("auto-compaction-mode").asText());
         assertEquals("1h", yml.path("auto-compaction-retention").asText());
+        assertEquals(4, yml.path("bcrypt-cost").asInt());
     }
 
     @Test
