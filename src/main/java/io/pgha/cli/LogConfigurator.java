@@ -17,7 +17,7 @@ import org.slf4j.Logger;
  * as before. Logback finds this class through META-INF/services.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n";
+    private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

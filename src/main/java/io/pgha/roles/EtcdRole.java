@@ -32,8 +32,8 @@ final class EtcdRole {
     static final String PROGRAM = "etcd";
     static final String RESTART_WAITS = "etcd: etcd.yml changed; the member restarts when it has the etcd lock"
             + " (one member at a time)";
-    /** Read at the member's first start only: never a reason to restart it. */
     static final int BCRYPT_COST = 4;
+    /** Read at the member's first start only: never a reason to restart it. */
     private static final List<String> BOOTSTRAP_ONLY = List.of("initial-cluster", "initial-cluster-state");
     private static final ObjectMapper YAML = new ObjectMapper(
             YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
