@@ -1,5 +1,6 @@
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.Lab;
+import io.pgha.lab.LabCtl;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabStatuses;
 import io.pgha.lab.LabWriter;
@@ -379,16 +380,7 @@ public class CostBench {
     }
 
     String ctl(Duration limit, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString(), "--config",
-                plan.agentYml(plan.hosts().get(0)).toString()));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IllegalStateException("pghactl " + String.join(" ", args) + " failed: " + text);
-        }
-        return text;
+        return LabCtl.run(HOME.resolve("daemon/pghactl"), plan, limit, args);
     }
 
     static void mark(Map<String, Long> seen, String step, long t0) {

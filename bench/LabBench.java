@@ -4,6 +4,7 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.Lab;
+import io.pgha.lab.LabCtl;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabStatuses;
@@ -703,15 +704,7 @@ public class LabBench {
     }
 
     String ctl(Duration limit, String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(HOME.resolve("daemon/pghactl").toString(), "--config",
-                plan.agentYml(plan.hosts().get(0)).toString()));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(false).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(limit.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("pghactl " + String.join(" ", args) + " failed: " + text);
-        }
-        return text;
+        return LabCtl.run(HOME.resolve("daemon/pghactl"), plan, limit, args);
     }
 
     List<String> data() {
