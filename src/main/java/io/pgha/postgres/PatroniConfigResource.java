@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@code peers} are the other data hosts' Patroni: each applies a new dynamic configuration at its next loop, up
  * to loop_wait after the PATCH. Sending them the same patch once the DCS holds it wakes their loop at once: Patroni
  * writes nothing when a patch changes nothing, and wakes its loop either way (patroni/api.py, do_PATCH_config).
+ * Their clients are made only for a PATCH (each holds an HTTP client of its own; a pass builds this resource anew).
  */
-public record PatroniConfigResource(PatroniClient patroni, List<PatroniClient> peers, ObjectNode desired)
+public record PatroniConfigResource(PatroniClient patroni, Supplier<List<PatroniClient>> peers, ObjectNode desired)
         implements Resource {
     private static final Logger LOG = LoggerFactory.getLogger(PatroniConfigResource.class);
 
@@ -60,7 +62,7 @@ public record PatroniConfigResource(PatroniClient patroni, List<PatroniClient> p
 
     /** Best effort: a peer that misses it applies the change at its next loop all the same. */
     private void wakePeers(ObjectNode patch) {
-        for (PatroniClient peer : peers) {
+        for (PatroniClient peer : peers.get()) {
             try {
                 peer.patchConfig(patch);
             } catch (IOException e) {

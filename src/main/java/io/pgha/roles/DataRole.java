@@ -81,7 +81,8 @@ final class DataRole {
         String restPassword = secret(secrets, "patroni_rest");
         javax.net.ssl.SSLContext restTls = ctx.certificate().sslContext();
         // A short deadline for the peers: waking them only saves waiting for their next loop.
-        List<PatroniClient> peers = spec.hostsWith(Role.DATA).stream().filter(other -> !other.equals(host))
+        java.util.function.Supplier<List<PatroniClient>> peers = () -> spec.hostsWith(Role.DATA).stream()
+                .filter(other -> !other.equals(host))
                 .map(other -> new PatroniClient(other.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(1),
                         restTls, restPassword)).toList();
         out.add(new PatroniConfigResource(new PatroniClient(host.address(), ClusterSpec.PATRONI_PORT,
