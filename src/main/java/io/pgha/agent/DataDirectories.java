@@ -18,6 +18,7 @@ final class DataDirectories {
             switch (role) {
                 case ETCD -> dirs.put("etcd data", paths.dataDir("etcd"));
                 case DATA -> dirs.put("postgres data", paths.dataDir("postgresql"));
+                case BACKUP -> dirs.put("backup repository", paths.dataDir("pgbackrest"));
                 case LB -> {
                 }
             }

@@ -16,7 +16,8 @@ public record ClusterSpec(
         Patroni patroni,
         Haproxy haproxy,
         Disk disk,
-        Etcd etcd) {
+        Etcd etcd,
+        Optional<Backup> backup) {
 
     /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
     public static final int POSTGRES_PORT = 5432;
@@ -167,6 +168,26 @@ public record ClusterSpec(
      * @param defragMinUnusedBytes  ...and at least this much is
      * @param allowSmallCluster     accept fewer than 3 members (no failure tolerated)
      */
+    /**
+     * Backups with pgBackRest into a repository on the one host with role backup, and restore drills there.
+     *
+     * @param retentionFull full backups kept, with the WAL they need (pgBackRest's repo1-retention-full)
+     * @param retentionDiff differential backups kept (repo1-retention-diff)
+     * @param full          when a full backup runs, in the repository host's time
+     * @param diff          when a differential one runs, if ever
+     * @param incr          when an incremental one runs, if ever
+     * @param fromReplica   copy the data files from a replica (backup-standby) so the leader only sends its WAL
+     * @param drill         when the repository host restores the latest backup to prove it
+     */
+    public record Backup(int retentionFull, int retentionDiff, Schedule full, Optional<Schedule> diff,
+                         Optional<Schedule> incr, boolean fromReplica, Schedule drill) {
+        public static final String DEFAULT_FULL = "0 2 * * 0";
+        public static final String DEFAULT_DIFF = "0 2 * * 1-6";
+        public static final String DEFAULT_DRILL = "30 4 * * *";
+        public static final int DEFAULT_RETENTION_FULL = 2;
+        public static final int DEFAULT_RETENTION_DIFF = 6;
+    }
+
     public record Etcd(long quotaBytes, int heartbeatMillis, int electionMillis, int defragUnusedPercent,
                        long defragMinUnusedBytes, boolean allowSmallCluster) {
         /**

@@ -47,7 +47,7 @@ public final class ClusterSpecParser {
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd"));
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd", "backup"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -64,11 +64,13 @@ public final class ClusterSpecParser {
         ClusterSpec.Disk disk = readDisk(root.field("disk"));
         ClusterSpec.Etcd etcd = readEtcd(root.field("etcd"));
         checkEtcdCount(root, hosts, etcd);
+        Optional<ClusterSpec.Backup> backup = readBackup(root.field("backup"));
+        checkBackupHost(root, hosts, backup.isPresent() || !root.field("backup").isMissing());
 
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd);
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd, backup);
     }
 
     private Map<String, ClusterSpec.Host> readHosts(Node node) {
@@ -130,7 +132,7 @@ public final class ClusterSpecParser {
         Node many = entry.field("roles");
         if (one.isMissing() == many.isMissing()) {
             (one.isMissing() ? one : many).error(one.isMissing()
-                    ? "is required: one of etcd, data, lb (or roles: a list of them, [] for a spare host)"
+                    ? "is required: one of etcd, data, lb, backup (or roles: a list of them, [] for a spare host)"
                     : "give either role or roles, not both");
             return Optional.empty();
         }
@@ -153,7 +155,7 @@ public final class ClusterSpecParser {
         String text = node.requiredText();
         Optional<Role> role = Role.of(text);
         if (!node.isMissing() && role.isEmpty()) {
-            node.error("unknown role '" + Values.printable(text) + "' (expected one of etcd, data, lb)");
+            node.error("unknown role '" + Values.printable(text) + "' (expected one of etcd, data, lb, backup)");
         }
         return role;
     }
@@ -172,6 +174,86 @@ public final class ClusterSpecParser {
         } else if (members < 3 && !etcd.allowSmallCluster()) {
             root.field("hosts").error(members + " hosts with role etcd tolerate no failure: give the role to at least"
                     + " 3, or set etcd.allow_small_cluster: true to accept it");
+        }
+    }
+
+    /**
+     * The backup section asks for exactly one repository host, and only it does: a repository on a data or etcd
+     * host is lost with that host, so the role goes alone or beside lb.
+     */
+    private static void checkBackupHost(Node root, Map<String, ClusterSpec.Host> hosts, boolean backupSection) {
+        if (!root.field("hosts").errors().isEmpty() && hosts.isEmpty()) {
+            return;
+        }
+        List<ClusterSpec.Host> repositories = hosts.values().stream().filter(h -> h.has(Role.BACKUP)).toList();
+        for (ClusterSpec.Host host : repositories) {
+            Node roles = root.field("hosts").field(host.name());
+            roles = roles.field(roles.field("roles").isMissing() ? "role" : "roles");
+            if (host.has(Role.DATA) || host.has(Role.ETCD)) {
+                roles.error("the backup repository would be lost with this " + Role.join(host.roles()) + " host:"
+                        + " give the backup role to a host of its own (or beside lb)");
+            } else if (!backupSection) {
+                roles.error("role backup needs the spec's backup section (retention, schedule)");
+            }
+        }
+        if (backupSection && repositories.isEmpty()) {
+            root.field("backup").error("expected one host with role backup to keep the repository, found none");
+        } else if (repositories.size() > 1) {
+            root.field("hosts").error("expected one host with role backup, found " + repositories.size() + ": "
+                    + String.join(", ", repositories.stream().map(ClusterSpec.Host::name).toList()));
+        }
+    }
+
+    private static Optional<ClusterSpec.Backup> readBackup(Node node) {
+        if (node.isMissing() || !node.expectMapping(Set.of("retention", "schedule", "from", "drill"))) {
+            return Optional.empty();
+        }
+        Node retention = node.field("retention");
+        retention.expectMapping(Set.of("full", "diff"));
+        // pgBackRest keeps at most 9999999 of each; beyond a few hundred the repository is the problem.
+        int full = (int) retention.field("full").integer(ClusterSpec.Backup.DEFAULT_RETENTION_FULL, 1, 9999);
+        int diff = (int) retention.field("diff").integer(ClusterSpec.Backup.DEFAULT_RETENTION_DIFF, 1, 9999);
+        Node schedule = node.field("schedule");
+        schedule.expectMapping(Set.of("full", "diff", "incr"));
+        Optional<Schedule> fullAt = requiredSchedule(schedule.field("full"), ClusterSpec.Backup.DEFAULT_FULL,
+                "every backup chain starts with a full backup");
+        // "" turns the differential backups off.
+        Optional<Schedule> diffAt = schedule(schedule.field("diff"), ClusterSpec.Backup.DEFAULT_DIFF);
+        Optional<Schedule> incrAt = schedule(schedule.field("incr"), "");
+        Node from = node.field("from");
+        String source = from.text().orElse("replica");
+        if (!source.equals("replica") && !source.equals("leader")) {
+            from.error("expected replica (copy the files from a replica) or leader, found '"
+                    + Values.printable(source) + "'");
+        }
+        Optional<Schedule> drill = requiredSchedule(node.field("drill"), ClusterSpec.Backup.DEFAULT_DRILL,
+                "a backup is only known to restore once a drill has restored it");
+        if (fullAt.isEmpty() || drill.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterSpec.Backup(full, diff, fullAt.get(), diffAt, incrAt,
+                source.equals("replica"), drill.get()));
+    }
+
+    private static Optional<Schedule> requiredSchedule(Node node, String fallback, String why) {
+        if (!node.isMissing() && node.text().map(String::isBlank).orElse(false)) {
+            node.error("expected a cron expression (" + why + "), found none");
+            return Optional.empty();
+        }
+        return schedule(node, fallback);
+    }
+
+    /** A cron expression; {@code fallback} when the field is missing ("" for none). Empty after an error. */
+    private static Optional<Schedule> schedule(Node node, String fallback) {
+        String text = node.isMissing() ? fallback : node.requiredText();
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Schedule.parse(text));
+        } catch (Schedule.InvalidScheduleException e) {
+            node.error(e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -9,15 +9,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** What a host is for. */
+/** What a host is for; BACKUP keeps the pgBackRest repository and runs the restore drills. */
 public enum Role {
-    ETCD, DATA, LB;
+    ETCD, DATA, LB, BACKUP;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** An unmodifiable copy in enum order: etcd, data, lb. */
+    /** An unmodifiable copy in enum order: etcd, data, lb, backup. */
     public static Set<Role> ordered(Collection<Role> roles) {
         return Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
     }

@@ -81,7 +81,7 @@ public record Platform(String id, String description, PackageManager manager, Li
         String extras = "pgdg-rhel" + major + "-extras";
         return new Platform("el" + major, "EL " + major, PackageManager.DNF, List.of(
                 new Repository("pgdg(\\d+)", Pattern.compile("postgresql(\\d+)-server"), false, pgdg),
-                new Repository("pgdg-common", Pattern.compile("patroni|patroni-etcd"), false, pgdg),
+                new Repository("pgdg-common", Pattern.compile("patroni|patroni-etcd|pgbackrest"), false, pgdg),
                 new Repository("epel", Pattern.compile("patroni|patroni-etcd"), false, epel),
                 new Repository(extras, Pattern.compile("etcd"), true, pgdg + " (" + extras
                         + " stays disabled: pgha-agent enables it for the etcd install only)")));

@@ -149,6 +149,7 @@ public final class HostRoles {
             case ETCD -> EtcdRole.PROGRAM;
             case DATA -> DataRole.PROGRAM;
             case LB -> LbRole.PROGRAM;
+            case BACKUP -> "pgbackrest";
         };
     }
 
@@ -159,6 +160,7 @@ public final class HostRoles {
         return switch (role) {
             case ETCD -> throw new IllegalArgumentException("the etcd role is planned by EtcdRole");
             case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
+            case BACKUP -> throw new RoleRefusedException("the backup role is not built yet (issue 16, in progress)");
             case DATA -> {
                 if (secrets.isEmpty()) {
                     warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
@@ -181,7 +183,7 @@ public final class HostRoles {
             case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
             case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
                     RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));
-            case LB -> false;
+            case LB, BACKUP -> false;
         };
     }
 }

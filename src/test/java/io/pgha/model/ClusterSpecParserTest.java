@@ -255,6 +255,82 @@ class ClusterSpecParserTest {
                 "hosts.etcd2.roles", "either role or roles, not both");
     }
 
+    private static final String WITH_BACKUP = VALID.replace("  lb1: {address: 10.0.2.1, role: lb}\n",
+            "  lb1: {address: 10.0.2.1, role: lb}\n  backup1: {address: 10.0.3.1, role: backup}\n")
+            + "backup: {}\n";
+
+    @Test
+    void noBackupSectionNoBackups() throws Exception {
+        assertTrue(parse(VALID).backup().isEmpty());
+    }
+
+    @Test
+    void anEmptyBackupSectionTakesTheDefaults() throws Exception {
+        ClusterSpec.Backup backup = parse(WITH_BACKUP).backup().orElseThrow();
+        assertEquals(2, backup.retentionFull());
+        assertEquals(6, backup.retentionDiff());
+        assertEquals("0 2 * * 0", backup.full().text());
+        assertEquals("0 2 * * 1-6", backup.diff().orElseThrow().text());
+        assertTrue(backup.incr().isEmpty());
+        assertTrue(backup.fromReplica());
+        assertEquals("30 4 * * *", backup.drill().text());
+        assertEquals(List.of("backup1"), parse(WITH_BACKUP).hostsWith(Role.BACKUP).stream()
+                .map(ClusterSpec.Host::name).toList());
+    }
+
+    @Test
+    void theBackupSectionAsWritten() throws Exception {
+        ClusterSpec.Backup backup = parse(WITH_BACKUP.replace("backup: {}", """
+                backup:
+                  retention: {full: 4, diff: 3}
+                  schedule: {full: "0 1 * * 6", diff: "", incr: "0 */4 * * *"}
+                  from: leader
+                  drill: "0 5 * * 1"
+                """)).backup().orElseThrow();
+        assertEquals(4, backup.retentionFull());
+        assertEquals(3, backup.retentionDiff());
+        assertEquals("0 1 * * 6", backup.full().text());
+        assertTrue(backup.diff().isEmpty(), "an empty diff schedule turns differential backups off");
+        assertEquals("0 */4 * * *", backup.incr().orElseThrow().text());
+        assertFalse(backup.fromReplica());
+        assertEquals("0 5 * * 1", backup.drill().text());
+    }
+
+    @Test
+    void badBackupSettingsNameTheirField() {
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {schedule: {full: '0 2 * *'}}")),
+                "backup.schedule.full", "expected 5 fields");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {schedule: {incr: '61 * * * *'}}")),
+                "backup.schedule.incr", "minute: expected 0 to 59, found '61'");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {schedule: {full: ''}}")),
+                "backup.schedule.full", "every backup chain starts with a full backup");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {drill: ''}")),
+                "backup.drill", "expected a cron expression");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {retention: {full: 0}}")),
+                "backup.retention.full", "must be between 1 and 9999, found 0");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {from: standby}")),
+                "backup.from", "expected replica");
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {keep: 3}")),
+                "backup.keep", "unknown key");
+    }
+
+    @Test
+    void oneRepositoryHostOfItsOwnOrBesideLb() throws Exception {
+        assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}\n", "")), "hosts.backup1.role",
+                "needs the spec's backup section");
+        assertRefused(() -> parse(WITH_BACKUP.replace("  backup1: {address: 10.0.3.1, role: backup}\n", "")),
+                "backup", "expected one host with role backup");
+        assertRefused(() -> parse(WITH_BACKUP.replace("pg2: {address: 10.0.1.2, role: data,",
+                "pg2: {address: 10.0.1.2, roles: [data, backup],").replace("  backup1: {address: 10.0.3.1, role: backup}\n", "")),
+                "hosts.pg2.roles", "would be lost with this data+backup host");
+        assertRefused(() -> parse(WITH_BACKUP.replace("  backup1: {address: 10.0.3.1, role: backup}\n",
+                "  backup1: {address: 10.0.3.1, role: backup}\n  backup2: {address: 10.0.3.2, role: backup}\n")),
+                "hosts", "expected one host with role backup, found 2: backup1, backup2");
+        ClusterSpec besideLb = parse(WITH_BACKUP.replace("lb1: {address: 10.0.2.1, role: lb}",
+                "lb1: {address: 10.0.2.1, roles: [lb, backup]}").replace("  backup1: {address: 10.0.3.1, role: backup}\n", ""));
+        assertEquals(java.util.Set.of(Role.LB, Role.BACKUP), besideLb.host("lb1").orElseThrow().roles());
+    }
+
     @Test
     void lbPortsMustNotCollideWithTheHostsOtherListeners() {
         assertRefused(() -> parse(COMPACT + "haproxy: {primary_port: 5432}\n"), "haproxy.primary_port",

@@ -20,11 +20,12 @@ class PackageMapTest {
         Map<String, String> out = new LinkedHashMap<>();
         for (Role role : Role.values()) {
             RoleDefinition def = RoleDefinition.load(ROLES, role);
-            String version = role == Role.DATA ? Integer.toString(postgres) : "";
+            boolean runsPostgres = role == Role.DATA || role == Role.BACKUP;
+            String version = runsPostgres ? Integer.toString(postgres) : "";
             List<String> packages = def.packagesFor(platform.family(), version);
             String repos = String.join(",", platform.needed(packages).stream().map(Platform.Repository::id).toList());
             out.put(role.id(), String.join(" ", packages) + " | " + def.user() + " | " + def.binary()
-                    + (role == Role.DATA ? " | " + def.binDirFor(platform.family(), version) : "")
+                    + (runsPostgres ? " | " + def.binDirFor(platform.family(), version) : "")
                     + " | repos: " + (repos.isEmpty() ? "-" : repos));
         }
         return out;
@@ -36,7 +37,9 @@ class PackageMapTest {
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
                 "data", "postgresql-15 patroni python3-idna | postgres | /usr/bin/patroni | /usr/lib/postgresql/15/bin"
                         + " | repos: -",
-                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -"), map("debian12", 15));
+                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
+                "backup", "pgbackrest postgresql-15 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/15/bin"
+                        + " | repos: -"), map("debian12", 15));
         assertEquals("postgresql-17 patroni python3-idna | postgres | /usr/bin/patroni | /usr/lib/postgresql/17/bin"
                 + " | repos: apt.postgresql.org", map("debian12", 17).get("data"));
     }
@@ -47,7 +50,9 @@ class PackageMapTest {
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
                 "data", "postgresql-17 patroni python3-idna | postgres | /usr/bin/patroni | /usr/lib/postgresql/17/bin"
                         + " | repos: -",
-                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -"), map("debian13", 17));
+                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
+                "backup", "pgbackrest postgresql-17 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/17/bin"
+                        + " | repos: -"), map("debian13", 17));
     }
 
     @Test
@@ -56,7 +61,9 @@ class PackageMapTest {
                 "etcd", "etcd | etcd | /usr/bin/etcd | repos: pgdg-rhel9-extras",
                 "data", "postgresql16-server patroni patroni-etcd | postgres | /usr/bin/patroni | /usr/pgsql-16/bin"
                         + " | repos: pgdg16,pgdg-common,epel",
-                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -"), map("el9", 16));
+                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
+                "backup", "pgbackrest postgresql16-server | postgres | /usr/bin/pgbackrest | /usr/pgsql-16/bin"
+                        + " | repos: pgdg-common,pgdg16"), map("el9", 16));
     }
 
     @Test
@@ -65,6 +72,8 @@ class PackageMapTest {
                 "etcd", "etcd | etcd | /usr/bin/etcd | repos: pgdg-rhel8-extras",
                 "data", "postgresql15-server patroni patroni-etcd | postgres | /usr/bin/patroni | /usr/pgsql-15/bin"
                         + " | repos: pgdg15,pgdg-common,epel",
-                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -"), map("el8", 15));
+                "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
+                "backup", "pgbackrest postgresql15-server | postgres | /usr/bin/pgbackrest | /usr/pgsql-15/bin"
+                        + " | repos: pgdg-common,pgdg15"), map("el8", 15));
     }
 }
