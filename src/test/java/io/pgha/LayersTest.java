@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** One package per concern, dependencies in one direction: no package imports one above it in this order. */
 class LayersTest {
     /** Top to bottom, as README's layout section lists them. */
-    static final List<String> LAYERS = List.of("cli", "lab", "agent", "report", "dcs", "roles", "engine", "probe",
-            "postgres", "resources", "supervise", "net", "tls", "model");
+    static final List<String> LAYERS = List.of("cli", "lab", "agent", "report", "dcs", "roles", "backup", "engine",
+            "probe", "postgres", "resources", "supervise", "net", "tls", "model");
     /** An import or a qualified name of another package (the package line ends with ';', never matches). */
     private static final Pattern USE = Pattern.compile("\\bio\\.pgha\\.([a-z]+)\\.[A-Za-z]");
     private static final Path MAIN = Path.of(System.getProperty("pgha.home", "."), "src/main/java/io/pgha");

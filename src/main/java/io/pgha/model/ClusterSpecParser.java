@@ -66,6 +66,14 @@ public final class ClusterSpecParser {
         checkEtcdCount(root, hosts, etcd);
         Optional<ClusterSpec.Backup> backup = readBackup(root.field("backup"));
         checkBackupHost(root, hosts, backup.isPresent() || !root.field("backup").isMissing());
+        if (!root.field("backup").isMissing()) {
+            for (String name : List.of("archive_mode", "archive_command")) {
+                if (postgres.parameters().containsKey(name)) {
+                    root.field("postgres").field("parameters").field(name).error("is set by pgha-agent while the"
+                            + " spec has a backup section (WAL goes to the pgBackRest repository)");
+                }
+            }
+        }
 
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);

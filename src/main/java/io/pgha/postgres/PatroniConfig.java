@@ -41,6 +41,9 @@ public final class PatroniConfig {
     public record Tls(Path ca, Path certificate, Path key) {
     }
 
+    /** Where Debian and PGDG install pgBackRest. */
+    static final String PGBACKREST = "/usr/bin/pgbackrest";
+
     private PatroniConfig() {
     }
 
@@ -64,6 +67,10 @@ public final class PatroniConfig {
         return dcs;
     }
 
+    private static String pgBackRest(ClusterSpec spec) {
+        return PGBACKREST + " --stanza=" + spec.cluster();
+    }
+
     /** The Postgres parameters Patroni is to run every member with: ours, then the spec's, which win. */
     public static java.util.Map<String, String> parameters(ClusterSpec spec) {
         java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
@@ -72,6 +79,11 @@ public final class PatroniConfig {
         parameters.put("max_replication_slots", "8");
         parameters.put("wal_keep_size", WAL_KEEP_SIZE);
         parameters.putAll(spec.postgres().parameters());
+        if (spec.backup().isPresent()) {
+            // The spec parser refuses these two in the spec's parameters while it has a backup section.
+            parameters.put("archive_mode", "on");
+            parameters.put("archive_command", pgBackRest(spec) + " archive-push %p");
+        }
         return parameters;
     }
 
@@ -136,6 +148,13 @@ public final class PatroniConfig {
                 .put("ssl_key_file", tls.key().toString())
                 .put("ssl_ca_file", tls.ca().toString())
                 .put("ssl_min_protocol_version", "TLSv1.3");
+        if (spec.backup().isPresent()) {
+            // A new or reinitialised replica is restored from the repository (its delta only, over the data it
+            // has), not copied from the leader; a repository with no backup yet falls through to pg_basebackup.
+            pg.putArray("create_replica_methods").add("pgbackrest").add("basebackup");
+            pg.putObject("pgbackrest").put("command", pgBackRest(spec) + " --delta restore")
+                    .put("keep_data", true).put("no_params", true);
+        }
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);
 

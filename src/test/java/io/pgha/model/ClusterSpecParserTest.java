@@ -312,6 +312,9 @@ class ClusterSpecParserTest {
                 "backup.from", "expected replica");
         assertRefused(() -> parse(WITH_BACKUP.replace("backup: {}", "backup: {keep: 3}")),
                 "backup.keep", "unknown key");
+        assertRefused(() -> parse(WITH_BACKUP.replace("    max_connections: 200", "    archive_command: /bin/true")),
+                "postgres.parameters.archive_command", "is set by pgha-agent while the spec has a backup section");
+        assertDoesNotThrow(() -> parse(VALID.replace("    max_connections: 200", "    archive_command: /bin/true")));
     }
 
     @Test

@@ -75,6 +75,31 @@ class PatroniConfigTest {
     }
 
     @Test
+    void withABackupSectionWalIsArchivedAndReplicasComeFromTheRepository() throws Exception {
+        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n",
+                "  lb1: {address: 10.0.2.1, role: lb}\n  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
+        JsonNode parameters = PatroniConfig.dynamic(parsed).path("postgresql").path("parameters");
+        assertEquals("on", parameters.path("archive_mode").asText());
+        assertEquals("/usr/bin/pgbackrest --stanza=demo archive-push %p", parameters.path("archive_command").asText());
+        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
+                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
+                .toString());
+        JsonNode pg = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                LAYOUT, TLS)).path("postgresql");
+        assertEquals(List.of("pgbackrest", "basebackup"), texts(pg.path("create_replica_methods")));
+        assertEquals("/usr/bin/pgbackrest --stanza=demo --delta restore", pg.path("pgbackrest").path("command").asText());
+        assertTrue(pg.path("pgbackrest").path("keep_data").asBoolean());
+        assertTrue(pg.path("pgbackrest").path("no_params").asBoolean());
+        JsonNode without = YAML.readTree(PatroniConfig.render(agent, new ClusterSpecParser(agent).parse(SPEC, "spec"),
+                parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS));
+        assertTrue(without.path("postgresql").path("create_replica_methods").isMissingNode());
+        assertTrue(without.path("bootstrap").path("dcs").path("postgresql").path("parameters").path("archive_mode")
+                .isMissingNode());
+    }
+
+    @Test
     void aPasswordWithQuotesColonsAndANewlineSurvivesTheRoundTrip() throws Exception {
         String nasty = "it's \"a\": pass\nword: # not a comment\n  - [x]";
         JsonNode yml = render(nasty, "pg1");
