@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * pgbackrest.conf, built as data. The repository host and every data host run pgBackRest's TLS server and reach each
@@ -16,8 +17,15 @@ import java.util.Map;
  *
  * <p>Every value here is the agent's own (paths, ports) or checked by the spec parser (addresses, host names, the
  * cluster name): none can carry a newline or a '=' into the file.
+ *
+ * <p>Learnt from pgBackRest 2.45 (Debian 12) in the lab: a command's options travel to the remote it talks to, so a
+ * data host names the repository's path and the repository host names each data host's socket; the TLS client
+ * matches only DNS names (IP subject alternative names came in 2.46), so the certificate must carry the address as
+ * a DNS name too; a restore refuses to run where the configuration names remote data hosts, hence a file of its own
+ * for the drills.
  */
 public final class PgBackRestConfig {
+    private static final String HEADER = "# Written by pgha-agent from the cluster spec; changes here are undone.\n";
     /** pgBackRest's TLS server port (its default). */
     public static final int TLS_PORT = 8432;
 
@@ -41,9 +49,12 @@ public final class PgBackRestConfig {
         return "pgbackrest-" + host;
     }
 
-    /** The repository host's file: the repository, its retention, and every data host of the spec as pgN. */
+    /**
+     * The repository host's file: the repository, its retention, and every data host of the spec as pgN, each with
+     * its Postgres as that host runs it ({@code postgres}: one layout on real hosts, a root of its own in the lab).
+     */
     public static String repository(ClusterSpec spec, ClusterSpec.Host self, ClusterSpec.Backup backup,
-                                     Paths paths, Tls tls, Postgres postgres) {
+                                     Paths paths, Tls tls, Function<ClusterSpec.Host, Postgres> postgres) {
         Map<String, List<String[]>> file = new LinkedHashMap<>();
         List<String[]> global = section(file, "global");
         global.add(kv("repo1-path", paths.repository().toString()));
@@ -67,9 +78,21 @@ public final class PgBackRestConfig {
             stanza.add(kv(pg + "-host-ca-file", tls.ca().toString()));
             stanza.add(kv(pg + "-host-cert-file", tls.certificate().toString()));
             stanza.add(kv(pg + "-host-key-file", tls.key().toString()));
-            stanza.add(kv(pg + "-path", postgres.dataDir().toString()));
-            stanza.add(kv(pg + "-port", Integer.toString(postgres.port())));
+            Postgres pgOf = postgres.apply(data);
+            stanza.add(kv(pg + "-path", pgOf.dataDir().toString()));
+            stanza.add(kv(pg + "-socket-path", pgOf.socketDir().toString()));
+            stanza.add(kv(pg + "-port", Integer.toString(pgOf.port())));
         }
+        return render(file);
+    }
+
+    /** The repository host's file for a restore into {@code target} (a drill, or a copy for inspection). */
+    public static String restore(ClusterSpec spec, Paths paths, Path target) {
+        Map<String, List<String[]>> file = new LinkedHashMap<>();
+        List<String[]> global = section(file, "global");
+        global.add(kv("repo1-path", paths.repository().toString()));
+        common(global, paths);
+        section(file, spec.cluster()).add(kv("pg1-path", target.toString()));
         return render(file);
     }
 
@@ -79,6 +102,7 @@ public final class PgBackRestConfig {
         Map<String, List<String[]>> file = new LinkedHashMap<>();
         List<String[]> global = section(file, "global");
         global.add(kv("repo1-host", repository.address()));
+        global.add(kv("repo1-path", paths.repository().toString()));
         global.add(kv("repo1-host-type", "tls"));
         global.add(kv("repo1-host-port", Integer.toString(TLS_PORT)));
         global.add(kv("repo1-host-ca-file", tls.ca().toString()));
@@ -125,7 +149,7 @@ public final class PgBackRestConfig {
     }
 
     private static String render(Map<String, List<String[]>> file) {
-        StringBuilder out = new StringBuilder("# Written by pgha-agent from the cluster spec; changes here are undone.\n");
+        StringBuilder out = new StringBuilder(HEADER);
         file.forEach((name, entries) -> {
             out.append('\n').append('[').append(name).append("]\n");
             entries.forEach(e -> out.append(e[0]).append('=').append(e[1]).append('\n'));

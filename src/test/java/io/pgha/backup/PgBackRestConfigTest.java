@@ -39,7 +39,7 @@ class PgBackRestConfigTest {
     void theRepositoryHostBacksUpEveryDataHostOverTls() throws Exception {
         ClusterSpec spec = spec();
         String conf = PgBackRestConfig.repository(spec, spec.host("backup1").orElseThrow(),
-                spec.backup().orElseThrow(), PATHS, TLS, PG);
+                spec.backup().orElseThrow(), PATHS, TLS, host -> PG);
         assertEquals("""
                 # Written by pgha-agent from the cluster spec; changes here are undone.
 
@@ -69,6 +69,7 @@ class PgBackRestConfigTest {
                 pg1-host-cert-file=/etc/pgha-agent/tls/pgbackrest.crt
                 pg1-host-key-file=/etc/pgha-agent/tls/pgbackrest.key
                 pg1-path=/var/lib/pgha-agent/postgresql/15/data
+                pg1-socket-path=/run/pgha-agent/postgresql
                 pg1-port=5432
                 pg2-host=10.0.1.2
                 pg2-host-type=tls
@@ -77,6 +78,7 @@ class PgBackRestConfigTest {
                 pg2-host-cert-file=/etc/pgha-agent/tls/pgbackrest.crt
                 pg2-host-key-file=/etc/pgha-agent/tls/pgbackrest.key
                 pg2-path=/var/lib/pgha-agent/postgresql/15/data
+                pg2-socket-path=/run/pgha-agent/postgresql
                 pg2-port=5432
                 """, conf);
     }
@@ -86,7 +88,8 @@ class PgBackRestConfigTest {
         ClusterSpec spec = spec();
         String conf = PgBackRestConfig.data(spec, spec.host("pg2").orElseThrow(), spec.host("backup1").orElseThrow(),
                 PATHS, TLS, PG);
-        assertTrue(conf.contains("\nrepo1-host=10.0.3.1\nrepo1-host-type=tls\n"), conf);
+        assertTrue(conf.contains("\nrepo1-host=10.0.3.1\nrepo1-path=/var/lib/pgha-agent/pgbackrest\n"
+                + "repo1-host-type=tls\n"), conf);
         assertTrue(conf.contains("\narchive-async=y\nspool-path=/var/lib/pgha-agent/pgbackrest-spool\n"), conf);
         assertTrue(conf.contains("\ntls-server-address=10.0.1.2\n"), conf);
         assertTrue(conf.contains("\ntls-server-auth=pgbackrest-backup1=demo\n"), conf);
@@ -99,12 +102,29 @@ class PgBackRestConfigTest {
     }
 
     @Test
+    void aRestoreRunsFromTheRepositoryIntoADirectoryOfItsOwn() throws Exception {
+        assertEquals("""
+                # Written by pgha-agent from the cluster spec; changes here are undone.
+
+                [global]
+                repo1-path=/var/lib/pgha-agent/pgbackrest
+                log-path=/var/log/pgha-agent/pgbackrest
+                log-level-console=warn
+                log-level-file=info
+                compress-type=lz4
+
+                [demo]
+                pg1-path=/var/lib/pgha-agent/drill
+                """, PgBackRestConfig.restore(spec(), PATHS, Path.of("/var/lib/pgha-agent/drill")));
+    }
+
+    @Test
     void aLineBreakNeverReachesTheFile() throws Exception {
         ClusterSpec spec = spec();
         PgBackRestConfig.Paths broken = new PgBackRestConfig.Paths(Path.of("/repo\n[evil]"), PATHS.log(),
                 PATHS.spool());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PgBackRestConfig.repository(
-                spec, spec.host("backup1").orElseThrow(), spec.backup().orElseThrow(), broken, TLS, PG));
+                spec, spec.host("backup1").orElseThrow(), spec.backup().orElseThrow(), broken, TLS, host -> PG));
         assertEquals("pgbackrest.conf: repo1-path must be one line, found a line break", e.getMessage());
     }
 }

@@ -76,8 +76,8 @@ class PatroniConfigTest {
 
     @Test
     void withABackupSectionWalIsArchivedAndReplicasComeFromTheRepository() throws Exception {
-        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n",
-                "  lb1: {address: 10.0.2.1, role: lb}\n  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n", "  lb1: {address: 10.0.2.1, role: lb}\n"
+                + "  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
         JsonNode parameters = PatroniConfig.dynamic(parsed).path("postgresql").path("parameters");
@@ -89,7 +89,8 @@ class PatroniConfigTest {
         JsonNode pg = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
                 LAYOUT, TLS)).path("postgresql");
         assertEquals(List.of("pgbackrest", "basebackup"), texts(pg.path("create_replica_methods")));
-        assertEquals("/usr/bin/pgbackrest --stanza=demo --delta restore", pg.path("pgbackrest").path("command").asText());
+        assertEquals("/usr/bin/pgbackrest --stanza=demo --delta restore",
+                pg.path("pgbackrest").path("command").asText());
         assertTrue(pg.path("pgbackrest").path("keep_data").asBoolean());
         assertTrue(pg.path("pgbackrest").path("no_params").asBoolean());
         JsonNode without = YAML.readTree(PatroniConfig.render(agent, new ClusterSpecParser(agent).parse(SPEC, "spec"),
