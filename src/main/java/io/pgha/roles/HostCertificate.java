@@ -1,5 +1,6 @@
 package io.pgha.roles;
 
+import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * passed, when the CA changed, or when the host's name or address did. Two of them: the agent's, whose common name
  * ({@code agent-HOST}) is its etcd user, and the programs' (etcd, Patroni, PostgreSQL, HAProxy), which has no common
  * name: etcd refuses a certificate with one on its JSON gateway, which Patroni uses (Patroni logs in with a
- * password instead). Keys are root's alone (0600); each program gets its own copy through its role.
+ * password instead). A third is pgBackRest's: its TLS server lets a peer in by the common name
+ * ({@code pgbackrest-HOST}, which etcd has no user for), and its client (2.45) matches only DNS names, so the
+ * addresses are DNS names in it too. Keys are root's alone (0600); each program gets its own copy through its role.
  */
 public final class HostCertificate {
     private static final Logger log = LoggerFactory.getLogger(HostCertificate.class);
@@ -37,7 +40,7 @@ public final class HostCertificate {
 
     /** The certificate as the roles need it: PEM texts, never logged. */
     public record Material(String caPem, String certificatePem, String keyPem, String serviceCertificatePem,
-                           String serviceKeyPem, Instant notAfter) {
+                           String serviceKeyPem, String backupCertificatePem, String backupKeyPem, Instant notAfter) {
         @Override
         public String toString() {
             return "HostCertificate.Material[until " + notAfter + "]";
@@ -97,6 +100,8 @@ public final class HostCertificate {
                 TlsFiles.read(files.key(), "this host's key"),
                 TlsFiles.read(dir.resolve("service.crt"), "this host's programs' certificate"),
                 TlsFiles.read(dir.resolve("service.key"), "this host's programs' key"),
+                TlsFiles.read(dir.resolve("backup.crt"), "this host's pgBackRest certificate"),
+                TlsFiles.read(dir.resolve("backup.key"), "this host's pgBackRest key"),
                 onDisk.getNotAfter().toInstant());
     }
 
@@ -108,7 +113,8 @@ public final class HostCertificate {
         String caPem = TlsFiles.read(config.caCertificate(), CA_CERTIFICATE);
         TlsFiles files = files();
         if (material == null && Files.exists(files.certificate()) && Files.exists(files.key())
-                && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))) {
+                && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))
+                && Files.exists(dir.resolve("backup.crt")) && Files.exists(dir.resolve("backup.key"))) {
             loadExisting();
         }
         String reason = renewalReason(caPem, now);
@@ -123,14 +129,20 @@ public final class HostCertificate {
                 config.hostCertLifetime()), now);
         IssuedCertificate service = ca.issue(new CertificateRequest("", dnsNames, addresses,
                 config.hostCertLifetime()), now);
+        List<String> backupNames = new java.util.ArrayList<>(dnsNames);
+        backupNames.addAll(addresses);
+        IssuedCertificate backup = ca.issue(new CertificateRequest(PgBackRestConfig.commonName(identity.name()),
+                backupNames, addresses, config.hostCertLifetime()), now);
         check(new DirectoryResource(dir, new Owner("root", "root", 0700)).checkApply(true));
         // Keys before certificates: a reader that sees a new certificate finds its key already there.
         write(files.key(), issued.keyPem(), 0600);
         write(dir.resolve("service.key"), service.keyPem(), 0600);
+        write(dir.resolve("backup.key"), backup.keyPem(), 0600);
         write(files.certificate(), issued.certificatePem(), 0644);
         write(dir.resolve("service.crt"), service.certificatePem(), 0644);
+        write(dir.resolve("backup.crt"), backup.certificatePem(), 0644);
         material = new Material(caPem, issued.certificatePem(), issued.keyPem(), service.certificatePem(),
-                service.keyPem(), issued.notAfter());
+                service.keyPem(), backup.certificatePem(), backup.keyPem(), issued.notAfter());
         log.info("host certificate issued ({}): {} until {}", reason, agentUser(identity.name()), issued.notAfter());
         return true;
     }
@@ -157,7 +169,7 @@ public final class HostCertificate {
         }
         if (!caPem.equals(m.caPem())) {
             material = new Material(caPem, m.certificatePem(), m.keyPem(), m.serviceCertificatePem(),
-                    m.serviceKeyPem(), m.notAfter());
+                    m.serviceKeyPem(), m.backupCertificatePem(), m.backupKeyPem(), m.notAfter());
         }
         return "";
     }

@@ -26,6 +26,17 @@ record ProgramTls(Path ca, Path certificate, Path key, List<Resource> resources,
         return withCa(ctx, cert.path(), key.path(), List.of(cert, key), cert.digest());
     }
 
+    /** pgBackRest's copy of the host's pgBackRest certificate (common name {@code pgbackrest-HOST}). */
+    static ProgramTls pgBackRest(HostContext ctx, String user) {
+        HostCertificate.Material m = ctx.certificate().material();
+        Path dir = dir(ctx);
+        FileResource cert = FileResource.of(dir.resolve("pgbackrest.crt"), m.backupCertificatePem(),
+                new Owner("root", "root", 0644));
+        FileResource key = FileResource.of(dir.resolve("pgbackrest.key"), m.backupKeyPem(),
+                new Owner(user, user, 0600)).asSensitive();
+        return withCa(ctx, cert.path(), key.path(), List.of(cert, key), cert.digest());
+    }
+
     /** Certificate and key in one file (HAProxy's {@code crt}), readable by the program's user only. */
     static ProgramTls combined(HostContext ctx, String program, String user) {
         HostCertificate.Material m = ctx.certificate().material();
