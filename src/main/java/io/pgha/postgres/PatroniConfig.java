@@ -34,7 +34,8 @@ public final class PatroniConfig {
             YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
     /** Where this host keeps Postgres: data directory, socket directory, pgpass, server binaries. */
-    public record Layout(Path dataDir, Path socketDir, Path pgpass, String binDir) {
+    /** @param pgBackRestConfig this host's pgbackrest.conf, which its archive_command and restores name */
+    public record Layout(Path dataDir, Path socketDir, Path pgpass, String binDir, Path pgBackRestConfig) {
     }
 
     /** The cluster CA and this host's certificate and key, as files the postgres user can read. */
@@ -42,7 +43,7 @@ public final class PatroniConfig {
     }
 
     /** Where Debian and PGDG install pgBackRest. */
-    static final String PGBACKREST = "/usr/bin/pgbackrest";
+    public static final String PGBACKREST = "/usr/bin/pgbackrest";
 
     private PatroniConfig() {
     }
@@ -67,8 +68,8 @@ public final class PatroniConfig {
         return dcs;
     }
 
-    private static String pgBackRest(ClusterSpec spec) {
-        return PGBACKREST + " --stanza=" + spec.cluster();
+    private static String pgBackRest(ClusterSpec spec, Layout layout) {
+        return PGBACKREST + " --config=" + layout.pgBackRestConfig() + " --stanza=" + spec.cluster();
     }
 
     /** The Postgres parameters Patroni is to run every member with: ours, then the spec's, which win. */
@@ -80,9 +81,9 @@ public final class PatroniConfig {
         parameters.put("wal_keep_size", WAL_KEEP_SIZE);
         parameters.putAll(spec.postgres().parameters());
         if (spec.backup().isPresent()) {
-            // The spec parser refuses these two in the spec's parameters while it has a backup section.
+            // The spec parser refuses these two in the spec's parameters while it has a backup section;
+            // archive_command names this host's pgbackrest.conf, so it is set per host in patroni.yml.
             parameters.put("archive_mode", "on");
-            parameters.put("archive_command", pgBackRest(spec) + " archive-push %p");
         }
         return parameters;
     }
@@ -149,10 +150,13 @@ public final class PatroniConfig {
                 .put("ssl_ca_file", tls.ca().toString())
                 .put("ssl_min_protocol_version", "TLSv1.3");
         if (spec.backup().isPresent()) {
+            // Per host (a lab host's files live under a root of its own): Patroni's local parameters win over the
+            // shared ones.
+            ((ObjectNode) pg.path("parameters")).put("archive_command", pgBackRest(spec, layout) + " archive-push %p");
             // A new or reinitialised replica is restored from the repository (its delta only, over the data it
             // has), not copied from the leader; a repository with no backup yet falls through to pg_basebackup.
             pg.putArray("create_replica_methods").add("pgbackrest").add("basebackup");
-            pg.putObject("pgbackrest").put("command", pgBackRest(spec) + " --delta restore")
+            pg.putObject("pgbackrest").put("command", pgBackRest(spec, layout) + " --delta restore")
                     .put("keep_data", true).put("no_params", true);
         }
         ArrayNode hba = pg.putArray("pg_hba");

@@ -1,5 +1,6 @@
 package io.pgha.roles;
 
+import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.PatroniTimers;
@@ -36,7 +37,36 @@ final class DataRole {
         Path home = ctx.paths().dataDir("postgresql");
         return new PatroniConfig.Layout(home.resolve(version).resolve("data"),
                 ctx.paths().runDir().resolve("postgresql"), home.resolve("pgpass"),
-                def.binDirFor(ctx.family(), version));
+                def.binDirFor(ctx.family(), version), ctx.paths().configDir().resolve("pgbackrest.conf"));
+    }
+
+    /**
+     * With a backup section: this host's pgbackrest.conf (the repository over TLS, asynchronous archive-push) and
+     * pgBackRest's TLS server, which the repository host backs up through. Named "pgbackrest" in the supervisor; the
+     * repository host's server is another.
+     */
+    private static List<Resource> pgBackRest(HostContext ctx, String user, ClusterSpec spec, ClusterSpec.Host host,
+                                             PatroniConfig.Layout layout) {
+        ClusterSpec.Host repository = spec.hostsWith(Role.BACKUP).get(0);
+        PgBackRestConfig.Paths paths = BackupRole.paths(ctx);
+        Path home = ctx.paths().dataDir(BackupRole.PROGRAM);
+        ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
+        FileResource conf = FileResource.of(layout.pgBackRestConfig(), PgBackRestConfig.data(spec, host, repository,
+                paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
+                new PgBackRestConfig.Postgres(layout.dataDir(), layout.socketDir(), ClusterSpec.POSTGRES_PORT)),
+                new Owner("root", user, 0640));
+        ProcessSpec server = new ProcessSpec(BackupRole.PROGRAM, user, List.of(PatroniConfig.PGBACKREST,
+                "--config=" + conf.path(), "server"),
+                Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"), home,
+                ctx.paths().logDir().resolve("pgbackrest-server.log"), conf.digest() + tls.digest(), "", "");
+        List<Resource> out = new java.util.ArrayList<>(List.of(
+                new DirectoryResource(home, new Owner(user, user, 0700)),
+                new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
+                new DirectoryResource(paths.spool(), new Owner(user, user, 0750))));
+        out.addAll(tls.resources());
+        out.add(conf);
+        out.add(ProcessResource.present(server, ctx.supervisor()));
+        return out;
     }
 
     /**
@@ -76,6 +106,10 @@ final class DataRole {
                 new DirectoryResource(home.resolve(version), new Owner(user, user, 0700)),
                 new DirectoryResource(layout.socketDir(), new Owner(user, user, 0755))));
         out.addAll(tls.resources());
+        if (spec.backup().isPresent()) {
+            // Before Patroni: its archive_command names the file.
+            out.addAll(pgBackRest(ctx, user, spec, host, layout));
+        }
         out.add(configFile);
         out.add(ProcessResource.present(patroni, ctx.supervisor()));
         String restPassword = secret(secrets, "patroni_rest");

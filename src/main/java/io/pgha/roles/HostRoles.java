@@ -1,9 +1,11 @@
 package io.pgha.roles;
 
+import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
+import io.pgha.postgres.PatroniConfig;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
 import io.pgha.supervise.ProcessState;
@@ -106,7 +108,8 @@ public final class HostRoles {
     }
 
     private Resource packagesOf(Role role, RoleDefinition def, Optional<ClusterSpec> spec) {
-        return ctx.packages(def, role == Role.DATA ? Integer.toString(spec.orElseThrow().postgres().version()) : "");
+        boolean runsPostgres = role == Role.DATA || role == Role.BACKUP;
+        return ctx.packages(def, runsPostgres ? Integer.toString(spec.orElseThrow().postgres().version()) : "");
     }
 
     /**
@@ -117,7 +120,7 @@ public final class HostRoles {
     private List<Resource> leaving(ClusterSpec spec, Set<Role> roles, EtcdFacts etcd, List<String> warnings)
             throws IOException {
         List<Resource> absent = new ArrayList<>();
-        for (Role role : List.of(Role.ETCD, Role.DATA, Role.LB)) {
+        for (Role role : Role.values()) {
             String program = program(role);
             // Only what this host's agent once started (its pid file stays after a stop): nothing else to stop.
             if (roles.contains(role) || !Files.exists(ctx.supervisor().pidFile(program))) {
@@ -149,7 +152,7 @@ public final class HostRoles {
             case ETCD -> EtcdRole.PROGRAM;
             case DATA -> DataRole.PROGRAM;
             case LB -> LbRole.PROGRAM;
-            case BACKUP -> "pgbackrest";
+            case BACKUP -> BackupRole.SERVER;
         };
     }
 
@@ -160,7 +163,12 @@ public final class HostRoles {
         return switch (role) {
             case ETCD -> throw new IllegalArgumentException("the etcd role is planned by EtcdRole");
             case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
-            case BACKUP -> throw new RoleRefusedException("the backup role is not built yet (issue 16, in progress)");
+            case BACKUP -> {
+                ClusterSpec s = spec.orElseThrow();
+                PatroniConfig.Layout data = DataRole.layout(ctx, RoleDefinition.load(ctx.rolesDir(), Role.DATA), s);
+                yield BackupRole.resources(ctx, def, s, me.orElseThrow(), new PgBackRestConfig.Postgres(
+                        data.dataDir(), data.socketDir(), ClusterSpec.POSTGRES_PORT));
+            }
             case DATA -> {
                 if (secrets.isEmpty()) {
                     warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
@@ -183,7 +191,8 @@ public final class HostRoles {
             case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
             case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
                     RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));
-            case LB, BACKUP -> false;
+            case BACKUP -> Files.isDirectory(BackupRole.paths(ctx).repository().resolve("backup"));
+            case LB -> false;
         };
     }
 }

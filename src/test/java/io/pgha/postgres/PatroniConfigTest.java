@@ -41,7 +41,8 @@ class PatroniConfigTest {
               retry_timeout: 4
             """;
     private static final PatroniConfig.Layout LAYOUT = new PatroniConfig.Layout(Path.of("/var/lib/pg/15/data"),
-            Path.of("/run/pg"), Path.of("/var/lib/pg/pgpass"), "/usr/lib/postgresql/15/bin");
+            Path.of("/run/pg"), Path.of("/var/lib/pg/pgpass"), "/usr/lib/postgresql/15/bin",
+            Path.of("/etc/pgha-agent/pgbackrest.conf"));
 
     private static final PatroniConfig.Tls TLS = new PatroniConfig.Tls(Path.of("/etc/pgha-agent/tls/ca.crt"),
             Path.of("/etc/pgha-agent/tls/postgres.crt"), Path.of("/etc/pgha-agent/tls/postgres.key"));
@@ -82,14 +83,16 @@ class PatroniConfigTest {
         ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
         JsonNode parameters = PatroniConfig.dynamic(parsed).path("postgresql").path("parameters");
         assertEquals("on", parameters.path("archive_mode").asText());
-        assertEquals("/usr/bin/pgbackrest --stanza=demo archive-push %p", parameters.path("archive_command").asText());
+        assertTrue(parameters.path("archive_command").isMissingNode(), "per host, in patroni.yml");
         ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
                 .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
                 .toString());
         JsonNode pg = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
                 LAYOUT, TLS)).path("postgresql");
+        assertEquals("/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo archive-push %p",
+                pg.path("parameters").path("archive_command").asText());
         assertEquals(List.of("pgbackrest", "basebackup"), texts(pg.path("create_replica_methods")));
-        assertEquals("/usr/bin/pgbackrest --stanza=demo --delta restore",
+        assertEquals("/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo --delta restore",
                 pg.path("pgbackrest").path("command").asText());
         assertTrue(pg.path("pgbackrest").path("keep_data").asBoolean());
         assertTrue(pg.path("pgbackrest").path("no_params").asBoolean());

@@ -242,6 +242,53 @@ class EtcdRoleTest {
         assertEquals(Map.of(), state.refused());
     }
 
+    private static final String WITH_BACKUP = """
+            cluster: demo
+            etcd: {allow_small_cluster: true}
+            hosts:
+              etcd1: {address: 10.0.0.1, role: etcd}
+              pg1: {address: 10.0.1.1, role: data}
+              backup1: {address: 10.0.3.1, role: backup}
+            backup: {}
+            """;
+
+    @Test
+    void theRepositoryHostRunsPgBackRestsServerWithTheFileThatNamesTheDataHosts() throws Exception {
+        installed.put("pgbackrest", new ProgramVersion(2, 45, 0));
+        HostContext ctx = host(AGENT, "backup1", "10.0.3.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(WITH_BACKUP, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty());
+        assertEquals(Map.of(), state.refused());
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        Path root = temp.resolve("srv/lab/backup1");
+        assertTrue(ids.contains("directory:" + root.resolve("var/lib/pgha-agent/pgbackrest/repository")),
+                ids.toString());
+        assertTrue(ids.indexOf("file:" + root.resolve("etc/pgha-agent/pgbackrest.conf"))
+                < ids.indexOf("process:pgbackrest-repository"), ids.toString());
+        FileResource conf = (FileResource) state.resources().get(ids.indexOf("file:"
+                + root.resolve("etc/pgha-agent/pgbackrest.conf")));
+        String text = new String(conf.content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("\ntls-server-auth=pgbackrest-pg1=demo\n") && text.contains("\npg1-host=10.0.1.1\n"),
+                text);
+    }
+
+    @Test
+    void withABackupSectionADataHostRunsPgBackRestBeforePatroni() throws Exception {
+        installed.put("pgbackrest", new ProgramVersion(2, 45, 0));
+        HostContext ctx = host(AGENT, "pg1", "10.0.1.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(WITH_BACKUP, "spec");
+        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom())));
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertTrue(ids.indexOf("process:pgbackrest") >= 0 && ids.indexOf("process:pgbackrest")
+                < ids.indexOf("process:patroni"), ids.toString());
+        Path patroniYml = temp.resolve("srv/lab/pg1/etc/pgha-agent/patroni.yml");
+        FileResource patroni = (FileResource) state.resources().get(ids.indexOf("file:" + patroniYml));
+        JsonNode pg = YAML.readTree(patroni.content()).path("postgresql");
+        assertEquals("/usr/bin/pgbackrest --config=" + temp.resolve("srv/lab/pg1/etc/pgha-agent/pgbackrest.conf")
+                + " --stanza=demo archive-push %p", pg.path("parameters").path("archive_command").asText());
+    }
+
     @Test
     void aRefusedRoleIsLeftOutAndTheOthersStay() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
