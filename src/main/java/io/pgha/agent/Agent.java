@@ -65,6 +65,8 @@ public final class Agent {
             reporter.onProbes(probes);
         }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing);
         SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
+        BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(), hostRoles,
+                host.supervisor(), dcs, reporter::state, reporter::onBackup);
 
         CountDownLatch finished = new CountDownLatch(1);
         // Waits for the current converge pass to end. Not a join on the main thread: after run() returns, main
@@ -85,6 +87,7 @@ public final class Agent {
             loop.run();
         } finally {
             follower.close();
+            backups.close();
             prober.close();
             api.close();
             publisher.close();

@@ -18,6 +18,7 @@ import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PgSetting;
 import io.pgha.postgres.PostgresProbe;
 import io.pgha.postgres.ReplicaRepair;
+import io.pgha.postgres.BackupMarker;
 import io.pgha.postgres.RolePasswords;
 import io.pgha.postgres.RollingRestart;
 import io.pgha.report.AgentMetrics;
@@ -65,6 +66,7 @@ final class AgentLoop {
     private final HostCertificate certificate;
     private final String address;
     private final RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
+    private final BackupMarker backupMarker = new BackupMarker();
     private final StateCache specCache;
     private final StateCache secretsCache;
     private final EtcdOutage outage;
@@ -313,6 +315,7 @@ final class AgentLoop {
                         Duration.ofSeconds(spec.get().patroni().replicaRepairAfterSeconds()));
                 // Before the restart step, which reads pg_settings as the monitoring role this makes.
                 keepRolePasswords();
+                keepBackupMarker();
                 boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()), this::readSettings);
                 if (!state.warnings().equals(warnings()) || state.secretsRevision() != secretsInEffect()) {
                     publishState(state.convergeError());
@@ -383,6 +386,26 @@ final class AgentLoop {
                     password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT));
         } catch (SQLException e) {
             log.warn("PostgreSQL role passwords not checked: {}", e.getMessage());
+        }
+    }
+
+    /** On the leader, with a backup section: the mark that restore drills look for, about once a minute. */
+    private void keepBackupMarker() {
+        Health.Patroni p = probed.patroni();
+        long now = System.nanoTime();
+        if (spec.flatMap(ClusterSpec::backup).isEmpty() || secrets.isEmpty() || p == null || !p.isLeader()
+                || !"running".equals(p.state()) || !backupMarker.due(now)) {
+            return;
+        }
+        Optional<String> password = secrets.get().get("superuser");
+        if (password.isEmpty()) {
+            return;
+        }
+        try (java.sql.Connection c = new PostgresProbe(PatroniConfig.SUPERUSER, password.get(), 5, caFile)
+                .connect(address, ClusterSpec.POSTGRES_PORT)) {
+            backupMarker.write(c, now);
+        } catch (SQLException e) {
+            log.warn("backup marker not written: {}", e.getMessage());
         }
     }
 

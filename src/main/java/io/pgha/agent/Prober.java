@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.backup.PgBackRestConfig;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
@@ -168,8 +169,7 @@ final class Prober implements AutoCloseable {
                 case LB -> health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
                         spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList())
                                 .orElse(List.of()));
-                // Not built yet (issue 16): the role is refused before anything runs that could be probed.
-                case BACKUP -> HealthReport.NONE;
+                case BACKUP -> health.backup(identity.address(), PgBackRestConfig.TLS_PORT);
             });
         }
         return all;

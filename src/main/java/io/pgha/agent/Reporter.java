@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostStatus;
@@ -36,6 +37,7 @@ final class Reporter {
     private volatile HostStatus latest;
     private volatile AgentState state;
     private Probes probes = Probes.NONE;
+    private Optional<BackupReport> backup = Optional.empty();
 
     Reporter(HostIdentity identity, String version, Supervisor supervisor, FsyncResults fsync,
              EtcdOutage outage, AgentMetrics metrics, SystemdNotifier systemd, StatusPublisher publisher) {
@@ -68,6 +70,17 @@ final class Reporter {
     /** The probes' findings after a tick. */
     synchronized void onProbes(Probes next) {
         probes = next;
+        if (state != null) {
+            report();
+        }
+    }
+
+    /** The backup worker's report after a job or a repository read; empty on a host that runs no backup jobs. */
+    synchronized void onBackup(Optional<BackupReport> next) {
+        if (next.equals(backup)) {
+            return;
+        }
+        backup = next;
         if (state != null) {
             report();
         }
@@ -114,10 +127,12 @@ final class Reporter {
         warnings.addAll(Colocation.warnings(probes.disk()));
         ClusterSpec.Disk policy = s.diskPolicy();
         warnings.addAll(fsync.warnings(policy));
+        backup.ifPresent(b -> warnings.addAll(b.warnings()));
         return new HostStatus(HostStatus.SCHEMA, identity.name(), identity.address(), Role.join(s.roles()),
                 s.appliedRevision(), converged, specState, pending, resources, processes, probes.health().health(),
                 probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy), warnings, error, version,
-                ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(), s.etcd());
+                ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(), s.etcd(),
+                backup.orElse(null));
     }
 
     /**

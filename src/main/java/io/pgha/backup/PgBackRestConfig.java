@@ -96,13 +96,16 @@ public final class PgBackRestConfig {
         return render(file);
     }
 
-    /** A data host's file: its own Postgres as pg1, the repository on the backup host. */
-    public static String data(ClusterSpec spec, ClusterSpec.Host self, ClusterSpec.Host repository, Paths paths,
-                              Tls tls, Postgres postgres) {
+    /**
+     * A data host's file: its own Postgres as pg1, the repository on the backup host ({@code repositoryPath}: as that
+     * host lays it out).
+     */
+    public static String data(ClusterSpec spec, ClusterSpec.Host self, ClusterSpec.Host repository,
+                              Path repositoryPath, Paths paths, Tls tls, Postgres postgres) {
         Map<String, List<String[]>> file = new LinkedHashMap<>();
         List<String[]> global = section(file, "global");
         global.add(kv("repo1-host", repository.address()));
-        global.add(kv("repo1-path", paths.repository().toString()));
+        global.add(kv("repo1-path", repositoryPath.toString()));
         global.add(kv("repo1-host-type", "tls"));
         global.add(kv("repo1-host-port", Integer.toString(TLS_PORT)));
         global.add(kv("repo1-host-ca-file", tls.ca().toString()));
@@ -112,6 +115,9 @@ public final class PgBackRestConfig {
         // in the spool and the repository has it.
         global.add(kv("archive-async", "y"));
         global.add(kv("spool-path", paths.spool().toString()));
+        // A repository host that is down fails a push (Postgres keeps the segment and tries again) or a replica
+        // built from the repository (Patroni falls back to pg_basebackup) within seconds, not minutes.
+        global.add(kv("io-timeout", "15"));
         common(global, paths);
         server(global, self, tls);
         global.add(kv("tls-server-auth", commonName(repository.name()) + "=" + spec.cluster()));

@@ -20,7 +20,8 @@ import picocli.CommandLine;
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
         subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
-                PlanCommand.class, SwitchoverCommand.class, LabCommand.class})
+                PlanCommand.class, SwitchoverCommand.class, BackupCommand.class, RestoreCommand.class,
+                LabCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;
     static final int FAILURE = 1;

@@ -48,7 +48,7 @@ final class LabCommand implements Runnable {
 
     /** A host's agent.yml in the lab that is up, if it has that host. */
     static Optional<Path> labAgentYml(String host) {
-        LabPlan plan = LabPlan.standard(9, 9);
+        LabPlan plan = LabPlan.standard(9, 9, LabPlan.Os.LOCAL, 9).withBackupHost(LabPlan.BACKUP_ADDRESS);
         if (plan.hosts().stream().noneMatch(h -> h.name().equals(host))) {
             return Optional.empty();
         }
@@ -102,7 +102,8 @@ final class LabCommand implements Runnable {
             spares += name.startsWith("spare") ? 1 : 0;
         }
         LabPlan.Os os = LabPlan.Os.valueOf(state.path("os").asText(LabPlan.Os.LOCAL.name()));
-        return LabPlan.standard(Math.max(data, 1), lb, os, spares);
+        LabPlan plan = LabPlan.standard(Math.max(data, 1), lb, os, spares);
+        return state.has(LabPlan.BACKUP_HOST) ? plan.withBackupHost(LabPlan.BACKUP_ADDRESS) : plan;
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
@@ -126,6 +127,11 @@ final class LabCommand implements Runnable {
         @Option(names = "--spare", defaultValue = "0", description = "hosts with an agent and no role (spare1 ...), to"
                 + " add or replace an etcd member or a data host by editing the spec (default: ${DEFAULT-VALUE})")
         int spares;
+
+        @Option(names = "--backup", description = "a pgBackRest repository host (" + LabPlan.BACKUP_HOST + ", "
+                + LabPlan.BACKUP_ADDRESS + ") and the spec's backup section: WAL archiving, scheduled backups and"
+                + " restore drills")
+        boolean backup;
 
         @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for a healthy cluster")
         int timeoutSeconds;
@@ -153,6 +159,9 @@ final class LabCommand implements Runnable {
             }
             LabPlan plan = LabPlan.standard(dataHosts, lbHosts, os == null ? LabPlan.Os.LOCAL : LabPlan.Os.TRIXIE,
                     spares);
+            if (backup) {
+                plan = plan.withBackupHost(LabPlan.BACKUP_ADDRESS);
+            }
             Path agent = agentLauncher();
             if (plan.os().booted()) {
                 Optional<Path> found = deb != null ? Optional.of(deb) : builtDeb();

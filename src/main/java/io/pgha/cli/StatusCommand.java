@@ -6,7 +6,9 @@ import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.HostRequest;
 import io.pgha.model.EtcdAlarm;
 import io.pgha.model.EtcdMember;
 import io.pgha.model.EtcdReport;
@@ -131,7 +133,42 @@ final class StatusCommand implements Callable<Integer> {
         List<HostStatus> known = statuses.values().stream().flatMap(x -> x.status().stream()).toList();
         out.println();
         print(out, etcdRows(members, known));
+        List<String[]> backups = backupRows(known, now);
+        if (backups.size() > 1) {
+            out.println();
+            print(out, backups);
+        }
         return CtlMain.OK;
+    }
+
+    /** The repository's newest backup, the last backup job and the last restore drill, as its host reports them. */
+    static List<String[]> backupRows(List<HostStatus> statuses, long now) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"BACKUP-HOST", "STANZA", "BACKUPS", "NEWEST", "LAST-BACKUP", "LAST-DRILL"});
+        for (HostStatus s : statuses) {
+            if (s.backup() == null) {
+                continue;
+            }
+            BackupReport b = s.backup();
+            rows.add(new String[] {s.host(), b.stanza().equals(BackupReport.OK) ? "ok" : "not ready",
+                    Integer.toString(b.backups().size()),
+                    b.latest().map(x -> x.label() + " (" + age(now - x.stop() * 1000) + " ago)").orElse("-"),
+                    b.job(HostRequest.BACKUP).map(j -> jobText(j, now)).orElse("-"),
+                    b.job(HostRequest.DRILL).map(j -> jobText(j, now)).orElse("-")});
+        }
+        return rows;
+    }
+
+    /** A duration as a person reads it: 42s, 17m, 5h, 3d. */
+    static String age(long millis) {
+        long seconds = Math.max(0, millis / 1000);
+        return seconds < 120 ? seconds + "s" : seconds < 7200 ? seconds / 60 + "m" : seconds < 172800
+                ? seconds / 3600 + "h" : seconds / 86400 + "d";
+    }
+
+    private static String jobText(BackupReport.Job j, long now) {
+        String when = j.done() ? age(now - j.finished()) + " ago" : "since " + age(now - j.started());
+        return String.format(Locale.ROOT, "%s %s, %.1f s", j.state(), when, j.seconds(now));
     }
 
     /**
@@ -166,7 +203,7 @@ final class StatusCommand implements Callable<Integer> {
         return rows;
     }
 
-    private static String mib(long bytes) {
+    static String mib(long bytes) {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
@@ -223,7 +260,7 @@ final class StatusCommand implements Callable<Integer> {
     private static String health(HostStatus s) {
         Health health = s.health();
         List<String> parts = new ArrayList<>();
-        if (health.etcd() != null || health.patroni() != null) {
+        if (health.etcd() != null || health.patroni() != null || health.backup() != null) {
             List<String> down = health.etcd() == null ? List.of() : health.etcd().membersDown();
             String word = s.problems().isEmpty() ? "healthy" : "unhealthy";
             parts.add(down.isEmpty() ? word : word + " (etcd down: " + String.join(",", down) + ")");

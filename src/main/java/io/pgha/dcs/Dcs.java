@@ -58,6 +58,12 @@ public interface Dcs extends AutoCloseable {
     /** Sets an etcd user's password (Patroni's, after a rotation). */
     void changePassword(String user, String password) throws DcsException;
 
+    /** The job pghactl last asked of {@code host}'s agent (a JSON {@link io.pgha.model.HostRequest}), if any. */
+    Optional<Versioned> request(String host) throws DcsException;
+
+    /** Asks {@code host}'s agent for a job; replaces any earlier request to it. */
+    void putRequest(String host, String json) throws DcsException;
+
     /** Every host's status as stored (JSON text), by host name. */
     Map<String, String> hostStatuses() throws DcsException;
 

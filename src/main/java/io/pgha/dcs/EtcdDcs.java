@@ -414,6 +414,16 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public Optional<Versioned> request(String host) throws DcsException {
+        return get(keys.request(host));
+    }
+
+    @Override
+    public void putRequest(String host, String json) throws DcsException {
+        put(keys.request(host), json, 0);
+    }
+
+    @Override
     public void putStatus(String host, String json, long lease) throws DcsException {
         put(keys.status(host), json, lease);
     }

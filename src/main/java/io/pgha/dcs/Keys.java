@@ -30,6 +30,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/hosts/";
     }
 
+    /** A job asked of one host's agent by pghactl (a backup, a restore): the newest request only. */
+    public String request(String host) {
+        return hostsPrefix() + host + "/request";
+    }
+
     public String status(String host) {
         return hostsPrefix() + host + "/status";
     }

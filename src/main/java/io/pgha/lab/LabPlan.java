@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
 import io.pgha.tls.TlsFiles;
 import java.nio.file.Path;
@@ -145,6 +146,18 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         return new LabPlan(cluster, prefix, Optional.of(network), base, hosts, os);
     }
 
+    /** The pgBackRest repository host {@link #withBackupHost} adds. */
+    public static final String BACKUP_HOST = "backup1";
+    /** Its address in {@link #standard} labs. */
+    public static final String BACKUP_ADDRESS = "10.77.4.11";
+
+    /** The same lab with a pgBackRest repository host (role backup), and the spec's backup section. */
+    public LabPlan withBackupHost(String address) {
+        List<Host> more = new ArrayList<>(hosts);
+        more.add(new Host(BACKUP_HOST, address, Role.BACKUP));
+        return withHosts(more);
+    }
+
     /** The same lab with other hosts (a host taken out of the spec, say). */
     public LabPlan withHosts(List<Host> others) {
         return new LabPlan(cluster, prefix, network, baseDir, others, os);
@@ -225,7 +238,8 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         root.putObject("host").put("name", host.name()).put("address", host.address());
         if (!os.booted()) {
             // A booted host is a machine of its own: the agent manages its real root.
-            root.putObject("paths").put("root", root(host).toString());
+            root.putObject("paths").put("root", root(host).toString())
+                    .put("peer_root", hostDir(new Host("{host}", "", Set.of())).resolve("root").toString());
         }
         root.putObject("converge").put("drift_seconds", driftSeconds);
         if (hostCertSeconds > 0) {
@@ -265,6 +279,15 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
                 .put("retry_timeout", timers.retryTimeout());
         if (synchronous) {
             patroni.put("synchronous_mode", true);
+        }
+        if (!hostsWith(Role.BACKUP).isEmpty()) {
+            // The defaults spelt out, so that the lab's spec shows what there is to change.
+            ObjectNode backup = root.putObject("backup");
+            backup.putObject("retention").put("full", ClusterSpec.Backup.DEFAULT_RETENTION_FULL)
+                    .put("diff", ClusterSpec.Backup.DEFAULT_RETENTION_DIFF);
+            backup.putObject("schedule").put("full", ClusterSpec.Backup.DEFAULT_FULL)
+                    .put("diff", ClusterSpec.Backup.DEFAULT_DIFF);
+            backup.put("from", "replica").put("drill", ClusterSpec.Backup.DEFAULT_DRILL);
         }
         return yaml(root);
     }

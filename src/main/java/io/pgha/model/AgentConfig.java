@@ -19,6 +19,8 @@ import java.util.Set;
  * @param hostName      this host's name if agent.yml sets it (otherwise resolved at start-up)
  * @param hostAddress   this host's address if agent.yml sets it (otherwise the address routing to etcd)
  * @param root          prefix for every path the agent reads or writes on the host ("/" normally)
+ * @param peerRoot      another host's root as this host would name it, {@code {host}} standing for its name: "/"
+ *                      normally; in the lab, whose hosts share one file system, each under a root of its own
  * @param rolesDir      where role definitions live, if agent.yml overrides the installed location
  * @param apiListen     host:port of the agent's HTTP endpoint, if set (default: host address, port 8010)
  * @param driftSeconds  how often a converge runs without a spec change, to repair drift
@@ -34,6 +36,7 @@ public record AgentConfig(
         Optional<String> hostName,
         Optional<String> hostAddress,
         Path root,
+        String peerRoot,
         Optional<Path> rolesDir,
         Optional<String> apiListen,
         int driftSeconds,
@@ -99,11 +102,17 @@ public record AgentConfig(
         hostAddress.ifPresent(a -> check(host.field("address"), Values.checkIpv4(a)));
 
         Node paths = root.field("paths");
-        paths.expectMapping(Set.of("root", "roles"));
+        paths.expectMapping(Set.of("root", "peer_root", "roles"));
         Path rootPath = Path.of("/");
         Optional<String> rootText = paths.field("root").text();
         if (rootText.isPresent()) {
             rootPath = absolutePath(paths.field("root"), rootText.get());
+        }
+        // Without one, every host is taken to be laid out as this one.
+        String peerRoot = paths.field("peer_root").text().orElse(rootPath.toString());
+        if (!peerRoot.startsWith("/") || peerRoot.contains("\n") || peerRoot.contains("..")) {
+            paths.field("peer_root").error("expected an absolute path, {host} standing for a host's name, found '"
+                    + Values.printable(peerRoot) + "'");
         }
         Optional<Path> roles = paths.field("roles").text().map(t -> absolutePath(paths.field("roles"), t));
 
@@ -124,8 +133,13 @@ public record AgentConfig(
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new AgentConfig(cluster, members, clientPort, peerPort, hostName, hostAddress, rootPath, roles,
+        return new AgentConfig(cluster, members, clientPort, peerPort, hostName, hostAddress, rootPath, peerRoot, roles,
                 apiListen, drift, tlsDir, java.time.Duration.ofSeconds(certSeconds));
+    }
+
+    /** Where another host's files lie, as this host names them (the same layout as its own on real hosts). */
+    public HostPaths peerPaths(String host) {
+        return new HostPaths(Path.of(peerRoot.replace("{host}", host)));
     }
 
     /** The port of the agent's own HTTP endpoint. */

@@ -18,8 +18,19 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy) {
-    public static final Health NONE = new Health(null, null, null, null);
+public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Backup backup) {
+    public static final Health NONE = new Health(null, null, null, null, null);
+
+    public Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy) {
+        this(etcd, patroni, postgres, haproxy, null);
+    }
+
+    /** The repository host's pgBackRest server: whether it accepts connections on its TLS port. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Backup(String endpoint, boolean answering, String detail) {
+    }
 
     /** This host's etcd member as its /health and /metrics tell, and every member's health beside it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -99,8 +110,13 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     public record Postgres(Boolean accepting, @JsonProperty("in_recovery") Boolean inRecovery, Long connections,
                            @JsonProperty("max_connections") Long maxConnections,
                            @JsonProperty("wal_bytes") Long walBytes, List<Replica> replicas, Boolean streaming,
-                           @JsonProperty("lag_bytes") Long lagBytes) {
+                           @JsonProperty("lag_bytes") Long lagBytes, Archive archive) {
         public static final Postgres NOT_ACCEPTING = new Postgres(false, null, null, null, null, null, null, null);
+
+        public Postgres(Boolean accepting, Boolean inRecovery, Long connections, Long maxConnections, Long walBytes,
+                        List<Replica> replicas, Boolean streaming, Long lagBytes) {
+            this(accepting, inRecovery, connections, maxConnections, walBytes, replicas, streaming, lagBytes, null);
+        }
 
         @JsonIgnore
         public boolean isStreaming() {
@@ -114,8 +130,22 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
         Postgres steady() {
             List<Replica> steadyReplicas = replicas == null ? null
                     : replicas.stream().map(r -> new Replica(r.name(), r.state(), r.syncState(), null)).toList();
-            return new Postgres(accepting, inRecovery, null, maxConnections, null, steadyReplicas, streaming, null);
+            return new Postgres(accepting, inRecovery, null, maxConnections, null, steadyReplicas, streaming, null,
+                    archive == null ? null : new Archive(archive.failing(), null, null, null, null, null));
         }
+    }
+
+    /**
+     * The leader's WAL archiving, from pg_stat_archiver: {@code failing} when the last attempt failed; the last
+     * segment archived and the last that failed, with their times (epoch milliseconds); {@code waiting}: segments
+     * ready and not archived yet (how far behind).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Archive(Boolean failing, @JsonProperty("last_archived") String lastArchived,
+                          @JsonProperty("last_archived_at") Long lastArchivedAt,
+                          @JsonProperty("last_failed") String lastFailed,
+                          @JsonProperty("last_failed_at") Long lastFailedAt, Long waiting) {
     }
 
     /** One row of the leader's pg_stat_replication. */
@@ -151,13 +181,14 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     /** Every part of this and of {@code other}; other's parts win where both have one. */
     public Health with(Health other) {
         return new Health(other.etcd != null ? other.etcd : etcd, other.patroni != null ? other.patroni : patroni,
-                other.postgres != null ? other.postgres : postgres, other.haproxy != null ? other.haproxy : haproxy);
+                other.postgres != null ? other.postgres : postgres, other.haproxy != null ? other.haproxy : haproxy,
+                other.backup != null ? other.backup : backup);
     }
 
     /** Without the figures that move all the time (connections, lag, sizes, latencies). */
     public Health steady() {
         return new Health(etcd == null ? null : etcd.steady(), patroni, postgres == null ? null : postgres.steady(),
-                haproxy);
+                haproxy, backup);
     }
 
     @JsonIgnore

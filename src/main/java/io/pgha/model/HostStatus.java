@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param secretsRevision the generation of the cluster secrets in effect here (a data host: its patroni.yml, and on
  *                     the leader the roles' passwords; 0 on a host that needs no secret)
  * @param etcd         etcd as this agent sees it: endpoints, its member's figures, alarms, defragmentations it ran
+ * @param backup       pgBackRest on this host: the repository's backups and the jobs run (absent where none ran)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record HostStatus(
@@ -52,7 +53,8 @@ public record HostStatus(
         @JsonProperty("agent_pid") long agentPid,
         long updated,
         @JsonProperty("secrets_revision") long secretsRevision,
-        EtcdReport etcd) {
+        EtcdReport etcd,
+        @JsonInclude(JsonInclude.Include.NON_NULL) BackupReport backup) {
 
     public static final int SCHEMA = 1;
     public static final String APPLIED = "applied";
@@ -126,7 +128,7 @@ public record HostStatus(
         return new HostStatus(schema, host, address, role, specRevision, converged, specState, pending, resources,
                 processes,
                 health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0, secretsRevision,
-                etcd.steady());
+                etcd.steady(), backup);
     }
 
     public String toJson() {

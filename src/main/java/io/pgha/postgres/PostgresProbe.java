@@ -120,6 +120,42 @@ public final class PostgresProbe implements AutoCloseable {
         });
     }
 
+    /** WAL archiving as pg_stat_archiver tells it, and the segments waiting (pg_monitor may list archive_status). */
+    public io.pgha.model.Health.Archive archiver(String address, int port) throws SQLException {
+        return ask(address, port, c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select coalesce(last_archived_wal, ''),"
+                         + " (extract(epoch from last_archived_time) * 1000)::bigint, coalesce(last_failed_wal, ''),"
+                         + " (extract(epoch from last_failed_time) * 1000)::bigint,"
+                         + " (select count(*) from pg_ls_archive_statusdir() where name like '%.ready')"
+                         + " from pg_stat_archiver")) {
+                rs.next();
+                long archivedAt = rs.getLong(2);
+                boolean neverArchived = rs.wasNull();
+                long failedAt = rs.getLong(4);
+                boolean neverFailed = rs.wasNull();
+                boolean failing = !neverFailed && (neverArchived || failedAt > archivedAt);
+                return new io.pgha.model.Health.Archive(failing, rs.getString(1), neverArchived ? null : archivedAt,
+                        rs.getString(3).isEmpty() ? null : rs.getString(3), neverFailed ? null : failedAt,
+                        rs.getLong(5));
+            }
+        });
+    }
+
+    /**
+     * On the primary: ends the current WAL segment, so that everything committed so far is archived once it is;
+     * returns the segment that holds the last byte before the switch.
+     */
+    public String switchWal(String address, int port) throws SQLException {
+        return ask(address, port, c -> {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_walfile_name(pg_switch_wal() - 1)")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+    }
+
     /** The leader's view of its replicas: who is connected and streaming, and how far behind in bytes. */
     public List<Sender> senders(String address, int port) throws SQLException {
         return ask(address, port, c -> {

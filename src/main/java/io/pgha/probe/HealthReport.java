@@ -37,7 +37,8 @@ public record HealthReport(Health health, List<String> problems, List<Pending> p
     }
 
     HealthReport withPatroni(Health.Patroni patroni) {
-        return new HealthReport(new Health(health.etcd(), patroni, health.postgres(), health.haproxy()), problems,
+        return new HealthReport(new Health(health.etcd(), patroni, health.postgres(), health.haproxy(),
+                health.backup()), problems,
                 pending);
     }
 

@@ -277,9 +277,43 @@ public final class HostHealth {
         } catch (SQLException e) {
             problems.add("cannot read pg_stat_replication: " + e.getMessage());
         }
+        Health.Archive archive = null;
+        if (member.isLeader() && spec.flatMap(ClusterSpec::backup).isPresent()) {
+            try {
+                archive = pg.archiver(address, pgPort);
+                if (Boolean.TRUE.equals(archive.failing())) {
+                    problems.add(archiveProblem(archive));
+                }
+            } catch (SQLException e) {
+                problems.add("cannot read pg_stat_archiver: " + e.getMessage());
+            }
+        }
         Health.Postgres postgres = new Health.Postgres(true, server.inRecovery(), (long) server.connections(),
-                (long) server.maxConnections(), server.walBytes(), replicas, streaming, lag);
+                (long) server.maxConnections(), server.walBytes(), replicas, streaming, lag, archive);
         return new HealthReport(new Health(null, p, postgres, null), problems);
+    }
+
+    /** The repository host: its pgBackRest server accepts connections (the data hosts push WAL through it). */
+    public HealthReport backup(String address, int port) {
+        String endpoint = address + ":" + port;
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(address, port), (int) TIMEOUT.toMillis());
+            return new HealthReport(new Health(null, null, null, null, new Health.Backup(endpoint, true, null)),
+                    List.of());
+        } catch (IOException e) {
+            return new HealthReport(new Health(null, null, null, null,
+                    new Health.Backup(endpoint, false, e.getMessage())), List.of("pgBackRest server not answering on "
+                    + endpoint + ": " + e.getMessage() + " (WAL archiving and backups wait for it)"));
+        }
+    }
+
+    /** Postgres keeps every segment until it is archived: the problem says how far behind and since when. */
+    static String archiveProblem(Health.Archive a) {
+        String since = a.lastArchivedAt() == null ? "no segment archived yet"
+                : "last segment archived " + a.lastArchived() + " at " + java.time.Instant.ofEpochMilli(a.lastArchivedAt());
+        return "WAL archiving to the backup repository failing: " + a.waiting() + " segment(s) waiting; " + since
+                + "; last failure " + a.lastFailed() + " at " + java.time.Instant.ofEpochMilli(a.lastFailedAt())
+                + " (Postgres keeps them in pg_wal until archived)";
     }
 
     /**

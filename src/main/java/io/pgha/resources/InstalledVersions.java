@@ -35,8 +35,12 @@ public final class InstalledVersions implements ProgramVersions {
         if (known != null && known.modified().equals(modified)) {
             return Optional.of(known.version());
         }
-        // HAProxy answers -v; the others --version.
-        String flag = binary.getFileName().toString().equals("haproxy") ? "-v" : "--version";
+        // HAProxy answers -v, pgBackRest its command "version"; the others --version.
+        String flag = switch (binary.getFileName().toString()) {
+            case "haproxy" -> "-v";
+            case "pgbackrest" -> "version";
+            default -> "--version";
+        };
         Command.Outcome out = Command.run(List.of(binary.toString(), flag), Map.of("LC_ALL", "C"), TIMEOUT);
         Optional<ProgramVersion> version = out.ok() ? ProgramVersion.find(out.output()) : Optional.empty();
         if (version.isEmpty()) {

@@ -1,7 +1,11 @@
 package io.pgha.roles;
 
+import io.pgha.backup.BackupTools;
+import io.pgha.backup.PgBackRest;
 import io.pgha.backup.PgBackRestConfig;
+import io.pgha.backup.RestoredPostgres;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.HostPaths;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -13,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The pgBackRest repository (role backup): its directory, a pgbackrest.conf that names every data host, and
@@ -28,26 +34,27 @@ final class BackupRole {
     }
 
     /** Where pgBackRest keeps things on any host that runs it (the repository only on the backup host). */
-    static PgBackRestConfig.Paths paths(HostContext ctx) {
-        Path home = ctx.paths().dataDir(PROGRAM);
-        return new PgBackRestConfig.Paths(home.resolve("repository"), ctx.paths().logDir().resolve(PROGRAM),
-                home.resolve("spool"));
+    static PgBackRestConfig.Paths paths(HostPaths host) {
+        Path home = host.dataDir(PROGRAM);
+        // Its log under its own home: the agent's log directory is root's alone.
+        return new PgBackRestConfig.Paths(home.resolve("repository"), home.resolve("log"), home.resolve("spool"));
     }
 
     /**
-     * {@code dataLayout}: each data host's Postgres as it runs there. One layout on real hosts; in the lab each host
-     * has a root of its own, which this host cannot know yet (the next step: the data hosts' statuses say it).
+     * {@code dataLayout}: a data host's Postgres as it runs there, the options the repository host sends with each
+     * backup (one layout on real hosts; in the lab each host has a root of its own).
      */
     static List<Resource> resources(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host,
-                                    PgBackRestConfig.Postgres dataLayout) throws IOException {
+                                    Function<ClusterSpec.Host, PgBackRestConfig.Postgres> dataLayout)
+            throws IOException {
         String user = def.user();
-        PgBackRestConfig.Paths paths = paths(ctx);
+        PgBackRestConfig.Paths paths = paths(ctx.paths());
         Path home = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("pgbackrest.conf");
         ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
         FileResource configFile = FileResource.of(config, PgBackRestConfig.repository(spec, host,
                 spec.backup().orElseThrow(), paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
-                data -> dataLayout), new Owner("root", user, 0640));
+                dataLayout), new Owner("root", user, 0640));
         // The server reads its file and certificate at start only: a change restarts it (nothing is lost: a push in
         // flight is retried by Postgres' archiver).
         ProcessSpec server = new ProcessSpec(SERVER, user, List.of(def.binary(), "--config=" + config, "server"),
@@ -58,12 +65,46 @@ final class BackupRole {
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
                 new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
-                new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
                 new DirectoryResource(home, new Owner(user, user, 0700)),
+                new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
                 new DirectoryResource(paths.repository(), new Owner(user, user, 0750))));
         out.addAll(tls.resources());
         out.add(configFile);
+        // Restores read the repository here, and refuse to run with a file that names remote data hosts.
+        for (Path target : List.of(drillDir(ctx), restoreDir(ctx))) {
+            out.add(FileResource.of(restoreConfig(ctx, target), PgBackRestConfig.restore(spec, paths,
+                    target.resolve("data")), new Owner("root", user, 0640)));
+        }
         out.add(ProcessResource.present(server, ctx.supervisor()));
         return out;
+    }
+
+    private static Path drillDir(HostContext ctx) {
+        return ctx.paths().dataDir(PROGRAM).resolve("drill");
+    }
+
+    private static Path restoreDir(HostContext ctx) {
+        return ctx.paths().dataDir(PROGRAM).resolve("restore");
+    }
+
+    private static Path restoreConfig(HostContext ctx, Path target) {
+        return ctx.paths().configDir().resolve("pgbackrest-" + target.getFileName() + ".conf");
+    }
+
+    /** The repository host's jobs' tools, with the files {@link #resources} writes. */
+    static BackupTools tools(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host)
+            throws IOException {
+        String user = def.user();
+        Path binary = Path.of(def.binary());
+        Path binDir = Path.of(def.binDirFor(ctx.family(), Integer.toString(spec.postgres().version())));
+        ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
+        List<String> hba = spec.postgres().hba().stream().map(ClusterSpec.HbaRule::line).toList();
+        return new BackupTools(
+                new PgBackRest(user, binary, ctx.paths().configDir().resolve("pgbackrest.conf"), spec.cluster()),
+                new PgBackRest(user, binary, restoreConfig(ctx, drillDir(ctx)), spec.cluster()),
+                new RestoredPostgres(user, binDir, drillDir(ctx), ClusterSpec.POSTGRES_PORT, Optional.empty()),
+                new PgBackRest(user, binary, restoreConfig(ctx, restoreDir(ctx)), spec.cluster()),
+                new RestoredPostgres(user, binDir, restoreDir(ctx), ClusterSpec.POSTGRES_PORT, Optional.of(
+                        new RestoredPostgres.Listen(host.address(), hba, tls.certificate(), tls.key()))));
     }
 }

@@ -3,6 +3,7 @@ package io.pgha.roles;
 import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.HostPaths;
 import io.pgha.model.PatroniTimers;
 import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
@@ -33,11 +34,17 @@ final class DataRole {
     }
 
     static PatroniConfig.Layout layout(HostContext ctx, RoleDefinition def, ClusterSpec spec) throws IOException {
+        return layout(ctx.paths(), ctx, def, spec);
+    }
+
+    /** A data host's layout under {@code paths}: this host's, or another's as this host names it. */
+    static PatroniConfig.Layout layout(HostPaths paths, HostContext ctx, RoleDefinition def, ClusterSpec spec)
+            throws IOException {
         String version = Integer.toString(spec.postgres().version());
-        Path home = ctx.paths().dataDir("postgresql");
+        Path home = paths.dataDir("postgresql");
         return new PatroniConfig.Layout(home.resolve(version).resolve("data"),
-                ctx.paths().runDir().resolve("postgresql"), home.resolve("pgpass"),
-                def.binDirFor(ctx.family(), version), ctx.paths().configDir().resolve("pgbackrest.conf"));
+                paths.runDir().resolve("postgresql"), home.resolve("pgpass"),
+                def.binDirFor(ctx.family(), version), paths.configDir().resolve("pgbackrest.conf"));
     }
 
     /**
@@ -48,11 +55,13 @@ final class DataRole {
     private static List<Resource> pgBackRest(HostContext ctx, String user, ClusterSpec spec, ClusterSpec.Host host,
                                              PatroniConfig.Layout layout) {
         ClusterSpec.Host repository = spec.hostsWith(Role.BACKUP).get(0);
-        PgBackRestConfig.Paths paths = BackupRole.paths(ctx);
+        PgBackRestConfig.Paths paths = BackupRole.paths(ctx.paths());
+        // The repository's path goes to the repository host with each push: named as that host lays it out.
+        Path repositoryPath = BackupRole.paths(ctx.agent().peerPaths(repository.name())).repository();
         Path home = ctx.paths().dataDir(BackupRole.PROGRAM);
         ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
         FileResource conf = FileResource.of(layout.pgBackRestConfig(), PgBackRestConfig.data(spec, host, repository,
-                paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
+                repositoryPath, paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
                 new PgBackRestConfig.Postgres(layout.dataDir(), layout.socketDir(), ClusterSpec.POSTGRES_PORT)),
                 new Owner("root", user, 0640));
         ProcessSpec server = new ProcessSpec(BackupRole.PROGRAM, user, List.of(PatroniConfig.PGBACKREST,

@@ -1,5 +1,6 @@
 package io.pgha.roles;
 
+import io.pgha.backup.BackupTools;
 import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
@@ -23,6 +24,8 @@ import java.util.Set;
 public final class HostRoles {
     /** The warning of a host that has no spec yet and is no etcd member. */
     public static final String WAITING_FOR_SPEC = "waiting for the cluster spec (pghactl apply -f cluster.yml)";
+    /** The repository host's pgBackRest server, as the supervisor names it. */
+    public static final String BACKUP_SERVER = BackupRole.SERVER;
     private final HostContext ctx;
 
     public HostRoles(HostContext ctx) {
@@ -165,9 +168,14 @@ public final class HostRoles {
             case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
             case BACKUP -> {
                 ClusterSpec s = spec.orElseThrow();
-                PatroniConfig.Layout data = DataRole.layout(ctx, RoleDefinition.load(ctx.rolesDir(), Role.DATA), s);
-                yield BackupRole.resources(ctx, def, s, me.orElseThrow(), new PgBackRestConfig.Postgres(
-                        data.dataDir(), data.socketDir(), ClusterSpec.POSTGRES_PORT));
+                RoleDefinition dataDef = RoleDefinition.load(ctx.rolesDir(), Role.DATA);
+                Map<String, PgBackRestConfig.Postgres> layouts = new LinkedHashMap<>();
+                for (ClusterSpec.Host data : s.hostsWith(Role.DATA)) {
+                    PatroniConfig.Layout l = DataRole.layout(ctx.agent().peerPaths(data.name()), ctx, dataDef, s);
+                    layouts.put(data.name(), new PgBackRestConfig.Postgres(l.dataDir(), l.socketDir(),
+                            ClusterSpec.POSTGRES_PORT));
+                }
+                yield BackupRole.resources(ctx, def, s, me.orElseThrow(), data -> layouts.get(data.name()));
             }
             case DATA -> {
                 if (secrets.isEmpty()) {
@@ -177,6 +185,15 @@ public final class HostRoles {
                 yield DataRole.resources(ctx, def, installed, spec.orElseThrow(), me.orElseThrow(), secrets.get());
             }
         };
+    }
+
+    /** The repository host's tools for its jobs (backups, drills, restores); empty on any other host. */
+    public Optional<BackupTools> backupTools(ClusterSpec spec) throws IOException {
+        Optional<ClusterSpec.Host> me = spec.host(ctx.identity().name());
+        if (me.isEmpty() || !me.get().roles().contains(Role.BACKUP)) {
+            return Optional.empty();
+        }
+        return Optional.of(BackupRole.tools(ctx, RoleDefinition.load(ctx.rolesDir(), Role.BACKUP), spec, me.get()));
     }
 
     /**
@@ -191,7 +208,7 @@ public final class HostRoles {
             case ETCD -> Files.isDirectory(ctx.paths().dataDir(EtcdRole.PROGRAM).resolve("member"));
             case DATA -> spec.isPresent() && Files.exists(DataRole.layout(ctx,
                     RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec.get()).dataDir().resolve("PG_VERSION"));
-            case BACKUP -> Files.isDirectory(BackupRole.paths(ctx).repository().resolve("backup"));
+            case BACKUP -> Files.isDirectory(BackupRole.paths(ctx.paths()).repository().resolve("backup"));
             case LB -> false;
         };
     }

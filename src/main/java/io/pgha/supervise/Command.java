@@ -32,6 +32,23 @@ public final class Command {
         }
     }
 
+    /** {@code argv} run as {@code user} (its primary group, its supplementary groups): for a caller that is root. */
+    public static List<String> asUser(String user, List<String> argv) throws IOException {
+        List<String> all = new java.util.ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + user,
+                "--regid=" + primaryGroup(user), "--init-groups", "--"));
+        all.addAll(argv);
+        return all;
+    }
+
+    /** The user's primary group id (not a group named like the user: nobody's is nogroup on Debian). */
+    static String primaryGroup(String user) throws IOException {
+        Outcome gid = run(List.of("/usr/bin/id", "-g", "--", user), Duration.ofSeconds(10));
+        if (!gid.ok()) {
+            throw new IOException("no such user '" + user + "': " + gid.lastLine());
+        }
+        return gid.output().strip();
+    }
+
     public static Outcome run(List<String> argv, Duration timeout) throws IOException {
         return run(argv, Map.of(), timeout);
     }

@@ -270,11 +270,7 @@ public final class Supervisor implements AutoCloseable {
         if (resetsSignals) {
             argv.addAll(List.of("/usr/bin/env", "--default-signal"));
         }
-        if (!spec.user().equals("root")) {
-            argv.addAll(List.of("/usr/bin/setpriv", "--reuid=" + spec.user(), "--regid=" + primaryGroup(spec.user()),
-                    "--init-groups", "--"));
-        }
-        argv.addAll(spec.command());
+        argv.addAll(spec.user().equals("root") ? spec.command() : Command.asUser(spec.user(), spec.command()));
         Files.createDirectories(spec.logFile().getParent());
         // A program's log may hold what its users typed (PostgreSQL's server log holds statements): root's only.
         if (!Files.exists(spec.logFile())) {
@@ -294,15 +290,6 @@ public final class Supervisor implements AutoCloseable {
         record.write(pidFile(spec.name()));
         watch(spec.name(), child, new Run(process.toHandle(), Optional.of(process), record, System.nanoTime()));
         log.info("{}: started pid {} as {} (log {})", spec.name(), process.pid(), spec.user(), spec.logFile());
-    }
-
-    /** The user's primary group id (not a group named like the user: nobody's is nogroup on Debian). */
-    private static String primaryGroup(String user) throws IOException {
-        Command.Outcome gid = Command.run(List.of("/usr/bin/id", "-g", "--", user), Duration.ofSeconds(10));
-        if (!gid.ok()) {
-            throw new IOException("no such user '" + user + "': " + gid.lastLine());
-        }
-        return gid.output().strip();
     }
 
     private void watch(String name, Child child, Run run) {

@@ -22,7 +22,7 @@ class AgentApiTest {
                                      List<HostStatus.ProcessLine> processes) {
         return new HostStatus(HostStatus.SCHEMA, "pg1", "127.0.0.1", "data", 4, converged,
                 converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), processes,
-                Health.NONE, problems, List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null);
+                Health.NONE, problems, List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null, null);
     }
 
     @Test

@@ -87,8 +87,8 @@ class PgBackRestConfigTest {
     void aDataHostPushesItsWalToTheRepositoryAndLetsOnlyTheRepositoryHostIn() throws Exception {
         ClusterSpec spec = spec();
         String conf = PgBackRestConfig.data(spec, spec.host("pg2").orElseThrow(), spec.host("backup1").orElseThrow(),
-                PATHS, TLS, PG);
-        assertTrue(conf.contains("\nrepo1-host=10.0.3.1\nrepo1-path=/var/lib/pgha-agent/pgbackrest\n"
+                Path.of("/srv/backup1/pgbackrest"), PATHS, TLS, PG);
+        assertTrue(conf.contains("\nrepo1-host=10.0.3.1\nrepo1-path=/srv/backup1/pgbackrest\n"
                 + "repo1-host-type=tls\n"), conf);
         assertTrue(conf.contains("\narchive-async=y\nspool-path=/var/lib/pgha-agent/pgbackrest-spool\n"), conf);
         assertTrue(conf.contains("\ntls-server-address=10.0.1.2\n"), conf);

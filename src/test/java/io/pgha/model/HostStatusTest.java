@@ -29,7 +29,7 @@ class HostStatusTest {
                 List.of(new HostStatus.DiskLine("postgres data", "/var/lib/pgha-agent/postgresql", "vda", 1.0, 2.0,
                         3L, 4L, 5.5, 0L, 10L, 20L)),
                 List.of(new HostStatus.FsyncLine("postgres data", "/var/lib/pgha-agent", 0.5, 2.0, 10)),
-                List.of("w"), "", "0.1.0", 99, 1700000000000L, 7, null);
+                List.of("w"), "", "0.1.0", 99, 1700000000000L, 7, null, null);
     }
 
     @Test
@@ -80,11 +80,11 @@ class HostStatusTest {
                 new Health.Postgres(true, false, 9L, 100L, 4096L,
                         List.of(new Health.Replica("pg2", "streaming", "async", 512L)), null, null),
                 s.health().haproxy()), s.problems(), List.of(), List.of(), s.warnings(), s.lastError(),
-                s.agentVersion(), s.agentPid(), s.updated() + 1000, s.secretsRevision(), null);
+                s.agentVersion(), s.agentPid(), s.updated() + 1000, s.secretsRevision(), null, null);
         assertEquals(s.significant(), moved.significant());
         HostStatus notConverged = new HostStatus(s.schema(), s.host(), s.address(), s.role(), s.specRevision(), false,
                 s.specState(), s.pending(), s.resources(), s.processes(), s.health(), s.problems(), s.disk(), s.fsync(), s.warnings(),
-                s.lastError(), s.agentVersion(), s.agentPid(), s.updated(), s.secretsRevision(), null);
+                s.lastError(), s.agentVersion(), s.agentPid(), s.updated(), s.secretsRevision(), null, null);
         assertTrue(!s.significant().equals(notConverged.significant()));
     }
 

@@ -18,7 +18,7 @@ class StatusLineTest {
                 converged || rev == 0 ? List.of()
                         : List.of(new Pending("max_connections", "150", "120", Pending.LEADER_RESTART)),
                 List.of(), List.of(), health,
-                problems, List.of(), List.of(), List.of(), error, "0.1.0", 1, 0, 0, null);
+                problems, List.of(), List.of(), List.of(), error, "0.1.0", 1, 0, 0, null, null);
     }
 
     private static Health.Patroni patroni(String role, String leader) {

@@ -56,6 +56,16 @@ class StatusPublisherTest {
         }
 
         @Override
+        public Optional<Versioned> request(String host) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void putRequest(String host, String json) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public synchronized long grantLease(long ttlSeconds) {
             return nextLease++;
         }
@@ -192,7 +202,7 @@ class StatusPublisherTest {
                 new Health.Postgres(true, false, connections, 100L, 0L, List.of(), null, null), null);
         return new HostStatus(HostStatus.SCHEMA, "pg1", "10.0.1.1", "data", 3, converged,
                 converged ? HostStatus.APPLIED : HostStatus.PENDING, List.of(), List.of(), List.of(),
-                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated, 0, null);
+                health, List.of(), List.of(), List.of(), List.of(), "", "test", 1, updated, 0, null, null);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

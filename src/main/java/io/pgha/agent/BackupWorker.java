@@ -1,0 +1,347 @@
+package io.pgha.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgha.backup.BackupCalendar;
+import io.pgha.backup.BackupTools;
+import io.pgha.backup.Drill;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.HostRequest;
+import io.pgha.model.Role;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.Owner;
+import io.pgha.roles.HostRoles;
+import io.pgha.supervise.ProcessState;
+import io.pgha.supervise.Supervisor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The repository host's jobs, on a thread of their own (a backup takes minutes, a converge pass must not wait for it):
+ * the stanza once the data hosts answer, a full backup at once when the repository has none, the spec's schedule,
+ * restore drills, and the jobs pghactl asks for through the host's request key. One job at a time; each is reported
+ * in the status before it starts and when it ends, and kept on disk, so that the status after an agent restart still
+ * tells of the last backup and drill. etcd being away stops no scheduled job: only requests wait for it.
+ */
+final class BackupWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackupWorker.class);
+    private static final long TICK_MILLIS = 5_000;
+    /** pgBackRest info is a process: read once a minute, and after every job. */
+    private static final long INFO_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+    /** A failed first backup is tried again after this, not at every tick. */
+    private static final long RETRY_NANOS = Duration.ofMinutes(5).toNanos();
+    private static final Duration RESTORE_RECOVERY = Duration.ofHours(6);
+    private static final DateTimeFormatter PG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSx")
+            .withZone(ZoneOffset.UTC);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String host;
+    private final Path savedFile;
+    private final HostRoles hostRoles;
+    private final Supervisor supervisor;
+    private final Dcs dcs;
+    private final Supplier<AgentState> state;
+    private final Consumer<Optional<BackupReport>> report;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    // Confined to the worker thread.
+    private Saved saved;
+    private String stanza = "";
+    private boolean stanzaMade;
+    private long stanzaTried;
+    private long infoRead;
+    private long firstBackupTried;
+    private io.pgha.backup.PgBackRest.Info info = new io.pgha.backup.PgBackRest.Info(List.of(), "", "", "");
+
+    /** What outlives an agent restart: when each schedule was last considered, the last request run, the jobs. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Saved(Map<String, Long> considered, String request, List<BackupReport.Job> jobs) {
+        Saved {
+            considered = Map.copyOf(Objects.requireNonNullElse(considered, Map.of()));
+            request = Objects.requireNonNullElse(request, "");
+            jobs = List.copyOf(Objects.requireNonNullElse(jobs, List.of()));
+        }
+    }
+
+    BackupWorker(String host, Path stateDir, HostRoles hostRoles, Supervisor supervisor, Dcs dcs,
+                 Supplier<AgentState> state, Consumer<Optional<BackupReport>> report) {
+        this.host = host;
+        this.savedFile = stateDir.resolve("backup-jobs.json");
+        this.hostRoles = hostRoles;
+        this.supervisor = supervisor;
+        this.dcs = dcs;
+        this.state = state;
+        this.report = report;
+        this.thread = new Thread(this::run, "backup");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void run() {
+        saved = load();
+        while (running) {
+            try {
+                tick();
+            } catch (IOException | RuntimeException e) {
+                log.error("backup worker: {}", AgentLoop.describe(e), e);
+            }
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void tick() throws IOException {
+        AgentState s = state.get();
+        Optional<ClusterSpec> spec = s == null ? Optional.empty() : s.spec();
+        if (spec.isEmpty() || spec.get().backup().isEmpty() || !s.roles().contains(Role.BACKUP)) {
+            report.accept(Optional.empty());
+            return;
+        }
+        Optional<BackupTools> tools = hostRoles.backupTools(spec.get());
+        if (tools.isEmpty()) {
+            return;
+        }
+        if (!serverRunning()) {
+            stanza = "waiting for the repository's pgBackRest server to run";
+            publish();
+            return;
+        }
+        long now = System.nanoTime();
+        if (!stanzaMade) {
+            if (stanzaTried != 0 && now - stanzaTried < Duration.ofSeconds(15).toNanos()) {
+                return;
+            }
+            stanzaTried = now;
+            try {
+                tools.get().repository().stanzaCreate();
+                stanzaMade = true;
+                stanza = BackupReport.OK;
+                log.info("pgBackRest stanza {} ready", spec.get().cluster());
+                readInfo(tools.get());
+            } catch (IOException e) {
+                // The data hosts' servers and a primary must answer first: expected while the cluster starts.
+                stanza = "stanza not created yet: " + e.getMessage();
+                publish();
+                return;
+            }
+        }
+        if (now - infoRead >= INFO_EVERY_NANOS) {
+            readInfo(tools.get());
+        }
+        Optional<HostRequest> request = request();
+        if (request.isPresent()) {
+            runRequest(tools.get(), request.get());
+            return;
+        }
+        ClusterSpec.Backup backup = spec.get().backup().get();
+        if (info.backups().isEmpty() && runningNothing()
+                && (firstBackupTried == 0 || now - firstBackupTried >= RETRY_NANOS)) {
+            // Until there is a backup there is nothing to restore: the first one does not wait for the schedule.
+            firstBackupTried = now;
+            backupJob(tools.get(), "", BackupCalendar.FULL);
+            return;
+        }
+        BackupCalendar.Decision due = BackupCalendar.decide(backup, saved.considered(),
+                ZonedDateTime.now(ZoneId.systemDefault()));
+        if (!due.considered().equals(saved.considered())) {
+            save(new Saved(due.considered(), saved.request(), saved.jobs()));
+        }
+        if (due.backup().isPresent()) {
+            backupJob(tools.get(), "", due.backup().get());
+        }
+        if (due.drill()) {
+            drillJob(tools.get(), "");
+        }
+    }
+
+    private boolean runningNothing() {
+        return saved.jobs().stream().allMatch(BackupReport.Job::done);
+    }
+
+    private boolean serverRunning() {
+        return supervisor.states().stream().anyMatch(p -> p.name().equals(HostRoles.BACKUP_SERVER)
+                && p.state().equals(ProcessState.RUNNING));
+    }
+
+    /** The newest request to this host, if it is one not run yet; empty while etcd is away. */
+    private Optional<HostRequest> request() {
+        try {
+            Optional<io.pgha.dcs.Versioned> value = dcs.request(host);
+            if (value.isEmpty()) {
+                return Optional.empty();
+            }
+            HostRequest r = HostRequest.fromJson(value.get().value());
+            return r.id().equals(saved.request()) ? Optional.empty() : Optional.of(r);
+        } catch (DcsException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            log.warn("backup request ignored: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void runRequest(BackupTools tools, HostRequest r) throws IOException {
+        save(new Saved(saved.considered(), r.id(), saved.jobs()));
+        switch (r.kind()) {
+            case HostRequest.BACKUP -> backupJob(tools, r.id(), r.type().isEmpty() ? BackupCalendar.FULL : r.type());
+            case HostRequest.DRILL -> drillJob(tools, r.id());
+            case HostRequest.RESTORE -> restoreJob(tools, r);
+            case HostRequest.REMOVE -> job(HostRequest.REMOVE, r.id(), "", () -> {
+                tools.restoreCopy().remove();
+                return new Done("restored copy stopped and removed", null, null);
+            });
+            default -> log.warn("request {} of unknown kind {} ignored", r.id(), r.kind());
+        }
+    }
+
+    private void backupJob(BackupTools tools, String id, String type) throws IOException {
+        if (!BackupCalendar.isBackupType(type)) {
+            job(HostRequest.BACKUP, id, type, () -> {
+                throw new IOException("backup type: expected full, diff or incr, found '" + type + "'");
+            });
+            return;
+        }
+        job(HostRequest.BACKUP, id, type, () -> {
+            tools.repository().backup(type);
+            readInfo(tools);
+            return new Done(info.backups().isEmpty() ? "no backup listed after it"
+                    : "backup " + info.backups().get(info.backups().size() - 1).label(), null, null);
+        });
+    }
+
+    private void drillJob(BackupTools tools, String id) throws IOException {
+        job(BackupCalendar.DRILL, id, "", () -> {
+            BackupReport.BackupSet latest = info.backups().isEmpty() ? null
+                    : info.backups().get(info.backups().size() - 1);
+            if (latest == null) {
+                throw new IOException("no backup in the repository to restore");
+            }
+            return new Done(Drill.run(tools.drill(), tools.drillCopy(), latest), null, null);
+        });
+    }
+
+    private void restoreJob(BackupTools tools, HostRequest r) throws IOException {
+        job(HostRequest.RESTORE, r.id(), r.time().isEmpty() ? "latest" : r.time(), () -> {
+            List<String> target = new ArrayList<>();
+            if (r.time().isEmpty()) {
+                // To the end of the archive: recovery ends, and the copy promotes, when no more WAL is there.
+                target.add("--type=default");
+            } else {
+                target.addAll(List.of("--type=time", "--target=" + PG_TIME.format(Instant.parse(r.time())),
+                        "--target-action=promote"));
+            }
+            tools.restoreCopy().prepare();
+            tools.restore().restore(target);
+            long pid = tools.restoreCopy().start(RESTORE_RECOVERY);
+            String address = tools.restoreCopy().listen().orElseThrow().address();
+            return new Done("restored " + (r.time().isEmpty() ? "to the end of the archive" : "to " + r.time())
+                    + "; running as pid " + pid + " on " + address + ":" + tools.restoreCopy().port(), address,
+                    tools.restoreCopy().port());
+        });
+    }
+
+    /** What a job did, and where a restored copy runs. */
+    private record Done(String detail, String address, Integer port) {
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        Done run() throws IOException;
+    }
+
+    private void job(String kind, String id, String type, Body body) throws IOException {
+        long started = System.currentTimeMillis();
+        record(new BackupReport.Job(kind, id, type, BackupReport.Job.RUNNING, started, 0, "", null, null));
+        log.info("{} {} started{}", kind, type, id.isEmpty() ? "" : " (request " + id + ")");
+        BackupReport.Job done;
+        try {
+            Done d = body.run();
+            done = new BackupReport.Job(kind, id, type, BackupReport.Job.OK, started, System.currentTimeMillis(),
+                    d.detail(), d.address(), d.port());
+            log.info("{} {} done in {} s: {}", kind, type, done.seconds(0), d.detail());
+        } catch (IOException | RuntimeException e) {
+            done = new BackupReport.Job(kind, id, type, BackupReport.Job.FAILED, started, System.currentTimeMillis(),
+                    AgentLoop.describe(e), null, null);
+            log.warn("{} {} failed after {} s: {}", kind, type, done.seconds(0), done.detail());
+        }
+        record(done);
+    }
+
+    /** The job replaces the last of its kind, on disk and in the status. */
+    private void record(BackupReport.Job job) throws IOException {
+        List<BackupReport.Job> jobs = new ArrayList<>(saved.jobs().stream()
+                .filter(j -> !j.kind().equals(job.kind())).toList());
+        jobs.add(job);
+        save(new Saved(saved.considered(), saved.request(), jobs));
+        publish();
+    }
+
+    private void readInfo(BackupTools tools) {
+        infoRead = System.nanoTime();
+        try {
+            info = tools.repository().info();
+        } catch (IOException e) {
+            log.warn("pgbackrest info: {}", e.getMessage());
+        }
+        publish();
+    }
+
+    private void publish() {
+        report.accept(Optional.of(new BackupReport(stanza, info.backups(), info.walMin(), info.walMax(),
+                saved.jobs())));
+    }
+
+    private Saved load() {
+        try {
+            if (Files.exists(savedFile)) {
+                Saved s = JSON.readValue(Files.readString(savedFile), Saved.class);
+                // A job the last agent was running when it stopped was killed with it.
+                return new Saved(s.considered(), s.request(), s.jobs().stream().map(j -> j.done() ? j
+                        : new BackupReport.Job(j.kind(), j.id(), j.type(), BackupReport.Job.FAILED, j.started(),
+                                j.started(), "the agent stopped while it ran", null, null)).toList());
+            }
+        } catch (IOException e) {
+            log.warn("{} unreadable, starting afresh: {}", savedFile, e.getMessage());
+        }
+        return new Saved(Map.of(), "", List.of());
+    }
+
+    private void save(Saved next) throws IOException {
+        saved = next;
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("considered", next.considered());
+        tree.put("request", next.request());
+        tree.put("jobs", next.jobs());
+        FileResource.of(savedFile, JSON.writeValueAsString(tree), new Owner("root", "root", 0600)).apply();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,196 @@
+package io.pgha.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.Versioned;
+import io.pgha.model.AgentConfig;
+import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Health;
+import io.pgha.model.HostRequest;
+import io.pgha.model.HostStatus;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PostgresProbe;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Bring up a standalone copy of the cluster restored from the backup repository, to a point in"
+                + " time or to the newest WAL archived, for inspection: the running cluster is not touched. The copy"
+                + " runs on the repository host, listens on its address over TLS with the spec's client rules, and"
+                + " has the cluster's roles and passwords as they were then.")
+final class RestoreCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSS]XXX");
+    private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
+
+    @CommandLine.ParentCommand
+    CtlMain ctl;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ArgGroup(multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--time", paramLabel = "TIME", required = true,
+                description = "the point in time, with its zone: 2026-11-27T22:10:00Z, 2026-11-27 23:10:00+01:00")
+        String time;
+
+        @Option(names = "--latest", required = true, description = "everything archived, up to now")
+        boolean latest;
+
+        @Option(names = "--remove", required = true, description = "stop and remove the restored copy")
+        boolean remove;
+    }
+
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "where the copy runs: the repository host (the default, and the only one for now)")
+    String host;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "how long to wait for the copy (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Option(names = "--json", description = "where the copy runs, as JSON: host, address, port, target, seconds")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Optional<Instant> at = Optional.empty();
+        if (target.time != null) {
+            try {
+                at = Optional.of(parseTime(target.time));
+            } catch (DateTimeParseException e) {
+                CtlMain.err(spec).println("--time: expected a time with its zone, such as 2026-11-27T22:10:00Z or"
+                        + " 2026-11-27 23:10:00+01:00, found '" + target.time + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            if (at.get().isAfter(Instant.now())) {
+                CtlMain.err(spec).println("--time: " + at.get() + " is in the future (now " + Instant.now()
+                        + "); --latest restores everything archived");
+                return CtlMain.BAD_INPUT;
+            }
+        }
+        AgentConfig agent = ctl.agentConfig();
+        PrintWriter out = CtlMain.out(spec);
+        try (Dcs dcs = ctl.dcs(agent)) {
+            ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
+            ClusterSpec.Host repository = BackupCommand.repositoryHost(cluster);
+            if (host != null && !host.equals(repository.name())) {
+                CtlMain.err(spec).println("--host: expected the repository host " + repository.name()
+                        + " (restoring onto other hosts is not built yet), found '" + host + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            HostJob jobs = new HostJob(dcs);
+            long start = System.nanoTime();
+            if (target.remove) {
+                BackupReport.Job job = jobs.await(repository.name(), jobs.ask(repository.name(), HostRequest.REMOVE,
+                        "", ""), Duration.ofSeconds(120));
+                out.println(repository.name() + ": " + job.state() + ": " + job.detail());
+                return job.state().equals(BackupReport.Job.OK) ? CtlMain.OK : CtlMain.FAILURE;
+            }
+            BackupReport report = jobs.status(repository.name()).map(HostStatus::backup).orElseThrow(() ->
+                    new IOException(repository.name() + " reports no backup repository yet (pghactl status)"));
+            if (report.backups().isEmpty()) {
+                throw new IOException("the repository holds no backup yet (pghactl backup run takes one)");
+            }
+            BackupReport.BackupSet oldest = report.backups().get(0);
+            if (at.isPresent() && at.get().isBefore(Instant.ofEpochSecond(oldest.stop()))) {
+                CtlMain.err(spec).println("--time: " + at.get() + " is before the oldest backup ends ("
+                        + oldest.label() + ", consistent from " + Instant.ofEpochSecond(oldest.stop())
+                        + "): nothing in the repository restores to it");
+                return CtlMain.BAD_INPUT;
+            }
+            archiveUpTo(dcs, cluster, out);
+            String id = jobs.ask(repository.name(), HostRequest.RESTORE, "", at.map(Instant::toString).orElse(""));
+            BackupReport.Job job = jobs.await(repository.name(), id, Duration.ofSeconds(timeoutSeconds));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (!job.state().equals(BackupReport.Job.OK)) {
+                CtlMain.err(spec).println("restore on " + repository.name() + " failed: " + job.detail());
+                return CtlMain.FAILURE;
+            }
+            if (json) {
+                ObjectNode n = JSON.createObjectNode().put("host", repository.name()).put("address", job.address())
+                        .put("port", job.port()).put("target", at.map(Instant::toString).orElse("latest"))
+                        .put("seconds", Math.round(seconds * 10) / 10.0);
+                out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            } else {
+                out.printf(Locale.ROOT, "restored %s to %s on %s in %.1f s: %s%n", cluster.cluster(),
+                        at.map(Instant::toString).orElse("the newest WAL archived"), repository.name(), seconds,
+                        job.detail());
+                out.println("connect: psql \"host=" + job.address() + " port=" + job.port() + " user=postgres"
+                        + " sslmode=require\" (the cluster's passwords as they were then)");
+                out.println("remove:  " + Installation.ctl() + " restore --remove");
+            }
+            return CtlMain.OK;
+        }
+    }
+
+    static Instant parseTime(String text) {
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            return OffsetDateTime.parse(text, SPACED).toInstant();
+        }
+    }
+
+    /**
+     * What was committed up to now is archived once the segment holding it is: the leader's current
+     * segment is ended and its archiving waited for. Without it, a restore to a moment ago would miss the last
+     * commits (Postgres archives a segment only when it is full or switched).
+     */
+    private void archiveUpTo(Dcs dcs, ClusterSpec cluster, PrintWriter out) throws Exception {
+        Optional<String> leader = Optional.empty();
+        for (String text : dcs.hostStatuses().values()) {
+            HostStatus s = HostStatus.fromJson(text);
+            Health.Patroni p = s.health().patroni();
+            if (s.has(Role.DATA) && p != null && p.isLeader()) {
+                leader = Optional.of(s.host());
+            }
+        }
+        Optional<Versioned> secrets = dcs.secrets();
+        if (leader.isEmpty() || secrets.isEmpty()) {
+            out.println("note: no leader to end its WAL segment: commits after the last archived segment are not in"
+                    + " the copy");
+            return;
+        }
+        String address = cluster.host(leader.get()).orElseThrow().address();
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, ClusterSecrets.fromJson(secrets.get().value())
+                .get("superuser").orElseThrow(), 5, ctl.agentConfig().caCertificate());
+        try {
+            String segment = pg.switchWal(address, ClusterSpec.POSTGRES_PORT);
+            long deadline = System.nanoTime() + ARCHIVE_WAIT.toNanos();
+            String last = "";
+            while (System.nanoTime() < deadline) {
+                last = pg.archiver(address, ClusterSpec.POSTGRES_PORT).lastArchived();
+                if (last != null && last.compareTo(segment) >= 0) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new IOException("WAL segment " + segment + " ended on leader " + leader.get() + " but not archived"
+                    + " within " + ARCHIVE_WAIT.toSeconds() + " s (last archived " + last + "): pghactl status shows"
+                    + " why; the copy would miss commits since");
+        } catch (SQLException e) {
+            out.println("note: could not end the WAL segment on leader " + leader.get() + " (" + e.getMessage()
+                    + "): commits after its last archived segment are not in the copy");
+        }
+    }
+}

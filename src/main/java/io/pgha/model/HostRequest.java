@@ -1,0 +1,52 @@
+package io.pgha.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A job pghactl asks of one host's agent, stored as JSON under {@code /pgha/<cluster>/hosts/<host>/request}; the agent
+ * runs each id once and reports it among its status's backup jobs.
+ *
+ * @param kind   {@link #BACKUP}, {@link #DRILL}, {@link #RESTORE} or {@link #REMOVE} (the restored copy)
+ * @param type   a backup's type: full, diff or incr
+ * @param time   a restore's target, an ISO-8601 instant; empty for the latest the repository can give
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record HostRequest(String id, String kind, String type, String time) {
+    public static final String BACKUP = "backup";
+    public static final String DRILL = "drill";
+    public static final String RESTORE = "restore";
+    public static final String REMOVE = "remove-restore";
+    public static final Set<String> BACKUP_TYPES = Set.of("full", "diff", "incr");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public HostRequest {
+        id = Objects.requireNonNullElse(id, "");
+        kind = Objects.requireNonNullElse(kind, "");
+        type = Objects.requireNonNullElse(type, "");
+        time = Objects.requireNonNullElse(time, "");
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a request is plain data", e);
+        }
+    }
+
+    public static HostRequest fromJson(String json) throws IOException {
+        HostRequest r = JSON.readValue(json, HostRequest.class);
+        if (r == null || r.id().isEmpty() || !Set.of(BACKUP, DRILL, RESTORE, REMOVE).contains(r.kind())) {
+            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore), found "
+                    + json);
+        }
+        return r;
+    }
+}
