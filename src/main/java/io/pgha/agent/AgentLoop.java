@@ -389,7 +389,7 @@ final class AgentLoop {
         }
     }
 
-    /** On the leader, with a backup section: the mark that restore drills look for, about once a minute. */
+    /** On the leader, with a backup section: the mark that restore drills look for, every five minutes. */
     private void keepBackupMarker() {
         Health.Patroni p = probed.patroni();
         long now = System.nanoTime();

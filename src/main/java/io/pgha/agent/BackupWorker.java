@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.backup.BackupCalendar;
 import io.pgha.backup.BackupTools;
 import io.pgha.backup.Drill;
+import io.pgha.backup.PgBackRest;
+import io.pgha.backup.RestoreTarget;
+import io.pgha.backup.RestoredPostgres;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.model.BackupReport;
@@ -72,7 +75,7 @@ final class BackupWorker implements AutoCloseable {
     private long stanzaTried;
     private long infoRead;
     private long firstBackupTried;
-    private io.pgha.backup.PgBackRest.Info info = new io.pgha.backup.PgBackRest.Info(List.of(), "", "", "");
+    private PgBackRest.Info info = new PgBackRest.Info(List.of(), "", "", "");
 
     /** What outlives an agent restart: when each schedule was last considered, the last request run, the jobs. */
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -117,12 +120,23 @@ final class BackupWorker implements AutoCloseable {
     private void tick() throws IOException {
         AgentState s = state.get();
         Optional<ClusterSpec> spec = s == null ? Optional.empty() : s.spec();
-        if (spec.isEmpty() || spec.get().backup().isEmpty() || !s.roles().contains(Role.BACKUP)) {
+        Optional<BackupTools> tools = spec.isEmpty() ? Optional.empty() : hostRoles.backupTools(spec.get());
+        if (tools.isEmpty()) {
             report.accept(Optional.empty());
             return;
         }
-        Optional<BackupTools> tools = hostRoles.backupTools(spec.get());
-        if (tools.isEmpty()) {
+        Optional<PgBackRest> repository = tools.get().repository();
+        if (repository.isEmpty()) {
+            // A spare host: restores onto it when asked, nothing else.
+            Optional<HostRequest> request = request();
+            if (request.isPresent()) {
+                runRequest(tools.get(), request.get());
+            } else if (!saved.jobs().isEmpty()) {
+                publish();
+            }
+            return;
+        }
+        if (!s.roles().contains(Role.BACKUP)) {
             return;
         }
         if (!serverRunning()) {
@@ -137,11 +151,11 @@ final class BackupWorker implements AutoCloseable {
             }
             stanzaTried = now;
             try {
-                tools.get().repository().stanzaCreate();
+                repository.get().stanzaCreate();
                 stanzaMade = true;
                 stanza = BackupReport.OK;
                 log.info("pgBackRest stanza {} ready", spec.get().cluster());
-                readInfo(tools.get());
+                readInfo(repository.get());
             } catch (IOException e) {
                 // The data hosts' servers and a primary must answer first: expected while the cluster starts.
                 stanza = "stanza not created yet: " + e.getMessage();
@@ -150,28 +164,27 @@ final class BackupWorker implements AutoCloseable {
             }
         }
         if (now - infoRead >= INFO_EVERY_NANOS) {
-            readInfo(tools.get());
+            readInfo(repository.get());
         }
         Optional<HostRequest> request = request();
         if (request.isPresent()) {
             runRequest(tools.get(), request.get());
             return;
         }
-        ClusterSpec.Backup backup = spec.get().backup().get();
         if (info.backups().isEmpty() && runningNothing()
                 && (firstBackupTried == 0 || now - firstBackupTried >= RETRY_NANOS)) {
             // Until there is a backup there is nothing to restore: the first one does not wait for the schedule.
             firstBackupTried = now;
-            backupJob(tools.get(), "", BackupCalendar.FULL);
+            backupJob(repository.get(), "", BackupCalendar.FULL);
             return;
         }
-        BackupCalendar.Decision due = BackupCalendar.decide(backup, saved.considered(),
+        BackupCalendar.Decision due = BackupCalendar.decide(spec.get().backup().orElseThrow(), saved.considered(),
                 ZonedDateTime.now(ZoneId.systemDefault()));
         if (!due.considered().equals(saved.considered())) {
             save(new Saved(due.considered(), saved.request(), saved.jobs()));
         }
         if (due.backup().isPresent()) {
-            backupJob(tools.get(), "", due.backup().get());
+            backupJob(repository.get(), "", due.backup().get());
         }
         if (due.drill()) {
             drillJob(tools.get(), "");
@@ -206,19 +219,32 @@ final class BackupWorker implements AutoCloseable {
 
     private void runRequest(BackupTools tools, HostRequest r) throws IOException {
         save(new Saved(saved.considered(), r.id(), saved.jobs()));
+        Optional<PgBackRest> repository = tools.repository();
         switch (r.kind()) {
-            case HostRequest.BACKUP -> backupJob(tools, r.id(), r.type().isEmpty() ? BackupCalendar.FULL : r.type());
+            case HostRequest.BACKUP -> {
+                if (repository.isPresent()) {
+                    backupJob(repository.get(), r.id(), r.type().isEmpty() ? BackupCalendar.FULL : r.type());
+                } else {
+                    refuse(r, "backups run on the repository host, not on " + host);
+                }
+            }
             case HostRequest.DRILL -> drillJob(tools, r.id());
-            case HostRequest.RESTORE -> restoreJob(tools, r);
+            case HostRequest.RESTORE -> restoreJob(tools.restore(), r);
             case HostRequest.REMOVE -> job(HostRequest.REMOVE, r.id(), "", () -> {
-                tools.restoreCopy().remove();
+                tools.restore().copy().remove();
                 return new Done("restored copy stopped and removed", null, null);
             });
-            default -> log.warn("request {} of unknown kind {} ignored", r.id(), r.kind());
+            default -> refuse(r, "unknown kind of request '" + r.kind() + "'");
         }
     }
 
-    private void backupJob(BackupTools tools, String id, String type) throws IOException {
+    private void refuse(HostRequest r, String why) throws IOException {
+        job(r.kind(), r.id(), r.type(), () -> {
+            throw new IOException(why);
+        });
+    }
+
+    private void backupJob(PgBackRest repository, String id, String type) throws IOException {
         if (!BackupCalendar.isBackupType(type)) {
             job(HostRequest.BACKUP, id, type, () -> {
                 throw new IOException("backup type: expected full, diff or incr, found '" + type + "'");
@@ -226,8 +252,8 @@ final class BackupWorker implements AutoCloseable {
             return;
         }
         job(HostRequest.BACKUP, id, type, () -> {
-            tools.repository().backup(type);
-            readInfo(tools);
+            repository.backup(type);
+            readInfo(repository);
             return new Done(info.backups().isEmpty() ? "no backup listed after it"
                     : "backup " + info.backups().get(info.backups().size() - 1).label(), null, null);
         });
@@ -235,32 +261,40 @@ final class BackupWorker implements AutoCloseable {
 
     private void drillJob(BackupTools tools, String id) throws IOException {
         job(BackupCalendar.DRILL, id, "", () -> {
+            RestoreTarget drill = tools.drill().orElseThrow(() ->
+                    new IOException("drills run on the repository host, not on " + host));
             BackupReport.BackupSet latest = info.backups().isEmpty() ? null
                     : info.backups().get(info.backups().size() - 1);
             if (latest == null) {
                 throw new IOException("no backup in the repository to restore");
             }
-            return new Done(Drill.run(tools.drill(), tools.drillCopy(), latest), null, null);
+            return new Done(Drill.run(drill.tool(), drill.copy(), latest), null, null);
         });
     }
 
-    private void restoreJob(BackupTools tools, HostRequest r) throws IOException {
+    private void restoreJob(RestoreTarget target, HostRequest r) throws IOException {
         job(HostRequest.RESTORE, r.id(), r.time().isEmpty() ? "latest" : r.time(), () -> {
-            List<String> target = new ArrayList<>();
+            for (io.pgha.resources.Resource setup : target.setup()) {
+                io.pgha.resources.Result result = setup.apply();
+                if (result.status() == io.pgha.resources.Status.FAILED) {
+                    throw new IOException("cannot prepare the restore: " + result.id() + ": " + result.message());
+                }
+            }
+            List<String> args = new ArrayList<>();
             if (r.time().isEmpty()) {
                 // To the end of the archive: recovery ends, and the copy promotes, when no more WAL is there.
-                target.add("--type=default");
+                args.add("--type=default");
             } else {
-                target.addAll(List.of("--type=time", "--target=" + PG_TIME.format(Instant.parse(r.time())),
+                args.addAll(List.of("--type=time", "--target=" + PG_TIME.format(Instant.parse(r.time())),
                         "--target-action=promote"));
             }
-            tools.restoreCopy().prepare();
-            tools.restore().restore(target);
-            long pid = tools.restoreCopy().start(RESTORE_RECOVERY);
-            String address = tools.restoreCopy().listen().orElseThrow().address();
+            RestoredPostgres copy = target.copy();
+            copy.prepare();
+            target.tool().restore(args);
+            long pid = copy.start(RESTORE_RECOVERY);
+            String address = copy.listen().orElseThrow().address();
             return new Done("restored " + (r.time().isEmpty() ? "to the end of the archive" : "to " + r.time())
-                    + "; running as pid " + pid + " on " + address + ":" + tools.restoreCopy().port(), address,
-                    tools.restoreCopy().port());
+                    + "; running as pid " + pid + " on " + address + ":" + copy.port(), address, copy.port());
         });
     }
 
@@ -300,10 +334,10 @@ final class BackupWorker implements AutoCloseable {
         publish();
     }
 
-    private void readInfo(BackupTools tools) {
+    private void readInfo(PgBackRest repository) {
         infoRead = System.nanoTime();
         try {
-            info = tools.repository().info();
+            info = repository.info();
         } catch (IOException e) {
             log.warn("pgbackrest info: {}", e.getMessage());
         }

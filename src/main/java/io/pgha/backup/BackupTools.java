@@ -1,15 +1,14 @@
 package io.pgha.backup;
 
+import java.util.Optional;
+
 /**
- * What the agent of the repository host runs its jobs with: pgBackRest on the repository, and for each kind of
- * restore a pgBackRest configuration that restores into its own directory and the copy started there.
+ * What an agent runs pgBackRest jobs with. The repository host has all three; a spare host only {@code restore},
+ * for a copy restored onto it.
  *
- * @param repository the repository's configuration (stanza, backups, info)
- * @param drill      restores into the drills' scratch directory
- * @param drillCopy  the drill's copy: a socket only
- * @param restore    restores into the directory of a copy for inspection
- * @param restoreCopy the copy for inspection: on the host's address, over TLS, with the spec's client rules
+ * @param repository the repository's configuration (stanza, backups, info), on the repository host
+ * @param drill      restores into the drills' scratch directory, a socket only, on the repository host
+ * @param restore    restores a copy for inspection: on the host's address, over TLS, with the spec's client rules
  */
-public record BackupTools(PgBackRest repository, PgBackRest drill, RestoredPostgres drillCopy, PgBackRest restore,
-                          RestoredPostgres restoreCopy) {
+public record BackupTools(Optional<PgBackRest> repository, Optional<RestoreTarget> drill, RestoreTarget restore) {
 }

@@ -65,8 +65,11 @@ public final class PgBackRestConfig {
         global.add(kv("backup-standby", backup.fromReplica() ? "y" : "n"));
         common(global, paths);
         server(global, self, tls);
-        for (ClusterSpec.Host data : spec.hostsWith(Role.DATA)) {
-            global.add(kv("tls-server-auth", commonName(data.name()) + "=" + spec.cluster()));
+        // The data hosts push WAL and restore replicas; spare hosts restore copies for inspection.
+        for (ClusterSpec.Host peer : spec.hosts().values()) {
+            if (peer.roles().contains(Role.DATA) || peer.roles().isEmpty()) {
+                global.add(kv("tls-server-auth", commonName(peer.name()) + "=" + spec.cluster()));
+            }
         }
         List<String[]> stanza = section(file, spec.cluster());
         int n = 1;
@@ -97,13 +100,21 @@ public final class PgBackRestConfig {
     }
 
     /**
-     * A data host's file: its own Postgres as pg1, the repository on the backup host ({@code repositoryPath}: as that
-     * host lays it out).
+     * A spare host's file for a restore onto it: the repository over TLS, the copy's data directory as pg1. The
+     * repository host lets spare hosts in for that ({@code tls-server-auth}).
      */
-    public static String data(ClusterSpec spec, ClusterSpec.Host self, ClusterSpec.Host repository,
-                              Path repositoryPath, Paths paths, Tls tls, Postgres postgres) {
+    public static String spareRestore(ClusterSpec spec, ClusterSpec.Host repository, Path repositoryPath,
+                                      Paths paths, Tls tls, Path target) {
         Map<String, List<String[]>> file = new LinkedHashMap<>();
         List<String[]> global = section(file, "global");
+        repositoryClient(global, repository, repositoryPath, tls);
+        common(global, paths);
+        section(file, spec.cluster()).add(kv("pg1-path", target.toString()));
+        return render(file);
+    }
+
+    private static void repositoryClient(List<String[]> global, ClusterSpec.Host repository, Path repositoryPath,
+                                         Tls tls) {
         global.add(kv("repo1-host", repository.address()));
         global.add(kv("repo1-path", repositoryPath.toString()));
         global.add(kv("repo1-host-type", "tls"));
@@ -111,13 +122,24 @@ public final class PgBackRestConfig {
         global.add(kv("repo1-host-ca-file", tls.ca().toString()));
         global.add(kv("repo1-host-cert-file", tls.certificate().toString()));
         global.add(kv("repo1-host-key-file", tls.key().toString()));
+        // A repository host that is down fails a push (Postgres keeps the segment and tries again) or a replica
+        // built from the repository (Patroni falls back to pg_basebackup) within seconds, not minutes.
+        global.add(kv("io-timeout", "15"));
+    }
+
+    /**
+     * A data host's file: its own Postgres as pg1, the repository on the backup host ({@code repositoryPath}: as that
+     * host lays it out).
+     */
+    public static String data(ClusterSpec spec, ClusterSpec.Host self, ClusterSpec.Host repository,
+                              Path repositoryPath, Paths paths, Tls tls, Postgres postgres) {
+        Map<String, List<String[]>> file = new LinkedHashMap<>();
+        List<String[]> global = section(file, "global");
+        repositoryClient(global, repository, repositoryPath, tls);
         // WAL goes out in the background, several segments at a time; archive-push returns once a segment is queued
         // in the spool and the repository has it.
         global.add(kv("archive-async", "y"));
         global.add(kv("spool-path", paths.spool().toString()));
-        // A repository host that is down fails a push (Postgres keeps the segment and tries again) or a replica
-        // built from the repository (Patroni falls back to pg_basebackup) within seconds, not minutes.
-        global.add(kv("io-timeout", "15"));
         common(global, paths);
         server(global, self, tls);
         global.add(kv("tls-server-auth", commonName(repository.name()) + "=" + spec.cluster()));

@@ -64,8 +64,9 @@ final class BackupCommand implements Runnable {
             if (json) {
                 out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(job));
             } else {
-                out.printf(Locale.ROOT, "%s %s on %s: %s in %.1f s (%.1f s after the request): %s%n", kind, type, host,
-                        job.state(), job.seconds(0), (System.nanoTime() - start) / 1e9, job.detail());
+                out.printf(Locale.ROOT, "%s on %s: %s in %.1f s (%.1f s after the request): %s%n",
+                        type.isEmpty() ? kind : type + " " + kind, host, job.state(), job.seconds(0),
+                        (System.nanoTime() - start) / 1e9, job.detail());
             }
             return job.state().equals(BackupReport.Job.OK) ? CtlMain.OK : CtlMain.FAILURE;
         }

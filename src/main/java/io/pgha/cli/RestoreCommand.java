@@ -22,6 +22,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,8 +34,8 @@ import picocli.CommandLine.Option;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = "Bring up a standalone copy of the cluster restored from the backup repository, to a point in"
                 + " time or to the newest WAL archived, for inspection: the running cluster is not touched. The copy"
-                + " runs on the repository host, listens on its address over TLS with the spec's client rules, and"
-                + " has the cluster's roles and passwords as they were then.")
+                + " runs on a spare host or the repository host, listens on its address over TLS with the spec's"
+                + " client rules, and has the cluster's roles and passwords as they were then.")
 final class RestoreCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSS]XXX");
@@ -61,7 +63,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     @Option(names = "--host", paramLabel = "HOST",
-            description = "where the copy runs: the repository host (the default, and the only one for now)")
+            description = "where the copy runs: a spare host (no role in the spec; the first is the default) or the"
+                    + " repository host (the default without spares)")
     String host;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
@@ -93,17 +96,21 @@ final class RestoreCommand implements Callable<Integer> {
         try (Dcs dcs = ctl.dcs(agent)) {
             ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
             ClusterSpec.Host repository = BackupCommand.repositoryHost(cluster);
-            if (host != null && !host.equals(repository.name())) {
-                CtlMain.err(spec).println("--host: expected the repository host " + repository.name()
-                        + " (restoring onto other hosts is not built yet), found '" + host + "'");
+            List<String> candidates = new ArrayList<>(cluster.hosts().values().stream()
+                    .filter(h -> h.roles().isEmpty()).map(ClusterSpec.Host::name).toList());
+            candidates.add(repository.name());
+            String onto = host != null ? host : candidates.get(0);
+            if (!candidates.contains(onto)) {
+                CtlMain.err(spec).println("--host: expected a spare host (no role) or the repository host, one of "
+                        + candidates + ", found '" + host + "'");
                 return CtlMain.BAD_INPUT;
             }
             HostJob jobs = new HostJob(dcs);
             long start = System.nanoTime();
             if (target.remove) {
-                BackupReport.Job job = jobs.await(repository.name(), jobs.ask(repository.name(), HostRequest.REMOVE,
-                        "", ""), Duration.ofSeconds(120));
-                out.println(repository.name() + ": " + job.state() + ": " + job.detail());
+                BackupReport.Job job = jobs.await(onto, jobs.ask(onto, HostRequest.REMOVE, "", ""),
+                        Duration.ofSeconds(120));
+                out.println(onto + ": " + job.state() + ": " + job.detail());
                 return job.state().equals(BackupReport.Job.OK) ? CtlMain.OK : CtlMain.FAILURE;
             }
             BackupReport report = jobs.status(repository.name()).map(HostStatus::backup).orElseThrow(() ->
@@ -119,25 +126,25 @@ final class RestoreCommand implements Callable<Integer> {
                 return CtlMain.BAD_INPUT;
             }
             archiveUpTo(dcs, cluster, out);
-            String id = jobs.ask(repository.name(), HostRequest.RESTORE, "", at.map(Instant::toString).orElse(""));
-            BackupReport.Job job = jobs.await(repository.name(), id, Duration.ofSeconds(timeoutSeconds));
+            String id = jobs.ask(onto, HostRequest.RESTORE, "", at.map(Instant::toString).orElse(""));
+            BackupReport.Job job = jobs.await(onto, id, Duration.ofSeconds(timeoutSeconds));
             double seconds = (System.nanoTime() - start) / 1e9;
             if (!job.state().equals(BackupReport.Job.OK)) {
-                CtlMain.err(spec).println("restore on " + repository.name() + " failed: " + job.detail());
+                CtlMain.err(spec).println("restore on " + onto + " failed: " + job.detail());
                 return CtlMain.FAILURE;
             }
             if (json) {
-                ObjectNode n = JSON.createObjectNode().put("host", repository.name()).put("address", job.address())
+                ObjectNode n = JSON.createObjectNode().put("host", onto).put("address", job.address())
                         .put("port", job.port()).put("target", at.map(Instant::toString).orElse("latest"))
                         .put("seconds", Math.round(seconds * 10) / 10.0);
                 out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
             } else {
                 out.printf(Locale.ROOT, "restored %s to %s on %s in %.1f s: %s%n", cluster.cluster(),
-                        at.map(Instant::toString).orElse("the newest WAL archived"), repository.name(), seconds,
+                        at.map(Instant::toString).orElse("the newest WAL archived"), onto, seconds,
                         job.detail());
                 out.println("connect: psql \"host=" + job.address() + " port=" + job.port() + " user=postgres"
                         + " sslmode=require\" (the cluster's passwords as they were then)");
-                out.println("remove:  " + Installation.ctl() + " restore --remove");
+                out.println("remove:  " + Installation.ctl() + " restore --remove --host " + onto);
             }
             return CtlMain.OK;
         }

@@ -79,6 +79,11 @@ public final class PatroniConfig {
         parameters.put("max_wal_senders", "8");
         parameters.put("max_replication_slots", "8");
         parameters.put("wal_keep_size", WAL_KEEP_SIZE);
+        if (spec.backup().isPresent()) {
+            // Commits reach the repository within a minute even when little is written (a segment is archived only
+            // once full or switched); the spec may set another value.
+            parameters.put("archive_timeout", "60");
+        }
         parameters.putAll(spec.postgres().parameters());
         if (spec.backup().isPresent()) {
             // The spec parser refuses these two in the spec's parameters while it has a backup section;

@@ -3,6 +3,7 @@ package io.pgha.roles;
 import io.pgha.backup.BackupTools;
 import io.pgha.backup.PgBackRest;
 import io.pgha.backup.PgBackRestConfig;
+import io.pgha.backup.RestoreTarget;
 import io.pgha.backup.RestoredPostgres;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
@@ -97,14 +98,52 @@ final class BackupRole {
         String user = def.user();
         Path binary = Path.of(def.binary());
         Path binDir = Path.of(def.binDirFor(ctx.family(), Integer.toString(spec.postgres().version())));
+        return new BackupTools(
+                Optional.of(new PgBackRest(user, binary, ctx.paths().configDir().resolve("pgbackrest.conf"),
+                        spec.cluster())),
+                Optional.of(new RestoreTarget(List.of(), new PgBackRest(user, binary,
+                        restoreConfig(ctx, drillDir(ctx)), spec.cluster()),
+                        new RestoredPostgres(user, binDir, drillDir(ctx), ClusterSpec.POSTGRES_PORT,
+                                Optional.empty()))),
+                new RestoreTarget(List.of(), new PgBackRest(user, binary, restoreConfig(ctx, restoreDir(ctx)),
+                        spec.cluster()), inspected(ctx, user, binDir, spec, host)));
+    }
+
+    /**
+     * A spare host's tools for a copy restored onto it: the role's packages, the pgBackRest certificate and a
+     * configuration that reaches the repository over TLS, applied before the restore.
+     */
+    static BackupTools spareTools(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host)
+            throws IOException {
+        String user = def.user();
+        Path binary = Path.of(def.binary());
+        Path binDir = Path.of(def.binDirFor(ctx.family(), Integer.toString(spec.postgres().version())));
+        ClusterSpec.Host repository = spec.hostsWith(io.pgha.model.Role.BACKUP).get(0);
+        Path repositoryPath = paths(ctx.agent().peerPaths(repository.name())).repository();
+        PgBackRestConfig.Paths paths = paths(ctx.paths());
+        Path home = ctx.paths().dataDir(PROGRAM);
+        ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
+        Path config = restoreConfig(ctx, restoreDir(ctx));
+        List<Resource> setup = new ArrayList<>(List.of(
+                ctx.packages(def, Integer.toString(spec.postgres().version())),
+                ctx.user(def, home),
+                new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
+                new DirectoryResource(home, new Owner(user, user, 0700)),
+                new DirectoryResource(paths.log(), new Owner(user, user, 0750))));
+        setup.addAll(tls.resources());
+        setup.add(FileResource.of(config, PgBackRestConfig.spareRestore(spec, repository, repositoryPath, paths,
+                new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()), restoreDir(ctx).resolve("data")),
+                new Owner("root", user, 0640)));
+        return new BackupTools(Optional.empty(), Optional.empty(), new RestoreTarget(setup,
+                new PgBackRest(user, binary, config, spec.cluster()), inspected(ctx, user, binDir, spec, host)));
+    }
+
+    /** A copy for inspection: on the host's address, over TLS with its pgBackRest certificate, the spec's rules. */
+    private static RestoredPostgres inspected(HostContext ctx, String user, Path binDir, ClusterSpec spec,
+                                              ClusterSpec.Host host) {
         ProgramTls tls = ProgramTls.pgBackRest(ctx, user);
         List<String> hba = spec.postgres().hba().stream().map(ClusterSpec.HbaRule::line).toList();
-        return new BackupTools(
-                new PgBackRest(user, binary, ctx.paths().configDir().resolve("pgbackrest.conf"), spec.cluster()),
-                new PgBackRest(user, binary, restoreConfig(ctx, drillDir(ctx)), spec.cluster()),
-                new RestoredPostgres(user, binDir, drillDir(ctx), ClusterSpec.POSTGRES_PORT, Optional.empty()),
-                new PgBackRest(user, binary, restoreConfig(ctx, restoreDir(ctx)), spec.cluster()),
-                new RestoredPostgres(user, binDir, restoreDir(ctx), ClusterSpec.POSTGRES_PORT, Optional.of(
-                        new RestoredPostgres.Listen(host.address(), hba, tls.certificate(), tls.key()))));
+        return new RestoredPostgres(user, binDir, restoreDir(ctx), ClusterSpec.POSTGRES_PORT, Optional.of(
+                new RestoredPostgres.Listen(host.address(), hba, tls.certificate(), tls.key())));
     }
 }

@@ -187,13 +187,21 @@ public final class HostRoles {
         };
     }
 
-    /** The repository host's tools for its jobs (backups, drills, restores); empty on any other host. */
+    /**
+     * The tools for this host's pgBackRest jobs: the repository host's (backups, drills, restores), a spare host's
+     * (restores onto it); empty on any other host, and without a backup section.
+     */
     public Optional<BackupTools> backupTools(ClusterSpec spec) throws IOException {
         Optional<ClusterSpec.Host> me = spec.host(ctx.identity().name());
-        if (me.isEmpty() || !me.get().roles().contains(Role.BACKUP)) {
+        if (me.isEmpty() || spec.backup().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(BackupRole.tools(ctx, RoleDefinition.load(ctx.rolesDir(), Role.BACKUP), spec, me.get()));
+        RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), Role.BACKUP);
+        if (me.get().roles().contains(Role.BACKUP)) {
+            return Optional.of(BackupRole.tools(ctx, def, spec, me.get()));
+        }
+        return me.get().roles().isEmpty() ? Optional.of(BackupRole.spareTools(ctx, def, spec, me.get()))
+                : Optional.empty();
     }
 
     /**
