@@ -38,7 +38,9 @@ import picocli.CommandLine.Option;
                 + " client rules, and has the cluster's roles and passwords as they were then.")
 final class RestoreCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSS]XXX");
+    /** As psql prints a timestamptz (2026-11-27 23:10:00.123456+01), or with a colon in the offset. */
+    private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern(
+            "yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSS][XXX][X]");
     private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
 
     @CommandLine.ParentCommand

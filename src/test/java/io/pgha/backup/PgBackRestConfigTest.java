@@ -20,6 +20,7 @@ class PgBackRestConfigTest {
               pg1: {address: 10.0.1.1, role: data}
               pg2: {address: 10.0.1.2, role: data}
               backup1: {address: 10.0.3.1, role: backup}
+              spare1: {address: 10.0.4.1, roles: []}
             backup: {retention: {full: 3, diff: 5}, from: leader}
             """;
     private static final PgBackRestConfig.Paths PATHS = new PgBackRestConfig.Paths(
@@ -36,7 +37,7 @@ class PgBackRestConfigTest {
     }
 
     @Test
-    void theRepositoryHostBacksUpEveryDataHostOverTls() throws Exception {
+    void theRepositoryHostBacksUpEveryDataHostOverTlsAndLetsSpareHostsRestore() throws Exception {
         ClusterSpec spec = spec();
         String conf = PgBackRestConfig.repository(spec, spec.host("backup1").orElseThrow(),
                 spec.backup().orElseThrow(), PATHS, TLS, host -> PG);
@@ -60,6 +61,7 @@ class PgBackRestConfigTest {
                 tls-server-key-file=/etc/pgha-agent/tls/pgbackrest.key
                 tls-server-auth=pgbackrest-pg1=demo
                 tls-server-auth=pgbackrest-pg2=demo
+                tls-server-auth=pgbackrest-spare1=demo
 
                 [demo]
                 pg1-host=10.0.1.1
@@ -81,6 +83,32 @@ class PgBackRestConfigTest {
                 pg2-socket-path=/run/pgha-agent/postgresql
                 pg2-port=5432
                 """, conf);
+    }
+
+    @Test
+    void aSpareHostRestoresFromTheRepositoryOverTls() throws Exception {
+        ClusterSpec spec = spec();
+        assertEquals("""
+                # Written by pgha-agent from the cluster spec; changes here are undone.
+
+                [global]
+                repo1-host=10.0.3.1
+                repo1-path=/srv/backup1/pgbackrest
+                repo1-host-type=tls
+                repo1-host-port=8432
+                repo1-host-ca-file=/etc/pgha-agent/tls/ca.crt
+                repo1-host-cert-file=/etc/pgha-agent/tls/pgbackrest.crt
+                repo1-host-key-file=/etc/pgha-agent/tls/pgbackrest.key
+                io-timeout=15
+                log-path=/var/log/pgha-agent/pgbackrest
+                log-level-console=warn
+                log-level-file=info
+                compress-type=lz4
+
+                [demo]
+                pg1-path=/var/lib/pgha-agent/pgbackrest/restore/data
+                """, PgBackRestConfig.spareRestore(spec, spec.host("backup1").orElseThrow(),
+                Path.of("/srv/backup1/pgbackrest"), PATHS, TLS, Path.of("/var/lib/pgha-agent/pgbackrest/restore/data")));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Role;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,5 +28,18 @@ class LabPlanTest {
         assertEquals(3, spec.hostsWith(Role.DATA).size());
         assertTrue(spec.patroni().synchronousMode());
         assertEquals(20, spec.patroni().ttl());
+    }
+
+    @Test
+    void aLabWithABackupHostHasTheBackupSectionAndEachHostFindsTheOthersFiles() throws Exception {
+        LabPlan plan = LabPlan.standard(3, 1).withBackupHost(LabPlan.BACKUP_ADDRESS);
+        AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.host("pg1"), 30), "agent.yml");
+        assertEquals(plan.root(plan.host("backup1")), agent.peerPaths("backup1").root());
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
+                Map.of()), "lab spec");
+        assertEquals(List.of("backup1"), spec.hostsWith(Role.BACKUP).stream().map(ClusterSpec.Host::name).toList());
+        ClusterSpec.Backup backup = spec.backup().orElseThrow();
+        assertEquals(ClusterSpec.Backup.DEFAULT_DRILL, backup.drill().text());
+        assertTrue(backup.fromReplica());
     }
 }

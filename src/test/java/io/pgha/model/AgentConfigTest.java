@@ -32,6 +32,7 @@ public class AgentConfigTest {
         assertEquals(2379, c.clientPort());
         assertEquals(2380, c.peerPort());
         assertEquals(Path.of("/"), c.root());
+        assertEquals(Path.of("/"), c.peerPaths("pg2").root(), "every host laid out as this one");
         assertEquals(30, c.driftSeconds());
         assertEquals(Optional.empty(), c.hostName());
         assertEquals(List.of("https://10.0.0.1:2379", "https://10.0.0.2:2379", "https://10.0.0.3:2379"), c.clientUrls());
@@ -50,6 +51,7 @@ public class AgentConfigTest {
                   address: 10.0.1.1
                 paths:
                   root: /var/lib/lab/pg1
+                  peer_root: /var/lib/lab/{host}
                   roles: /opt/roles
                 api:
                   listen: 10.0.1.1:9010
@@ -59,6 +61,7 @@ public class AgentConfigTest {
         assertEquals(12379, c.clientPort());
         assertEquals(Optional.of("pg1"), c.hostName());
         assertEquals(Path.of("/var/lib/lab/pg1"), c.root());
+        assertEquals(Path.of("/var/lib/lab/backup1/var/lib/pgha-agent"), c.peerPaths("backup1").stateDir());
         assertEquals(Optional.of(Path.of("/opt/roles")), c.rolesDir());
         assertEquals(Optional.of("10.0.1.1:9010"), c.apiListen());
         assertEquals(5, c.driftSeconds());
@@ -80,6 +83,12 @@ public class AgentConfigTest {
     @Test
     void topLevelMustBeAMapping() {
         assertRefused(() -> AgentConfig.parse("- a\n- b\n", "agent.yml"), "(document)", "mapping");
+    }
+
+    @Test
+    void aPeerRootMustBeAnAbsolutePath() {
+        assertRefused(() -> AgentConfig.parse(MINIMAL + "paths: {peer_root: 'lab/{host}'}\n", "agent.yml"),
+                "paths.peer_root", "expected an absolute path");
     }
 
     @Test
