@@ -22,7 +22,7 @@ public final class LabImage {
     /** What an operator's Debian 13 host has before it gets the agent; logrotate is the .deb's recommendation. */
     private static final List<String> PACKAGES = List.of("systemd", "systemd-sysv", "dbus", "iproute2", "procps",
             "logrotate", "openjdk-21-jre-headless", "etcd-server", "etcd-client", "patroni", "python3-idna",
-            "postgresql-17", "haproxy");
+            "postgresql-17", "haproxy", "pgbackrest");
     /** Debian starts these on install; the agent runs etcd, Patroni and HAProxy itself. */
     private static final List<String> DISTRO_SERVICES = List.of("etcd.service", "haproxy.service", "patroni.service",
             "postgresql.service");

@@ -8,6 +8,7 @@ import io.pgha.resources.Status;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.pgha.model.BackupReport;
 import io.pgha.model.EtcdReport;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -54,6 +55,19 @@ public final class AgentMetrics {
     private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
             "replica");
     private final Gauge patroniLeader = gauge("pgha_patroni_leader", "1 when this host's Patroni is the leader");
+    private final Gauge archiveFailing = gauge("pgha_postgres_archive_failing",
+            "1 while the leader's last WAL archiving attempt failed");
+    private final Gauge archiveWaiting = gauge("pgha_postgres_archive_waiting_segments",
+            "WAL segments ready and not archived yet");
+    private final Gauge backupCount = gauge("pgha_backup_count", "Backups in the repository");
+    private final Gauge backupNewest = gauge("pgha_backup_newest_timestamp_seconds",
+            "When the repository's newest backup was consistent");
+    private final Gauge jobOk = gauge("pgha_backup_job_ok", "1 when the last job of a kind (backup, drill) succeeded",
+            "kind");
+    private final Gauge jobFinished = gauge("pgha_backup_job_finished_timestamp_seconds",
+            "When the last job of a kind ended", "kind");
+    private final Gauge jobSeconds = gauge("pgha_backup_job_duration_seconds", "How long the last job of a kind took",
+            "kind");
 
     private Gauge gauge(String name, String help, String... labels) {
         return Gauge.builder().name(name).help(help).labelNames(labels).register(registry);
@@ -114,6 +128,23 @@ public final class AgentMetrics {
             set(pgMaxConnections, h.postgres().maxConnections());
             if (h.postgres().replicas() != null) {
                 h.postgres().replicas().forEach(r -> set(pgLag, r.lagBytes(), r.name()));
+            }
+            Health.Archive a = h.postgres().archive();
+            if (a != null) {
+                archiveFailing.set(Boolean.TRUE.equals(a.failing()) ? 1 : 0);
+                set(archiveWaiting, a.waiting());
+            }
+        }
+        BackupReport b = s.backup();
+        if (b != null) {
+            backupCount.set(b.backups().size());
+            b.latest().ifPresent(x -> backupNewest.set(x.stop()));
+            for (BackupReport.Job j : b.jobs()) {
+                if (j.done()) {
+                    jobOk.labelValues(j.kind()).set(j.state().equals(BackupReport.Job.OK) ? 1 : 0);
+                    jobFinished.labelValues(j.kind()).set(j.finished() / 1000.0);
+                    jobSeconds.labelValues(j.kind()).set(j.seconds(0));
+                }
             }
         }
     }
