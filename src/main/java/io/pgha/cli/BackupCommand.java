@@ -171,10 +171,10 @@ final class BackupCommand implements Runnable {
                 out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(array));
                 return;
             }
-            out.printf("%-26s %-5s %-20s %8s %10s %10s  %s%n", "LABEL", "TYPE", "START (UTC)", "SECONDS", "SIZE",
+            out.printf("%-34s %-5s %-20s %8s %10s %10s  %s%n", "LABEL", "TYPE", "START (UTC)", "SECONDS", "SIZE",
                     "REPO-SIZE", "WAL");
             for (BackupReport.BackupSet b : report.backups()) {
-                out.printf(Locale.ROOT, "%-26s %-5s %-20s %8d %10s %10s  %s - %s%n", b.label(), b.type(),
+                out.printf(Locale.ROOT, "%-34s %-5s %-20s %8d %10s %10s  %s - %s%n", b.label(), b.type(),
                         Instant.ofEpochSecond(b.start()).toString().replace('T', ' ').replace("Z", ""),
                         b.stop() - b.start(), StatusCommand.mib(b.size()), StatusCommand.mib(b.repoSize()),
                         b.walStart(), b.walStop());
