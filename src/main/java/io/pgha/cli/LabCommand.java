@@ -243,6 +243,10 @@ final class LabCommand implements Runnable {
             out.println("on host:  " + ctl + " lab exec pg1 -- " + (plan.os().booted()
                     ? "systemctl status pgha-agent" : "ip -br addr"));
             out.println("status:   " + ctl + " status, " + ctl + " plan --host pg1, " + ctl + " switchover");
+            if (backup) {
+                out.println("backups:  " + ctl + " backup list, " + ctl + " backup run, " + ctl + " backup drill, " + ctl
+                        + " restore --time \"$(date -Is)\"" + (spares > 0 ? "" : " --host " + LabPlan.BACKUP_HOST));
+            }
             out.println("remove:   " + ctl + " lab down");
             return CtlMain.OK;
         }

@@ -16,7 +16,7 @@ public final class BackupMarker {
     public static final Duration EVERY = Duration.ofMinutes(5);
     private long lastWritten;
 
-    /** Whether a write is due: a minute since the last one this agent made. */
+    /** Whether a write is due: {@link #EVERY} since the last one this agent made, or none made yet. */
     public boolean due(long nowNanos) {
         return lastWritten == 0 || nowNanos - lastWritten >= EVERY.toNanos();
     }

@@ -33,8 +33,11 @@ public final class PatroniConfig {
     private static final ObjectMapper YAML = new ObjectMapper(
             YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
-    /** Where this host keeps Postgres: data directory, socket directory, pgpass, server binaries. */
-    /** @param pgBackRestConfig this host's pgbackrest.conf, which its archive_command and restores name */
+    /**
+     * Where this host keeps Postgres: data directory, socket directory, pgpass, server binaries.
+     *
+     * @param pgBackRestConfig this host's pgbackrest.conf, which its archive_command and restores name
+     */
     public record Layout(Path dataDir, Path socketDir, Path pgpass, String binDir, Path pgBackRestConfig) {
     }
 

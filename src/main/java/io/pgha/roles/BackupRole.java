@@ -7,6 +7,7 @@ import io.pgha.backup.RestoreTarget;
 import io.pgha.backup.RestoredPostgres;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
+import io.pgha.postgres.PatroniConfig;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -22,9 +23,9 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The pgBackRest repository (role backup): its directory, a pgbackrest.conf that names every data host, and
- * pgBackRest's TLS server, through which the data hosts push their WAL. Backups, drills and the stanza are the
- * agent's next steps (issue 16).
+ * The pgBackRest repository (role backup): its directory, a pgbackrest.conf that names every data host, the files
+ * restores read, and pgBackRest's TLS server, through which the data hosts push their WAL. The agent's backup worker
+ * runs the stanza, the backups, the drills and the restores with {@link #tools}.
  */
 final class BackupRole {
     static final String PROGRAM = "pgbackrest";
@@ -56,11 +57,7 @@ final class BackupRole {
         FileResource configFile = FileResource.of(config, PgBackRestConfig.repository(spec, host,
                 spec.backup().orElseThrow(), paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
                 dataLayout), new Owner("root", user, 0640));
-        // The server reads its file and certificate at start only: a change restarts it (nothing is lost: a push in
-        // flight is retried by Postgres' archiver).
-        ProcessSpec server = new ProcessSpec(SERVER, user, List.of(def.binary(), "--config=" + config, "server"),
-                Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"), home,
-                ctx.paths().logDir().resolve("pgbackrest-server.log"), configFile.digest() + tls.digest(), "", "");
+        ProcessSpec server = server(ctx, SERVER, user, configFile, tls);
         List<Resource> out = new ArrayList<>(List.of(
                 ctx.packages(def, Integer.toString(spec.postgres().version())),
                 ctx.user(def, home),
@@ -78,6 +75,17 @@ final class BackupRole {
         }
         out.add(ProcessResource.present(server, ctx.supervisor()));
         return out;
+    }
+
+    /**
+     * pgBackRest's TLS server as {@code user}, with {@code config}. It reads its file and certificate at start only:
+     * a change restarts it (nothing is lost: a push in flight is retried by Postgres' archiver).
+     */
+    static ProcessSpec server(HostContext ctx, String name, String user, FileResource config, ProgramTls tls) {
+        Path home = ctx.paths().dataDir(PROGRAM);
+        return new ProcessSpec(name, user, List.of(PatroniConfig.PGBACKREST, "--config=" + config.path(), "server"),
+                Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"), home,
+                ctx.paths().logDir().resolve("pgbackrest-server.log"), config.digest() + tls.digest(), "", "");
     }
 
     private static Path drillDir(HostContext ctx) {

@@ -64,10 +64,7 @@ final class DataRole {
                 repositoryPath, paths, new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()),
                 new PgBackRestConfig.Postgres(layout.dataDir(), layout.socketDir(), ClusterSpec.POSTGRES_PORT)),
                 new Owner("root", user, 0640));
-        ProcessSpec server = new ProcessSpec(BackupRole.PROGRAM, user, List.of(PatroniConfig.PGBACKREST,
-                "--config=" + conf.path(), "server"),
-                Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"), home,
-                ctx.paths().logDir().resolve("pgbackrest-server.log"), conf.digest() + tls.digest(), "", "");
+        ProcessSpec server = BackupRole.server(ctx, BackupRole.PROGRAM, user, conf, tls);
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 new DirectoryResource(home, new Owner(user, user, 0700)),
                 new DirectoryResource(paths.log(), new Owner(user, user, 0750)),

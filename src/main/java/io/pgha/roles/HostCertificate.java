@@ -112,27 +112,30 @@ public final class HostCertificate {
     public boolean ensure(Instant now) throws IOException {
         String caPem = TlsFiles.read(config.caCertificate(), CA_CERTIFICATE);
         TlsFiles files = files();
+        boolean backupOnDisk = Files.exists(dir.resolve("backup.crt")) && Files.exists(dir.resolve("backup.key"));
         if (material == null && Files.exists(files.certificate()) && Files.exists(files.key())
-                && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))
-                && Files.exists(dir.resolve("backup.crt")) && Files.exists(dir.resolve("backup.key"))) {
+                && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))) {
+            if (!backupOnDisk) {
+                // An agent from before pgBackRest's certificate: only that one is added, so that etcd, Patroni and
+                // HAProxy keep theirs (a new one would restart every etcd member once).
+                IssuedCertificate backup = backupCertificate(ca(caPem), now);
+                write(dir.resolve("backup.key"), backup.keyPem(), 0600);
+                write(dir.resolve("backup.crt"), backup.certificatePem(), 0644);
+                log.info("pgBackRest host certificate added: {} until {}", PgBackRestConfig.commonName(
+                        identity.name()), backup.notAfter());
+            }
             loadExisting();
         }
         String reason = renewalReason(caPem, now);
         if (reason.isEmpty()) {
             return false;
         }
-        ClusterCa ca = ClusterCa.load(caPem, TlsFiles.read(config.caKey(), "the cluster CA key (from pghactl init)"),
-                config.caCertificate() + " and " + config.caKey(), random);
-        List<String> dnsNames = List.of(identity.name(), AgentConfig.clusterDnsName(config.cluster()), "localhost");
-        List<String> addresses = List.of(identity.address(), "127.0.0.1");
-        IssuedCertificate issued = ca.issue(new CertificateRequest(agentUser(identity.name()), dnsNames, addresses,
+        ClusterCa ca = ca(caPem);
+        IssuedCertificate issued = ca.issue(new CertificateRequest(agentUser(identity.name()), dnsNames(), addresses(),
                 config.hostCertLifetime()), now);
-        IssuedCertificate service = ca.issue(new CertificateRequest("", dnsNames, addresses,
+        IssuedCertificate service = ca.issue(new CertificateRequest("", dnsNames(), addresses(),
                 config.hostCertLifetime()), now);
-        List<String> backupNames = new java.util.ArrayList<>(dnsNames);
-        backupNames.addAll(addresses);
-        IssuedCertificate backup = ca.issue(new CertificateRequest(PgBackRestConfig.commonName(identity.name()),
-                backupNames, addresses, config.hostCertLifetime()), now);
+        IssuedCertificate backup = backupCertificate(ca, now);
         check(new DirectoryResource(dir, new Owner("root", "root", 0700)).checkApply(true));
         // Keys before certificates: a reader that sees a new certificate finds its key already there.
         write(files.key(), issued.keyPem(), 0600);
@@ -145,6 +148,27 @@ public final class HostCertificate {
                 service.keyPem(), backup.certificatePem(), backup.keyPem(), issued.notAfter());
         log.info("host certificate issued ({}): {} until {}", reason, agentUser(identity.name()), issued.notAfter());
         return true;
+    }
+
+    private ClusterCa ca(String caPem) throws IOException {
+        return ClusterCa.load(caPem, TlsFiles.read(config.caKey(), "the cluster CA key (from pghactl init)"),
+                config.caCertificate() + " and " + config.caKey(), random);
+    }
+
+    private List<String> dnsNames() {
+        return List.of(identity.name(), AgentConfig.clusterDnsName(config.cluster()), "localhost");
+    }
+
+    private List<String> addresses() {
+        return List.of(identity.address(), "127.0.0.1");
+    }
+
+    /** pgBackRest's: its common name is what its TLS server lets in, and its client (2.45) matches DNS names only. */
+    private IssuedCertificate backupCertificate(ClusterCa ca, Instant now) throws IOException {
+        List<String> names = new java.util.ArrayList<>(dnsNames());
+        names.addAll(addresses());
+        return ca.issue(new CertificateRequest(PgBackRestConfig.commonName(identity.name()), names, addresses(),
+                config.hostCertLifetime()), now);
     }
 
     private String renewalReason(String caPem, Instant now) throws IOException {

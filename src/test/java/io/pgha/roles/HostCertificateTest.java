@@ -2,6 +2,7 @@ package io.pgha.roles;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.model.AgentConfig;
@@ -51,15 +52,20 @@ class HostCertificateTest {
     }
 
     @Test
-    void aRestartedAgentReadsItsCertificatesBackAndAnOlderOneWithoutPgBackRestsIssuesAnew() throws Exception {
+    void aRestartedAgentReadsItsCertificatesBackAndAnOlderOneWithoutPgBackRestsAddsOnlyThatOne() throws Exception {
         HostCertificate first = certificate();
         first.ensure(Instant.now());
         HostCertificate again = certificate();
         assertFalse(again.ensure(Instant.now()), "all three on disk: nothing to issue");
         assertEquals(first.material().backupCertificatePem(), again.material().backupCertificatePem());
         Files.delete(temp.resolve("root/var/lib/pgha-agent/tls/backup.crt"));
+        Files.delete(temp.resolve("root/var/lib/pgha-agent/tls/backup.key"));
         HostCertificate upgraded = certificate();
-        assertTrue(upgraded.ensure(Instant.now()), "an agent of before this certificate left none: issued now");
+        assertFalse(upgraded.ensure(Instant.now()), "an agent of before this certificate left none: only it is added");
         assertTrue(Files.exists(temp.resolve("root/var/lib/pgha-agent/tls/backup.crt")));
+        assertEquals(first.material().certificatePem(), upgraded.material().certificatePem(), "the agent's kept");
+        assertEquals(first.material().serviceCertificatePem(), upgraded.material().serviceCertificatePem(),
+                "the programs' kept: etcd, Patroni and HAProxy need no restart or reload");
+        assertNotEquals(first.material().backupCertificatePem(), upgraded.material().backupCertificatePem());
     }
 }
