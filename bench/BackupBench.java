@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Backups as a user meets them, on the lab with a repository host and a spare (`pghactl lab up --backup --spare 1`):
  * a database of a stated size loaded with pgbench through the lb; then, each {@code runs} times, through pghactl: a
- * full backup, an incremental one after a minute's worth of writes, a restore of the newest WAL onto the spare, a
- * restore drill; and pgbench's write throughput through the lb with archiving alone and during a full backup. A
- * step that fails counts in its own column; its figures stay out of the medians.
+ * full backup, an incremental one after 20 s of pgbench writes, a restore of the newest WAL onto the spare, a restore
+ * drill; and pgbench's write throughput through the lb (archiving on) during a full backup against before and after
+ * it, in one pgbench run. A step that fails counts in its own column; its figures stay out of the medians.
  * Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/BackupBench.java [runs [pgbench-scale]]
  */
@@ -31,6 +31,8 @@ public class BackupBench {
     static final Path PSQL = Path.of("/usr/lib/postgresql/15/bin/psql");
     static final ObjectMapper JSON = new ObjectMapper();
     static final int PGBENCH_SECONDS = 20;
+    /** pgbench's run around one full backup: 10 s before it, the backup, and what is left after it. */
+    static final int PGBENCH_WINDOW = 60;
 
     final LabPlan plan = LabPlan.standard(3, 1, LabPlan.Os.LOCAL, 1).withBackupHost(LabPlan.BACKUP_ADDRESS);
     final Map<String, List<Double>> figures = new LinkedHashMap<>();
@@ -73,28 +75,55 @@ public class BackupBench {
                 });
                 step("restore drill of the newest backup (s)", () -> job(ctl(Duration.ofHours(1), "backup",
                         "drill", "--json")));
-                step("pgbench -N tps, archiving on, no backup running", () -> tps(pgbench(List.of("-N", "-c", "4",
-                        "-T", Integer.toString(PGBENCH_SECONDS)))));
-                step("pgbench -N tps during a full backup", () -> {
-                    CompletableFuture<String> backup = CompletableFuture.supplyAsync(() -> {
+                // One pgbench run with a full backup in its middle: its per-second throughput inside the backup's
+                // window against outside it, so that both halves meet the same database and the same cache.
+                double[] split = new double[2];
+                step("pgbench -N tps, archiving on, outside the backup", () -> {
+                    split[0] = Double.NaN;
+                    split[1] = Double.NaN;
+                    long t0 = System.nanoTime();
+                    CompletableFuture<Command.Outcome> bench = CompletableFuture.supplyAsync(() -> {
                         try {
-                            return ctl(Duration.ofHours(1), "backup", "run", "--type", "full", "--json");
+                            return pgbench(List.of("-N", "-c", "4", "-P", "1", "-T", Integer.toString(PGBENCH_WINDOW)));
                         } catch (Exception e) {
                             throw new IllegalStateException(e);
                         }
                     });
-                    Thread.sleep(1000);
-                    double tps = tps(pgbench(List.of("-N", "-c", "4", "-T", Integer.toString(PGBENCH_SECONDS))));
-                    double seconds = job(backup.get());
-                    if (seconds < PGBENCH_SECONDS) {
-                        System.err.printf("note: that backup took %.1f s, less than pgbench's %d s%n", seconds,
-                                PGBENCH_SECONDS);
+                    Thread.sleep(10_000);
+                    double from = (System.nanoTime() - t0) / 1e9;
+                    double seconds = job(ctl(Duration.ofHours(1), "backup", "run", "--type", "full", "--json"));
+                    double to = (System.nanoTime() - t0) / 1e9;
+                    Command.Outcome out = bench.get();
+                    check(out, "pgbench");
+                    List<Double> inside = new ArrayList<>();
+                    List<Double> outside = new ArrayList<>();
+                    Matcher m = Pattern.compile("progress: ([0-9.]+) s, ([0-9.]+) tps").matcher(out.output());
+                    while (m.find()) {
+                        double at = Double.parseDouble(m.group(1));
+                        // A second that straddles the window's edges counts on neither side.
+                        double tps = Double.parseDouble(m.group(2));
+                        if (at - 1 >= from && at <= to) {
+                            inside.add(tps);
+                        } else if (at < from || at - 1 > to) {
+                            outside.add(tps);
+                        }
                     }
-                    return tps;
+                    if (inside.size() < 3 || to > PGBENCH_WINDOW - 5) {
+                        throw new IllegalStateException("the backup (" + seconds + " s) did not fit pgbench's window");
+                    }
+                    split[0] = mean(outside);
+                    split[1] = mean(inside);
+                    return split[0];
+                });
+                step("pgbench -N tps, archiving on, during a full backup", () -> {
+                    if (Double.isNaN(split[1])) {
+                        throw new IllegalStateException("the run above failed");
+                    }
+                    return split[1];
                 });
             }
             System.out.printf("%npgha-agent backup bench, %d runs, %s, %d cores, %s; database %s (pgbench scale %d,"
-                    + " loaded in %.0f s), pgBackRest %s, lz4%n", runs, java.time.LocalDate.now(),
+                    + " loaded in %.0f s), %s, lz4%n", runs, java.time.LocalDate.now(),
                     Runtime.getRuntime().availableProcessors(), git("rev-parse", "--short", "HEAD"), size, scale,
                     loadSeconds, Command.run(List.of("/usr/bin/pgbackrest", "version"), Duration.ofSeconds(10))
                             .output().strip());
@@ -129,6 +158,10 @@ public class BackupBench {
                     sorted.get(sorted.size() - 1));
             System.out.printf("%-64s %10s %21s %3d %6d%n", name, median, range, sorted.size(), failures.get(name));
         });
+    }
+
+    static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
     static double median(List<Double> sorted) {
@@ -179,15 +212,6 @@ public class BackupBench {
         if (!out.ok()) {
             throw new IllegalStateException(what + " failed (exit " + out.exitCode() + "): " + out.lastLine());
         }
-    }
-
-    static double tps(Command.Outcome out) {
-        check(out, "pgbench");
-        Matcher m = Pattern.compile("tps = ([0-9.]+)").matcher(out.output());
-        if (!m.find()) {
-            throw new IllegalStateException("no tps in pgbench's output: " + out.lastLine());
-        }
-        return Double.parseDouble(m.group(1));
     }
 
     static String git(String... args) throws Exception {
