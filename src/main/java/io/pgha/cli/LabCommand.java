@@ -244,8 +244,9 @@ final class LabCommand implements Runnable {
                     ? "systemctl status pgha-agent" : "ip -br addr"));
             out.println("status:   " + ctl + " status, " + ctl + " plan --host pg1, " + ctl + " switchover");
             if (backup) {
-                out.println("backups:  " + ctl + " backup list, " + ctl + " backup run, " + ctl + " backup drill, " + ctl
-                        + " restore --time \"$(date -Is)\"" + (spares > 0 ? "" : " --host " + LabPlan.BACKUP_HOST));
+                out.println("backups:  " + ctl + " backup list, " + ctl + " backup run, " + ctl + " backup drill, "
+                        + ctl + " restore --time \"$(date -Is)\""
+                        + (spares > 0 ? "" : " --host " + LabPlan.BACKUP_HOST));
             }
             out.println("remove:   " + ctl + " lab down");
             return CtlMain.OK;

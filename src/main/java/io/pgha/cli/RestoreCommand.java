@@ -127,7 +127,7 @@ final class RestoreCommand implements Callable<Integer> {
                         + "): nothing in the repository restores to it");
                 return CtlMain.BAD_INPUT;
             }
-            archiveUpTo(dcs, cluster, out);
+            archiveUpTo(dcs, cluster);
             String id = jobs.ask(onto, HostRequest.RESTORE, "", at.map(Instant::toString).orElse(""));
             BackupReport.Job job = jobs.await(onto, id, Duration.ofSeconds(timeoutSeconds));
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -165,7 +165,7 @@ final class RestoreCommand implements Callable<Integer> {
      * segment is ended and its archiving waited for. Without it, a restore to a moment ago would miss the last
      * commits (Postgres archives a segment only when it is full or switched).
      */
-    private void archiveUpTo(Dcs dcs, ClusterSpec cluster, PrintWriter out) throws Exception {
+    private void archiveUpTo(Dcs dcs, ClusterSpec cluster) throws Exception {
         Optional<String> leader = Optional.empty();
         for (String text : dcs.hostStatuses().values()) {
             HostStatus s = HostStatus.fromJson(text);
@@ -176,8 +176,8 @@ final class RestoreCommand implements Callable<Integer> {
         }
         Optional<Versioned> secrets = dcs.secrets();
         if (leader.isEmpty() || secrets.isEmpty()) {
-            out.println("note: no leader to end its WAL segment: commits after the last archived segment are not in"
-                    + " the copy");
+            CtlMain.err(spec).println("note: no leader to end its WAL segment: commits after the last archived"
+                    + " segment are not in the copy");
             return;
         }
         String address = cluster.host(leader.get()).orElseThrow().address();
@@ -198,8 +198,8 @@ final class RestoreCommand implements Callable<Integer> {
                     + " within " + ARCHIVE_WAIT.toSeconds() + " s (last archived " + last + "): pghactl status shows"
                     + " why; the copy would miss commits since");
         } catch (SQLException e) {
-            out.println("note: could not end the WAL segment on leader " + leader.get() + " (" + e.getMessage()
-                    + "): commits after its last archived segment are not in the copy");
+            CtlMain.err(spec).println("note: could not end the WAL segment on leader " + leader.get() + " ("
+                    + e.getMessage() + "): commits after its last archived segment are not in the copy");
         }
     }
 }

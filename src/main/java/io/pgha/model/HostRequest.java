@@ -44,8 +44,8 @@ public record HostRequest(String id, String kind, String type, String time) {
     public static HostRequest fromJson(String json) throws IOException {
         HostRequest r = JSON.readValue(json, HostRequest.class);
         if (r == null || r.id().isEmpty() || !Set.of(BACKUP, DRILL, RESTORE, REMOVE).contains(r.kind())) {
-            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore), found "
-                    + json);
+            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore),"
+                    + " found " + json);
         }
         return r;
     }

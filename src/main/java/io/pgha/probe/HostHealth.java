@@ -310,7 +310,8 @@ public final class HostHealth {
     /** Postgres keeps every segment until it is archived: the problem says how far behind and since when. */
     static String archiveProblem(Health.Archive a) {
         String since = a.lastArchivedAt() == null ? "no segment archived yet"
-                : "last segment archived " + a.lastArchived() + " at " + java.time.Instant.ofEpochMilli(a.lastArchivedAt());
+                : "last segment archived " + a.lastArchived() + " at "
+                        + java.time.Instant.ofEpochMilli(a.lastArchivedAt());
         return "WAL archiving to the backup repository failing: " + a.waiting() + " segment(s) waiting; " + since
                 + "; last failure " + a.lastFailed() + " at " + java.time.Instant.ofEpochMilli(a.lastFailedAt())
                 + " (Postgres keeps them in pg_wal until archived)";

@@ -108,7 +108,8 @@ class PgBackRestConfigTest {
                 [demo]
                 pg1-path=/var/lib/pgha-agent/pgbackrest/restore/data
                 """, PgBackRestConfig.spareRestore(spec, spec.host("backup1").orElseThrow(),
-                Path.of("/srv/backup1/pgbackrest"), PATHS, TLS, Path.of("/var/lib/pgha-agent/pgbackrest/restore/data")));
+                Path.of("/srv/backup1/pgbackrest"), PATHS, TLS,
+                Path.of("/var/lib/pgha-agent/pgbackrest/restore/data")));
     }
 
     @Test

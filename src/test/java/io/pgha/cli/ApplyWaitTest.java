@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class ApplyWaitTest {
     private static HostStatus status(String host, long revision, String state, List<Pending> pending, String error) {
         return new HostStatus(HostStatus.SCHEMA, host, "10.77.0.1", "data", revision, false, state, pending,
-                List.of(), List.of(), null, List.of(), List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null, null);
+                List.of(), List.of(), null, List.of(), List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null,
+                null);
     }
 
     @Test

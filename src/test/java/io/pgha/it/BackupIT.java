@@ -248,7 +248,8 @@ class BackupIT {
                 () -> lastJob("drill").map(JsonNode::toString).orElse("no drill"));
         assertTrue(!failed.path("detail").asText().isEmpty(), failed.toString());
         JsonNode warned = cluster.await("backup1 warns of the failed drill", Duration.ofSeconds(30),
-                () -> status(LabPlan.BACKUP_HOST).filter(s -> s.path("warnings").toString().contains("drill failed at")),
+                () -> status(LabPlan.BACKUP_HOST)
+                        .filter(s -> s.path("warnings").toString().contains("drill failed at")),
                 () -> status(LabPlan.BACKUP_HOST).map(s -> s.path("warnings").toString()).orElse("no status"));
         assertTrue(warned.path("warnings").toString().contains(failed.path("detail").asText().substring(0, 20)),
                 warned.toString());

@@ -84,9 +84,9 @@ class PatroniConfigTest {
         JsonNode parameters = PatroniConfig.dynamic(parsed).path("postgresql").path("parameters");
         assertEquals("on", parameters.path("archive_mode").asText());
         assertEquals("60", parameters.path("archive_timeout").asText(), "commits reach the repository within a minute");
-        assertEquals("300", PatroniConfig.dynamic(new ClusterSpecParser(agent).parse(spec.replace("max_connections: 200\n",
-                "max_connections: 200\n    archive_timeout: 300\n"), "spec")).path("postgresql").path("parameters")
-                .path("archive_timeout").asText(), "the spec's value wins");
+        String slower = spec.replace("max_connections: 200\n", "max_connections: 200\n    archive_timeout: 300\n");
+        assertEquals("300", PatroniConfig.dynamic(new ClusterSpecParser(agent).parse(slower, "spec"))
+                .path("postgresql").path("parameters").path("archive_timeout").asText(), "the spec's value wins");
         assertTrue(parameters.path("archive_command").isMissingNode(), "per host, in patroni.yml");
         ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
                 .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
