@@ -1,5 +1,6 @@
 package io.pgha.report;
 
+import io.pgha.model.BackupReport;
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ public final class StatusLine {
                 case "etcd" -> parts.add((several ? "etcd " : "") + etcd(s.health().etcd()));
                 case "data" -> parts.add(data(s.health().patroni(), s.health().postgres()));
                 case "lb" -> parts.add(lb(s.health().haproxy()));
+                case "backup" -> parts.add(backup(s.backup(), s.updated()));
                 default -> {
                     if (!s.warnings().isEmpty()) {
                         parts.add(s.warnings().get(0));
@@ -37,6 +39,20 @@ public final class StatusLine {
             line += "; " + trouble.lines().findFirst().orElse("");
         }
         return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+
+    /** The repository: how many backups, the newest's age, the last drill's outcome. */
+    private static String backup(BackupReport b, long now) {
+        if (b == null) {
+            return "repository not read yet";
+        }
+        if (!b.stanza().equals(BackupReport.OK)) {
+            return "repository: " + b.stanza();
+        }
+        String newest = b.latest().map(x -> ", newest " + Math.max(0, (now / 1000 - x.stop()) / 60) + " min old")
+                .orElse("");
+        String drill = b.job("drill").map(j -> ", last drill " + j.state()).orElse(", no drill yet");
+        return b.backups().size() + " backup" + (b.backups().size() == 1 ? "" : "s") + newest + drill;
     }
 
     private static String etcd(Health.Etcd etcd) {

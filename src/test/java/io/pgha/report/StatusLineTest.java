@@ -105,4 +105,21 @@ class StatusLineTest {
         assertEquals("lb: writes -> pg2, reads -> pg1, spec rev 3 failed; spec rev 4 refused: bad",
                 StatusLine.of(status("lb", 3, false, health, List.of("x"), "spec rev 4 refused: bad\nmore")));
     }
+
+    @Test
+    void theRepositoryHostTellsItsBackupsAndItsLastDrill() {
+        long now = 1795817772_000L + 600_000;
+        io.pgha.model.BackupReport report = new io.pgha.model.BackupReport("ok", List.of(
+                new io.pgha.model.BackupReport.BackupSet("20261127-221608F", "full", 1795817768, 1795817772, 1, 1, "",
+                        "")), "", "", List.of(new io.pgha.model.BackupReport.Job("drill", "", "", "failed", 1, 2,
+                "no marker", null, null)));
+        HostStatus s = new HostStatus(HostStatus.SCHEMA, "backup1", "10.0.4.1", "backup", 3, true, HostStatus.APPLIED,
+                List.of(), List.of(), List.of(), Health.NONE, List.of(), List.of(), List.of(), List.of(), "", "0.1.0",
+                1, now, 0, null, report);
+        assertEquals("backup: 1 backup, newest 10 min old, last drill failed, spec rev 3 applied", StatusLine.of(s));
+        HostStatus waiting = new HostStatus(HostStatus.SCHEMA, "backup1", "10.0.4.1", "backup", 3, false,
+                HostStatus.PENDING, List.of(), List.of(), List.of(), Health.NONE, List.of(), List.of(), List.of(),
+                List.of(), "", "0.1.0", 1, now, 0, null, null);
+        assertEquals("backup: repository not read yet, spec rev 3 pending", StatusLine.of(waiting));
+    }
 }
