@@ -150,7 +150,9 @@ final class StatusCommand implements Callable<Integer> {
                 continue;
             }
             BackupReport b = s.backup();
-            rows.add(new String[] {s.host(), b.stanza().equals(BackupReport.OK) ? "ok" : "not ready",
+            // A spare host reports the copies restored onto it, and has no stanza.
+            String stanza = b.stanza().isEmpty() ? "-" : b.stanza().equals(BackupReport.OK) ? "ok" : "not ready";
+            rows.add(new String[] {s.host(), stanza,
                     Integer.toString(b.backups().size()),
                     b.latest().map(x -> x.label() + " (" + age(now - x.stop() * 1000) + " ago)").orElse("-"),
                     b.job(HostRequest.BACKUP).map(j -> jobText(j, now)).orElse("-"),
