@@ -65,10 +65,16 @@ final class EtcdRole {
                 new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
                 new DirectoryResource(dataDir, new Owner(user, user, 0700))));
         out.addAll(tls.resources());
-        Optional<Bootstrap> bootstrap = bootstrap(ctx, dataDir, config, facts, warnings);
+        Path kept = bootstrapCopy(ctx);
+        Optional<Bootstrap> bootstrap = bootstrap(ctx, dataDir, config, kept, facts, warnings);
         if (bootstrap.isEmpty()) {
             return new Planned(out, false);
         }
+        // A copy of how the member started, so that a deleted etcd.yml comes back as it was (how it started depends
+        // on whether etcd answered then, which the agent cannot tell afterwards).
+        out.add(FileResource.of(kept, text(YAML.createObjectNode().put("initial-cluster", bootstrap.get()
+                .initialCluster()).put("initial-cluster-state", bootstrap.get().state())),
+                new Owner("root", "root", 0600)));
         ObjectNode yml = etcdYml(ctx, dataDir, tls, etcd, settings, bootstrap.get());
         FileResource configFile = FileResource.of(config, text(yml), new Owner("root", user, 0640));
         String digest = runtimeDigest(yml);
@@ -93,15 +99,15 @@ final class EtcdRole {
      * keeps what its etcd.yml says (etcd ignores it then). A new one starts with the cluster etcd lists, if it lists
      * this host (its agent added it); else, while etcd does not answer, as one of agent.yml's static list.
      */
-    private static Optional<Bootstrap> bootstrap(HostContext ctx, Path dataDir, Path config, EtcdFacts facts,
-                                                 List<String> warnings) throws IOException {
+    private static Optional<Bootstrap> bootstrap(HostContext ctx, Path dataDir, Path config, Path kept,
+                                                 EtcdFacts facts, List<String> warnings) throws IOException {
         String address = ctx.identity().address();
         int peer = ctx.agent().peerPort();
         String staticCluster = ctx.agent().members().entrySet().stream()
                 .map(e -> e.getKey() + "=https://" + e.getValue() + ":" + peer)
                 .collect(Collectors.joining(","));
         if (Files.isDirectory(dataDir.resolve("member"))) {
-            return Optional.of(written(config).orElse(new Bootstrap(staticCluster, "new")));
+            return Optional.of(written(config).or(() -> written(kept)).orElse(new Bootstrap(staticCluster, "new")));
         }
         Optional<EtcdMember> me = facts.member(address);
         if (me.isPresent()) {
@@ -121,7 +127,15 @@ final class EtcdRole {
         return Optional.empty();
     }
 
-    /** The bootstrap settings an existing etcd.yml holds, so that a started member's file stays as it is. */
+    /** Where the agent keeps a copy of the member's bootstrap settings. */
+    static Path bootstrapCopy(HostContext ctx) {
+        return ctx.paths().stateDir().resolve("etcd-bootstrap.yml");
+    }
+
+    /**
+     * The bootstrap settings an existing etcd.yml (or the agent's copy) holds, so that a started member's file stays
+     * as it is.
+     */
     private static Optional<Bootstrap> written(Path config) {
         try {
             JsonNode node = YAML.readTree(Files.readString(config));

@@ -142,6 +142,39 @@ class EtcdRoleTest {
     }
 
     @Test
+    void aStartedMembersDeletedEtcdYmlComesBackAsItWasEvenWhenItJoinedARunningCluster() throws Exception {
+        HostContext ctx = host(AGENT, "spare1", "10.0.0.9");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT.replace("etcd3: {address: 10.0.0.3",
+                "spare1: {address: 10.0.0.9"), "spec");
+        List<io.pgha.model.EtcdMember> members = List.of(
+                new io.pgha.model.EtcdMember(1, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
+                new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
+        DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(members), false));
+        FileResource copy = (FileResource) joining.resources().stream()
+                .filter(r -> r.id().endsWith("/etcd-bootstrap.yml")).findFirst().orElseThrow();
+        Files.createDirectories(copy.path().getParent());
+        assertEquals(io.pgha.resources.Status.CHANGED, copy.apply().status(), copy.id());
+        FileResource first = etcdYmlOf(joining);
+        Files.createDirectories(first.path().getParent());
+        Files.write(first.path(), first.content());
+        assertEquals("existing", YAML.readTree(new String(first.content(), StandardCharsets.UTF_8))
+                .path("initial-cluster-state").asText());
+        // The member started (its data is there), then someone deleted etcd.yml; etcd now answers without it.
+        Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member"));
+        Files.delete(first.path());
+        DesiredState repaired = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.empty(), false));
+        assertEquals(new String(first.content(), StandardCharsets.UTF_8),
+                new String(etcdYmlOf(repaired).content(), StandardCharsets.UTF_8));
+    }
+
+    private static FileResource etcdYmlOf(DesiredState desired) {
+        return (FileResource) desired.resources().stream().filter(r -> r.id().endsWith("/etcd.yml")).findFirst()
+                .orElseThrow();
+    }
+
+    @Test
     void etcdYmlIsTheGuidesStaticBootstrap() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
         JsonNode yml = YAML.readTree(etcdYml(ctx, ETCD_3_4));
@@ -181,11 +214,12 @@ class EtcdRoleTest {
         assertEquals(List.of("package:etcd-server,etcd-client", "user:etcd", "directory:/etc/pgha-agent",
                 "directory:/var/log/pgha-agent", "directory:/var/lib/pgha-agent/etcd", "directory:/etc/pgha-agent/tls",
                 "file:/etc/pgha-agent/tls/ca.crt", "file:/etc/pgha-agent/tls/etcd.crt",
-                "file:/etc/pgha-agent/tls/etcd.key", "file:/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
+                "file:/etc/pgha-agent/tls/etcd.key", "file:/var/lib/pgha-agent/etcd-bootstrap.yml",
+                "file:/etc/pgha-agent/etcd.yml", "process:etcd"), ids);
         FileResource key = (FileResource) state.resources().get(8);
         assertEquals(new io.pgha.resources.Owner("etcd", "etcd", 0600), key.owner(), "etcd's key is etcd's alone");
-        FileResource config = (FileResource) state.resources().get(9);
-        ProcessResource process = (ProcessResource) state.resources().get(10);
+        FileResource config = (FileResource) state.resources().get(10);
+        ProcessResource process = (ProcessResource) state.resources().get(11);
         assertEquals(EtcdRole.runtimeDigest((com.fasterxml.jackson.databind.node.ObjectNode) YAML.readTree(
                 new String(config.content(), StandardCharsets.UTF_8))), process.spec().orElseThrow().restartDigest(),
                 "a config change restarts etcd");
