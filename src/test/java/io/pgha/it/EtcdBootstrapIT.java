@@ -270,7 +270,7 @@ class EtcdBootstrapIT {
         assertEquals(0, plan.exitCode(), plan.toString());
         assertTrue(plan.out().contains("plan for host e2 (127.0.1.2), role etcd, spec revision " + appliedRevision),
                 plan.out());
-        assertTrue(plan.out().contains("0 of 11 resources would change"), plan.out());
+        assertTrue(plan.out().contains("0 of 12 resources would change"), plan.out());
         assertEquals(before, Files.getLastModifiedTime(etcdYml));
     }
 
