@@ -254,8 +254,8 @@ final class BackupWorker implements AutoCloseable {
         job(HostRequest.BACKUP, id, type, () -> {
             repository.backup(type);
             readInfo(repository);
-            return new Done(info.backups().isEmpty() ? "no backup listed after it"
-                    : "backup " + info.backups().get(info.backups().size() - 1).label(), null, null);
+            return new Done(info.latest().map(b -> "backup " + b.label()).orElse("no backup listed after it"), null,
+                    null);
         });
     }
 
@@ -263,11 +263,8 @@ final class BackupWorker implements AutoCloseable {
         job(BackupCalendar.DRILL, id, "", () -> {
             RestoreTarget drill = tools.drill().orElseThrow(() ->
                     new IOException("drills run on the repository host, not on " + host));
-            BackupReport.BackupSet latest = info.backups().isEmpty() ? null
-                    : info.backups().get(info.backups().size() - 1);
-            if (latest == null) {
-                throw new IOException("no backup in the repository to restore");
-            }
+            BackupReport.BackupSet latest = info.latest()
+                    .orElseThrow(() -> new IOException("no backup in the repository to restore"));
             return new Done(Drill.run(drill.tool(), drill.copy(), latest), null, null);
         });
     }

@@ -32,10 +32,6 @@ public final class PgBackRest {
         this.stanza = stanza;
     }
 
-    public Path config() {
-        return config;
-    }
-
     /** Creates the stanza, or checks that the one there matches the cluster (pgBackRest's own idempotence). */
     public void stanzaCreate() throws IOException {
         check(SHORT, List.of("stanza-create"));
@@ -75,6 +71,11 @@ public final class PgBackRest {
 
     /** The repository's backups, oldest first, its archive's WAL range, and pgBackRest's word on the stanza. */
     public record Info(List<BackupReport.BackupSet> backups, String walMin, String walMax, String status) {
+        /** The newest backup, which drills restore. */
+        public java.util.Optional<BackupReport.BackupSet> latest() {
+            return backups.isEmpty() ? java.util.Optional.empty()
+                    : java.util.Optional.of(backups.get(backups.size() - 1));
+        }
     }
 
     /** {@code pgbackrest info --output=json} for one stanza. */

@@ -6,7 +6,6 @@ import io.pgha.resources.Owner;
 import io.pgha.resources.Result;
 import io.pgha.resources.Status;
 import io.pgha.supervise.Command;
-import io.pgha.supervise.Procs;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -117,21 +116,6 @@ public record RestoredPostgres(String user, Path binDir, Path dir, int port, Opt
                 "-D", data().toString(), "-m", "fast", "-w", "-t", "60")), Duration.ofSeconds(90));
         if (!out.ok() && Files.exists(data().resolve("postmaster.pid"))) {
             throw new IOException("pg_ctl stop of the restored copy failed: " + out.lastLine());
-        }
-    }
-
-    /** The pid of a copy running in {@code dir}, from its postmaster.pid, if that process lives. */
-    public Optional<Long> runningPid() throws IOException {
-        Path pidFile = data().resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
-            return Optional.empty();
-        }
-        String first = Files.readAllLines(pidFile).stream().findFirst().orElse("").strip();
-        try {
-            long pid = Long.parseLong(first);
-            return Procs.startTicks(pid).isPresent() ? Optional.of(pid) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
         }
     }
 
