@@ -51,8 +51,11 @@ final class BackupWorker implements AutoCloseable {
     private static final long TICK_MILLIS = 5_000;
     /** pgBackRest info is a process: read once a minute, and after every job. */
     private static final long INFO_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
-    /** A failed first backup is tried again after this, not at every tick. */
-    private static final long RETRY_NANOS = Duration.ofMinutes(5).toNanos();
+    /**
+     * A failed first backup is tried again after this, not at every tick: soon, as the usual cause is a cluster still
+     * starting (from: replica fails with "unable to find standby cluster" until a replica runs).
+     */
+    private static final long RETRY_NANOS = Duration.ofSeconds(15).toNanos();
     private static final Duration RESTORE_RECOVERY = Duration.ofHours(6);
     private static final DateTimeFormatter PG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSx")
             .withZone(ZoneOffset.UTC);
