@@ -6,10 +6,12 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.engine.Converger;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
+import io.pgha.model.HostRequest;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.postgres.BackupMarker;
@@ -65,7 +67,7 @@ final class AgentLoop {
     private final Path caFile;
     private final HostCertificate certificate;
     private final String address;
-    private final RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
+    private RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
     private final BackupMarker backupMarker = new BackupMarker();
     private final StateCache specCache;
     private final StateCache secretsCache;
@@ -86,6 +88,10 @@ final class AgentLoop {
     private long renderedSecrets;
     /** Watches the secrets on a data host, so that a rotation step reaches the next pass at once. */
     private Dcs.Watch secretsWatch;
+    /** The cluster restore this data host takes part in, as its request key says (kept while etcd is away). */
+    private Optional<ClusterRestore> restore = Optional.empty();
+    private long requestRevision;
+    private Dcs.Watch requestWatch;
     private boolean dataHost;
     private String specError = "";
     private AgentState state;
@@ -163,7 +169,7 @@ final class AgentLoop {
         try {
             cycles();
         } finally {
-            closeSecretsWatch();
+            closeWatches();
         }
     }
 
@@ -209,12 +215,12 @@ final class AgentLoop {
         if (event instanceof Event.SpecSeen seen) {
             return specSeen(seen.spec());
         }
-        if (event instanceof Event.SecretsChanged) {
+        if (event instanceof Event.DataKeyChanged) {
             return dataHost;
         }
-        if (event instanceof Event.SecretsWatchEnded) {
+        if (event instanceof Event.DataWatchEnded) {
             // Watched again by the next pass on its schedule: a watch that fails at once must not spin the loop.
-            closeSecretsWatch();
+            closeWatches();
             return false;
         }
         if (event instanceof Event.Probed p) {
@@ -261,26 +267,32 @@ final class AgentLoop {
     private ConvergeSchedule.Pass cycle() throws InterruptedException {
         long revision = revision();
         // Only a data host's agent may read the secrets (etcd refuses the others); it reads them every pass and
-        // watches them, so a rotation step reaches patroni.yml (or the leader's roles) within a second.
+        // watches them, so a rotation step reaches patroni.yml (or the leader's roles) within a second. Its request
+        // key likewise, for a cluster restore's phases.
         if (spec.isPresent() && hostRoles.roles(spec).contains(Role.DATA)) {
             readSecrets();
+            readRestore();
             if (secretsWatch == null) {
-                secretsWatch = dcs.watchSecrets(secretsRevision, () -> post(new Event.SecretsChanged()),
-                        e -> post(new Event.SecretsWatchEnded()));
+                secretsWatch = dcs.watchSecrets(secretsRevision, () -> post(new Event.DataKeyChanged()),
+                        e -> post(new Event.DataWatchEnded()));
+            }
+            if (requestWatch == null) {
+                requestWatch = dcs.watchRequest(hostName, requestRevision, () -> post(new Event.DataKeyChanged()),
+                        e -> post(new Event.DataWatchEnded()));
             }
         } else {
-            closeSecretsWatch();
+            closeWatches();
         }
         try {
             // Renewed here, before the roles copy it to their programs, which then reload.
             certificate.ensure(java.time.Instant.now());
             Map<Role, String> refused = diskGate.refusals(spec);
             EtcdFacts etcd = etcdCare.before(spec, hostRoles.roles(spec));
-            DesiredState desired = hostRoles.desired(spec, secrets, refused, etcd);
+            DesiredState desired = hostRoles.desired(spec, secrets, refused, etcd, restore);
             ConvergeRun run = converger.apply(desired.resources());
             if (desired.awaitsInstall() && run.converged()) {
                 // The packages are in now: the rest of the roles, rendered for the versions installed.
-                desired = hostRoles.desired(spec, secrets, refused, etcd);
+                desired = hostRoles.desired(spec, secrets, refused, etcd, restore);
                 run = converger.apply(desired.resources());
             }
             boolean etcdBusy = etcdCareAfter(desired);
@@ -309,7 +321,8 @@ final class AgentLoop {
             if (!run.converged() || !refusal.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
             }
-            if (desired.has(Role.DATA) && spec.isPresent()) {
+            // A cluster restore stops and rebuilds every member: no repair, restart or failsafe step meanwhile.
+            if (desired.has(Role.DATA) && spec.isPresent() && restore.filter(ClusterRestore::active).isEmpty()) {
                 boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
                 boolean repairing = replicaRepair.step(probed,
                         Duration.ofSeconds(spec.get().patroni().replicaRepairAfterSeconds()));
@@ -417,10 +430,39 @@ final class AgentLoop {
                 ClusterSpec.POSTGRES_PORT, names);
     }
 
-    private void closeSecretsWatch() {
+    private void closeWatches() {
         if (secretsWatch != null) {
             secretsWatch.close();
             secretsWatch = null;
+        }
+        if (requestWatch != null) {
+            requestWatch.close();
+            requestWatch = null;
+        }
+    }
+
+    /**
+     * The cluster restore this host's request key asks for, if any; kept as it was while etcd cannot say. A new
+     * phase makes the leader's agent check the roles' passwords again: a restored cluster has them as they were then.
+     */
+    private void readRestore() {
+        try {
+            Optional<Versioned> stored = dcs.request(hostName);
+            outage.answered();
+            Optional<ClusterRestore> asked = Optional.empty();
+            if (stored.isPresent()) {
+                asked = ClusterRestore.of(HostRequest.fromJson(stored.get().value()));
+            }
+            requestRevision = stored.map(Versioned::modRevision).orElse(0L);
+            if (!asked.equals(restore)) {
+                asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
+                rolePasswords = new RolePasswords(new java.security.SecureRandom());
+                restore = asked;
+            }
+        } catch (DcsException e) {
+            outage.failed(e);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("request to this host ignored: {}", e.getMessage());
         }
     }
 

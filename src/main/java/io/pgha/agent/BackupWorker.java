@@ -11,6 +11,7 @@ import io.pgha.backup.RestoredPostgres;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostRequest;
 import io.pgha.model.Role;
@@ -23,11 +24,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,8 +55,6 @@ final class BackupWorker implements AutoCloseable {
      */
     private static final long RETRY_NANOS = Duration.ofSeconds(15).toNanos();
     private static final Duration RESTORE_RECOVERY = Duration.ofHours(6);
-    private static final DateTimeFormatter PG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSx")
-            .withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String host;
@@ -280,17 +276,9 @@ final class BackupWorker implements AutoCloseable {
                     throw new IOException("cannot prepare the restore: " + result.id() + ": " + result.message());
                 }
             }
-            List<String> args = new ArrayList<>();
-            if (r.time().isEmpty()) {
-                // To the end of the archive: recovery ends, and the copy promotes, when no more WAL is there.
-                args.add("--type=default");
-            } else {
-                args.addAll(List.of("--type=time", "--target=" + PG_TIME.format(Instant.parse(r.time())),
-                        "--target-action=promote"));
-            }
             RestoredPostgres copy = target.copy();
             copy.prepare();
-            target.tool().restore(args);
+            target.tool().restore(ClusterRestore.targetOptions(r.time()));
             long pid = copy.start(RESTORE_RECOVERY);
             String address = copy.listen().orElseThrow().address();
             return new Done("restored " + (r.time().isEmpty() ? "to the end of the archive" : "to " + r.time())

@@ -13,12 +13,12 @@ sealed interface Event {
     record SpecDeleted() implements Event {
     }
 
-    /** The secrets key changed (a rotation step): read it again. */
-    record SecretsChanged() implements Event {
+    /** A key a data host watches changed (a rotation step of the secrets, a cluster restore's phase): read again. */
+    record DataKeyChanged() implements Event {
     }
 
-    /** The secrets watch ended with an error: watch again at the next pass. */
-    record SecretsWatchEnded() implements Event {
+    /** A data host's watch ended with an error: watch again at the next pass. */
+    record DataWatchEnded() implements Event {
     }
 
     /** What the probes saw on this host just now. */

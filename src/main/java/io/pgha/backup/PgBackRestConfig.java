@@ -29,8 +29,12 @@ public final class PgBackRestConfig {
     /** pgBackRest's TLS server port (its default). */
     public static final int TLS_PORT = 8432;
 
-    /** Where pgBackRest keeps what a host needs: the repository (on the backup host) and its logs and spool. */
-    public record Paths(Path repository, Path log, Path spool) {
+    /**
+     * Where pgBackRest keeps what a host needs: the repository (on the backup host), its logs, spool and locks (its
+     * own, not the shared /tmp/pgbackrest: the lab's hosts share one /tmp, and two replicas fetching WAL at once
+     * would take each other's lock).
+     */
+    public record Paths(Path repository, Path log, Path spool, Path lock) {
     }
 
     /** The certificate pgBackRest presents (its common name is what {@code tls-server-auth} matches) and the CA. */
@@ -152,6 +156,7 @@ public final class PgBackRestConfig {
 
     private static void common(List<String[]> global, Paths paths) {
         global.add(kv("log-path", paths.log().toString()));
+        global.add(kv("lock-path", paths.lock().toString()));
         global.add(kv("log-level-console", "warn"));
         global.add(kv("log-level-file", "info"));
         global.add(kv("compress-type", "lz4"));

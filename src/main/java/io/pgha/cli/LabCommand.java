@@ -211,6 +211,11 @@ final class LabCommand implements Runnable {
                     Thread.sleep(200);
                 }
             }
+            if (!awaitMemberList(plan, deadline)) {
+                CtlMain.err(spec).println("etcd is healthy but did not list its members within " + timeoutSeconds
+                        + " s (logs under " + plan.baseDir() + "; " + ctl + " lab down removes the lab)");
+                return CtlMain.FAILURE;
+            }
             out.printf("etcd healthy after %.1f s%n", (System.nanoTime() - start) / 1e9);
             Path specFile = plan.baseDir().resolve("cluster.yml");
             Files.writeString(specFile, plan.specText(guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS,
@@ -253,6 +258,31 @@ final class LabCommand implements Runnable {
         }
 
         /** Prints a line whenever a host's state changes; true once every host has converged at the spec revision. */
+        /**
+         * Until etcd answers the member list that apply starts with. A member is healthy as soon as the cluster has a
+         * leader, but in the seconds after, every agent authenticates and the etcd hosts' agents write the users and
+         * roles, all through raft on a disk this lab shares: apply's first call would find etcd too busy to answer.
+         */
+        private boolean awaitMemberList(LabPlan plan, long deadline) throws IOException, InterruptedException {
+            AgentConfig agent;
+            try {
+                agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
+            } catch (InvalidSpecException e) {
+                throw new IOException(e.describe());
+            }
+            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
+                while (System.nanoTime() < deadline) {
+                    try {
+                        dcs.members();
+                        return true;
+                    } catch (DcsException e) {
+                        Thread.sleep(500);
+                    }
+                }
+            }
+            return false;
+        }
+
         private boolean awaitConverged(LabPlan plan, PrintWriter out, long start, long deadline)
                 throws InterruptedException, IOException, InvalidSpecException {
             AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));

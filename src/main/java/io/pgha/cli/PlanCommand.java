@@ -90,7 +90,8 @@ final class PlanCommand implements Callable<Integer> {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
             Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
-            DesiredState desired = hostRoles.desired(cluster, secrets, refused, io.pgha.roles.EtcdFacts.UNKNOWN);
+            DesiredState desired = hostRoles.desired(cluster, secrets, refused, io.pgha.roles.EtcdFacts.UNKNOWN,
+                    Optional.empty());
             List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "

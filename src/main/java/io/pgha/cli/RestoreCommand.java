@@ -6,6 +6,7 @@ import io.pgha.dcs.Dcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
@@ -32,10 +33,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        description = "Bring up a standalone copy of the cluster restored from the backup repository, to a point in"
+        description = {"Bring up a standalone copy of the cluster restored from the backup repository, to a point in"
                 + " time or to the newest WAL archived, for inspection: the running cluster is not touched. The copy"
                 + " runs on a spare host or the repository host, listens on its address over TLS with the spec's"
-                + " client rules, and has the cluster's roles and passwords as they were then.")
+                + " client rules, and has the cluster's roles and passwords as they were then.",
+                "With --cluster, restore the cluster itself: every data host's Patroni stops, its data directory is"
+                + " set aside (kept), the first member restores and promotes at the target, the others are built"
+                + " from the same backup, and the repository takes a full backup of the restored cluster."})
 final class RestoreCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** As psql prints a timestamptz (2026-11-27 23:10:00.123456+01), or with a colon in the offset. */
@@ -69,11 +73,18 @@ final class RestoreCommand implements Callable<Integer> {
                     + " repository host (the default without spares)")
     String host;
 
+    @Option(names = "--cluster", description = "restore the running cluster itself (stops it; asks for --yes)")
+    boolean wholeCluster;
+
+    @Option(names = "--yes", description = "with --cluster: yes, stop the cluster and restore it")
+    boolean yes;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
             description = "how long to wait for the copy (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--json", description = "where the copy runs, as JSON: host, address, port, target, seconds")
+    @Option(names = "--json", description = "where the copy runs, as JSON: host, address, port, target, seconds (with"
+            + " --cluster: leader, timeline, set, backup, kept, target, seconds)")
     boolean json;
 
     @Override
@@ -92,6 +103,11 @@ final class RestoreCommand implements Callable<Integer> {
                         + "); --latest restores everything archived");
                 return CtlMain.BAD_INPUT;
             }
+        }
+        if (wholeCluster && (target.remove || host != null)) {
+            CtlMain.err(spec).println("--cluster: restores the cluster's own data hosts; expected no "
+                    + (target.remove ? "--remove" : "--host") + " with it");
+            return CtlMain.BAD_INPUT;
         }
         AgentConfig agent = ctl.agentConfig();
         PrintWriter out = CtlMain.out(spec);
@@ -127,6 +143,9 @@ final class RestoreCommand implements Callable<Integer> {
                         + "): nothing in the repository restores to it");
                 return CtlMain.BAD_INPUT;
             }
+            if (wholeCluster) {
+                return restoreCluster(dcs, cluster, jobs, repository.name(), report, at, out);
+            }
             archiveUpTo(dcs, cluster);
             String id = jobs.ask(onto, HostRequest.RESTORE, "", at.map(Instant::toString).orElse(""));
             BackupReport.Job job = jobs.await(onto, id, Duration.ofSeconds(timeoutSeconds));
@@ -150,6 +169,40 @@ final class RestoreCommand implements Callable<Integer> {
             }
             return CtlMain.OK;
         }
+    }
+
+    private int restoreCluster(Dcs dcs, ClusterSpec cluster, HostJob jobs, String repository, BackupReport report,
+                               Optional<Instant> at, PrintWriter out) throws Exception {
+        BackupReport.BackupSet set = WholeClusterRestore.setFor(report.backups(), at).orElseThrow();
+        String target = at.map(Instant::toString).orElse("the end of the archive");
+        List<String> data = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
+        if (!yes) {
+            CtlMain.err(spec).println("--cluster stops the running cluster (" + String.join(", ", data) + ") and"
+                    + " restores it to " + target + " from backup " + set.label() + "; each data directory is set"
+                    + " aside and kept. Say --yes to go ahead.");
+            return CtlMain.BAD_INPUT;
+        }
+        archiveUpTo(dcs, cluster);
+        ClusterRestore restore = new ClusterRestore(ClusterRestore.ID.format(Instant.now()), ClusterRestore.STOP,
+                at.map(Instant::toString).orElse(""), set.label());
+        WholeClusterRestore.Outcome done = new WholeClusterRestore(dcs, cluster, jobs, CtlMain.err(spec),
+                Duration.ofSeconds(timeoutSeconds)).run(restore, repository);
+        if (json) {
+            ObjectNode n = JSON.createObjectNode().put("leader", done.leader()).put("timeline", done.timeline())
+                    .put("set", set.label()).put("backup", done.backup())
+                    .put("target", at.map(Instant::toString).orElse("latest"))
+                    .put("seconds", Math.round(done.seconds() * 10) / 10.0);
+            ObjectNode kept = n.putObject("kept");
+            done.kept().forEach(kept::put);
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        } else {
+            out.printf(Locale.ROOT, "restored cluster %s to %s from backup %s in %.1f s: %s leads on timeline %d;"
+                    + " %s%n", cluster.cluster(), target, set.label(), done.seconds(), done.leader(), done.timeline(),
+                    done.backup());
+            done.kept().forEach((h, path) -> out.println("kept on " + h + ": " + path + " (the data before the"
+                    + " restore; remove it when no longer needed)"));
+        }
+        return CtlMain.OK;
     }
 
     static Instant parseTime(String text) {

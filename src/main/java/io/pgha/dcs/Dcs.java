@@ -64,6 +64,15 @@ public interface Dcs extends AutoCloseable {
     /** Asks {@code host}'s agent for a job; replaces any earlier request to it. */
     void putRequest(String host, String json) throws DcsException;
 
+    /** Watches {@code host}'s request key: every change runs {@code onChange}, a broken watch {@code onError}. */
+    Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
+    /**
+     * Removes Patroni's keys of this cluster (leader, members, initialize, config): only for a cluster restore, once
+     * every member's Patroni has stopped, so that the restored cluster bootstraps anew. Returns how many went.
+     */
+    long deletePatroniKeys() throws DcsException;
+
     /** Every host's status as stored (JSON text), by host name. */
     Map<String, String> hostStatuses() throws DcsException;
 

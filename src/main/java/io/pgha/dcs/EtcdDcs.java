@@ -24,6 +24,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -421,6 +422,17 @@ public final class EtcdDcs implements Dcs {
     @Override
     public void putRequest(String host, String json) throws DcsException {
         put(keys.request(host), json, 0);
+    }
+
+    @Override
+    public Dcs.Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch(keys.request(host), afterRevision, event -> onChange.run(), onError);
+    }
+
+    @Override
+    public long deletePatroniKeys() throws DcsException {
+        return await(client.getKVClient().delete(bytes(keys.patroniPrefix()),
+                DeleteOption.builder().isPrefix(true).build()), "delete " + keys.patroniPrefix()).getDeleted();
     }
 
     @Override

@@ -12,17 +12,20 @@ import java.util.Set;
  * A job pghactl asks of one host's agent, stored as JSON under {@code /pgha/<cluster>/hosts/<host>/request}; the agent
  * runs each id once and reports it among its status's backup jobs.
  *
- * @param kind   {@link #BACKUP}, {@link #DRILL}, {@link #RESTORE} or {@link #REMOVE} (the restored copy)
- * @param type   a backup's type: full, diff or incr
+ * @param kind   {@link #BACKUP}, {@link #DRILL}, {@link #RESTORE}, {@link #REMOVE} (the restored copy), or
+ *               {@link #CLUSTER_RESTORE} (to a data host: see {@link ClusterRestore})
+ * @param type   a backup's type: full, diff or incr; a cluster restore's phase
  * @param time   a restore's target, an ISO-8601 instant; empty for the latest the repository can give
+ * @param set    the backup label a cluster restore restores
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record HostRequest(String id, String kind, String type, String time) {
+public record HostRequest(String id, String kind, String type, String time, String set) {
     public static final String BACKUP = "backup";
     public static final String DRILL = "drill";
     public static final String RESTORE = "restore";
     public static final String REMOVE = "remove-restore";
+    public static final String CLUSTER_RESTORE = "cluster-restore";
     public static final Set<String> BACKUP_TYPES = Set.of("full", "diff", "incr");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -31,6 +34,11 @@ public record HostRequest(String id, String kind, String type, String time) {
         kind = Objects.requireNonNullElse(kind, "");
         type = Objects.requireNonNullElse(type, "");
         time = Objects.requireNonNullElse(time, "");
+        set = Objects.requireNonNullElse(set, "");
+    }
+
+    public HostRequest(String id, String kind, String type, String time) {
+        this(id, kind, type, time, "");
     }
 
     public String toJson() {
@@ -43,8 +51,9 @@ public record HostRequest(String id, String kind, String type, String time) {
 
     public static HostRequest fromJson(String json) throws IOException {
         HostRequest r = JSON.readValue(json, HostRequest.class);
-        if (r == null || r.id().isEmpty() || !Set.of(BACKUP, DRILL, RESTORE, REMOVE).contains(r.kind())) {
-            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore),"
+        if (r == null || r.id().isEmpty() || !Set.of(BACKUP, DRILL, RESTORE, REMOVE, CLUSTER_RESTORE).contains(r.kind())) {
+            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore,"
+                    + " cluster-restore),"
                     + " found " + json);
         }
         return r;

@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
 import io.pgha.resources.FileResource;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * patroni.yml for one data host, built as a tree and written by Jackson: no value can break the file, whatever
@@ -44,6 +46,9 @@ public final class PatroniConfig {
     /** The cluster CA and this host's certificate and key, as files the postgres user can read. */
     public record Tls(Path ca, Path certificate, Path key) {
     }
+
+    /** The name of the custom bootstrap of a cluster restore, in patroni.yml's bootstrap section. */
+    static final String RESTORE_METHOD = "pgbackrest_restore";
 
     /** Where Debian and PGDG install pgBackRest. */
     public static final String PGBACKREST = "/usr/bin/pgbackrest";
@@ -97,7 +102,7 @@ public final class PatroniConfig {
     }
 
     static ObjectNode tree(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                           Layout layout, Tls tls) {
+                           Layout layout, Tls tls, Optional<ClusterRestore> restore) {
         String address = host.address();
         ObjectNode root = YAML.createObjectNode()
                 .put("scope", spec.cluster())
@@ -132,6 +137,16 @@ public final class PatroniConfig {
         ObjectNode bootstrap = root.putObject("bootstrap");
         bootstrap.set("dcs", dynamic(spec));
         bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
+        Optional<ClusterRestore> restoring = restore.filter(r -> r.active() && spec.backup().isPresent());
+        restoring.ifPresent(r -> {
+            // The member that takes Patroni's initialize key restores the set to the target and promotes there;
+            // pgBackRest writes the recovery settings, which Patroni is to keep. Patroni splits the command line
+            // itself (no shell); ClusterRestore admits only its exact forms of time and label.
+            bootstrap.put("method", RESTORE_METHOD);
+            bootstrap.putObject(RESTORE_METHOD).put("command", commandLine(pgBackRest(spec, layout), r.set(),
+                            r.targetOptions()) + " restore")
+                    .put("keep_existing_recovery_conf", true).put("no_params", true);
+        });
 
         ObjectNode pg = root.putObject("postgresql")
                 .put("listen", address + ":" + ClusterSpec.POSTGRES_PORT)
@@ -164,8 +179,15 @@ public final class PatroniConfig {
             // A new or reinitialised replica is restored from the repository (its delta only, over the data it
             // has), not copied from the leader; a repository with no backup yet falls through to pg_basebackup.
             pg.putArray("create_replica_methods").add("pgbackrest").add("basebackup");
-            pg.putObject("pgbackrest").put("command", pgBackRest(spec, layout) + " --delta restore")
+            // While the cluster is being restored, from the set the leader restored: the newest backup may be one of
+            // the old timeline taken after the target, which the restored cluster's timeline does not descend from.
+            String set = restoring.map(r -> " --set=" + r.set()).orElse("");
+            pg.putObject("pgbackrest").put("command", pgBackRest(spec, layout) + set + " --delta restore")
                     .put("keep_data", true).put("no_params", true);
+            // A replica takes from the repository the WAL the leader no longer has: one built from a backup after a
+            // cluster restore (the new leader's pg_wal starts at the promotion), or one that fell far behind.
+            pg.putObject("recovery_conf").put("restore_command",
+                    pgBackRest(spec, layout) + " archive-get %f \"%p\"");
         }
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);
@@ -198,8 +220,16 @@ public final class PatroniConfig {
     }
 
     public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                                Layout layout, Tls tls) {
-        return yaml(tree(agent, spec, host, secrets, layout, tls));
+                                Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+        return yaml(tree(agent, spec, host, secrets, layout, tls, restore));
+    }
+
+    /** pgBackRest's restore of {@code set} with the target's options, as one line; the values have no spaces but one. */
+    private static String commandLine(String pgBackRest, String set, java.util.List<String> target) {
+        StringBuilder line = new StringBuilder(pgBackRest).append(" --set=").append(set);
+        // A time target holds a space: quoted for Patroni's shlex.split, which takes single quotes as a shell does.
+        target.forEach(option -> line.append(' ').append(option.contains(" ") ? "'" + option + "'" : option));
+        return line.toString();
     }
 
     /**
@@ -208,8 +238,8 @@ public final class PatroniConfig {
      * second (it sleeps after every reload of Postgres) just before the PATCH /config that carries the parameter.
      */
     public static String reloadDigest(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host,
-                                      ClusterSecrets secrets, Layout layout, Tls tls) {
-        ObjectNode running = tree(agent, spec, host, secrets, layout, tls);
+                                      ClusterSecrets secrets, Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+        ObjectNode running = tree(agent, spec, host, secrets, layout, tls, restore);
         running.remove("bootstrap");
         return FileResource.digest(yaml(running).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -39,7 +39,8 @@ final class BackupRole {
     static PgBackRestConfig.Paths paths(HostPaths host) {
         Path home = host.dataDir(PROGRAM);
         // Its log under its own home: the agent's log directory is root's alone.
-        return new PgBackRestConfig.Paths(home.resolve("repository"), home.resolve("log"), home.resolve("spool"));
+        return new PgBackRestConfig.Paths(home.resolve("repository"), home.resolve("log"), home.resolve("spool"),
+                home.resolve("lock"));
     }
 
     /**
@@ -65,6 +66,7 @@ final class BackupRole {
                 new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
                 new DirectoryResource(home, new Owner(user, user, 0700)),
                 new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
+                new DirectoryResource(paths.lock(), new Owner(user, user, 0750)),
                 new DirectoryResource(paths.repository(), new Owner(user, user, 0750))));
         out.addAll(tls.resources());
         out.add(configFile);
@@ -137,7 +139,8 @@ final class BackupRole {
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
                 new DirectoryResource(home, new Owner(user, user, 0700)),
-                new DirectoryResource(paths.log(), new Owner(user, user, 0750))));
+                new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
+                new DirectoryResource(paths.lock(), new Owner(user, user, 0750))));
         setup.addAll(tls.resources());
         setup.add(FileResource.of(config, PgBackRestConfig.spareRestore(spec, repository, repositoryPath, paths,
                 new PgBackRestConfig.Tls(tls.ca(), tls.certificate(), tls.key()), restoreDir(ctx).resolve("data")),

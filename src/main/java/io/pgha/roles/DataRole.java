@@ -1,12 +1,14 @@
 package io.pgha.roles;
 
 import io.pgha.backup.PgBackRestConfig;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
 import io.pgha.model.PatroniTimers;
 import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
+import io.pgha.postgres.DataDirectoryAside;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfigResource;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** PostgreSQL under Patroni, as the guide's "Configure and Run Patroni" does it by hand. */
 final class DataRole {
@@ -68,6 +71,7 @@ final class DataRole {
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 new DirectoryResource(home, new Owner(user, user, 0700)),
                 new DirectoryResource(paths.log(), new Owner(user, user, 0750)),
+                new DirectoryResource(paths.lock(), new Owner(user, user, 0750)),
                 new DirectoryResource(paths.spool(), new Owner(user, user, 0750))));
         out.addAll(tls.resources());
         out.add(conf);
@@ -80,7 +84,8 @@ final class DataRole {
      * the status would otherwise show values that are not what runs.
      */
     static List<Resource> resources(HostContext ctx, RoleDefinition def, ProgramVersion patroniVersion,
-                                    ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets)
+                                    ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
+                                    Optional<ClusterRestore> restore, List<String> warnings)
             throws IOException, RoleRefusedException {
         List<String> changed = PatroniTimers.of(spec.patroni()).changesOn(patroniVersion);
         if (!changed.isEmpty()) {
@@ -95,14 +100,15 @@ final class DataRole {
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
         PatroniConfig.Tls patroniTls = new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key());
         FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout,
-                patroniTls), new Owner(user, user, 0600)).asSensitive();
+                patroniTls, restore), new Owner(user, user, 0600)).asSensitive();
         // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
         // Postgres re-reads its ssl files on the reload Patroni passes on.
         ProcessSpec patroni = new ProcessSpec(PROGRAM, user, List.of(def.binary(), config.toString()),
                 // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
                 Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version,
-                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls) + tls.digest(), "HUP");
+                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls, restore) + tls.digest(),
+                "HUP");
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, version),
                 ctx.user(def, home),
@@ -117,6 +123,19 @@ final class DataRole {
             out.addAll(pgBackRest(ctx, user, spec, host, layout));
         }
         out.add(configFile);
+        Optional<ClusterRestore> restoring = restore.filter(ClusterRestore::active);
+        if (restoring.isPresent()) {
+            warnings.add("taking part in the " + restoring.get().describe() + ": " + restoring.get().phase()
+                    + " (pghactl restore --cluster)");
+        }
+        if (restoring.filter(r -> r.phase().equals(ClusterRestore.STOP)).isPresent()) {
+            // Patroni stops Postgres before it exits; the data directory moves aside only after that, and an empty
+            // one takes its place for the restore.
+            out.add(ProcessResource.absent(PROGRAM, restoring.get().describe(), ctx.supervisor()));
+            out.add(new DataDirectoryAside(layout.dataDir(), restoring.get().id()));
+            out.add(new DirectoryResource(layout.dataDir(), new Owner(user, user, 0700)));
+            return out;
+        }
         out.add(ProcessResource.present(patroni, ctx.supervisor()));
         String restPassword = secret(secrets, "patroni_rest");
         javax.net.ssl.SSLContext restTls = ctx.certificate().sslContext();

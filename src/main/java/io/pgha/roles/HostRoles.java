@@ -2,6 +2,7 @@ package io.pgha.roles;
 
 import io.pgha.backup.BackupTools;
 import io.pgha.backup.PgBackRestConfig;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ProgramVersion;
@@ -44,16 +45,17 @@ public final class HostRoles {
     }
 
     public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
-        return desired(spec, secrets, Map.of(), EtcdFacts.UNKNOWN);
+        return desired(spec, secrets, Map.of(), EtcdFacts.UNKNOWN, Optional.empty());
     }
 
     /**
      * The resources of every role of this host, etcd's first (Patroni needs it), roles in {@code refused} left out.
      * Resources that two roles share (the config directory) appear once. A host the spec does not name gets nothing
-     * and says so.
+     * and says so. A data host taking part in a cluster restore ({@code restore}) is planned for its phase.
      */
     public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets,
-                                Map<Role, String> refused, EtcdFacts etcd) throws IOException {
+                                Map<Role, String> refused, EtcdFacts etcd, Optional<ClusterRestore> restore)
+            throws IOException {
         List<String> warnings = new ArrayList<>();
         Set<Role> roles = roles(spec);
         Optional<ClusterSpec.Host> me = spec.flatMap(s -> s.host(ctx.identity().name()));
@@ -97,7 +99,7 @@ public final class HostRoles {
                     planned = p.resources();
                     etcdRestartDue = p.restartDue();
                 } else {
-                    planned = resources(role, def, installed.get(), spec, me, secrets, warnings);
+                    planned = resources(role, def, installed.get(), spec, me, secrets, restore, warnings);
                 }
                 for (Resource r : planned) {
                     resources.putIfAbsent(r.id(), r);
@@ -161,7 +163,8 @@ public final class HostRoles {
 
     private List<Resource> resources(Role role, RoleDefinition def, ProgramVersion installed,
                                      Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
-                                     Optional<ClusterSecrets> secrets, List<String> warnings)
+                                     Optional<ClusterSecrets> secrets, Optional<ClusterRestore> restore,
+                                     List<String> warnings)
             throws IOException, RoleRefusedException {
         return switch (role) {
             case ETCD -> throw new IllegalArgumentException("the etcd role is planned by EtcdRole");
@@ -182,7 +185,8 @@ public final class HostRoles {
                     warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
                     yield List.of();
                 }
-                yield DataRole.resources(ctx, def, installed, spec.orElseThrow(), me.orElseThrow(), secrets.get());
+                yield DataRole.resources(ctx, def, installed, spec.orElseThrow(), me.orElseThrow(), secrets.get(),
+                        restore, warnings);
             }
         };
     }

@@ -25,7 +25,7 @@ class PgBackRestConfigTest {
             """;
     private static final PgBackRestConfig.Paths PATHS = new PgBackRestConfig.Paths(
             Path.of("/var/lib/pgha-agent/pgbackrest"), Path.of("/var/log/pgha-agent/pgbackrest"),
-            Path.of("/var/lib/pgha-agent/pgbackrest-spool"));
+            Path.of("/var/lib/pgha-agent/pgbackrest-spool"), Path.of("/var/lib/pgha-agent/pgbackrest/lock"));
     private static final PgBackRestConfig.Tls TLS = new PgBackRestConfig.Tls(Path.of("/etc/pgha-agent/tls/ca.crt"),
             Path.of("/etc/pgha-agent/tls/pgbackrest.crt"), Path.of("/etc/pgha-agent/tls/pgbackrest.key"));
     private static final PgBackRestConfig.Postgres PG = new PgBackRestConfig.Postgres(
@@ -51,6 +51,7 @@ class PgBackRestConfigTest {
                 start-fast=y
                 backup-standby=n
                 log-path=/var/log/pgha-agent/pgbackrest
+                lock-path=/var/lib/pgha-agent/pgbackrest/lock
                 log-level-console=warn
                 log-level-file=info
                 compress-type=lz4
@@ -101,6 +102,7 @@ class PgBackRestConfigTest {
                 repo1-host-key-file=/etc/pgha-agent/tls/pgbackrest.key
                 io-timeout=15
                 log-path=/var/log/pgha-agent/pgbackrest
+                lock-path=/var/lib/pgha-agent/pgbackrest/lock
                 log-level-console=warn
                 log-level-file=info
                 compress-type=lz4
@@ -138,6 +140,7 @@ class PgBackRestConfigTest {
                 [global]
                 repo1-path=/var/lib/pgha-agent/pgbackrest
                 log-path=/var/log/pgha-agent/pgbackrest
+                lock-path=/var/lib/pgha-agent/pgbackrest/lock
                 log-level-console=warn
                 log-level-file=info
                 compress-type=lz4
@@ -151,7 +154,7 @@ class PgBackRestConfigTest {
     void aLineBreakNeverReachesTheFile() throws Exception {
         ClusterSpec spec = spec();
         PgBackRestConfig.Paths broken = new PgBackRestConfig.Paths(Path.of("/repo\n[evil]"), PATHS.log(),
-                PATHS.spool());
+                PATHS.spool(), PATHS.lock());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PgBackRestConfig.repository(
                 spec, spec.host("backup1").orElseThrow(), spec.backup().orElseThrow(), broken, TLS, host -> PG));
         assertEquals("pgbackrest.conf: repo1-path must be one line, found a line break", e.getMessage());

@@ -260,6 +260,80 @@ class BackupIT {
         System.out.println(after.out());
     }
 
+    @Test
+    @Order(6)
+    void theWholeClusterRestoredToAPointInTimeHasEveryRowBeforeItOnEveryMemberAndStreams() throws Exception {
+        // A backup of its own: step 5 broke the newest one on purpose.
+        AgentCluster.Outcome full = cluster.ctlWithin(Duration.ofMinutes(5), "backup", "run", "--type", "full");
+        assertEquals(0, full.exitCode(), full.toString());
+        String leader = leader();
+        long timelineBefore = status(leader).orElseThrow().path("health").path("patroni").path("timeline").asLong();
+        Set<Long> before = new TreeSet<>();
+        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
+            s.execute("create table precious (id bigint primary key)");
+            for (long id = 1; id <= 150; id++) {
+                s.execute("insert into precious (id) values (" + id + ")");
+                before.add(id);
+            }
+        }
+        Thread.sleep(50);
+        Instant target = Instant.now();
+        Thread.sleep(50);
+        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
+            for (long id = 151; id <= 250; id++) {
+                s.execute("insert into precious (id) values (" + id + ")");
+            }
+            s.execute("drop table precious");
+        }
+        AgentCluster.Outcome unconfirmed = cluster.ctl("restore", "--cluster", "--time", target.toString());
+        assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
+        assertTrue(unconfirmed.err().contains("Say --yes"), unconfirmed.toString());
+        assertEquals(timelineBefore, status(leader).orElseThrow().path("health").path("patroni").path("timeline")
+                .asLong(), "without --yes nothing changes");
+
+        long start = System.nanoTime();
+        AgentCluster.Outcome restore = cluster.ctlWithin(Duration.ofMinutes(10), "restore", "--cluster", "--yes",
+                "--time", target.toString(), "--json");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(0, restore.exitCode(), restore.toString());
+        System.out.println(restore.err());
+        JsonNode done = JSON.readTree(restore.out().substring(restore.out().indexOf('{')));
+        assertTrue(cluster.dataHosts().contains(done.path("leader").asText()), restore.out());
+        assertTrue(done.path("timeline").asLong() > timelineBefore, "a new timeline: " + restore.out());
+        for (String host : cluster.dataHosts()) {
+            Set<Long> rows = new TreeSet<>();
+            try (Connection c = pg.connect(cluster.address(host), 5432); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select id from precious")) {
+                while (rs.next()) {
+                    rows.add(rs.getLong(1));
+                }
+            }
+            assertEquals(before, rows, host + " holds exactly the rows acknowledged before " + target);
+            Path kept = Path.of(done.path("kept").path(host).asText());
+            assertTrue(Files.exists(kept.resolve("PG_VERSION")), host + " keeps its data from before the restore in "
+                    + kept + ": " + restore.out());
+            if (!host.equals(done.path("leader").asText())) {
+                JsonNode replica = status(host).orElseThrow();
+                assertTrue(replica.path("health").path("postgres").path("streaming").asBoolean(), replica.toString());
+                assertEquals(done.path("timeline").asLong(), replica.path("health").path("patroni").path("timeline")
+                        .asLong(), replica.toString());
+            }
+        }
+        try (Connection c = pg.connect(cluster.address(done.path("leader").asText()), 5432);
+             Statement s = c.createStatement()) {
+            s.execute("insert into precious (id) values (1000)");
+        }
+        // The restored cluster has a full backup of its own, newer than the restore's start.
+        AgentCluster.Outcome list = cluster.ctl("backup", "list", "--json");
+        JsonNode backups = JSON.readTree(list.out());
+        JsonNode newest = backups.get(backups.size() - 1);
+        assertEquals("full", newest.path("type").asText(), list.out());
+        assertTrue(Instant.parse(newest.path("start").asText()).isAfter(target), list.out());
+        awaitAllConverged();
+        timings.put("pghactl restore --cluster --time, 2 data hosts, until every one streams (s)",
+                String.format("%.1f", seconds));
+    }
+
     // --- helpers ---
 
     private Optional<JsonNode> status(String host) {

@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PatroniConfigTest {
@@ -53,7 +55,8 @@ class PatroniConfigTest {
         ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", superuserPassword)
                 .put("replication", "rep:pass").put("rewind", "rw").put("patroni_rest", "rest")
                 .put("patroni_etcd", "etcdpw").toString());
-        String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT, TLS);
+        String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT, TLS,
+                Optional.empty());
         return YAML.readTree(text);
     }
 
@@ -63,7 +66,8 @@ class PatroniConfigTest {
         ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
                 .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
                 .toString());
-        return PatroniConfig.reloadDigest(agent, parsed, parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS);
+        return PatroniConfig.reloadDigest(agent, parsed, parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS,
+                Optional.empty());
     }
 
     @Test
@@ -92,7 +96,7 @@ class PatroniConfigTest {
                 .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
                 .toString());
         JsonNode pg = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
-                LAYOUT, TLS)).path("postgresql");
+                LAYOUT, TLS, Optional.empty())).path("postgresql");
         assertEquals("/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo archive-push %p",
                 pg.path("parameters").path("archive_command").asText());
         assertEquals(List.of("pgbackrest", "basebackup"), texts(pg.path("create_replica_methods")));
@@ -100,13 +104,48 @@ class PatroniConfigTest {
                 pg.path("pgbackrest").path("command").asText());
         assertTrue(pg.path("pgbackrest").path("keep_data").asBoolean());
         assertTrue(pg.path("pgbackrest").path("no_params").asBoolean());
+        assertEquals("/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo archive-get %f \"%p\"",
+                pg.path("recovery_conf").path("restore_command").asText());
         JsonNode without = YAML.readTree(PatroniConfig.render(agent, new ClusterSpecParser(agent).parse(SPEC, "spec"),
-                parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS));
+                parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS, Optional.empty()));
         assertTrue(without.path("postgresql").path("create_replica_methods").isMissingNode());
         assertTrue(without.path("bootstrap").path("dcs").path("postgresql").path("parameters").path("archive_mode")
                 .isMissingNode());
         assertTrue(without.path("bootstrap").path("dcs").path("postgresql").path("parameters").path("archive_timeout")
                 .isMissingNode());
+    }
+
+    @Test
+    void aClusterRestoreBootstrapsFromItsBackupSetAndBuildsReplicasFromTheSameUntilDone() throws Exception {
+        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n", "  lb1: {address: 10.0.2.1, role: lb}\n"
+                + "  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
+        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
+                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
+                .toString());
+        ClusterRestore restore = new ClusterRestore("20261128T012300Z", ClusterRestore.BOOTSTRAP,
+                "2026-11-28T01:02:03Z", "20261128-010000F");
+        JsonNode yml = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                LAYOUT, TLS, Optional.of(restore)));
+        String pgBackRest = "/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo";
+        assertEquals("pgbackrest_restore", yml.path("bootstrap").path("method").asText());
+        JsonNode method = yml.path("bootstrap").path("pgbackrest_restore");
+        // Patroni splits this with shlex: the quoted target stays one argument.
+        assertEquals(pgBackRest + " --set=20261128-010000F --type=time '--target=2026-11-28 01:02:03.000000+00'"
+                + " --target-action=promote restore", method.path("command").asText());
+        assertTrue(method.path("keep_existing_recovery_conf").asBoolean(), "pgBackRest's recovery settings stay");
+        assertTrue(method.path("no_params").asBoolean());
+        assertEquals(pgBackRest + " --set=20261128-010000F --delta restore",
+                yml.path("postgresql").path("pgbackrest").path("command").asText());
+
+        JsonNode done = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                LAYOUT, TLS, Optional.of(restore.in(ClusterRestore.DONE))));
+        assertTrue(done.path("bootstrap").path("method").isMissingNode(), done.toString());
+        assertEquals(pgBackRest + " --delta restore", done.path("postgresql").path("pgbackrest").path("command")
+                .asText(), "after the restore, the newest backup again");
+        assertEquals(YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                LAYOUT, TLS, Optional.empty())), done, "done: as if there had been no restore");
     }
 
     @Test

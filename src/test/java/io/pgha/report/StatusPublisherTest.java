@@ -108,6 +108,16 @@ class StatusPublisherTest {
         }
 
         @Override
+        public Watch watchRequest(String host, long after, Runnable onChange, Consumer<DcsException> onError) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long deletePatroniKeys() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public long putSecrets(String json, long expectedRevision) {
             throw new UnsupportedOperationException();
         }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
@@ -122,7 +123,7 @@ class EtcdRoleTest {
                 new io.pgha.model.EtcdMember(2, "etcd2", List.of("https://10.0.0.2:2380"), List.of(), false),
                 new io.pgha.model.EtcdMember(3, "etcd3", List.of("https://10.0.0.3:2380"), List.of(), false));
         DesiredState waiting = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(members), false));
+                new EtcdFacts(Optional.of(members), false), Optional.empty());
         assertTrue(waiting.resources().stream().noneMatch(r -> r.id().equals("process:etcd")),
                 "not started before it is a member: " + waiting.resources());
         assertTrue(waiting.warnings().contains("etcd: waiting to be added to the etcd cluster"), waiting.warnings()
@@ -131,7 +132,7 @@ class EtcdRoleTest {
         List<io.pgha.model.EtcdMember> added = new java.util.ArrayList<>(members);
         added.add(new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
         DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(added), false));
+                new EtcdFacts(Optional.of(added), false), Optional.empty());
         FileResource file = (FileResource) joining.resources().stream()
                 .filter(r -> r.id().endsWith("etcd.yml")).findFirst().orElseThrow();
         JsonNode yml = YAML.readTree(new String(file.content(), StandardCharsets.UTF_8));
@@ -150,7 +151,7 @@ class EtcdRoleTest {
                 new io.pgha.model.EtcdMember(1, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
                 new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
         DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(members), false));
+                new EtcdFacts(Optional.of(members), false), Optional.empty());
         FileResource copy = (FileResource) joining.resources().stream()
                 .filter(r -> r.id().endsWith("/etcd-bootstrap.yml")).findFirst().orElseThrow();
         Files.createDirectories(copy.path().getParent());
@@ -164,7 +165,7 @@ class EtcdRoleTest {
         Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member"));
         Files.delete(first.path());
         DesiredState repaired = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.empty(), false));
+                new EtcdFacts(Optional.empty(), false), Optional.empty());
         assertEquals(new String(first.content(), StandardCharsets.UTF_8),
                 new String(etcdYmlOf(repaired).content(), StandardCharsets.UTF_8));
     }
@@ -329,7 +330,7 @@ class EtcdRoleTest {
         ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
         DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
                 Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"),
-                EtcdFacts.UNKNOWN);
+                EtcdFacts.UNKNOWN, Optional.empty());
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertTrue(ids.contains("process:etcd"), ids.toString());
         assertFalse(ids.stream().anyMatch(id -> id.contains("patroni") || id.contains("postgres")), ids.toString());
@@ -395,6 +396,32 @@ class EtcdRoleTest {
         assertEquals(Map.of(), newer.refused());
         assertTrue(newer.warnings().contains("the installed etcd 3.6.5 is newer than pgha-agent was tested with (up to"
                 + " 3.5)"), newer.warnings().toString());
+    }
+
+    @Test
+    void aDataHostStoppingForAClusterRestoreStopsPatroniAndSetsItsDataAsideBeforeAnythingElse() throws Exception {
+        HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
+        ClusterSpec parsed = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
+        Optional<ClusterSecrets> secrets = Optional.of(ClusterSecrets.generate(new SecureRandom()));
+        ClusterRestore restore = new ClusterRestore("20261128T012300Z", ClusterRestore.STOP, "", "20261128-010000F");
+        DesiredState stopping = new HostRoles(ctx).desired(Optional.of(parsed), secrets, Map.of(), EtcdFacts.UNKNOWN,
+                Optional.of(restore));
+        List<String> ids = stopping.resources().stream().map(Resource::id).toList();
+        int patroni = ids.indexOf("process:patroni");
+        int aside = ids.indexOf("cluster-restore:20261128T012300Z");
+        assertTrue(patroni >= 0 && aside == patroni + 1, ids.toString());
+        assertTrue(ids.get(aside + 1).startsWith("directory:") && ids.get(aside + 1).endsWith("/15/data"),
+                "an empty data directory for the restore: " + ids);
+        assertTrue(stopping.resources().get(patroni).check().isEmpty(), "absent: nothing runs here to stop");
+        assertTrue(ids.stream().noneMatch(id -> id.startsWith("patroni-config:")), "no Patroni to configure");
+        assertTrue(stopping.warnings().contains("taking part in the cluster restore 20261128T012300Z to the end of"
+                + " the archive from backup 20261128-010000F: stop (pghactl restore --cluster)"),
+                stopping.warnings().toString());
+
+        DesiredState done = new HostRoles(ctx).desired(Optional.of(parsed), secrets, Map.of(), EtcdFacts.UNKNOWN,
+                Optional.of(restore.in(ClusterRestore.DONE)));
+        assertEquals(new HostRoles(ctx).desired(Optional.of(parsed), secrets).resources().stream().map(Resource::id)
+                .toList(), done.resources().stream().map(Resource::id).toList(), "done: the usual resources");
     }
 
     @Test

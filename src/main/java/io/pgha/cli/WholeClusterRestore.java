@@ -1,0 +1,206 @@
+package io.pgha.cli;
+
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterRestore;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Health;
+import io.pgha.model.HostRequest;
+import io.pgha.model.HostStatus;
+import io.pgha.model.Role;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The whole cluster restored to a point in time, step by step, each step waited for on every data host as its status
+ * reads it back: every Patroni stopped and every data directory set aside (kept); Patroni's keys removed; Patroni
+ * started with a bootstrap from the backup set, the first member restoring and promoting at the target, the others
+ * built from the same set; a full backup of the restored cluster; the usual configuration back.
+ */
+final class WholeClusterRestore {
+    private final Dcs dcs;
+    private final ClusterSpec cluster;
+    private final HostJob jobs;
+    private final PrintWriter notes;
+    private final long deadline;
+    private final long started = System.nanoTime();
+
+    /** What came of it: the new leader, its timeline, the backup taken after, the directories kept per host. */
+    record Outcome(String leader, long timeline, String backup, Map<String, String> kept, double seconds) {
+    }
+
+    WholeClusterRestore(Dcs dcs, ClusterSpec cluster, HostJob jobs, PrintWriter notes, Duration timeout) {
+        this.dcs = dcs;
+        this.cluster = cluster;
+        this.jobs = jobs;
+        this.notes = notes;
+        this.deadline = started + timeout.toNanos();
+    }
+
+    /**
+     * The backup set a restore to {@code at} starts from: the newest that ended at or before it (the newest of all
+     * for the end of the archive).
+     */
+    static Optional<BackupReport.BackupSet> setFor(List<BackupReport.BackupSet> backups, Optional<Instant> at) {
+        return backups.stream().filter(b -> at.isEmpty() || !Instant.ofEpochSecond(b.stop()).isAfter(at.get()))
+                .reduce((older, newer) -> newer);
+    }
+
+    Outcome run(ClusterRestore restore, String repositoryHost) throws IOException, InterruptedException, DcsException {
+        List<String> data = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
+        Map<String, HostStatus> before = statuses();
+        List<String> silent = data.stream().filter(h -> !before.containsKey(h)).toList();
+        if (!silent.isEmpty()) {
+            throw new IOException("every data host's agent must take part, but " + silent + " report no status:"
+                    + " start their agents, or take them out of the spec first (pghactl apply)");
+        }
+        long oldTimeline = before.values().stream().map(s -> s.health().patroni())
+                .filter(p -> p != null && p.isLeader() && p.timeline() != null)
+                .mapToLong(Health.Patroni::timeline).max().orElse(0);
+
+        note("stopping Patroni and setting the data directories aside on " + String.join(", ", data));
+        ask(data, restore.in(ClusterRestore.STOP));
+        Map<String, String> kept = new LinkedHashMap<>();
+        await("every data host stopped and its data directory set aside", data, s -> {
+            Optional<HostStatus.ResourceLine> aside = s.resources().stream()
+                    .filter(r -> r.id().equals("cluster-restore:" + restore.id())).findFirst();
+            boolean patroniStopped = s.processes().stream().noneMatch(p -> p.name().equals("patroni") && p.running());
+            if (aside.isEmpty() || aside.get().status().equals("failed") || !patroniStopped) {
+                return Optional.of(aside.map(r -> r.status() + ": " + r.message()).orElse(patroniStopped
+                        ? "not started on it" : "patroni still running") + (s.lastError().isEmpty() ? ""
+                        : "; last error " + s.lastError()));
+            }
+            // "moved <data> to <kept>", or "kept in <kept>" on the passes after.
+            String message = aside.get().message();
+            if (!message.isEmpty()) {
+                kept.put(s.host(), message.substring(message.lastIndexOf(' ') + 1));
+            }
+            return Optional.empty();
+        });
+
+        long deleted = dcs.deletePatroniKeys();
+        note("removed Patroni's " + deleted + " keys of " + cluster.cluster() + "; bootstrapping from backup "
+                + restore.set());
+        ask(data, restore.in(ClusterRestore.BOOTSTRAP));
+        String[] leader = {""};
+        long[] timeline = {0};
+        await("a leader restored to the target on a new timeline", data, s -> {
+            Health.Patroni p = s.health().patroni();
+            if (p != null && p.isLeader() && "running".equals(p.state()) && p.timeline() != null
+                    && p.timeline() > oldTimeline && !inStop(s, restore)) {
+                leader[0] = s.host();
+                timeline[0] = p.timeline();
+                return Optional.empty();
+            }
+            return Optional.of(leader[0].isEmpty() ? describe(s) : "waits for " + leader[0]);
+        }, true);
+        note(leader[0] + " leads on timeline " + timeline[0] + "; waiting for the replicas to stream");
+        await("every replica built from the backup and streaming", data, s -> {
+            if (s.host().equals(leader[0])) {
+                return Optional.empty();
+            }
+            Health.Patroni p = s.health().patroni();
+            boolean streaming = p != null && "running".equals(p.state()) && !p.isLeader()
+                    && Long.valueOf(timeline[0]).equals(p.timeline()) && s.health().postgres() != null
+                    && s.health().postgres().isStreaming() && !inStop(s, restore);
+            return streaming ? Optional.empty() : Optional.of(describe(s));
+        });
+
+        note("taking a full backup of the restored cluster on " + repositoryHost);
+        String id = jobs.ask(repositoryHost, HostRequest.BACKUP, "full", "");
+        BackupReport.Job backup = jobs.await(repositoryHost, id, remaining());
+        if (!backup.state().equals(BackupReport.Job.OK)) {
+            throw new IOException("the cluster is restored and runs, but its full backup failed on " + repositoryHost
+                    + ": " + backup.detail() + " (pghactl backup run --type full, before any replica is rebuilt)");
+        }
+
+        ask(data, restore.in(ClusterRestore.DONE));
+        await("every data host back on its usual configuration", data, s -> {
+            boolean inRestore = s.warnings().stream().anyMatch(w -> w.contains(restore.describe()));
+            return !inRestore && s.applied() ? Optional.empty()
+                    : Optional.of(inRestore ? "still in the restore's configuration" : "spec " + s.specState());
+        });
+        return new Outcome(leader[0], timeline[0], backup.detail(), kept, (System.nanoTime() - started) / 1e9);
+    }
+
+    private static boolean inStop(HostStatus s, ClusterRestore restore) {
+        return s.resources().stream().anyMatch(r -> r.id().equals("cluster-restore:" + restore.id()));
+    }
+
+    private static String describe(HostStatus s) {
+        Health.Patroni p = s.health().patroni();
+        return p == null ? "no Patroni health yet" : "Patroni " + p.state() + (p.role() == null ? "" : " " + p.role())
+                + (p.timeline() == null ? "" : " timeline " + p.timeline())
+                + (s.lastError().isEmpty() ? "" : "; last error " + s.lastError());
+    }
+
+    private void ask(List<String> hosts, ClusterRestore phase) throws DcsException {
+        for (String host : hosts) {
+            dcs.putRequest(host, phase.request().toJson());
+        }
+    }
+
+    private Map<String, HostStatus> statuses() throws DcsException, IOException {
+        Map<String, HostStatus> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : dcs.hostStatuses().entrySet()) {
+            out.put(e.getKey(), HostStatus.fromJson(e.getValue()));
+        }
+        return out;
+    }
+
+    private void await(String what, List<String> hosts, Function<HostStatus, Optional<String>> waitingFor)
+            throws IOException, InterruptedException {
+        await(what, hosts, waitingFor, false);
+    }
+
+    /**
+     * Until {@code waitingFor} finds nothing missing on every host ({@code any}: on one of them); the deadline's
+     * error names, per host, what it still waited for.
+     */
+    private void await(String what, List<String> hosts, Function<HostStatus, Optional<String>> waitingFor,
+                       boolean any) throws IOException, InterruptedException {
+        Map<String, String> missing = new LinkedHashMap<>();
+        while (System.nanoTime() < deadline) {
+            missing.clear();
+            try {
+                Map<String, HostStatus> all = statuses();
+                for (String host : hosts) {
+                    HostStatus s = all.get(host);
+                    Optional<String> why = s == null ? Optional.of("no status") : waitingFor.apply(s);
+                    why.ifPresent(w -> missing.put(host, w));
+                }
+            } catch (DcsException e) {
+                missing.put("etcd", e.getMessage());
+            }
+            if (any ? missing.size() < hosts.size() : missing.isEmpty()) {
+                note(what + " (" + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9)
+                        + " s)");
+                return;
+            }
+            Thread.sleep(500);
+        }
+        List<String> lines = new ArrayList<>();
+        missing.forEach((h, w) -> lines.add(h + ": " + w));
+        throw new IOException("not done within the timeout: " + what + "; still waiting for " + String.join("; ",
+                lines) + ". The restore stays where it is (pghactl status shows each host)");
+    }
+
+    private Duration remaining() {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private void note(String text) {
+        notes.println(text);
+        notes.flush();
+    }
+}
