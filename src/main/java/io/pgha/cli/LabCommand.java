@@ -257,7 +257,6 @@ final class LabCommand implements Runnable {
             return CtlMain.OK;
         }
 
-        /** Prints a line whenever a host's state changes; true once every host has converged at the spec revision. */
         /**
          * Until etcd answers the member list that apply starts with. A member is healthy as soon as the cluster has a
          * leader, but in the seconds after, every agent authenticates and the etcd hosts' agents write the users and
@@ -283,6 +282,7 @@ final class LabCommand implements Runnable {
             return false;
         }
 
+        /** Prints a line whenever a host's state changes; true once every host has converged at the spec revision. */
         private boolean awaitConverged(LabPlan plan, PrintWriter out, long start, long deadline)
                 throws InterruptedException, IOException, InvalidSpecException {
             AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));

@@ -80,7 +80,8 @@ final class RestoreCommand implements Callable<Integer> {
     boolean yes;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "3600",
-            description = "how long to wait for the copy (default: ${DEFAULT-VALUE})")
+            description = "how long to wait for the copy, or for the whole cluster's restore (default:"
+                    + " ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
     @Option(names = "--json", description = "where the copy runs, as JSON: host, address, port, target, seconds (with"

@@ -73,7 +73,7 @@ final class WholeClusterRestore {
         Map<String, String> kept = new LinkedHashMap<>();
         await("every data host stopped and its data directory set aside", data, s -> {
             Optional<HostStatus.ResourceLine> aside = s.resources().stream()
-                    .filter(r -> r.id().equals("cluster-restore:" + restore.id())).findFirst();
+                    .filter(r -> r.id().equals(restore.resourceId())).findFirst();
             boolean patroniStopped = s.processes().stream().noneMatch(p -> p.name().equals("patroni") && p.running());
             if (aside.isEmpty() || aside.get().status().equals("failed") || !patroniStopped) {
                 return Optional.of(aside.map(r -> r.status() + ": " + r.message()).orElse(patroniStopped
@@ -134,7 +134,7 @@ final class WholeClusterRestore {
     }
 
     private static boolean inStop(HostStatus s, ClusterRestore restore) {
-        return s.resources().stream().anyMatch(r -> r.id().equals("cluster-restore:" + restore.id()));
+        return s.resources().stream().anyMatch(r -> r.id().equals(restore.resourceId()));
     }
 
     private static String describe(HostStatus s) {

@@ -1,6 +1,9 @@
 package io.pgha.dcs;
 
-/** The etcd key layout of one cluster. Patroni keeps its own keys under /service/<scope>/; we never write those. */
+/**
+ * The etcd key layout of one cluster. Patroni keeps its own keys under /service/<scope>/; we never write those, and
+ * remove them only for a whole-cluster restore, with every Patroni stopped.
+ */
 public record Keys(String cluster) {
     public String spec() {
         return "/pgha/" + cluster + "/spec";

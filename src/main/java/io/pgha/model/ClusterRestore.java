@@ -12,11 +12,13 @@ import java.util.regex.Pattern;
  * A whole-cluster restore as a data host's agent takes it from its request key: pghactl moves every data host through
  * the phases in turn, waiting for all of them at each.
  * <ul>
- *   <li>{@link #STOP}: Patroni stopped (it stops Postgres) and the data directory set aside, kept, named for the id;</li>
+ *   <li>{@link #STOP}: Patroni stopped (it stops Postgres) and the data directory set aside, kept, named for the
+ *   id;</li>
  *   <li>{@link #BOOTSTRAP}: Patroni started with a bootstrap that restores the backup set to the target and promotes,
  *   and replicas built from that same set (a newer backup may lie on the old timeline past the target, which a
  *   replica of the restored cluster could not follow);</li>
- *   <li>{@link #DONE}: back to the usual configuration (the repository holds a full backup of the restored cluster).</li>
+ *   <li>{@link #DONE}: back to the usual configuration (the repository holds a full backup of the restored
+ *   cluster).</li>
  * </ul>
  * Its values reach a command line that Patroni splits (never a shell): each is checked against its exact form here.
  *
@@ -88,6 +90,11 @@ public record ClusterRestore(String id, String phase, String time, String set) {
     public static List<String> targetOptions(String time) {
         return time.isEmpty() ? List.of("--type=default")
                 : List.of("--type=time", "--target=" + PG_TIME.format(Instant.parse(time)), "--target-action=promote");
+    }
+
+    /** The id under which a data host's status reports its data directory set aside for this restore. */
+    public String resourceId() {
+        return "cluster-restore:" + id;
     }
 
     public String describe() {

@@ -51,10 +51,10 @@ public record HostRequest(String id, String kind, String type, String time, Stri
 
     public static HostRequest fromJson(String json) throws IOException {
         HostRequest r = JSON.readValue(json, HostRequest.class);
-        if (r == null || r.id().isEmpty() || !Set.of(BACKUP, DRILL, RESTORE, REMOVE, CLUSTER_RESTORE).contains(r.kind())) {
+        if (r == null || r.id().isEmpty()
+                || !Set.of(BACKUP, DRILL, RESTORE, REMOVE, CLUSTER_RESTORE).contains(r.kind())) {
             throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore,"
-                    + " cluster-restore),"
-                    + " found " + json);
+                    + " cluster-restore), found " + json);
         }
         return r;
     }

@@ -1,5 +1,6 @@
 package io.pgha.postgres;
 
+import io.pgha.model.ClusterRestore;
 import io.pgha.resources.Resource;
 import io.pgha.resources.Result;
 import io.pgha.resources.Status;
@@ -16,15 +17,15 @@ import java.util.stream.Stream;
  * data.before-restore-<id>} (a rename on the same file system, nothing copied or deleted). Refused while a
  * postmaster still runs on it. An empty or missing data directory is already right.
  */
-public record DataDirectoryAside(Path dataDir, String restoreId) implements Resource {
+public record DataDirectoryAside(Path dataDir, ClusterRestore restore) implements Resource {
 
     public Path aside() {
-        return dataDir.resolveSibling(dataDir.getFileName() + ".before-restore-" + restoreId);
+        return dataDir.resolveSibling(dataDir.getFileName() + ".before-restore-" + restore.id());
     }
 
     @Override
     public String id() {
-        return "cluster-restore:" + restoreId;
+        return restore.resourceId();
     }
 
     @Override

@@ -224,7 +224,7 @@ public final class PatroniConfig {
         return yaml(tree(agent, spec, host, secrets, layout, tls, restore));
     }
 
-    /** pgBackRest's restore of {@code set} with the target's options, as one line; the values have no spaces but one. */
+    /** pgBackRest's restore of {@code set} with the target's options, as one command line for Patroni to split. */
     private static String commandLine(String pgBackRest, String set, java.util.List<String> target) {
         StringBuilder line = new StringBuilder(pgBackRest).append(" --set=").append(set);
         // A time target holds a space: quoted for Patroni's shlex.split, which takes single quotes as a shell does.
@@ -238,7 +238,8 @@ public final class PatroniConfig {
      * second (it sleeps after every reload of Postgres) just before the PATCH /config that carries the parameter.
      */
     public static String reloadDigest(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host,
-                                      ClusterSecrets secrets, Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+                                      ClusterSecrets secrets, Layout layout, Tls tls,
+                                      Optional<ClusterRestore> restore) {
         ObjectNode running = tree(agent, spec, host, secrets, layout, tls, restore);
         running.remove("bootstrap");
         return FileResource.digest(yaml(running).getBytes(java.nio.charset.StandardCharsets.UTF_8));

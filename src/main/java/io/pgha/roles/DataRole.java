@@ -107,8 +107,8 @@ final class DataRole {
                 // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
                 Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version,
-                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls, restore) + tls.digest(),
-                "HUP");
+                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls, restore)
+                        + tls.digest(), "HUP");
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, version),
                 ctx.user(def, home),
@@ -132,7 +132,7 @@ final class DataRole {
             // Patroni stops Postgres before it exits; the data directory moves aside only after that, and an empty
             // one takes its place for the restore.
             out.add(ProcessResource.absent(PROGRAM, restoring.get().describe(), ctx.supervisor()));
-            out.add(new DataDirectoryAside(layout.dataDir(), restoring.get().id()));
+            out.add(new DataDirectoryAside(layout.dataDir(), restoring.get()));
             out.add(new DirectoryResource(layout.dataDir(), new Owner(user, user, 0700)));
             return out;
         }

@@ -3,6 +3,7 @@ package io.pgha.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.model.ClusterRestore;
 import io.pgha.resources.Result;
 import io.pgha.resources.Status;
 import java.nio.file.Files;
@@ -11,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DataDirectoryAsideTest {
+    private static final ClusterRestore RESTORE = new ClusterRestore("20261128T012300Z", ClusterRestore.STOP, "",
+            "20261128-010000F");
+
     @TempDir
     Path dir;
 
@@ -18,7 +22,7 @@ class DataDirectoryAsideTest {
     void theDataDirectoryMovesAsideWholeAndLaterPassesSayWhere() throws Exception {
         Path data = Files.createDirectories(dir.resolve("15/data"));
         Files.writeString(data.resolve("PG_VERSION"), "15\n");
-        DataDirectoryAside aside = new DataDirectoryAside(data, "20261128T012300Z");
+        DataDirectoryAside aside = new DataDirectoryAside(data, RESTORE);
         assertEquals(Status.CHANGED, aside.checkApply(false).status(), "a plan changes nothing");
         assertTrue(Files.exists(data.resolve("PG_VERSION")));
 
@@ -39,7 +43,7 @@ class DataDirectoryAsideTest {
     void aRunningPostmasterOrAnEarlierCopyKeepsTheDirectoryWhereItIs() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + data + "\n");
-        DataDirectoryAside aside = new DataDirectoryAside(data, "20261128T012300Z");
+        DataDirectoryAside aside = new DataDirectoryAside(data, RESTORE);
         Result running = aside.apply();
         assertEquals(Status.FAILED, running.status());
         assertTrue(running.message().startsWith("Postgres still runs on " + data + " as pid "), running.message());
