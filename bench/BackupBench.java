@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * Backups as a user meets them, on the lab with a repository host and a spare (`pghactl lab up --backup --spare 1`):
  * a database of a stated size loaded with pgbench through the lb; then, each {@code runs} times, through pghactl: a
  * full backup, an incremental one after 20 s of pgbench writes, a restore of the newest WAL onto the spare, a restore
- * drill; and pgbench's write throughput through the lb (archiving on) during a full backup against before and after
- * it, in one pgbench run. A step that fails counts in its own column; its figures stay out of the medians.
+ * drill; pgbench's write throughput through the lb (archiving on) during a full backup against before and after
+ * it, in one pgbench run; and the whole cluster restored to the end of the archive. A step that fails counts in its own column; its figures stay out of the medians.
  * Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/BackupBench.java [runs [pgbench-scale]]
  */
@@ -120,6 +120,19 @@ public class BackupBench {
                         throw new IllegalStateException("the run above failed");
                     }
                     return split[1];
+                });
+                // Last in the run: the restored cluster carries on (a new timeline, a full backup of its own).
+                step("restore --cluster --latest, 3 data hosts, all streaming (s)", () -> {
+                    String accounts = psql("select count(*) from pgbench_accounts").strip();
+                    long t = System.nanoTime();
+                    ctl(Duration.ofHours(1), "restore", "--cluster", "--latest", "--yes", "--json");
+                    double seconds = (System.nanoTime() - t) / 1e9;
+                    String after = psql("select count(*) from pgbench_accounts").strip();
+                    if (!after.equals(accounts)) {
+                        throw new IllegalStateException("pgbench_accounts: " + accounts + " rows before, " + after
+                                + " after");
+                    }
+                    return seconds;
                 });
             }
             System.out.printf("%npgha-agent backup bench, %d runs, %s, %d cores, %s; database %s (pgbench scale %d,"

@@ -92,6 +92,8 @@ final class AgentLoop {
     private Optional<ClusterRestore> restore = Optional.empty();
     private long requestRevision;
     private Dcs.Watch requestWatch;
+    /** The request key may have changed since it was read: read it at the next pass (the watch says when). */
+    private boolean requestUnread = true;
     private boolean dataHost;
     private String specError = "";
     private AgentState state;
@@ -216,6 +218,7 @@ final class AgentLoop {
             return specSeen(seen.spec());
         }
         if (event instanceof Event.DataKeyChanged) {
+            requestUnread = true;
             return dataHost;
         }
         if (event instanceof Event.DataWatchEnded) {
@@ -270,8 +273,11 @@ final class AgentLoop {
         // watches them, so a rotation step reaches patroni.yml (or the leader's roles) within a second. Its request
         // key likewise, for a cluster restore's phases.
         if (spec.isPresent() && hostRoles.roles(spec).contains(Role.DATA)) {
-            readSecrets();
-            readRestore();
+            // The request key only when it may have changed: it is read-only otherwise, and while etcd is away a
+            // second call would hold the pass for another timeout.
+            if (readSecrets() && requestUnread) {
+                readRestore();
+            }
             if (secretsWatch == null) {
                 secretsWatch = dcs.watchSecrets(secretsRevision, () -> post(new Event.DataKeyChanged()),
                         e -> post(new Event.DataWatchEnded()));
@@ -439,6 +445,8 @@ final class AgentLoop {
             requestWatch.close();
             requestWatch = null;
         }
+        // Changes while no watch runs are not told: read the key again once it is watched anew.
+        requestUnread = true;
     }
 
     /**
@@ -449,11 +457,12 @@ final class AgentLoop {
         try {
             Optional<Versioned> stored = dcs.request(hostName);
             outage.answered();
+            requestUnread = false;
+            requestRevision = stored.map(Versioned::modRevision).orElse(0L);
             Optional<ClusterRestore> asked = Optional.empty();
             if (stored.isPresent()) {
                 asked = ClusterRestore.of(HostRequest.fromJson(stored.get().value()));
             }
-            requestRevision = stored.map(Versioned::modRevision).orElse(0L);
             if (!asked.equals(restore)) {
                 asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
                 rolePasswords = new RolePasswords(new java.security.SecureRandom());
@@ -466,8 +475,11 @@ final class AgentLoop {
         }
     }
 
-    /** The secrets as stored now, and a root-only copy for etcd outages; kept as they were when etcd cannot say. */
-    private void readSecrets() {
+    /**
+     * The secrets as stored now, and a root-only copy for etcd outages; kept as they were when etcd cannot say.
+     * Whether etcd answered.
+     */
+    private boolean readSecrets() {
         try {
             Optional<Versioned> stored = dcs.secrets();
             outage.answered();
@@ -476,10 +488,13 @@ final class AgentLoop {
                 secretsRevision = stored.get().modRevision();
                 secretsCache.write(stored.get());
             }
+            return true;
         } catch (DcsException e) {
             outage.failed(e);
+            return false;
         } catch (IOException e) {
             log.warn("cluster secrets not read: {}", e.getMessage());
+            return true;
         }
     }
 

@@ -13,6 +13,7 @@ import io.pgha.model.Health;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Role;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PostgresProbe;
 import java.io.IOException;
@@ -187,7 +188,34 @@ final class RestoreCommand implements Callable<Integer> {
         ClusterRestore restore = new ClusterRestore(ClusterRestore.ID.format(Instant.now()), ClusterRestore.STOP,
                 at.map(Instant::toString).orElse(""), set.label());
         WholeClusterRestore.Outcome done = new WholeClusterRestore(dcs, cluster, jobs, CtlMain.err(spec),
-                Duration.ofSeconds(timeoutSeconds)).run(restore, repository);
+                Duration.ofSeconds(timeoutSeconds)).run(restore, repository, new WholeClusterRestore.Leader() {
+                    @Override
+                    public void archiveUpTo() throws Exception {
+                        RestoreCommand.this.archiveUpTo(dcs, cluster);
+                    }
+
+                    @Override
+                    public void restart(String host) throws Exception {
+                        PatroniClient patroni = new PatroniClient(cluster.host(host).orElseThrow().address(),
+                                ClusterSpec.PATRONI_PORT, Duration.ofSeconds(120), CtlMain.adminTls(ctl.agentConfig())
+                                .sslContext(), ClusterSecrets.fromJson(dcs.secrets().orElseThrow().value())
+                                .get("patroni_rest").orElseThrow());
+                        // Patroni takes the leader key once its bootstrap is done, and refuses a restart before.
+                        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                        while (!patroni.leader().map(PatroniClient.ClusterMember::name).orElse("").equals(host)) {
+                            if (System.nanoTime() > deadline) {
+                                throw new IOException("Patroni on " + host + " did not take the leader key within"
+                                        + " 120 s of leading: its bootstrap did not end");
+                            }
+                            Thread.sleep(500);
+                        }
+                        patroni.restart();
+                        if (patroni.member().pendingRestart()) {
+                            throw new IOException("Patroni on " + host + " restarted Postgres, but a restart is still"
+                                    + " pending");
+                        }
+                    }
+                });
         if (json) {
             ObjectNode n = JSON.createObjectNode().put("leader", done.leader()).put("timeline", done.timeline())
                     .put("set", set.label()).put("backup", done.backup())

@@ -24,8 +24,9 @@ import java.util.function.Function;
 /**
  * The whole cluster restored to a point in time, step by step, each step waited for on every data host as its status
  * reads it back: every Patroni stopped and every data directory set aside (kept); Patroni's keys removed; Patroni
- * started with a bootstrap from the backup set, the first member restoring and promoting at the target, the others
- * built from the same set; a full backup of the restored cluster; the usual configuration back.
+ * started with a bootstrap from the backup set on one member, which restores and promotes at the target; once its
+ * new timeline is archived, the others built from the same set; a full backup of the restored cluster; the usual
+ * configuration back.
  */
 final class WholeClusterRestore {
     private final Dcs dcs;
@@ -34,6 +35,15 @@ final class WholeClusterRestore {
     private final PrintWriter notes;
     private final long deadline;
     private final long started = System.nanoTime();
+
+    /** What pghactl does to the restored leader besides asking its agent. */
+    interface Leader {
+        /** Ends the leader's WAL segment and waits for its archiving: what it wrote until now is in the repository. */
+        void archiveUpTo() throws Exception;
+
+        /** Restarts Postgres on {@code host} through its Patroni, and fails unless no restart is pending after. */
+        void restart(String host) throws Exception;
+    }
 
     /** What came of it: the new leader, its timeline, the backup taken after, the directories kept per host. */
     record Outcome(String leader, long timeline, String backup, Map<String, String> kept, double seconds) {
@@ -56,7 +66,7 @@ final class WholeClusterRestore {
                 .reduce((older, newer) -> newer);
     }
 
-    Outcome run(ClusterRestore restore, String repositoryHost) throws IOException, InterruptedException, DcsException {
+    Outcome run(ClusterRestore restore, String repositoryHost, Leader leader) throws Exception {
         List<String> data = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
         Map<String, HostStatus> before = statuses();
         List<String> silent = data.stream().filter(h -> !before.containsKey(h)).toList();
@@ -67,6 +77,10 @@ final class WholeClusterRestore {
         long oldTimeline = before.values().stream().map(s -> s.health().patroni())
                 .filter(p -> p != null && p.isLeader() && p.timeline() != null)
                 .mapToLong(Health.Patroni::timeline).max().orElse(0);
+        // The member to restore: the leader of now (its disk has kept up), else the spec's first data host.
+        String first = data.stream().filter(h -> Optional.ofNullable(before.get(h).health().patroni())
+                .map(Health.Patroni::isLeader).orElse(false)).findFirst().orElse(data.get(0));
+        List<String> others = data.stream().filter(h -> !h.equals(first)).toList();
 
         note("stopping Patroni and setting the data directories aside on " + String.join(", ", data));
         ask(data, restore.in(ClusterRestore.STOP));
@@ -91,24 +105,28 @@ final class WholeClusterRestore {
         long deleted = dcs.deletePatroniKeys();
         note("removed Patroni's " + deleted + " keys of " + cluster.cluster() + "; bootstrapping from backup "
                 + restore.set());
-        ask(data, restore.in(ClusterRestore.BOOTSTRAP));
-        String[] leader = {""};
+        // One member first: the others are built once its new timeline's history is in the repository. Started
+        // together, a replica could fetch the old timeline's WAL past the target before the history file is
+        // archived, and replay its way off the restored cluster's timeline for good.
+        ask(List.of(first), restore.in(ClusterRestore.BOOTSTRAP));
         long[] timeline = {0};
-        await("a leader restored to the target on a new timeline", data, s -> {
+        await(first + " restored to the target and leading on a new timeline", List.of(first), s -> {
             Health.Patroni p = s.health().patroni();
             if (p != null && p.isLeader() && "running".equals(p.state()) && p.timeline() != null
                     && p.timeline() > oldTimeline && !inStop(s, restore)) {
-                leader[0] = s.host();
                 timeline[0] = p.timeline();
                 return Optional.empty();
             }
-            return Optional.of(leader[0].isEmpty() ? describe(s) : "waits for " + leader[0]);
-        }, true);
-        note(leader[0] + " leads on timeline " + timeline[0] + "; waiting for the replicas to stream");
-        await("every replica built from the backup and streaming", data, s -> {
-            if (s.host().equals(leader[0])) {
-                return Optional.empty();
-            }
+            return Optional.of(describe(s));
+        });
+        // Patroni 4 ran the recovery with hot_standby off and leaves its settings for a restart; restarted now, before
+        // it has replicas, not later by the agent's rolling restart through a switchover.
+        leader.restart(first);
+        leader.archiveUpTo();
+        note(first + " leads on timeline " + timeline[0] + ", restarted and archived; building " + String.join(", ", others)
+                + " from backup " + restore.set());
+        ask(others, restore.in(ClusterRestore.BOOTSTRAP));
+        await("every replica built from the backup and streaming", others, s -> {
             Health.Patroni p = s.health().patroni();
             boolean streaming = p != null && "running".equals(p.state()) && !p.isLeader()
                     && Long.valueOf(timeline[0]).equals(p.timeline()) && s.health().postgres() != null
@@ -130,7 +148,7 @@ final class WholeClusterRestore {
             return !inRestore && s.applied() ? Optional.empty()
                     : Optional.of(inRestore ? "still in the restore's configuration" : "spec " + s.specState());
         });
-        return new Outcome(leader[0], timeline[0], backup.detail(), kept, (System.nanoTime() - started) / 1e9);
+        return new Outcome(first, timeline[0], backup.detail(), kept, (System.nanoTime() - started) / 1e9);
     }
 
     private static boolean inStop(HostStatus s, ClusterRestore restore) {
@@ -158,17 +176,12 @@ final class WholeClusterRestore {
         return out;
     }
 
+    /**
+     * Until {@code waitingFor} finds nothing missing on every host; the deadline's error names, per host, what it
+     * still waited for.
+     */
     private void await(String what, List<String> hosts, Function<HostStatus, Optional<String>> waitingFor)
             throws IOException, InterruptedException {
-        await(what, hosts, waitingFor, false);
-    }
-
-    /**
-     * Until {@code waitingFor} finds nothing missing on every host ({@code any}: on one of them); the deadline's
-     * error names, per host, what it still waited for.
-     */
-    private void await(String what, List<String> hosts, Function<HostStatus, Optional<String>> waitingFor,
-                       boolean any) throws IOException, InterruptedException {
         Map<String, String> missing = new LinkedHashMap<>();
         while (System.nanoTime() < deadline) {
             missing.clear();
@@ -182,7 +195,7 @@ final class WholeClusterRestore {
             } catch (DcsException e) {
                 missing.put("etcd", e.getMessage());
             }
-            if (any ? missing.size() < hosts.size() : missing.isEmpty()) {
+            if (missing.isEmpty()) {
                 note(what + " (" + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9)
                         + " s)");
                 return;

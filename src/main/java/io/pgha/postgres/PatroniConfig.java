@@ -80,6 +80,10 @@ public final class PatroniConfig {
         return PGBACKREST + " --config=" + layout.pgBackRestConfig() + " --stanza=" + spec.cluster();
     }
 
+    private static String archiveGet(ClusterSpec spec, Layout layout) {
+        return pgBackRest(spec, layout) + " archive-get %f \"%p\"";
+    }
+
     /** The Postgres parameters Patroni is to run every member with: ours, then the spec's, which win. */
     public static java.util.Map<String, String> parameters(ClusterSpec spec) {
         java.util.Map<String, String> parameters = new java.util.LinkedHashMap<>();
@@ -139,13 +143,19 @@ public final class PatroniConfig {
         bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
         Optional<ClusterRestore> restoring = restore.filter(r -> r.active() && spec.backup().isPresent());
         restoring.ifPresent(r -> {
-            // The member that takes Patroni's initialize key restores the set to the target and promotes there;
-            // pgBackRest writes the recovery settings, which Patroni is to keep. Patroni splits the command line
-            // itself (no shell); ClusterRestore admits only its exact forms of time and label.
+            // The member that takes Patroni's initialize key restores the set and recovers to the target, where it
+            // promotes. The recovery settings are Patroni's to write and to remove once it has promoted (pgBackRest's
+            // copies in postgresql.auto.conf go): left behind, they would wait as a pending restart. Patroni splits
+            // the command line itself (no shell); ClusterRestore admits only its exact forms of time and label.
             bootstrap.put("method", RESTORE_METHOD);
-            bootstrap.putObject(RESTORE_METHOD).put("command", commandLine(pgBackRest(spec, layout), r.set(),
-                            r.targetOptions()) + " restore")
-                    .put("keep_existing_recovery_conf", true).put("no_params", true);
+            ObjectNode method = bootstrap.putObject(RESTORE_METHOD).put("command",
+                    commandLine(pgBackRest(spec, layout), r.set(), r.targetOptions()) + " restore")
+                    .put("no_params", true);
+            ObjectNode recovery = method.putObject("recovery_conf").put("restore_command", archiveGet(spec, layout));
+            if (!r.time().isEmpty()) {
+                recovery.put("recovery_target_time", ClusterRestore.PG_TIME.format(java.time.Instant.parse(r.time())))
+                        .put("recovery_target_action", "promote");
+            }
         });
 
         ObjectNode pg = root.putObject("postgresql")
@@ -186,8 +196,7 @@ public final class PatroniConfig {
                     .put("keep_data", true).put("no_params", true);
             // A replica takes from the repository the WAL the leader no longer has: one built from a backup after a
             // cluster restore (the new leader's pg_wal starts at the promotion), or one that fell far behind.
-            pg.putObject("recovery_conf").put("restore_command",
-                    pgBackRest(spec, layout) + " archive-get %f \"%p\"");
+            pg.putObject("recovery_conf").put("restore_command", archiveGet(spec, layout));
         }
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);

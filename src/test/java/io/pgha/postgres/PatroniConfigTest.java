@@ -134,8 +134,14 @@ class PatroniConfigTest {
         // Patroni splits this with shlex: the quoted target stays one argument.
         assertEquals(pgBackRest + " --set=20261128-010000F --type=time '--target=2026-11-28 01:02:03.000000+00'"
                 + " --target-action=promote restore", method.path("command").asText());
-        assertTrue(method.path("keep_existing_recovery_conf").asBoolean(), "pgBackRest's recovery settings stay");
         assertTrue(method.path("no_params").asBoolean());
+        assertTrue(method.path("keep_existing_recovery_conf").isMissingNode(), "Patroni's recovery settings, not"
+                + " pgBackRest's, which would linger after the promotion");
+        assertEquals(pgBackRest + " archive-get %f \"%p\"", method.path("recovery_conf").path("restore_command")
+                .asText());
+        assertEquals("2026-11-28 01:02:03.000000+00", method.path("recovery_conf").path("recovery_target_time")
+                .asText());
+        assertEquals("promote", method.path("recovery_conf").path("recovery_target_action").asText());
         assertEquals(pgBackRest + " --set=20261128-010000F --delta restore",
                 yml.path("postgresql").path("pgbackrest").path("command").asText());
 
