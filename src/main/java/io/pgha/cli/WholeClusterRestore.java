@@ -123,8 +123,8 @@ final class WholeClusterRestore {
         // it has replicas, not later by the agent's rolling restart through a switchover.
         leader.restart(first);
         leader.archiveUpTo();
-        note(first + " leads on timeline " + timeline[0] + ", restarted and archived; building " + String.join(", ", others)
-                + " from backup " + restore.set());
+        note(first + " leads on timeline " + timeline[0] + ", restarted and archived; building "
+                + String.join(", ", others) + " from backup " + restore.set());
         ask(others, restore.in(ClusterRestore.BOOTSTRAP));
         await("every replica built from the backup and streaming", others, s -> {
             Health.Patroni p = s.health().patroni();
