@@ -380,6 +380,16 @@ final class EtcdCare {
                     .toList());
             return;
         }
+        // A member back from a partition answers at once but applies what it missed only after: not yet due by its
+        // size, it would come due after the leader's turn. Every member has applied what the leader had when it
+        // looked at itself (read before the others), or the round waits for a later pass.
+        List<String> behind = statuses.entrySet().stream().filter(e -> e.getValue().isPresent()
+                && e.getValue().get().appliedIndex() < leader.appliedIndex()).map(e -> name(e.getKey())).toList();
+        if (!behind.isEmpty()) {
+            log.info("etcd: defragmentation of {} waits: {} catching up with the leader", due.stream()
+                    .map(this::name).toList(), behind);
+            return;
+        }
         try {
             Optional<RollingRestart.Held> held = lock.tryAcquire();
             if (held.isEmpty()) {

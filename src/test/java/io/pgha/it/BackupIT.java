@@ -309,7 +309,9 @@ class BackupIT {
                 }
             }
             assertEquals(before, rows, host + " holds exactly the rows acknowledged before " + target);
-            Path kept = Path.of(done.path("kept").path(host).asText());
+            // As the host names it: a booted machine's paths are under its root here.
+            String named = done.path("kept").path(host).asText();
+            Path kept = plan.os().booted() ? cluster.path(host, named.substring(1)) : Path.of(named);
             assertTrue(Files.exists(kept.resolve("PG_VERSION")), host + " keeps its data from before the restore in "
                     + kept + ": " + restore.out());
             if (!host.equals(done.path("leader").asText())) {
