@@ -63,9 +63,7 @@ class PatroniConfigTest {
     private static String reloadDigest(String spec) throws Exception {
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
-        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
-                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
-                .toString());
+        ClusterSecrets secrets = plainSecrets();
         return PatroniConfig.reloadDigest(agent, parsed, parsed.host("pg1").orElseThrow(), secrets, LAYOUT, TLS,
                 Optional.empty());
     }
@@ -79,10 +77,18 @@ class PatroniConfigTest {
         assertFalse(before.equals(reloadDigest(SPEC.replace("10.0.0.0/8", "10.1.0.0/16"))));
     }
 
+    /** SPEC with a repository host and a backup section. */
+    private static final String WITH_BACKUP = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n",
+            "  lb1: {address: 10.0.2.1, role: lb}\n  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+
+    private static ClusterSecrets plainSecrets() throws Exception {
+        return ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s").put("replication", "r")
+                .put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e").toString());
+    }
+
     @Test
     void withABackupSectionWalIsArchivedAndReplicasComeFromTheRepository() throws Exception {
-        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n", "  lb1: {address: 10.0.2.1, role: lb}\n"
-                + "  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+        String spec = WITH_BACKUP;
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
         JsonNode parameters = PatroniConfig.dynamic(parsed).path("postgresql").path("parameters");
@@ -92,9 +98,7 @@ class PatroniConfigTest {
         assertEquals("300", PatroniConfig.dynamic(new ClusterSpecParser(agent).parse(slower, "spec"))
                 .path("postgresql").path("parameters").path("archive_timeout").asText(), "the spec's value wins");
         assertTrue(parameters.path("archive_command").isMissingNode(), "per host, in patroni.yml");
-        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
-                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
-                .toString());
+        ClusterSecrets secrets = plainSecrets();
         JsonNode pg = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
                 LAYOUT, TLS, Optional.empty())).path("postgresql");
         assertEquals("/usr/bin/pgbackrest --config=/etc/pgha-agent/pgbackrest.conf --stanza=demo archive-push %p",
@@ -117,13 +121,10 @@ class PatroniConfigTest {
 
     @Test
     void aClusterRestoreBootstrapsFromItsBackupSetAndBuildsReplicasFromTheSameUntilDone() throws Exception {
-        String spec = SPEC.replace("  lb1: {address: 10.0.2.1, role: lb}\n", "  lb1: {address: 10.0.2.1, role: lb}\n"
-                + "  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
+        String spec = WITH_BACKUP;
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec parsed = new ClusterSpecParser(agent).parse(spec, "spec");
-        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s")
-                .put("replication", "r").put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e")
-                .toString());
+        ClusterSecrets secrets = plainSecrets();
         ClusterRestore restore = new ClusterRestore("20261128T012300Z", ClusterRestore.BOOTSTRAP,
                 "2026-11-28T01:02:03Z", "20261128-010000F");
         JsonNode yml = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
