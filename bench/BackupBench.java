@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * a database of a stated size loaded with pgbench through the lb; then, each {@code runs} times, through pghactl: a
  * full backup, an incremental one after 20 s of pgbench writes, a restore of the newest WAL onto the spare, a restore
  * drill; pgbench's write throughput through the lb (archiving on) during a full backup against before and after
- * it, in one pgbench run; and the whole cluster restored to the end of the archive. A step that fails counts in its own column; its figures stay out of the medians.
+ * it, in one pgbench run; and the whole cluster restored to the end of the archive. A step that fails counts in its
+ * own column; its figures stay out of the medians.
  * Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/BackupBench.java [runs [pgbench-scale]]
  */

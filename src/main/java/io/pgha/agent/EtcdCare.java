@@ -383,8 +383,7 @@ final class EtcdCare {
         // A member back from a partition answers at once but applies what it missed only after: not yet due by its
         // size, it would come due after the leader's turn. Every member has applied what the leader had when it
         // looked at itself (read before the others), or the round waits for a later pass.
-        List<String> behind = statuses.entrySet().stream().filter(e -> e.getValue().isPresent()
-                && e.getValue().get().appliedIndex() < leader.appliedIndex()).map(e -> name(e.getKey())).toList();
+        List<String> behind = behindLeader(statuses, leader).stream().map(this::name).toList();
         if (!behind.isEmpty()) {
             log.info("etcd: defragmentation of {} waits: {} catching up with the leader", due.stream()
                     .map(this::name).toList(), behind);
@@ -442,12 +441,19 @@ final class EtcdCare {
                 && s.get().leaderId() != 0);
     }
 
+    /** Members that answer but have applied less than the leader had: they are still catching up. */
+    static List<EtcdMember> behindLeader(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
+                                         EtcdMemberStatus leader) {
+        return statuses.entrySet().stream().filter(e -> e.getValue().isPresent()
+                && e.getValue().get().appliedIndex() < leader.appliedIndex()).map(Map.Entry::getKey).toList();
+    }
+
     /**
      * The leader last: defragmenting it blocks its raft work, which the others then wait for. (etcd defragments no
      * learner: it refuses the call.)
      */
-    private static List<EtcdMember> followersFirst(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
-                                                   EtcdMemberStatus leader) {
+    static List<EtcdMember> followersFirst(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
+                                           EtcdMemberStatus leader) {
         List<EtcdMember> out = new ArrayList<>();
         statuses.keySet().stream().filter(m -> m.id() != leader.memberId()).forEach(out::add);
         statuses.keySet().stream().filter(m -> m.id() == leader.memberId()).forEach(out::add);

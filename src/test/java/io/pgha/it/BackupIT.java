@@ -96,24 +96,9 @@ class BackupIT {
     void aPointInTimeRestoreOnTheSpareHostHasEveryRowWrittenBeforeAndNoneAfter() throws Exception {
         String leader = leader();
         long patroniBefore = cluster.programPid(leader, "patroni").orElseThrow();
-        Set<Long> before = new TreeSet<>();
-        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
-            s.execute("create table kept (id bigint primary key, at timestamptz default clock_timestamp())");
-            for (long id = 1; id <= 200; id++) {
-                s.execute("insert into kept (id) values (" + id + ")");
-                before.add(id);
-            }
-        }
-        // Every row above is acknowledged before this time and every row below is written after it.
-        Thread.sleep(50);
-        Instant target = Instant.now();
-        Thread.sleep(50);
-        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
-            for (long id = 201; id <= 300; id++) {
-                s.execute("insert into kept (id) values (" + id + ")");
-            }
-            s.execute("drop table kept");
-        }
+        Written written = rowsThenDrop(leader, "kept", 200, 100);
+        Set<Long> before = written.acknowledged();
+        Instant target = written.target();
         long start = System.nanoTime();
         AgentCluster.Outcome restore = cluster.ctlWithin(Duration.ofMinutes(5), "restore", "--time",
                 target.toString(), "--json");
@@ -268,23 +253,9 @@ class BackupIT {
         assertEquals(0, full.exitCode(), full.toString());
         String leader = leader();
         long timelineBefore = status(leader).orElseThrow().path("health").path("patroni").path("timeline").asLong();
-        Set<Long> before = new TreeSet<>();
-        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
-            s.execute("create table precious (id bigint primary key)");
-            for (long id = 1; id <= 150; id++) {
-                s.execute("insert into precious (id) values (" + id + ")");
-                before.add(id);
-            }
-        }
-        Thread.sleep(50);
-        Instant target = Instant.now();
-        Thread.sleep(50);
-        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
-            for (long id = 151; id <= 250; id++) {
-                s.execute("insert into precious (id) values (" + id + ")");
-            }
-            s.execute("drop table precious");
-        }
+        Written written = rowsThenDrop(leader, "precious", 150, 100);
+        Set<Long> before = written.acknowledged();
+        Instant target = written.target();
         AgentCluster.Outcome unconfirmed = cluster.ctl("restore", "--cluster", "--time", target.toString());
         assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
         assertTrue(unconfirmed.err().contains("Say --yes"), unconfirmed.toString());
@@ -337,6 +308,36 @@ class BackupIT {
     }
 
     // --- helpers ---
+
+    /** What {@link #rowsThenDrop} wrote: the rows acknowledged before {@code target}. */
+    private record Written(Instant target, Set<Long> acknowledged) {
+    }
+
+    /**
+     * A new table on the leader with rows 1..{@code before} acknowledged, a point in time, {@code after} more rows,
+     * and the table dropped: what a restore to that time must give back exactly.
+     */
+    private Written rowsThenDrop(String leader, String table, int before, int after) throws Exception {
+        Set<Long> acknowledged = new TreeSet<>();
+        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
+            s.execute("create table " + table + " (id bigint primary key)");
+            for (long id = 1; id <= before; id++) {
+                s.execute("insert into " + table + " (id) values (" + id + ")");
+                acknowledged.add(id);
+            }
+        }
+        // Recovery compares the target with commit times: the gaps keep it clear of both sets of rows.
+        Thread.sleep(50);
+        Instant target = Instant.now();
+        Thread.sleep(50);
+        try (Connection c = pg.connect(cluster.address(leader), 5432); Statement s = c.createStatement()) {
+            for (long id = before + 1; id <= before + after; id++) {
+                s.execute("insert into " + table + " (id) values (" + id + ")");
+            }
+            s.execute("drop table " + table);
+        }
+        return new Written(target, acknowledged);
+    }
 
     private Optional<JsonNode> status(String host) {
         try {
