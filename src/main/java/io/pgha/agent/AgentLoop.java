@@ -335,7 +335,8 @@ final class AgentLoop {
                 // Before the restart step, which reads pg_settings as the monitoring role this makes.
                 keepRolePasswords();
                 keepBackupMarker();
-                boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()), this::readSettings);
+                boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()),
+                        Duration.ofSeconds(spec.get().patroni().loopWait()), this::readSettings);
                 if (!state.warnings().equals(warnings()) || state.secretsRevision() != secretsInEffect()) {
                     publishState(state.convergeError());
                 }

@@ -7,11 +7,13 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.Converger;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
+import io.pgha.model.HostRequest;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
@@ -54,11 +56,23 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws CtlMain.BadInputException, IOException {
         AgentConfig agent = hostName == null ? ctl.agentConfig() : labHost(hostName);
         PrintWriter out = CtlMain.out(spec);
+        HostIdentity identity = HostIdentity.resolve(agent);
         Optional<Versioned> stored;
         Optional<Versioned> storedSecrets;
+        Optional<ClusterRestore> restore = Optional.empty();
         try (Dcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
             storedSecrets = dcs.secrets();
+            // A data host taking part in a cluster restore converges to the restore's phase, not the usual plan.
+            Optional<Versioned> request = dcs.request(identity.name());
+            try {
+                if (request.isPresent()) {
+                    restore = ClusterRestore.of(HostRequest.fromJson(request.get().value()));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                CtlMain.err(spec).println("the request key of " + identity.name() + " is ignored, as its agent"
+                        + " ignores it: " + e.getMessage());
+            }
         } catch (DcsException e) {
             Path stateDir = new HostPaths(agent.root()).stateDir();
             stored = StateCache.spec(stateDir).read();
@@ -80,7 +94,6 @@ final class PlanCommand implements Callable<Integer> {
                 return CtlMain.FAILURE;
             }
         }
-        HostIdentity identity = HostIdentity.resolve(agent);
         HostPaths paths = new HostPaths(agent.root());
         PackageSources packages = new PackageSources(Platform.detect()
                 .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host")));
@@ -91,7 +104,7 @@ final class PlanCommand implements Callable<Integer> {
                     Installation.rolesDir(agent), readOnly, certificate));
             Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
             DesiredState desired = hostRoles.desired(cluster, secrets, refused, io.pgha.roles.EtcdFacts.UNKNOWN,
-                    Optional.empty());
+                    restore);
             List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "

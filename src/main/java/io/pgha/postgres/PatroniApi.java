@@ -13,6 +13,9 @@ public interface PatroniApi {
     /** Restarts this member's Postgres (Patroni stays up). */
     void restart() throws IOException;
 
+    /** Has Patroni compare its configuration with Postgres' again and reload Postgres (Patroni stays up). */
+    void reload() throws IOException;
+
     /** Has Patroni wipe this replica's data directory and clone it from the leader again. */
     void reinitialize() throws IOException;
 

@@ -126,6 +126,11 @@ public final class PatroniClient implements PatroniApi {
     }
 
     @Override
+    public void reload() throws IOException {
+        send("POST", "/reload", JSON.createObjectNode(), 202);
+    }
+
+    @Override
     public void reinitialize() throws IOException {
         // force: a restart Patroni may be busy with is cancelled rather than refusing the request.
         send("POST", "/reinitialize", JSON.createObjectNode().put("force", true), 200);

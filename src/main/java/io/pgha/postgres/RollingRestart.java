@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +30,16 @@ import org.slf4j.LoggerFactory;
  * switchover would only hand the same pending restart to the new leader; once the primary runs the lower value,
  * the replicas follow.</li>
  * </ul>
+ * A parameter that needs only a reload is Patroni's to apply; this steps in only where Patroni leaves one out of
+ * effect (see {@link #reload}).
  * Called on every converge pass of a data host; a restart that does not finish is an exception, and the caller
  * retries with backoff.
  */
 public final class RollingRestart {
     private static final Logger log = LoggerFactory.getLogger(RollingRestart.class);
     private static final Duration SETTLE = Duration.ofSeconds(120);
+    /** The wait between reloads asked for the same values doubles, up to this. */
+    private static final Duration RELOAD_WAIT_LIMIT = Duration.ofMinutes(10);
 
     /** The cluster-wide restart lock. */
     public interface Lock {
@@ -58,12 +63,24 @@ public final class RollingRestart {
     private final String name;
     private final PatroniApi patroni;
     private final Lock lock;
+    private final LongSupplier clock;
     private String lastWait = "";
+    /** The reloadable values out of effect here (name=desired), since when (clock), or since the last reload. */
+    private List<String> reloadWaiting = List.of();
+    private long reloadWaitSince;
+    private Duration reloadWait = Duration.ZERO;
+    private int reloadsAsked;
 
     public RollingRestart(String name, PatroniApi patroni, Lock lock) {
+        this(name, patroni, lock, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime()} */
+    RollingRestart(String name, PatroniApi patroni, Lock lock, LongSupplier clock) {
         this.name = name;
         this.patroni = patroni;
         this.lock = lock;
+        this.clock = clock;
     }
 
     /** What {@code pghactl plan} shows: the restart this member still owes, if Patroni says one is pending. */
@@ -82,11 +99,14 @@ public final class RollingRestart {
     }
 
     /**
-     * Takes this host one step further; true while a restart is still to come here (call again soon).
+     * Takes this host one step further; true while a restart, or a first reload, is still to come here (call again
+     * soon).
      *
-     * @param desired the Postgres parameters every member is to run with
+     * @param desired  the Postgres parameters every member is to run with
+     * @param loopWait Patroni's loop_wait: how soon it applies a changed parameter by itself
      */
-    public boolean step(Map<String, String> desired, Settings settings) throws IOException, InterruptedException {
+    public boolean step(Map<String, String> desired, Duration loopWait, Settings settings)
+            throws IOException, InterruptedException {
         PatroniClient.Member me = patroni.member();
         List<PatroniClient.ClusterMember> members;
         try {
@@ -103,10 +123,11 @@ public final class RollingRestart {
             return false;
         }
         Map<String, PgSetting> here = read(settings, self.get().host(), desired.keySet());
-        if (InEffect.parameters(desired, here, Map.of(), me.isLeader()).stream()
-                .noneMatch(p -> p.waitsFor().equals(Pending.RESTART))) {
+        List<Pending> notInEffect = InEffect.parameters(desired, here, Map.of(), me.isLeader());
+        if (notInEffect.stream().noneMatch(p -> p.waitsFor().equals(Pending.RESTART))) {
             waiting("");
-            return false;
+            return reload(notInEffect.stream().filter(p -> p.waitsFor().equals(Pending.RELOAD)).toList(),
+                    loopWait);
         }
         Map<String, PgSetting> leaderSettings = Map.of();
         if (!me.isLeader() && leader.isPresent()) {
@@ -155,6 +176,40 @@ public final class RollingRestart {
             restart(h);
         }
         return false;
+    }
+
+    /**
+     * Patroni puts a changed reloadable parameter in effect on its next loop, except one that reaches it while its
+     * Postgres is not running (starting as a replica after a switchover, say): Patroni 3.0 then takes the value in
+     * without comparing it with pg_settings and never writes it out, and it stays out of effect until Postgres
+     * restarts. So once values have waited two of Patroni's loops and more, this asks Patroni to reload (it
+     * compares again then); if they are still out of effect, again after twice as long, up to
+     * {@link #RELOAD_WAIT_LIMIT} (a value Postgres refuses stays out of effect, and the status says so). True while
+     * the first reload is still to come.
+     */
+    private boolean reload(List<Pending> waiting, Duration loopWait) throws IOException {
+        long now = clock.getAsLong();
+        List<String> values = waiting.stream().map(p -> p.what() + "=" + p.desired()).toList();
+        if (!values.equals(reloadWaiting)) {
+            // New values (a new spec): Patroni's own loop comes first again.
+            reloadWaiting = values;
+            reloadWaitSince = now;
+            reloadWait = loopWait.multipliedBy(2).plusSeconds(5);
+            reloadsAsked = 0;
+        }
+        if (waiting.isEmpty()) {
+            return false;
+        }
+        if (now - reloadWaitSince >= reloadWait.toNanos()) {
+            log.warn("asking Patroni to reload: {} (out of effect for {} s)", describe(waiting),
+                    Duration.ofNanos(now - reloadWaitSince).toSeconds());
+            patroni.reload();
+            reloadsAsked++;
+            reloadWaitSince = now;
+            reloadWait = reloadWait.multipliedBy(2).compareTo(RELOAD_WAIT_LIMIT) > 0 ? RELOAD_WAIT_LIMIT
+                    : reloadWait.multipliedBy(2);
+        }
+        return reloadsAsked == 0;
     }
 
     /**

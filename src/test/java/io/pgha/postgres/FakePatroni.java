@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 
 /**
  * One member's Patroni REST API kept in memory for unit tests: it answers from the tests' suppliers and records
- * every request it gets ("restart", "reinitialize", "forget", "switchover"); a reinitialisation starts a new
+ * every request it gets ("restart", "reload", "reinitialize", "forget", "switchover"); a reinitialisation starts a new
  * Postgres (see {@link #starts}).
  */
 final class FakePatroni implements PatroniApi {
@@ -35,6 +35,11 @@ final class FakePatroni implements PatroniApi {
     public void restart() {
         calls.add("restart");
         starts++;
+    }
+
+    @Override
+    public void reload() {
+        calls.add("reload");
     }
 
     @Override

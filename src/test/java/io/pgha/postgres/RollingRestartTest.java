@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * the primary's.
  */
 class RollingRestartTest {
+    private static final Duration LOOP_WAIT = Duration.ofSeconds(2);
 
     private static final class FakeCluster {
         final Map<String, String> roles = new LinkedHashMap<>();
@@ -75,6 +78,11 @@ class RollingRestartTest {
                 }
 
                 @Override
+                public void reload() {
+                    log.add("reload " + name);
+                }
+
+                @Override
                 public void reinitialize() {
                     log.add("reinitialize " + name);
                 }
@@ -119,7 +127,7 @@ class RollingRestartTest {
                     "max_connections", running.get(address).toString(), "", "integer",
                     running.get(address).toString(), "postmaster"));
             return new RollingRestart(name, member(name), lock(name))
-                    .step(Map.of("max_connections", Integer.toString(desired)), settings);
+                    .step(Map.of("max_connections", Integer.toString(desired)), LOOP_WAIT, settings);
         }
     }
 
@@ -184,5 +192,67 @@ class RollingRestartTest {
         c.desired = 150;
         assertTrue(RollingRestart.pending(c.member("pg1")).orElseThrow().contains("this leader after the replicas"));
         assertTrue(RollingRestart.pending(c.member("pg2")).orElseThrow().contains("replicas before the leader"));
+    }
+
+    @Test
+    void aReloadableValuePatroniLeftOutOfEffectGetsAReloadAfterTwoLoopsThenLessAndLessOften() throws Exception {
+        AtomicLong now = new AtomicLong();
+        String[] workMem = {"4MB"};
+        FakePatroni patroni = new FakePatroni(
+                () -> new PatroniClient.Member("running", "replica", 2, false, "start 0", false, false, "3.0.2"),
+                () -> List.of(new PatroniClient.ClusterMember("pg1", "leader", "running", "pg1", 2, 0, false, false),
+                        new PatroniClient.ClusterMember("pg3", "replica", "running", "pg3", 2, 0, false, false)));
+        RollingRestart.Lock noLock = () -> {
+            throw new AssertionError("a reload takes no restart lock");
+        };
+        RollingRestart r = new RollingRestart("pg3", patroni, noLock, now::get);
+        RollingRestart.Settings settings = (address, names) -> Map.of("work_mem", new PgSetting("work_mem",
+                Integer.toString(Integer.parseInt(workMem[0].replace("MB", "")) * 1024), "kB", "integer",
+                workMem[0], "user"));
+        Map<String, String> desired = Map.of("work_mem", "8MB");
+
+        assertTrue(r.step(desired, LOOP_WAIT, settings), "Patroni's own loop comes first: followed closely");
+        now.addAndGet(Duration.ofSeconds(8).toNanos());
+        assertTrue(r.step(desired, LOOP_WAIT, settings));
+        assertEquals(List.of(), patroni.calls, "within two loops and 5 s Patroni may still apply it itself");
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertFalse(r.step(desired, LOOP_WAIT, settings), "asked once: the usual passes look again");
+        assertEquals(List.of("reload"), patroni.calls);
+
+        now.addAndGet(Duration.ofSeconds(17).toNanos());
+        r.step(desired, LOOP_WAIT, settings);
+        assertEquals(List.of("reload"), patroni.calls, "still out of effect: the next reload waits twice as long");
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        r.step(desired, LOOP_WAIT, settings);
+        assertEquals(List.of("reload", "reload"), patroni.calls);
+
+        workMem[0] = "8MB";
+        assertFalse(r.step(desired, LOOP_WAIT, settings));
+        workMem[0] = "4MB";
+        assertTrue(r.step(desired, LOOP_WAIT, settings), "in effect once: a new change starts the count anew");
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        assertFalse(r.step(desired, LOOP_WAIT, settings));
+        assertEquals(List.of("reload", "reload", "reload"), patroni.calls);
+
+        // A new value long after the last look: Patroni gets its two loops again, not a reload at once.
+        now.addAndGet(Duration.ofMinutes(5).toNanos());
+        assertTrue(r.step(Map.of("work_mem", "16MB"), LOOP_WAIT, settings));
+        assertEquals(3, patroni.calls.size());
+    }
+
+    @Test
+    void aValueInEffectAsksForNoReload() throws Exception {
+        AtomicLong now = new AtomicLong();
+        FakePatroni patroni = new FakePatroni(
+                () -> new PatroniClient.Member("running", "master", 2, false, "start 0", false, false, "3.0.2"),
+                () -> List.of(new PatroniClient.ClusterMember("pg1", "leader", "running", "pg1", 2, 0, false, false)));
+        RollingRestart r = new RollingRestart("pg1", patroni, Optional::empty, now::get);
+        RollingRestart.Settings settings = (address, names) -> Map.of("work_mem", new PgSetting("work_mem", "8192",
+                "kB", "integer", "8MB", "user"));
+        for (int i = 0; i < 5; i++) {
+            assertFalse(r.step(Map.of("work_mem", "8MB"), LOOP_WAIT, settings));
+            now.addAndGet(Duration.ofMinutes(1).toNanos());
+        }
+        assertEquals(List.of(), patroni.calls);
     }
 }
