@@ -2,6 +2,7 @@ package io.pgha.agent;
 
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostStatus;
+import io.pgha.model.Role;
 import io.pgha.probe.FsyncProbe;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last fsync probe of each data directory. Probed on a timer by the prober and, before a role is taken, by the
- * loop: thread-safe, and a probe runs outside the lock.
+ * loop: thread-safe, and a probe runs outside the lock. Results are kept and shown for the roles a state names:
+ * nothing is forgotten by one thread while the other, with newer roles, has just measured.
  */
 final class FsyncResults {
     private static final Logger log = LoggerFactory.getLogger(FsyncResults.class);
@@ -53,30 +55,37 @@ final class FsyncResults {
         }
     }
 
-    synchronized boolean anySlow(ClusterSpec.Disk policy) {
-        return reports.values().stream().anyMatch(r -> policy.slow(r.result().p99Millis()));
+    synchronized boolean anySlow(ClusterSpec.Disk policy, Set<Role> roles) {
+        return of(roles).values().stream().anyMatch(r -> policy.slow(r.result().p99Millis()));
     }
 
-    /** Forgets the directories of roles this host no longer has. */
-    synchronized void retain(Set<String> names) {
-        reports.keySet().retainAll(names);
-    }
-
-    /** Status lines, judged against the spec of now (a changed limit shows without a new probe). */
-    synchronized List<HostStatus.FsyncLine> lines(ClusterSpec.Disk policy) {
+    /** Status lines of the roles' directories, judged against the spec of now (a new limit shows at once). */
+    synchronized List<HostStatus.FsyncLine> lines(ClusterSpec.Disk policy, Set<Role> roles) {
         List<HostStatus.FsyncLine> lines = new ArrayList<>();
-        reports.forEach((name, r) -> lines.add(new HostStatus.FsyncLine(name, r.directory().toString(),
+        of(roles).forEach((name, r) -> lines.add(new HostStatus.FsyncLine(name, r.directory().toString(),
                 round2(r.result().p50Millis()), round2(r.result().p99Millis()), policy.fsyncP99LimitMillis())));
         return lines;
     }
 
-    synchronized List<String> warnings(ClusterSpec.Disk policy) {
+    synchronized List<String> warnings(ClusterSpec.Disk policy, Set<Role> roles) {
         List<String> warnings = new ArrayList<>();
-        reports.values().stream().filter(r -> policy.slow(r.result().p99Millis())).forEach(r -> warnings.add(
+        of(roles).values().stream().filter(r -> policy.slow(r.result().p99Millis())).forEach(r -> warnings.add(
                 String.format(Locale.ROOT, "fsync p99 %.2f ms in %s is above the %s ms limit"
                         + " (disk.fsync_p99_limit_ms; etcd's guidance is 10 ms)", r.result().p99Millis(),
                         r.directory(), policy.limitText())));
         return warnings;
+    }
+
+    /** The reports of the roles' directories, in the roles' order; called holding the lock. */
+    private Map<String, Report> of(Set<Role> roles) {
+        Map<String, Report> shown = new LinkedHashMap<>();
+        for (String name : DataDirectories.names(roles)) {
+            Report r = reports.get(name);
+            if (r != null) {
+                shown.put(name, r);
+            }
+        }
+        return shown;
     }
 
     private static double round2(double v) {

@@ -134,8 +134,7 @@ final class Prober implements AutoCloseable {
             probed.accept(probes.health().health());
         }
         Set<Role> probed = s.probedRoles();
-        fsync.retain(DataDirectories.of(paths, probed).keySet());
-        long fsyncEvery = fsync.anySlow(s.diskPolicy()) ? FSYNC_RECHECK_SLOW_NANOS : FSYNC_EVERY_NANOS;
+        long fsyncEvery = fsync.anySlow(s.diskPolicy(), probed) ? FSYNC_RECHECK_SLOW_NANOS : FSYNC_EVERY_NANOS;
         // Before a role is taken too: a disk too slow for etcd shows in the first statuses.
         if (System.nanoTime() - lastFsync >= fsyncEvery || !probed.equals(fsyncRoles)) {
             DataDirectories.of(paths, probed).forEach((name, dir) -> fsync.probe(name, dir, s.diskPolicy()));

@@ -126,13 +126,13 @@ final class Reporter {
         }
         warnings.addAll(Colocation.warnings(probes.disk()));
         ClusterSpec.Disk policy = s.diskPolicy();
-        warnings.addAll(fsync.warnings(policy));
+        warnings.addAll(fsync.warnings(policy, s.probedRoles()));
         backup.ifPresent(b -> warnings.addAll(b.warnings()));
         return new HostStatus(HostStatus.SCHEMA, identity.name(), identity.address(), Role.join(s.roles()),
                 s.appliedRevision(), converged, specState, pending, resources, processes, probes.health().health(),
-                probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy), warnings, error, version,
-                ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(), s.etcd(),
-                backup.orElse(null));
+                probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy, s.probedRoles()), warnings,
+                error, version, ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(),
+                s.etcd(), backup.orElse(null));
     }
 
     /**

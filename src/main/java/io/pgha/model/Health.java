@@ -131,21 +131,47 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
             List<Replica> steadyReplicas = replicas == null ? null
                     : replicas.stream().map(r -> new Replica(r.name(), r.state(), r.syncState(), null)).toList();
             return new Postgres(accepting, inRecovery, null, maxConnections, null, steadyReplicas, streaming, null,
-                    archive == null ? null : new Archive(archive.failing(), null, null, null, null, null));
+                    archive == null ? null : new Archive(archive.failing(), null, null, null, null, null, null));
         }
     }
 
     /**
-     * The leader's WAL archiving, from pg_stat_archiver: {@code failing} when the last attempt failed; the last
-     * segment archived and the last that failed, with their times (epoch milliseconds); {@code waiting}: segments
-     * ready and not archived yet (how far behind).
+     * The leader's WAL archiving, from pg_stat_archiver and pg_wal/archive_status: {@code failing} when the last
+     * attempt failed or a segment has waited longer than {@link #STALLED}; the last segment archived and the last that
+     * failed, with their times (epoch milliseconds); {@code waiting}: segments ready and not archived yet (how far
+     * behind), the oldest of them ready since {@code oldestWaitingAt}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Archive(Boolean failing, @JsonProperty("last_archived") String lastArchived,
                           @JsonProperty("last_archived_at") Long lastArchivedAt,
                           @JsonProperty("last_failed") String lastFailed,
-                          @JsonProperty("last_failed_at") Long lastFailedAt, Long waiting) {
+                          @JsonProperty("last_failed_at") Long lastFailedAt, Long waiting,
+                          @JsonProperty("oldest_waiting_at") Long oldestWaitingAt) {
+        /**
+         * A segment archives in about a second; one still waiting after this long is stuck. A repository that does
+         * not answer makes pgBackRest wait out its timeouts (up to its 60 s archive-timeout) before Postgres records
+         * a failure: the wait shows first.
+         */
+        public static final java.time.Duration STALLED = java.time.Duration.ofSeconds(30);
+
+        /** Judged at {@code now} (the server's clock, epoch milliseconds). */
+        public static Archive of(String lastArchived, Long lastArchivedAt, String lastFailed, Long lastFailedAt,
+                                 long waiting, Long oldestWaitingAt, long now) {
+            boolean stalled = oldestWaitingAt != null && now - oldestWaitingAt > STALLED.toMillis();
+            return new Archive(failedLast(lastArchivedAt, lastFailedAt) || stalled, lastArchived, lastArchivedAt,
+                    lastFailed, lastFailedAt, waiting, oldestWaitingAt);
+        }
+
+        /** The last attempt failed: nothing was archived after it. */
+        @JsonIgnore
+        public boolean lastAttemptFailed() {
+            return failedLast(lastArchivedAt, lastFailedAt);
+        }
+
+        private static boolean failedLast(Long archivedAt, Long failedAt) {
+            return failedAt != null && (archivedAt == null || failedAt > archivedAt);
+        }
     }
 
     /** One row of the leader's pg_stat_replication. */

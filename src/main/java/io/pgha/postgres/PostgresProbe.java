@@ -120,26 +120,31 @@ public final class PostgresProbe implements AutoCloseable {
         });
     }
 
-    /** WAL archiving as pg_stat_archiver tells it, and the segments waiting (pg_monitor may list archive_status). */
+    /**
+     * WAL archiving as pg_stat_archiver tells it, and the segments waiting with the oldest one's time (pg_monitor may
+     * list archive_status), judged by the server's clock.
+     */
     public io.pgha.model.Health.Archive archiver(String address, int port) throws SQLException {
         return ask(address, port, c -> {
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select coalesce(last_archived_wal, ''),"
                          + " (extract(epoch from last_archived_time) * 1000)::bigint, coalesce(last_failed_wal, ''),"
-                         + " (extract(epoch from last_failed_time) * 1000)::bigint,"
-                         + " (select count(*) from pg_ls_archive_statusdir() where name like '%.ready')"
-                         + " from pg_stat_archiver")) {
+                         + " (extract(epoch from last_failed_time) * 1000)::bigint, r.waiting,"
+                         + " (extract(epoch from r.oldest) * 1000)::bigint,"
+                         + " (extract(epoch from clock_timestamp()) * 1000)::bigint"
+                         + " from pg_stat_archiver, (select count(*) as waiting, min(modification) as oldest"
+                         + " from pg_ls_archive_statusdir() where name like '%.ready') r")) {
                 rs.next();
-                long archivedAt = rs.getLong(2);
-                boolean neverArchived = rs.wasNull();
-                long failedAt = rs.getLong(4);
-                boolean neverFailed = rs.wasNull();
-                boolean failing = !neverFailed && (neverArchived || failedAt > archivedAt);
-                return new io.pgha.model.Health.Archive(failing, rs.getString(1), neverArchived ? null : archivedAt,
-                        rs.getString(3).isEmpty() ? null : rs.getString(3), neverFailed ? null : failedAt,
-                        rs.getLong(5));
+                return io.pgha.model.Health.Archive.of(rs.getString(1), nullable(rs, 2),
+                        rs.getString(3).isEmpty() ? null : rs.getString(3), nullable(rs, 4), rs.getLong(5),
+                        nullable(rs, 6), rs.getLong(7));
             }
         });
+    }
+
+    private static Long nullable(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
     }
 
     /**

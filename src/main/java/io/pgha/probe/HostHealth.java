@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -309,11 +310,15 @@ public final class HostHealth {
 
     /** Postgres keeps every segment until it is archived: the problem says how far behind and since when. */
     static String archiveProblem(Health.Archive a) {
-        String since = a.lastArchivedAt() == null ? "no segment archived yet"
-                : "last segment archived " + a.lastArchived() + " at "
-                        + java.time.Instant.ofEpochMilli(a.lastArchivedAt());
-        return "WAL archiving to the backup repository failing: " + a.waiting() + " segment(s) waiting; " + since
-                + "; last failure " + a.lastFailed() + " at " + java.time.Instant.ofEpochMilli(a.lastFailedAt())
+        String waiting = a.waiting() + " segment(s) waiting" + (a.oldestWaitingAt() == null ? ""
+                : ", the oldest since " + Instant.ofEpochMilli(a.oldestWaitingAt()));
+        String archived = a.lastArchivedAt() == null ? "no segment archived yet"
+                : "last segment archived " + a.lastArchived() + " at " + Instant.ofEpochMilli(a.lastArchivedAt());
+        String failure = a.lastAttemptFailed()
+                ? "last failure " + a.lastFailed() + " at " + Instant.ofEpochMilli(a.lastFailedAt())
+                : "no attempt failed yet, but the oldest has waited over " + Health.Archive.STALLED.toSeconds()
+                        + " s (pgBackRest is still trying)";
+        return "WAL archiving to the backup repository failing: " + waiting + "; " + archived + "; " + failure
                 + " (Postgres keeps them in pg_wal until archived)";
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** HAProxy as the cluster's single endpoint: writes to the leader, reads to the replicas. */
 final class LbRole {
@@ -28,7 +29,10 @@ final class LbRole {
         Path home = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("haproxy.cfg");
         ProgramTls tls = ProgramTls.combined(ctx, PROGRAM, user);
-        String text = render(Files.readString(ctx.rolesDir().resolve("lb/haproxy.cfg.tmpl")), spec, host, tls);
+        Path socket = home.resolve("admin.sock");
+        Path stateFile = home.resolve("server-state");
+        String text = render(Files.readString(ctx.rolesDir().resolve("lb/haproxy.cfg.tmpl")), spec, host, tls,
+                socket, stateFile);
         // -c checks the new file before it replaces the running one: a bad file never reaches a reload.
         FileResource configFile = FileResource.of(config, text, new Owner("root", user, 0640))
                 .validatedBy(List.of(def.binary(), "-c", "-q", "-f", "{}"));
@@ -36,7 +40,9 @@ final class LbRole {
         ProcessSpec haproxy = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "-W", "-db", "-f", config.toString()),
                 Map.of("PATH", "/usr/sbin:/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("haproxy.log"), "haproxy", configFile.digest() + tls.digest(),
-                "USR2");
+                "USR2").withBeforeReload(new HaproxyServerState(socket, stateFile, new Owner("root", user, 0640),
+                        spec.hostsWith(Role.DATA).stream().collect(Collectors.toMap(ClusterSpec.Host::name,
+                                h -> h.address() + " " + ClusterSpec.POSTGRES_PORT + " " + ClusterSpec.PATRONI_PORT))));
         List<Resource> out = new java.util.ArrayList<>(List.of(
                 ctx.packages(def, ""),
                 ctx.user(def, home),
@@ -50,7 +56,8 @@ final class LbRole {
         return out;
     }
 
-    static String render(String template, ClusterSpec spec, ClusterSpec.Host host, ProgramTls tls) {
+    static String render(String template, ClusterSpec spec, ClusterSpec.Host host, ProgramTls tls, Path socket,
+                         Path stateFile) {
         ClusterSpec.Haproxy ports = spec.haproxy();
         Map<String, String> values = new LinkedHashMap<>();
         values.put("cluster", spec.cluster());
@@ -66,6 +73,8 @@ final class LbRole {
         values.put("check_timeout", "1s");
         values.put("ca_file", tls.ca().toString());
         values.put("crt_file", tls.certificate().toString());
+        values.put("admin_socket", socket.toString());
+        values.put("state_file", stateFile.toString());
         List<Map<String, String>> servers = spec.hostsWith(Role.DATA).stream()
                 .map(h -> Map.of("name", h.name(), "server_address", h.address())).toList();
         return new Template(template, "roles/lb/haproxy.cfg.tmpl").render(values, Map.of("servers", servers));

@@ -165,6 +165,12 @@ public final class Supervisor implements AutoCloseable {
     }
 
     private Action reload(Child child, ProcessSpec spec, PidFile record) throws IOException {
+        try {
+            spec.beforeReload().prepare();
+        } catch (IOException | RuntimeException e) {
+            // The new configuration must take effect all the same; what the step would have kept is lost.
+            log.warn("{}: before its reload: {}; reloading all the same", spec.name(), e.getMessage());
+        }
         Command.Outcome sent = Command.run(List.of("/usr/bin/kill", "-s", spec.reloadSignal(),
                 Long.toString(record.pid())), Duration.ofSeconds(5));
         if (!sent.ok()) {

@@ -200,19 +200,45 @@ class SecurityIT {
         awaitReplicasStreaming("after the rotation");
     }
 
+    /**
+     * Every host renews during this test, the lb host too: HAProxy reloads for its new certificate. New connections
+     * through the writes port meanwhile all reach the primary (a reload used to start every server UP, so for a few
+     * milliseconds some went to a replica and were cut by its first check).
+     */
     @Test
     @Order(4)
     void certificatesRenewWithoutAPostgresRestart() throws Exception {
         String pg1 = dataHosts().get(0);
-        BigInteger first = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
-        BigInteger renewed = cluster.await("pg1's certificate renewed", Duration.ofSeconds(CERT_SECONDS + 60), () -> {
-            try {
-                BigInteger now = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
-                return now.equals(first) ? Optional.empty() : Optional.of(now);
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-        }, () -> "still serial " + first);
+        Path haproxyLog = cluster.path(plan.hostsWith(Role.LB).get(0).name(), "var/log/pgha-agent/haproxy.log");
+        long workers = newWorkers(haproxyLog);
+        FreshConnections fresh = new FreshConnections();
+        Thread thread = new Thread(fresh, "fresh-connections");
+        thread.start();
+        BigInteger renewed;
+        try {
+            BigInteger first = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
+            renewed = cluster.await("pg1's certificate renewed", Duration.ofSeconds(CERT_SECONDS + 60), () -> {
+                try {
+                    BigInteger now = serial(cluster.path(pg1, "etc/pgha-agent/tls/postgres.crt"));
+                    return now.equals(first) ? Optional.empty() : Optional.of(now);
+                } catch (IOException e) {
+                    return Optional.empty();
+                }
+            }, () -> "still serial " + first);
+            cluster.await("HAProxy reloaded for the lb host's renewed certificate", Duration.ofSeconds(CERT_SECONDS
+                    + 60), () -> newWorkers(haproxyLog) > workers ? Optional.of(true) : Optional.empty(),
+                    () -> newWorkers(haproxyLog) + " HAProxy workers started, " + workers + " before");
+            int reloaded = fresh.tried();
+            cluster.await("100 more connections after the reload", Duration.ofSeconds(60),
+                    () -> fresh.tried() >= reloaded + 100 ? Optional.of(true) : Optional.empty(),
+                    () -> fresh.tried() + " tried");
+        } finally {
+            fresh.stop();
+            thread.join(10_000);
+        }
+        System.out.println("new connections through the lb while certificates renewed: " + fresh.tried()
+                + ", failed " + fresh.failures().size());
+        assertEquals(List.of(), fresh.failures(), "new connections through the lb's writes port");
         cluster.await("Patroni's REST API presents the renewed certificate", Duration.ofSeconds(60),
                 () -> presented(address(pg1), 8008).filter(renewed::equals), () -> "another serial");
         cluster.await("PostgreSQL presents the renewed certificate", Duration.ofSeconds(60),
@@ -225,6 +251,58 @@ class SecurityIT {
             s.execute("insert into drill values (999999999, 'after renewal')");
         }
         awaitReplicasStreaming("after the renewal");
+    }
+
+    /** A new connection through the lb's writes port every 50 ms, each asked whether it reached the primary. */
+    private final class FreshConnections implements Runnable {
+        private final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger tried = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean running = true;
+
+        @Override
+        public void run() {
+            long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+            while (running && System.nanoTime() < end) {
+                long started = System.currentTimeMillis();
+                try (Connection c = cluster.postgres("postgres", password, 2).connect(lb(), 5000);
+                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        failures.add(java.time.Instant.ofEpochMilli(started) + " reached a replica");
+                    }
+                } catch (SQLException e) {
+                    failures.add(java.time.Instant.ofEpochMilli(started) + " " + e.getMessage());
+                }
+                tried.incrementAndGet();
+                long rest = 50 - (System.currentTimeMillis() - started);
+                try {
+                    Thread.sleep(Math.max(0, rest));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        int tried() {
+            return tried.get();
+        }
+
+        List<String> failures() {
+            return List.copyOf(failures);
+        }
+
+        void stop() {
+            running = false;
+        }
+    }
+
+    /** How many HAProxy workers its master started: one at start, one more per reload. */
+    private static long newWorkers(Path haproxyLog) {
+        try {
+            return Files.readAllLines(haproxyLog).stream().filter(l -> l.contains(": New worker (")).count();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private void assertAllAckedPresent(WriteLog log) throws Exception {

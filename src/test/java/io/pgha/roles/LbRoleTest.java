@@ -50,7 +50,7 @@ class LbRoleTest {
 
     private String render(ClusterSpec spec) throws Exception {
         return LbRole.render(Files.readString(Path.of("roles/lb/haproxy.cfg.tmpl")), spec, spec.host("lb1").orElseThrow(),
-                tls());
+                tls(), dir.resolve("admin.sock"), dir.resolve("server-state"));
     }
 
     @Test
@@ -65,6 +65,9 @@ class LbRoleTest {
         assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg1 10.0.1.1:5432" + checks)).count(), cfg);
         assertEquals(2, cfg.lines().filter(l -> l.equals("    server pg2 10.0.1.2:5432" + checks)).count(), cfg);
         assertTrue(cfg.contains("on-marked-down shutdown-sessions"), cfg);
+        assertTrue(cfg.contains("    stats socket " + dir.resolve("admin.sock") + " mode 600 level admin\n"
+                + "    server-state-file " + dir.resolve("server-state") + "\n"), cfg);
+        assertTrue(cfg.contains("    load-server-state-from-file global\n"), "a reload starts from the saved states");
         assertTrue(!cfg.contains("{{"), cfg);
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, cfg);

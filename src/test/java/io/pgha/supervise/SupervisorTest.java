@@ -98,10 +98,20 @@ class SupervisorTest {
         s.ensure(spec("root", "a", "r1"));
         long pid = s.pid("loop").orElseThrow();
         waitFor(() -> logContains("started"), "program started");
-        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r2")));
+        List<String> steps = new java.util.ArrayList<>();
+        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r2").withBeforeReload(() -> {
+            steps.add("prepared");
+        })));
+        assertEquals(List.of("prepared"), steps, "the step before the reload ran once");
         assertEquals(pid, s.pid("loop").orElseThrow());
         waitFor(() -> logContains("reloaded"), "SIGHUP seen by the program");
-        assertEquals(Supervisor.Action.NONE, s.ensure(spec("root", "a", "r2")));
+        assertEquals(Supervisor.Action.NONE, s.ensure(spec("root", "a", "r2").withBeforeReload(() -> {
+            steps.add("again");
+        })));
+        assertEquals(List.of("prepared"), steps, "no step without a reload");
+        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r3").withBeforeReload(() -> {
+            throw new java.io.IOException("nothing to save");
+        })), "a failed step does not hold the new configuration back");
     }
 
     @Test
