@@ -5,7 +5,7 @@ import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
 import io.pgha.resources.Result;
 import io.pgha.resources.Status;
-import io.pgha.supervise.BeforeReload;
+import io.pgha.supervise.ProgramSteps;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,22 +19,32 @@ import java.util.Map;
  * milliseconds the writes port routes new connections to replicas, and the failed check then cuts them.
  *
  * <p>HAProxy also takes a server's address and ports from that file over its configuration's: only servers that the
- * new configuration has at the same address and ports keep their state; the others start afresh.
+ * new configuration has at the same address and ports keep their state; the others start afresh. A fresh start (the
+ * first, after a crash, after a reboot) takes nothing: states saved days ago could name an old leader UP.
  *
  * @param servers each server of the new configuration by name, as "address port check-port"
  */
 record HaproxyServerState(Path socket, Path stateFile, Owner owner, Map<String, String> servers)
-        implements BeforeReload {
+        implements ProgramSteps {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     HaproxyServerState {
         servers = Map.copyOf(servers);
     }
 
+    /** The format's version and no server: HAProxy starts every server as without a file, and warns of nothing. */
     @Override
-    public void prepare() throws IOException {
-        String state = UnixSocketText.ask(socket, "show servers state", TIMEOUT);
-        Result written = FileResource.of(stateFile, kept(state, servers, socket), owner).checkApply(true);
+    public void beforeStart() throws IOException {
+        write("1\n");
+    }
+
+    @Override
+    public void beforeReload() throws IOException {
+        write(kept(UnixSocketText.ask(socket, "show servers state", TIMEOUT), servers, socket));
+    }
+
+    private void write(String state) throws IOException {
+        Result written = FileResource.of(stateFile, state, owner).checkApply(true);
         if (written.status() == Status.FAILED) {
             throw new IOException(written.message());
         }

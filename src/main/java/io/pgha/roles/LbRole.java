@@ -40,7 +40,7 @@ final class LbRole {
         ProcessSpec haproxy = new ProcessSpec(PROGRAM, user, List.of(def.binary(), "-W", "-db", "-f", config.toString()),
                 Map.of("PATH", "/usr/sbin:/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("haproxy.log"), "haproxy", configFile.digest() + tls.digest(),
-                "USR2").withBeforeReload(new HaproxyServerState(socket, stateFile, new Owner("root", user, 0640),
+                "USR2").withSteps(new HaproxyServerState(socket, stateFile, new Owner("root", user, 0640),
                         spec.hostsWith(Role.DATA).stream().collect(Collectors.toMap(ClusterSpec.Host::name,
                                 h -> h.address() + " " + ClusterSpec.POSTGRES_PORT + " " + ClusterSpec.PATRONI_PORT))));
         List<Resource> out = new java.util.ArrayList<>(List.of(

@@ -12,7 +12,7 @@ import java.util.Map;
  * @param restartDigest fingerprint of the inputs whose change needs a restart (config files)
  * @param reloadDigest  fingerprint of the inputs a reload picks up; empty when the program cannot reload
  * @param reloadSignal  the signal that makes the program re-read its configuration (HUP, or USR2 for HAProxy)
- * @param beforeReload  run just before that signal; if it fails, the program is reloaded all the same
+ * @param steps         done just before a start and just before a reload
  */
 public record ProcessSpec(
         String name,
@@ -24,7 +24,7 @@ public record ProcessSpec(
         String restartDigest,
         String reloadDigest,
         String reloadSignal,
-        BeforeReload beforeReload) {
+        ProgramSteps steps) {
 
     public ProcessSpec {
         command = List.copyOf(command);
@@ -34,11 +34,11 @@ public record ProcessSpec(
     public ProcessSpec(String name, String user, List<String> command, Map<String, String> env, Path workDir,
                        Path logFile, String restartDigest, String reloadDigest, String reloadSignal) {
         this(name, user, command, env, workDir, logFile, restartDigest, reloadDigest, reloadSignal,
-                BeforeReload.NOTHING);
+                ProgramSteps.NONE);
     }
 
-    public ProcessSpec withBeforeReload(BeforeReload step) {
+    public ProcessSpec withSteps(ProgramSteps programSteps) {
         return new ProcessSpec(name, user, command, env, workDir, logFile, restartDigest, reloadDigest, reloadSignal,
-                step);
+                programSteps);
     }
 }

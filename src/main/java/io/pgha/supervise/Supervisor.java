@@ -166,7 +166,7 @@ public final class Supervisor implements AutoCloseable {
 
     private Action reload(Child child, ProcessSpec spec, PidFile record) throws IOException {
         try {
-            spec.beforeReload().prepare();
+            spec.steps().beforeReload();
         } catch (IOException | RuntimeException e) {
             // The new configuration must take effect all the same; what the step would have kept is lost.
             log.warn("{}: before its reload: {}; reloading all the same", spec.name(), e.getMessage());
@@ -267,6 +267,11 @@ public final class Supervisor implements AutoCloseable {
 
     private void start(Child child) throws IOException {
         ProcessSpec spec = child.spec;
+        try {
+            spec.steps().beforeStart();
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: before its start: {}; starting all the same", spec.name(), e.getMessage());
+        }
         List<String> argv = new ArrayList<>();
         // setsid: a new session, so that a signal to the agent's process group (Ctrl-C, a shell's kill) spares
         // the program. It does not fork here (our child is no group leader), so the pid stays the program's own.

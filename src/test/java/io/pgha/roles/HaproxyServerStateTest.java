@@ -50,7 +50,7 @@ class HaproxyServerStateTest {
             while (!serverLine(state).contains(" pg1 127.0.0.1 0 ") && System.nanoTime() < deadline) {
                 Thread.sleep(100);
                 if (Files.exists(socket)) {
-                    saver.prepare();
+                    saver.beforeReload();
                     state = Files.readString(stateFile);
                 }
             }
@@ -58,6 +58,8 @@ class HaproxyServerStateTest {
             assertTrue(serverLine(state).contains(" pg1 127.0.0.1 0 "), "pg1 saved as down: " + state
                     + Files.readString(dir.resolve("haproxy.log")));
             assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateFile)));
+            saver.beforeStart();
+            assertEquals("1\n", Files.readString(stateFile), "a fresh start takes no states of an earlier generation");
         } finally {
             haproxy.destroy();
             haproxy.waitFor(10, TimeUnit.SECONDS);
@@ -68,7 +70,7 @@ class HaproxyServerStateTest {
     void withoutHaproxyTheErrorNamesTheSocket() {
         Path socket = dir.resolve("none.sock");
         IOException e = assertThrows(IOException.class, () -> new HaproxyServerState(socket,
-                dir.resolve("server-state"), new Owner("root", "root", 0640), Map.of()).prepare());
+                dir.resolve("server-state"), new Owner("root", "root", 0640), Map.of()).beforeReload());
         assertTrue(e.getMessage().contains(socket.toString()), e.getMessage());
         assertTrue(Files.notExists(dir.resolve("server-state")), "nothing written");
     }

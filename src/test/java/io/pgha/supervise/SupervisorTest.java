@@ -99,19 +99,34 @@ class SupervisorTest {
         long pid = s.pid("loop").orElseThrow();
         waitFor(() -> logContains("started"), "program started");
         List<String> steps = new java.util.ArrayList<>();
-        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r2").withBeforeReload(() -> {
-            steps.add("prepared");
-        })));
-        assertEquals(List.of("prepared"), steps, "the step before the reload ran once");
+        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r2").withSteps(recording(steps))));
+        assertEquals(List.of("before reload"), steps, "the step before the reload ran once");
         assertEquals(pid, s.pid("loop").orElseThrow());
         waitFor(() -> logContains("reloaded"), "SIGHUP seen by the program");
-        assertEquals(Supervisor.Action.NONE, s.ensure(spec("root", "a", "r2").withBeforeReload(() -> {
-            steps.add("again");
-        })));
-        assertEquals(List.of("prepared"), steps, "no step without a reload");
-        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r3").withBeforeReload(() -> {
-            throw new java.io.IOException("nothing to save");
+        assertEquals(Supervisor.Action.NONE, s.ensure(spec("root", "a", "r2").withSteps(recording(steps))));
+        assertEquals(List.of("before reload"), steps, "no step without a reload");
+        assertEquals(Supervisor.Action.RELOADED, s.ensure(spec("root", "a", "r3").withSteps(new ProgramSteps() {
+            @Override
+            public void beforeReload() throws java.io.IOException {
+                throw new java.io.IOException("nothing to save");
+            }
         })), "a failed step does not hold the new configuration back");
+        assertEquals(Supervisor.Action.RESTARTED, s.ensure(spec("root", "b", "r3").withSteps(recording(steps))));
+        assertEquals(List.of("before reload", "before start"), steps, "a restart starts afresh");
+    }
+
+    private static ProgramSteps recording(List<String> steps) {
+        return new ProgramSteps() {
+            @Override
+            public void beforeStart() {
+                steps.add("before start");
+            }
+
+            @Override
+            public void beforeReload() {
+                steps.add("before reload");
+            }
+        };
     }
 
     @Test
