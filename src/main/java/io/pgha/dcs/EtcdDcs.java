@@ -40,6 +40,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -224,7 +226,10 @@ public final class EtcdDcs implements Dcs {
         return watch(keys.secrets(), afterRevision, event -> onChange.run(), onError);
     }
 
-    /** One key from after {@code afterRevision}: each event to {@code onEvent}, an interruption to {@code onError}. */
+    /**
+     * One key from after {@code afterRevision}: each event to {@code onEvent}, an interruption to {@code onError}.
+     * Both run on the etcd client's threads inside its lock: they hand the news on and return, calling nothing here.
+     */
     private Dcs.Watch watch(String key, long afterRevision, Consumer<WatchEvent> onEvent,
                             Consumer<DcsException> onError) {
         KeyWatch w = new KeyWatch(key, afterRevision, onEvent, onError);
@@ -242,14 +247,19 @@ public final class EtcdDcs implements Dcs {
 
     /**
      * A watch that outlives a change of client: moved to the new one from the revision after the last it saw, so
-     * that no event is lost or repeated and its owner notices nothing.
+     * that no event is lost or repeated and its owner notices nothing. It takes no lock: jetcd calls a watcher's
+     * listener while holding its watch client's lock, and closing a watcher takes that same lock, so a lock of ours
+     * taken by the listener and held around a close deadlocks. That froze an agent's loop for good: a watch cancelled
+     * for a compacted revision called back while the loop moved it to new endpoints.
      */
     private final class KeyWatch {
         private final String key;
         private final Consumer<WatchEvent> onEvent;
         private final Consumer<DcsException> onError;
         private volatile long lastRevision;
-        private io.etcd.jetcd.Watch.Watcher watcher;
+        /** Counts starts and stops: a listener whose start is no longer the latest belongs to a replaced watcher. */
+        private final AtomicLong generation = new AtomicLong();
+        private final AtomicReference<io.etcd.jetcd.Watch.Watcher> watcher = new AtomicReference<>();
 
         KeyWatch(String key, long afterRevision, Consumer<WatchEvent> onEvent, Consumer<DcsException> onError) {
             this.key = key;
@@ -258,32 +268,28 @@ public final class EtcdDcs implements Dcs {
             this.onError = onError;
         }
 
-        synchronized void start(Client on) {
+        /** Called under the owner's lock, never from a listener: one start or move at a time. */
+        void start(Client on) {
+            long mine = generation.incrementAndGet();
             WatchOption option = WatchOption.builder().withRevision(lastRevision + 1).build();
-            io.etcd.jetcd.Watch.Watcher[] self = new io.etcd.jetcd.Watch.Watcher[1];
-            self[0] = on.getWatchClient().watch(bytes(key), option, io.etcd.jetcd.Watch.listener(response -> {
+            watcher.set(on.getWatchClient().watch(bytes(key), option, io.etcd.jetcd.Watch.listener(response -> {
                 for (WatchEvent event : response.getEvents()) {
                     lastRevision = Math.max(lastRevision, event.getKeyValue().getModRevision());
                     onEvent.accept(event);
                 }
             }, error -> {
-                // A watcher replaced by a move ends quietly; only the current one's end is news.
-                if (current(self[0])) {
+                // A watcher replaced by a move, or stopped, ends quietly; only the current one's end is news.
+                if (generation.get() == mine) {
                     onError.accept(new DcsException.Unreachable("watch " + key + " at " + endpoints
                             + " interrupted: " + message(error), error));
                 }
-            }));
-            watcher = self[0];
+            })));
         }
 
-        private synchronized boolean current(io.etcd.jetcd.Watch.Watcher w) {
-            return watcher == w;
-        }
-
-        synchronized void stop() {
-            if (watcher != null) {
-                io.etcd.jetcd.Watch.Watcher w = watcher;
-                watcher = null;
+        void stop() {
+            generation.incrementAndGet();
+            io.etcd.jetcd.Watch.Watcher w = watcher.getAndSet(null);
+            if (w != null) {
                 w.close();
             }
         }

@@ -295,6 +295,14 @@ final class AgentCluster implements AutoCloseable {
     }
 
     /**
+     * The timeline a data host's Patroni runs on now. Its agent's status can still carry the timeline from before a
+     * promotion (it is a report of the last probe), so a check that must see every change asks Patroni itself.
+     */
+    long timeline(String host) throws IOException {
+        return patroni(address(host), Duration.ofSeconds(5)).member().timeline();
+    }
+
+    /**
      * Waits up to {@code timeout} for {@code condition}; on time-out fails with what it last saw and the tail of
      * every agent log.
      */

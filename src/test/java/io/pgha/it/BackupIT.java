@@ -252,15 +252,14 @@ class BackupIT {
         AgentCluster.Outcome full = cluster.ctlWithin(Duration.ofMinutes(5), "backup", "run", "--type", "full");
         assertEquals(0, full.exitCode(), full.toString());
         String leader = leader();
-        long timelineBefore = status(leader).orElseThrow().path("health").path("patroni").path("timeline").asLong();
+        long timelineBefore = cluster.timeline(leader);
         Written written = rowsThenDrop(leader, "precious", 150, 100);
         Set<Long> before = written.acknowledged();
         Instant target = written.target();
         AgentCluster.Outcome unconfirmed = cluster.ctl("restore", "--cluster", "--time", target.toString());
         assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
         assertTrue(unconfirmed.err().contains("Say --yes"), unconfirmed.toString());
-        assertEquals(timelineBefore, status(leader).orElseThrow().path("health").path("patroni").path("timeline")
-                .asLong(), "without --yes nothing changes");
+        assertEquals(timelineBefore, cluster.timeline(leader), "without --yes nothing changes");
 
         long start = System.nanoTime();
         AgentCluster.Outcome restore = cluster.ctlWithin(Duration.ofMinutes(10), "restore", "--cluster", "--yes",

@@ -248,7 +248,7 @@ class EtcdCareIT {
         try {
             awaitAcks(log, 0, 20);
             String leaderBefore = leader();
-            long timeline = timeline(leaderBefore);
+            long timeline = cluster.timeline(leaderBefore);
             cluster.kill("etcd3");
             long t0 = System.currentTimeMillis();
             List<LabPlan.Host> replaced = plan.hosts().stream().filter(h -> !h.name().equals("etcd3"))
@@ -277,7 +277,7 @@ class EtcdCareIT {
             timings.put("replace a dead member: write gap via lb (ms)", Long.toString(log.longestGap(t0,
                     System.currentTimeMillis())));
             assertEquals(leaderBefore, leader(), "Patroni never lost its leader");
-            assertEquals(timeline, timeline(leaderBefore), "no failover: the timeline stayed");
+            assertEquals(timeline, cluster.timeline(leaderBefore), "no failover: the timeline stayed");
 
             List<String> members = List.of(clientUrl("etcd1"), clientUrl("etcd2"), clientUrl("spare1"));
             List<String> live = plan.hosts().stream().map(LabPlan.Host::name).filter(h -> !h.equals("etcd3")).toList();
@@ -447,10 +447,6 @@ class EtcdCareIT {
             }
         }
         throw new AssertionError("no data host knows a leader");
-    }
-
-    private long timeline(String host) {
-        return cluster.statusesQuietly().get(host).path("health").path("patroni").path("timeline").asLong();
     }
 
     private String lb() {
