@@ -11,7 +11,6 @@ import io.pgha.tls.ClusterCa;
 import io.pgha.tls.IssuedCertificate;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -36,22 +35,22 @@ import org.junit.jupiter.api.io.TempDir;
 class EtcdWatchIT {
     private static final String CLUSTER = "watchtest";
     private static final int ROUNDS = 200;
+    /** An address of its own on loopback: nothing else binds there, so the ports are free without a search. */
+    private static final String ADDRESS = "127.0.3.1";
 
     @TempDir
     Path dir;
 
     @Test
     void movingToNewEndpointsWhileAWatchEndsNeitherHangsNorLosesTheEnd() throws Exception {
-        int[] ports = freePorts(3);
-        List<String> first = List.of("https://127.0.0.1:" + ports[0]);
-        List<String> second = List.of("https://127.0.0.1:" + ports[1]);
+        List<String> first = List.of("https://" + ADDRESS + ":2379");
+        List<String> second = List.of("https://" + ADDRESS + ":2381");
+        String peer = "http://" + ADDRESS + ":2380";
         TlsFiles tls = certificates();
         Process etcd = new ProcessBuilder("/usr/bin/etcd", "--name", "w1", "--data-dir", dir.resolve("data").toString(),
                 "--listen-client-urls", first.get(0) + "," + second.get(0),
                 "--advertise-client-urls", first.get(0),
-                "--listen-peer-urls", "http://127.0.0.1:" + ports[2],
-                "--initial-advertise-peer-urls", "http://127.0.0.1:" + ports[2],
-                "--initial-cluster", "w1=http://127.0.0.1:" + ports[2],
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "w1=" + peer,
                 "--cert-file", dir.resolve("etcd.crt").toString(), "--key-file", dir.resolve("etcd.key").toString(),
                 "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
@@ -111,13 +110,13 @@ class EtcdWatchIT {
         throw new AssertionError("etcd did not take a write within 30 s (alive: " + etcd.isAlive() + "): " + last);
     }
 
-    /** A CA, etcd's server certificate for the cluster's name and 127.0.0.1, and a client certificate. */
+    /** A CA, etcd's server certificate for the cluster's name and its address, and a client certificate. */
     private TlsFiles certificates() throws IOException {
         SecureRandom random = new SecureRandom();
         Instant now = Instant.now();
         ClusterCa ca = ClusterCa.create(CLUSTER, random, now);
         IssuedCertificate server = ca.issue(new CertificateRequest("w1", List.of(AgentConfig.clusterDnsName(CLUSTER)),
-                List.of("127.0.0.1"), Duration.ofDays(1)), now);
+                List.of(ADDRESS), Duration.ofDays(1)), now);
         IssuedCertificate client = ca.issue(new CertificateRequest("root", List.of(), List.of(), Duration.ofDays(1)),
                 now);
         write("ca.crt", ca.issued().certificatePem());
@@ -132,23 +131,5 @@ class EtcdWatchIT {
         Path file = dir.resolve(name);
         Files.writeString(file, text);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        ServerSocket[] sockets = new ServerSocket[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-        }
-        return ports;
     }
 }
