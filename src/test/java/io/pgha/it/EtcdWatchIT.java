@@ -3,6 +3,7 @@ package io.pgha.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
@@ -66,25 +67,26 @@ class EtcdWatchIT {
                 CountDownLatch ended = new CountDownLatch(1);
                 dcs.put("/pgha-test/ready", "round " + round, 0); // the new client connected: etcd answers at once
                 // From revision 1, long compacted: etcd ends the watch within milliseconds, so its callback comes
-                // while the client moves.
-                try (var watch = dcs.watchSecrets(0, () -> { }, e -> ended.countDown())) {
-                    List<String> next = round % 2 == 0 ? second : first;
-                    // A different start each round, over the milliseconds in which etcd's answer comes.
-                    long lag = TimeUnit.MICROSECONDS.toNanos(100L * (round % 40));
-                    CompletableFuture<Void> move = CompletableFuture.runAsync(() -> {
-                        java.util.concurrent.locks.LockSupport.parkNanos(lag);
-                        dcs.useEndpoints(next);
-                    });
-                    try {
-                        move.get(20, TimeUnit.SECONDS);
-                    } catch (TimeoutException e) {
-                        hung = true;
-                        fail("round " + round + ": moving to " + next + " did not return within 20 s while the"
-                                + " watch ended: the move and the watch's callback wait on each other");
-                    }
-                    assertTrue(ended.await(20, TimeUnit.SECONDS), "round " + round + ": the end of the watch that"
-                            + " is current after the move was never reported");
+                // while the client moves. Closed only after a move that returned: a hung move holds the client, and
+                // closing would hang too.
+                Dcs.Watch watch = dcs.watchSecrets(0, () -> { }, e -> ended.countDown());
+                List<String> next = round % 2 == 0 ? second : first;
+                // A different start each round, over the milliseconds in which etcd's answer comes.
+                long lag = TimeUnit.MICROSECONDS.toNanos(100L * (round % 40));
+                CompletableFuture<Void> move = CompletableFuture.runAsync(() -> {
+                    java.util.concurrent.locks.LockSupport.parkNanos(lag);
+                    dcs.useEndpoints(next);
+                });
+                try {
+                    move.get(20, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    hung = true;
+                    fail("round " + round + ": moving to " + next + " did not return within 20 s while the watch"
+                            + " ended: the move and the watch's callback wait on each other");
                 }
+                assertTrue(ended.await(20, TimeUnit.SECONDS), "round " + round + ": the end of the watch that is"
+                        + " current after the move was never reported");
+                watch.close();
             }
         } finally {
             if (!hung) {
