@@ -1,10 +1,10 @@
 import io.pgha.lab.LabCtl;
 import io.pgha.lab.LabPlan;
+import io.pgha.postgres.PostgresProbe;
 import io.pgha.supervise.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -98,17 +97,13 @@ public class ReloadBench {
 
     /** A new connection every 20 ms: "primary", "replica", or why it failed. */
     void connectEvery20Ms(String lb, AtomicBoolean running, List<String> outcomes) {
+        // The project's own client, as SecurityIT's probe: TLS checked against the lab's CA.
+        PostgresProbe client = new PostgresProbe("postgres", password, 2, plan.adminTls().ca());
         long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (running.get() && System.nanoTime() < end) {
             long started = System.nanoTime();
-            Properties props = new Properties();
-            props.setProperty("user", "postgres");
-            props.setProperty("password", password);
-            props.setProperty("connectTimeout", "2");
-            props.setProperty("socketTimeout", "4");
-            props.setProperty("sslmode", "require");
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + lb + ":5000/postgres", props);
-                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
+            try (Connection c = client.connect(lb, 5000); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_is_in_recovery()")) {
                 rs.next();
                 outcomes.add(rs.getBoolean(1) ? "replica" : "primary");
             } catch (SQLException e) {
