@@ -9,12 +9,12 @@ import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.tls.CertificateRequest;
 import io.pgha.tls.ClusterCa;
+import io.pgha.tls.ClusterFiles;
 import io.pgha.tls.IssuedCertificate;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,26 +112,17 @@ class EtcdWatchIT {
         throw new AssertionError("etcd did not take a write within 30 s (alive: " + etcd.isAlive() + "): " + last);
     }
 
-    /** A CA, etcd's server certificate for the cluster's name and its address, and a client certificate. */
+    /** The cluster's files as pghactl init makes them (the CA, the admin identity), and etcd's server certificate. */
     private TlsFiles certificates() throws IOException {
         SecureRandom random = new SecureRandom();
         Instant now = Instant.now();
-        ClusterCa ca = ClusterCa.create(CLUSTER, random, now);
+        ClusterFiles.create(dir, CLUSTER, random, now);
+        ClusterCa ca = ClusterCa.load(Files.readString(dir.resolve("ca.crt")), Files.readString(dir.resolve("ca.key")),
+                dir.toString(), random);
         IssuedCertificate server = ca.issue(new CertificateRequest("w1", List.of(AgentConfig.clusterDnsName(CLUSTER)),
                 List.of(ADDRESS), Duration.ofDays(1)), now);
-        IssuedCertificate client = ca.issue(new CertificateRequest("root", List.of(), List.of(), Duration.ofDays(1)),
-                now);
-        write("ca.crt", ca.issued().certificatePem());
-        write("etcd.crt", server.certificatePem());
-        write("etcd.key", server.keyPem());
-        write("client.crt", client.certificatePem());
-        write("client.key", client.keyPem());
-        return new TlsFiles(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key"));
-    }
-
-    private void write(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, text);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        ClusterFiles.write(dir.resolve("etcd.crt"), server.certificatePem(), "rw-r--r--");
+        ClusterFiles.write(dir.resolve("etcd.key"), server.keyPem(), "rw-------");
+        return new TlsFiles(dir.resolve("ca.crt"), dir.resolve("admin.crt"), dir.resolve("admin.key"));
     }
 }
