@@ -91,7 +91,7 @@ public class EtcdBench {
         }
         long fillEnd = System.currentTimeMillis();
         dcs.delete("/bench/fill");
-        dcs.compact();
+        dcs.admin().compact();
         long t0 = System.currentTimeMillis();
         add(out, "compaction of that history, pghactl-side wall time (ms)", t0 - fillEnd);
         // The raft leader's agent looks at the next pass (every 30 s).
@@ -143,10 +143,10 @@ public class EtcdBench {
     static List<io.pgha.model.EtcdReport.Defrag> defrags(EtcdDcs dcs) {
         List<io.pgha.model.EtcdReport.Defrag> all = new ArrayList<>();
         try {
-            for (String text : dcs.hostStatuses().values()) {
-                all.addAll(HostStatus.fromJson(text).etcd().defragmentations());
+            for (HostStatus s : dcs.hostStatuses().readable().values()) {
+                all.addAll(s.etcd().defragmentations());
             }
-        } catch (DcsException | java.io.IOException e) {
+        } catch (DcsException e) {
             // etcd busy: asked again
         }
         return all;
@@ -154,7 +154,7 @@ public class EtcdBench {
 
     static List<EtcdMember> members(EtcdDcs dcs) {
         try {
-            return dcs.members();
+            return dcs.admin().members();
         } catch (DcsException e) {
             return List.of();
         }

@@ -237,8 +237,8 @@ public class LabBench {
         await(Duration.ofSeconds(300), () -> allConverged(0) && writableViaLb());
         add(out, "agents started -> healthy, writes via lb (s)", (System.nanoTime() - t0) / 1e9);
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            for (String text : dcs.hostStatuses().values()) {
-                Health.Patroni p = HostStatus.fromJson(text).health().patroni();
+            for (HostStatus s : dcs.hostStatuses().readable().values()) {
+                Health.Patroni p = s.health().patroni();
                 if (p != null && p.timers() != null) {
                     TIMERS_SEEN.computeIfAbsent(config.name(), k -> new TreeSet<>()).add("Patroni " + p.version()
                             + ": " + p.timers());
@@ -317,8 +317,7 @@ public class LabBench {
             Thread watcher = new Thread(() -> {
                 while (watching.get()) {
                     try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-                        for (String text : dcs.hostStatuses().values()) {
-                            HostStatus s = HostStatus.fromJson(text);
+                        for (HostStatus s : dcs.hostStatuses().readable().values()) {
                             if (s.has(Role.DATA) && s.specRevision() > before && s.applied()
                                     && !pg.show(address(s.host()), 5432, "max_connections").equals(step[1])) {
                                 early.incrementAndGet();
@@ -413,8 +412,8 @@ public class LabBench {
 
     boolean streaming(String host) {
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            String text = dcs.hostStatuses().get(host);
-            Health.Postgres postgres = text == null ? null : HostStatus.fromJson(text).health().postgres();
+            HostStatus s = dcs.hostStatuses().readable().get(host);
+            Health.Postgres postgres = s == null ? null : s.health().postgres();
             return postgres != null && postgres.isStreaming();
         } catch (Exception e) {
             return false;
@@ -423,8 +422,8 @@ public class LabBench {
 
     String warnings(String host) {
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            String text = dcs.hostStatuses().get(host);
-            return text == null ? "" : String.join("; ", HostStatus.fromJson(text).warnings());
+            HostStatus s = dcs.hostStatuses().readable().get(host);
+            return s == null ? "" : String.join("; ", s.warnings());
         } catch (Exception e) {
             return "";
         }
@@ -682,8 +681,7 @@ public class LabBench {
     String statusSummary() {
         StringBuilder sb = new StringBuilder();
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
-            for (String text : dcs.hostStatuses().values()) {
-                HostStatus s = HostStatus.fromJson(text);
+            for (HostStatus s : dcs.hostStatuses().readable().values()) {
                 sb.append("\n  ").append(s.host()).append(" converged=").append(s.converged())
                         .append(" problems=").append(s.problems()).append(" error=").append(s.lastError());
             }

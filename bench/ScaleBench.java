@@ -205,7 +205,7 @@ public class ScaleBench {
     void awaitPuts(EtcdDcs probe) throws Exception {
         await(() -> {
             try {
-                probe.putStatus("probe", "{}", 0);
+                probe.put("/bench/probe", "{}", 0);
                 return true;
             } catch (Exception e) {
                 return false;
@@ -219,7 +219,7 @@ public class ScaleBench {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < end) {
             long t = System.nanoTime();
-            probe.putStatus("probe", "{\"at\":" + t + "}", 0);
+            probe.put("/bench/probe", "{\"at\":" + t + "}", 0);
             out.add((System.nanoTime() - t) / 1e6);
             Thread.sleep(100);
         }
@@ -264,7 +264,7 @@ public class ScaleBench {
             if (data) {
                 watches.add(dcs.watchSecrets(0, () -> { }, e -> failures.incrementAndGet()));
             }
-            dcs.putStatus(host, STATUS, lease);
+            dcs.put(new io.pgha.dcs.Keys(cluster).status(host), STATUS, lease);
             long now = System.nanoTime();
             nextKeepAlive = now + TimeUnit.SECONDS.toNanos(5);
             nextHeartbeat = now + TimeUnit.SECONDS.toNanos(60);
@@ -295,13 +295,13 @@ public class ScaleBench {
                         pendingWrites.decrementAndGet();
                     }
                     long t = System.nanoTime();
-                    dcs.putStatus(host, STATUS, lease);
+                    dcs.put(new io.pgha.dcs.Keys(cluster).status(host), STATUS, lease);
                     putMillis.add((System.nanoTime() - t) / 1e6);
                     writes.incrementAndGet();
                     nextHeartbeat = now + TimeUnit.SECONDS.toNanos(60);
                 }
                 if (now >= nextPass) {
-                    dcs.members();
+                    dcs.admin().members();
                     nextPass = now + TimeUnit.SECONDS.toNanos(30);
                 }
             } catch (Exception e) {

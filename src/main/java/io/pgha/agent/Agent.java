@@ -1,8 +1,8 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Dcs;
+import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.AgentConfig;
-import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.probe.HostHealth;
 import io.pgha.report.AgentMetrics;
@@ -28,12 +28,14 @@ public final class Agent {
     private final AgentConfig config;
     private final HostContext host;
     private final Dcs dcs;
+    private final EtcdAdmin admin;
     private final String version;
 
-    public Agent(AgentConfig config, HostContext host, Dcs dcs, String version) {
+    public Agent(AgentConfig config, HostContext host, Dcs dcs, EtcdAdmin admin, String version) {
         this.config = config;
         this.host = host;
         this.dcs = dcs;
+        this.admin = admin;
         this.version = version;
     }
 
@@ -42,14 +44,14 @@ public final class Agent {
         AgentMetrics metrics = new AgentMetrics();
         FsyncResults fsync = new FsyncResults();
         HostRoles hostRoles = new HostRoles(host);
-        StatusPublisher publisher = new StatusPublisher(dcs, host.identity().name(), HEARTBEAT,
+        StatusPublisher publisher = new StatusPublisher(dcs, HEARTBEAT,
                 outage::failed, () -> {
                     outage.answered();
                     outage.accepted();
                 });
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
-        EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(), dcs,
+        EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(), dcs, admin,
                 StateCache.etcdEndpoints(host.paths().stateDir()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
                 hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs, host.identity().address(),

@@ -55,7 +55,7 @@ final class AgentApi implements ApiServer.Endpoints {
     public ApiServer.Response status() {
         HostStatus s = latest.get();
         return s == null ? new ApiServer.Response(503, JSON_TYPE, "{\"starting\":true}\n")
-                : new ApiServer.Response(200, JSON_TYPE, s.toJson() + "\n");
+                : new ApiServer.Response(200, JSON_TYPE, HostStatus.TEXT.write(s) + "\n");
     }
 
     @Override

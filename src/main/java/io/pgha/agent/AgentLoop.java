@@ -1,8 +1,8 @@
 package io.pgha.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Lock;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.engine.Converger;
@@ -69,8 +69,8 @@ final class AgentLoop {
     private final String address;
     private RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
     private final BackupMarker backupMarker = new BackupMarker();
-    private final StateCache specCache;
-    private final StateCache secretsCache;
+    private final StateCache<String> specCache;
+    private final StateCache<ClusterSecrets> secretsCache;
     private final EtcdOutage outage;
     private final Consumer<AgentState> publish;
     private final ConvergeSchedule schedule;
@@ -81,7 +81,7 @@ final class AgentLoop {
     private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
 
     // Confined to the loop thread.
-    private Optional<Versioned> followed = Optional.empty();
+    private Optional<Versioned<String>> followed = Optional.empty();
     private Optional<ClusterSpec> spec = Optional.empty();
     private Optional<ClusterSecrets> secrets = Optional.empty();
     private long secretsRevision;
@@ -117,7 +117,7 @@ final class AgentLoop {
         this.secretsCache = parts.secretsCache();
         this.outage = parts.outage();
         this.schedule = new ConvergeSchedule(parts.drift());
-        RollingRestart.Lock restartLock = dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS);
+        Lock restartLock = dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS);
         this.rollingRestart = new RollingRestart(hostName, patroni, restartLock);
         this.replicaRepair = new ReplicaRepair(hostName, patroni, restartLock);
         this.etcdCare = parts.etcdCare();
@@ -126,8 +126,8 @@ final class AgentLoop {
 
     /** What the loop is built from. */
     record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
-                 AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache specCache,
-                 StateCache secretsCache, EtcdOutage outage, Duration drift, EtcdCare etcdCare) {
+                 AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache<String> specCache,
+                 StateCache<ClusterSecrets> secretsCache, EtcdOutage outage, Duration drift, EtcdCare etcdCare) {
     }
 
     private SSLContext sslContext() {
@@ -146,12 +146,8 @@ final class AgentLoop {
     /** The last good spec and secrets from the disk cache, so that an etcd outage at start changes nothing. */
     void loadCaches() {
         secretsCache.read().ifPresent(cached -> {
-            try {
-                secrets = Optional.of(ClusterSecrets.fromJson(cached.value()));
-                secretsRevision = cached.modRevision();
-            } catch (JsonProcessingException e) {
-                log.warn("ignoring the cached secrets: {}", e.getOriginalMessage());
-            }
+            secrets = Optional.of(cached.value());
+            secretsRevision = cached.modRevision();
         });
         specCache.read().ifPresent(cached -> {
             try {
@@ -242,7 +238,7 @@ final class AgentLoop {
         return false;
     }
 
-    private boolean specSeen(Versioned value) {
+    private boolean specSeen(Versioned<String> value) {
         if (followed.isPresent() && value.modRevision() <= followed.get().modRevision()) {
             return false;
         }
@@ -456,23 +452,25 @@ final class AgentLoop {
      */
     private void readRestore() {
         try {
-            Optional<Versioned> stored = dcs.request(hostName);
+            Optional<Versioned<HostRequest>> stored = dcs.request(hostName);
             outage.answered();
             requestUnread = false;
             requestRevision = stored.map(Versioned::modRevision).orElse(0L);
             Optional<ClusterRestore> asked = Optional.empty();
             if (stored.isPresent()) {
-                asked = ClusterRestore.of(HostRequest.fromJson(stored.get().value()));
+                asked = ClusterRestore.of(stored.get().value());
             }
             if (!asked.equals(restore)) {
                 asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
                 rolePasswords = new RolePasswords(new java.security.SecureRandom());
                 restore = asked;
             }
+        } catch (DcsException.Malformed | IllegalArgumentException e) {
+            outage.answered();
+            requestUnread = false;
+            log.warn("request to this host ignored: {}", e.getMessage());
         } catch (DcsException e) {
             outage.failed(e);
-        } catch (IOException | IllegalArgumentException e) {
-            log.warn("request to this host ignored: {}", e.getMessage());
         }
     }
 
@@ -482,19 +480,23 @@ final class AgentLoop {
      */
     private boolean readSecrets() {
         try {
-            Optional<Versioned> stored = dcs.secrets();
+            Optional<Versioned<ClusterSecrets>> stored = dcs.secrets();
             outage.answered();
             if (stored.isPresent() && stored.get().modRevision() != secretsRevision) {
-                secrets = Optional.of(ClusterSecrets.fromJson(stored.get().value()));
+                secrets = Optional.of(stored.get().value());
                 secretsRevision = stored.get().modRevision();
                 secretsCache.write(stored.get());
             }
+            return true;
+        } catch (DcsException.Malformed e) {
+            outage.answered();
+            log.warn("cluster secrets not read: {}", e.getMessage());
             return true;
         } catch (DcsException e) {
             outage.failed(e);
             return false;
         } catch (IOException e) {
-            log.warn("cluster secrets not read: {}", e.getMessage());
+            log.warn("cannot cache the cluster secrets: {}", e.getMessage());
             return true;
         }
     }

@@ -202,16 +202,16 @@ final class BackupWorker implements AutoCloseable {
     /** The newest request to this host, if it is one not run yet; empty while etcd is away. */
     private Optional<HostRequest> request() {
         try {
-            Optional<io.pgha.dcs.Versioned> value = dcs.request(host);
+            Optional<io.pgha.dcs.Versioned<HostRequest>> value = dcs.request(host);
             if (value.isEmpty()) {
                 return Optional.empty();
             }
-            HostRequest r = HostRequest.fromJson(value.get().value());
+            HostRequest r = value.get().value();
             return r.id().equals(saved.request()) ? Optional.empty() : Optional.of(r);
-        } catch (DcsException e) {
-            return Optional.empty();
-        } catch (IOException e) {
+        } catch (DcsException.Malformed e) {
             log.warn("backup request ignored: {}", e.getMessage());
+            return Optional.empty();
+        } catch (DcsException e) {
             return Optional.empty();
         }
     }

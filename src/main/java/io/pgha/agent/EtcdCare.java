@@ -2,6 +2,8 @@ package io.pgha.agent;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdAdmin;
+import io.pgha.dcs.Lock;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
@@ -11,7 +13,6 @@ import io.pgha.model.EtcdMemberStatus;
 import io.pgha.model.EtcdReport;
 import io.pgha.model.HostPaths;
 import io.pgha.model.Role;
-import io.pgha.postgres.RollingRestart;
 import io.pgha.roles.EtcdFacts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -53,14 +54,15 @@ final class EtcdCare {
     private final AgentConfig agent;
     private final HostPaths paths;
     private final Dcs dcs;
-    private final StateCache endpointsCache;
-    private final RollingRestart.Lock lock;
+    private final EtcdAdmin admin;
+    private final StateCache<String> endpointsCache;
+    private final Lock lock;
     private final Deque<EtcdReport.Defrag> defrags = new ArrayDeque<>();
     private final Deque<EtcdReport.Recovery> recoveries = new ArrayDeque<>();
     private final Map<String, Long> lastDefrag = new LinkedHashMap<>();
 
     private Optional<List<EtcdMember>> members = Optional.empty();
-    private RollingRestart.Held restartHeld;
+    private Lock.Held restartHeld;
     private long membersRetryAt = System.nanoTime();
     private EtcdReport.Member ownMember;
     private List<EtcdAlarm> alarms = List.of();
@@ -68,12 +70,14 @@ final class EtcdCare {
     private String error = "";
     private volatile Map<String, String> memberUrls;
 
-    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, StateCache endpointsCache) {
+    EtcdCare(String hostName, String address, AgentConfig agent, HostPaths paths, Dcs dcs, EtcdAdmin admin,
+             StateCache<String> endpointsCache) {
         this.hostName = hostName;
         this.address = address;
         this.agent = agent;
         this.paths = paths;
         this.dcs = dcs;
+        this.admin = admin;
         this.endpointsCache = endpointsCache;
         this.lock = dcs.etcdLock(hostName, LOCK_TTL_SECONDS);
         Map<String, String> urls = new LinkedHashMap<>();
@@ -113,7 +117,7 @@ final class EtcdCare {
             return new EtcdFacts(members, restartHeld != null);
         }
         try {
-            members = Optional.of(dcs.members());
+            members = Optional.of(admin.members());
         } catch (DcsException e) {
             members = Optional.empty();
             membersRetryAt = System.nanoTime() + MEMBERS_RETRY.toNanos();
@@ -168,7 +172,7 @@ final class EtcdCare {
         String joined = String.join(",", endpoints);
         if (endpointsCache.read().map(v -> !v.value().equals(joined)).orElse(true)) {
             try {
-                endpointsCache.write(new Versioned(joined, 0));
+                endpointsCache.write(new Versioned<>(joined, 0));
             } catch (IOException e) {
                 log.warn("cannot keep the etcd member list: {}", e.getMessage());
             }
@@ -189,7 +193,7 @@ final class EtcdCare {
                 Files.move(member, aside);
                 log.warn("etcd data of a removed member moved to {}: this host joins afresh", aside);
             }
-            members = Optional.of(dcs.addLearner("https://" + address + ":" + agent.peerPort()));
+            members = Optional.of(admin.addLearner("https://" + address + ":" + agent.peerPort()));
             membership = "added as a learner; promoted once it has caught up with the leader";
             log.info("etcd: {} added as a learner", hostName);
         } catch (DcsException | IOException e) {
@@ -217,7 +221,7 @@ final class EtcdCare {
             return restartHeld != null || !membership.isEmpty();
         }
         try {
-            alarms = dcs.alarms();
+            alarms = admin.alarms();
         } catch (DcsException e) {
             alarms = List.of();
         }
@@ -270,7 +274,7 @@ final class EtcdCare {
             return true;
         }
         try {
-            dcs.promote(me.id(), leader.get());
+            admin.promote(me.id(), leader.get());
             membership = "";
             log.info("etcd: {} promoted to a voting member", hostName);
             return false;
@@ -323,7 +327,7 @@ final class EtcdCare {
             return true;
         }
         try {
-            dcs.removeMember(gone.id());
+            admin.removeMember(gone.id());
             log.info("etcd: member {} removed (the spec gives {} no etcd role{})", name(gone), gone.address(),
                     statuses.get(gone).isPresent() ? "" : "; it did not answer");
         } catch (DcsException e) {
@@ -337,7 +341,7 @@ final class EtcdCare {
         String raised = describeAlarms();
         List<String> steps = new ArrayList<>();
         try {
-            long revision = dcs.compact();
+            long revision = admin.compact();
             steps.add("compacted at revision " + revision);
             log.warn("etcd alarm {}: compacted the history up to revision {}", raised, revision);
             for (EtcdMember m : followersFirst(statuses, leader)) {
@@ -348,11 +352,11 @@ final class EtcdCare {
             }
             for (EtcdAlarm alarm : alarms) {
                 if (alarm.noSpace()) {
-                    dcs.disarm(alarm);
+                    admin.disarm(alarm);
                 }
             }
             steps.add("disarmed");
-            alarms = dcs.alarms();
+            alarms = admin.alarms();
             log.warn("etcd alarm {} disarmed after {} ms: {}", raised, System.currentTimeMillis() - seen,
                     String.join(", ", steps));
             recoveries.addLast(new EtcdReport.Recovery(raised, seen, System.currentTimeMillis(),
@@ -390,11 +394,11 @@ final class EtcdCare {
             return;
         }
         try {
-            Optional<RollingRestart.Held> held = lock.tryAcquire();
+            Optional<Lock.Held> held = lock.tryAcquire();
             if (held.isEmpty()) {
                 return;
             }
-            try (RollingRestart.Held h = held.get()) {
+            try (Lock.Held h = held.get()) {
                 for (EtcdMember m : followersFirst(statuses, leader)) {
                     if (!due.contains(m)) {
                         continue;
@@ -421,7 +425,7 @@ final class EtcdCare {
             return;
         }
         long start = System.currentTimeMillis();
-        dcs.defragment(m.clientUrls().get(0));
+        admin.defragment(m.clientUrls().get(0));
         long end = System.currentTimeMillis();
         long after = status(m.clientUrls().get(0)).map(EtcdMemberStatus::dbBytes).orElse(0L);
         EtcdReport.Defrag d = new EtcdReport.Defrag(name(m), leader, start, end,
@@ -463,7 +467,7 @@ final class EtcdCare {
     /** A member's own status; empty when it does not answer (down, cut off, or its channel failing to open). */
     private Optional<EtcdMemberStatus> status(String clientUrl) {
         try {
-            return Optional.of(dcs.memberStatus(clientUrl));
+            return Optional.of(admin.memberStatus(clientUrl));
         } catch (DcsException e) {
             return Optional.empty();
         } catch (RuntimeException e) {

@@ -38,7 +38,7 @@ final class SpecFollower implements AutoCloseable {
         long backoff = MIN_BACKOFF_MILLIS;
         while (running) {
             try {
-                Optional<Versioned> current = dcs.spec();
+                Optional<Versioned<String>> current = dcs.spec();
                 outage.answered();
                 current.ifPresent(v -> loop.accept(new Event.SpecSeen(v)));
                 CountDownLatch broken = new CountDownLatch(1);

@@ -2,6 +2,8 @@ package io.pgha.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.Versioned;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.TextForm;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
 import io.pgha.resources.Result;
@@ -13,43 +15,47 @@ import java.util.Optional;
 
 /**
  * The last good copy of an etcd value (the spec, the secrets), on disk and readable by root only, so that the agent
- * keeps converging and supervising while etcd is unreachable.
+ * keeps converging and supervising while etcd is unreachable. The file holds the revision and the value's text form.
  */
-public final class StateCache {
+public final class StateCache<T> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
+    private final TextForm<T> form;
 
-    StateCache(Path file) {
+    StateCache(Path file, TextForm<T> form) {
         this.file = file;
+        this.form = form;
     }
 
-    public static StateCache spec(Path stateDir) {
-        return new StateCache(stateDir.resolve("spec-cache.json"));
+    public static StateCache<String> spec(Path stateDir) {
+        return new StateCache<>(stateDir.resolve("spec-cache.json"), TextForm.PLAIN);
     }
 
-    public static StateCache secrets(Path stateDir) {
-        return new StateCache(stateDir.resolve("secrets-cache.json"));
+    public static StateCache<ClusterSecrets> secrets(Path stateDir) {
+        return new StateCache<>(stateDir.resolve("secrets-cache.json"), ClusterSecrets.TEXT);
     }
 
     /** The etcd members' client URLs, comma-separated, as etcd last listed them: agent.yml's list is only a seed. */
-    public static StateCache etcdEndpoints(Path stateDir) {
-        return new StateCache(stateDir.resolve("etcd-endpoints.json"));
+    public static StateCache<String> etcdEndpoints(Path stateDir) {
+        return new StateCache<>(stateDir.resolve("etcd-endpoints.json"), TextForm.PLAIN);
     }
 
-    public Optional<Versioned> read() {
+    /** The cached value; empty when there is none or it cannot be read (the next good value replaces it). */
+    public Optional<Versioned<T>> read() {
         try {
             if (!Files.exists(file)) {
                 return Optional.empty();
             }
             var node = JSON.readTree(Files.readString(file));
-            return Optional.of(new Versioned(node.path("value").asText(), node.path("revision").asLong()));
+            return Optional.of(new Versioned<>(form.read(node.path("value").asText()), node.path("revision").asLong()));
         } catch (IOException e) {
             return Optional.empty();
         }
     }
 
-    void write(Versioned value) throws IOException {
-        String text = JSON.createObjectNode().put("revision", value.modRevision()).put("value", value.value()) + "\n";
+    void write(Versioned<T> value) throws IOException {
+        String text = JSON.createObjectNode().put("revision", value.modRevision()).put("value",
+                form.write(value.value())) + "\n";
         Result result = FileResource.of(file, text, new Owner("root", "root", 0600)).apply();
         if (result.status() == Status.FAILED) {
             throw new IOException(result.message());

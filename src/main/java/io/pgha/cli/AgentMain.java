@@ -1,7 +1,6 @@
 package io.pgha.cli;
 
 import io.pgha.agent.Agent;
-import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostIdentity;
@@ -12,12 +11,14 @@ import io.pgha.resources.PackageSources;
 import io.pgha.resources.Platform;
 import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
+import io.pgha.runtime.Installation;
+import io.pgha.runtime.Logging;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,10 +71,10 @@ public final class AgentMain implements Callable<Integer> {
                     + " (copy ca.crt and ca.key from pghactl init next to agent.yml)");
             return 2;
         }
-        try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT, certificate.files())) {
+        try (EtcdDcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT, certificate.files())) {
             HostContext host = new HostContext(agent, identity, paths, packages, new InstalledVersions(), roles,
                     supervisor, certificate);
-            new Agent(agent, host, dcs, Installation.version()).run();
+            new Agent(agent, host, dcs, dcs.admin(), Installation.version()).run();
         }
         return 0;
     }

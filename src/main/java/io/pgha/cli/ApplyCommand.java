@@ -3,15 +3,18 @@ package io.pgha.cli;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdAccess;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.HostStatuses;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.EtcdMembershipChange;
+import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
-import io.pgha.model.HostStatus;
+import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -66,9 +69,9 @@ final class ApplyCommand implements Callable<Integer> {
         ClusterSpec cluster = ValidateCommand.parse(new ClusterSpecParser(agent), file);
         cluster.warnings().forEach(w -> CtlMain.err(spec).println("warning: " + w));
         String text = Files.readString(file);
-        try (Dcs dcs = ctl.dcs(agent)) {
+        try (EtcdDcs dcs = ctl.dcs(agent)) {
             // Before anything is written: a membership change the agents cannot carry out safely changes nothing.
-            EtcdMembershipChange change = EtcdMembershipChange.between(dcs.members(), cluster);
+            EtcdMembershipChange change = EtcdMembershipChange.between(dcs.admin().members(), cluster);
             if (!change.errors().isEmpty()) {
                 throw new CtlMain.BadInputException(new InvalidSpecException(file.toString(), change.errors())
                         .describe());
@@ -79,8 +82,9 @@ final class ApplyCommand implements Callable<Integer> {
             }
             ClusterSecrets secrets = ensureSecrets(dcs);
             // Users and roles before the spec: a host the spec adds can read it the moment it appears.
-            dcs.ensureAccess(access(agent, cluster), Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
-            Optional<Versioned> current = dcs.spec();
+            dcs.admin().ensureAccess(access(agent, cluster),
+                    Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
+            Optional<Versioned<String>> current = dcs.spec();
             long readRevision = current.map(Versioned::modRevision).orElse(0L);
             if (expectRevision != null && expectRevision != readRevision) {
                 CtlMain.err(spec).println("refused: the spec is at revision " + readRevision + ", expected "
@@ -109,12 +113,11 @@ final class ApplyCommand implements Callable<Integer> {
 
     /** The stored secrets, made (or completed with names a newer version added) first if need be. */
     private ClusterSecrets ensureSecrets(Dcs dcs) throws DcsException, IOException {
-        Optional<Versioned> stored = dcs.secrets();
-        ClusterSecrets secrets = stored.isPresent() ? ClusterSecrets.fromJson(stored.get().value())
-                : ClusterSecrets.generate(new SecureRandom());
+        Optional<Versioned<ClusterSecrets>> stored = dcs.secrets();
+        ClusterSecrets secrets = stored.isPresent() ? stored.get().value() : ClusterSecrets.generate(new SecureRandom());
         if (stored.isEmpty() || secrets.lacksAny()) {
             secrets = secrets.withMissing(new SecureRandom());
-            dcs.putSecrets(secrets.toJson(), stored.map(Versioned::modRevision).orElse(0L));
+            dcs.putSecrets(secrets, stored.map(Versioned::modRevision).orElse(0L));
             CtlMain.out(spec).println("generated the cluster's secrets (" + Installation.ctl()
                     + " get secret NAME shows them, as admin)");
         }
@@ -161,19 +164,12 @@ final class ApplyCommand implements Callable<Integer> {
     }
 
     /** Each host of the spec that has not got {@code revision} in effect, with why. */
-    static Map<String, String> notApplied(Map<String, String> stored, ClusterSpec cluster, long revision) {
+    static Map<String, String> notApplied(HostStatuses stored, ClusterSpec cluster, long revision) {
         Map<String, String> waiting = new LinkedHashMap<>();
         for (String host : cluster.hosts().keySet()) {
-            String text = stored.get(host);
-            if (text == null) {
-                waiting.put(host, "no status (agent down or not started)");
-                continue;
-            }
-            HostStatus s;
-            try {
-                s = HostStatus.fromJson(text);
-            } catch (IOException e) {
-                waiting.put(host, "unreadable status: " + e.getMessage());
+            HostStatus s = stored.readable().get(host);
+            if (s == null) {
+                waiting.put(host, stored.unreadable().getOrDefault(host, "no status (agent down or not started)"));
                 continue;
             }
             if (s.specRevision() < revision) {

@@ -1,10 +1,11 @@
 package io.pgha.cli;
 
-import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.runtime.Installation;
+import io.pgha.runtime.Logging;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -90,12 +91,12 @@ public final class CtlMain implements Runnable {
     }
 
     /** etcd as admin: the certificate pghactl init made (admin.crt, admin.key next to agent.yml). */
-    Dcs dcs(AgentConfig agent) throws IOException {
+    EtcdDcs dcs(AgentConfig agent) throws IOException {
         return new EtcdDcs(agent.cluster(), endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
                 Duration.ofSeconds(5), adminTls(agent));
     }
 
-    static TlsFiles adminTls(AgentConfig agent) {
+    public static TlsFiles adminTls(AgentConfig agent) {
         return new TlsFiles(agent.caCertificate(), agent.adminCertificate(), agent.adminKey());
     }
 

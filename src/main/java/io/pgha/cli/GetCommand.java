@@ -5,6 +5,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
+import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -33,7 +34,7 @@ final class GetCommand implements Callable<Integer> {
         switch (what) {
             case "spec" -> {
                 try (Dcs dcs = ctl.dcs(agent)) {
-                    Optional<Versioned> current = dcs.spec();
+                    Optional<Versioned<String>> current = dcs.spec();
                     if (current.isEmpty()) {
                         CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster()
                                 + " (" + Installation.ctl() + " apply -f cluster.yml stores one)");
@@ -51,13 +52,13 @@ final class GetCommand implements Callable<Integer> {
                     return CtlMain.BAD_INPUT;
                 }
                 try (Dcs dcs = ctl.dcs(agent)) {
-                    Optional<Versioned> stored = dcs.secrets();
+                    Optional<Versioned<ClusterSecrets>> stored = dcs.secrets();
                     if (stored.isEmpty()) {
                         CtlMain.err(spec).println("no secrets yet: the first " + Installation.ctl()
                                 + " apply generates them");
                         return CtlMain.FAILURE;
                     }
-                    CtlMain.out(spec).println(ClusterSecrets.fromJson(stored.get().value()).get(name).orElseThrow());
+                    CtlMain.out(spec).println(stored.get().value().get(name).orElseThrow());
                     return CtlMain.OK;
                 }
             }

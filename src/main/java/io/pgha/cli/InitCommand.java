@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.runtime.Installation;
 import io.pgha.tls.ClusterFiles;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -13,6 +13,7 @@ import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import io.pgha.probe.EtcdHealth;
+import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -269,10 +270,10 @@ final class LabCommand implements Runnable {
             } catch (InvalidSpecException e) {
                 throw new IOException(e.describe());
             }
-            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
+            try (EtcdDcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
                 while (System.nanoTime() < deadline) {
                     try {
-                        dcs.members();
+                        dcs.admin().members();
                         return true;
                     } catch (DcsException e) {
                         Thread.sleep(500);
@@ -292,8 +293,7 @@ final class LabCommand implements Runnable {
                     try {
                         long revision = dcs.spec().map(Versioned::modRevision).orElse(0L);
                         Map<String, HostStatus> statuses = new LinkedHashMap<>();
-                        for (String text : dcs.hostStatuses().values()) {
-                            HostStatus s = HostStatus.fromJson(text);
+                        for (HostStatus s : dcs.hostStatuses().readable().values()) {
                             statuses.put(s.host(), s);
                         }
                         boolean all = true;

@@ -26,6 +26,7 @@ import io.pgha.roles.DesiredState;
 import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
 import io.pgha.roles.HostRoles;
+import io.pgha.runtime.Installation;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,19 +58,19 @@ final class PlanCommand implements Callable<Integer> {
         AgentConfig agent = hostName == null ? ctl.agentConfig() : labHost(hostName);
         PrintWriter out = CtlMain.out(spec);
         HostIdentity identity = HostIdentity.resolve(agent);
-        Optional<Versioned> stored;
-        Optional<Versioned> storedSecrets;
+        Optional<Versioned<String>> stored;
+        Optional<Versioned<ClusterSecrets>> storedSecrets;
         Optional<ClusterRestore> restore = Optional.empty();
         try (Dcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
             storedSecrets = dcs.secrets();
             // A data host taking part in a cluster restore converges to the restore's phase, not the usual plan.
-            Optional<Versioned> request = dcs.request(identity.name());
             try {
+                Optional<Versioned<HostRequest>> request = dcs.request(identity.name());
                 if (request.isPresent()) {
-                    restore = ClusterRestore.of(HostRequest.fromJson(request.get().value()));
+                    restore = ClusterRestore.of(request.get().value());
                 }
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (DcsException.Malformed | IllegalArgumentException e) {
                 CtlMain.err(spec).println("the request key of " + identity.name() + " is ignored, as its agent"
                         + " ignores it: " + e.getMessage());
             }
@@ -80,10 +81,7 @@ final class PlanCommand implements Callable<Integer> {
             CtlMain.err(spec).println("etcd unreachable (" + e.getMessage() + "); planning against "
                     + stored.map(c -> "the agent's cached spec rev " + c.modRevision()).orElse("no spec"));
         }
-        Optional<ClusterSecrets> secrets = Optional.empty();
-        if (storedSecrets.isPresent()) {
-            secrets = Optional.of(ClusterSecrets.fromJson(storedSecrets.get().value()));
-        }
+        Optional<ClusterSecrets> secrets = storedSecrets.map(Versioned::value);
         Optional<ClusterSpec> cluster = Optional.empty();
         if (stored.isPresent()) {
             try {

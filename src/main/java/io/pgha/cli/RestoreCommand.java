@@ -2,7 +2,10 @@ package io.pgha.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgha.backup.HostJob;
+import io.pgha.backup.WholeClusterRestore;
 import io.pgha.dcs.Dcs;
+import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
@@ -16,6 +19,7 @@ import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PostgresProbe;
+import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
@@ -29,9 +33,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Bring up a standalone copy of the cluster restored from the backup repository, to a point in"
@@ -113,7 +117,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         AgentConfig agent = ctl.agentConfig();
         PrintWriter out = CtlMain.out(spec);
-        try (Dcs dcs = ctl.dcs(agent)) {
+        try (EtcdDcs dcs = ctl.dcs(agent)) {
             ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
             ClusterSpec.Host repository = BackupCommand.repositoryHost(cluster);
             List<String> candidates = new ArrayList<>(cluster.hosts().values().stream()
@@ -173,7 +177,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    private int restoreCluster(Dcs dcs, ClusterSpec cluster, HostJob jobs, String repository, BackupReport report,
+    private int restoreCluster(EtcdDcs dcs, ClusterSpec cluster, HostJob jobs, String repository, BackupReport report,
                                Optional<Instant> at, PrintWriter out) throws Exception {
         BackupReport.BackupSet set = WholeClusterRestore.setFor(report.backups(), at).orElseThrow();
         String target = at.map(Instant::toString).orElse("the end of the archive");
@@ -187,7 +191,7 @@ final class RestoreCommand implements Callable<Integer> {
         archiveUpTo(dcs, cluster);
         ClusterRestore restore = new ClusterRestore(ClusterRestore.ID.format(Instant.now()), ClusterRestore.STOP,
                 at.map(Instant::toString).orElse(""), set.label());
-        WholeClusterRestore.Outcome done = new WholeClusterRestore(dcs, cluster, jobs, CtlMain.err(spec),
+        WholeClusterRestore.Outcome done = new WholeClusterRestore(dcs, dcs.admin(), cluster, jobs, CtlMain.err(spec),
                 Duration.ofSeconds(timeoutSeconds)).run(restore, repository, new WholeClusterRestore.Leader() {
                     @Override
                     public void archiveUpTo() throws Exception {
@@ -198,7 +202,7 @@ final class RestoreCommand implements Callable<Integer> {
                     public void restart(String host) throws Exception {
                         PatroniClient patroni = new PatroniClient(cluster.host(host).orElseThrow().address(),
                                 ClusterSpec.PATRONI_PORT, Duration.ofSeconds(120), CtlMain.adminTls(ctl.agentConfig())
-                                .sslContext(), ClusterSecrets.fromJson(dcs.secrets().orElseThrow().value())
+                                .sslContext(), dcs.secrets().orElseThrow().value()
                                 .get("patroni_rest").orElseThrow());
                         // Patroni takes the leader key once its bootstrap is done, and refuses a restart before.
                         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -249,21 +253,20 @@ final class RestoreCommand implements Callable<Integer> {
      */
     private void archiveUpTo(Dcs dcs, ClusterSpec cluster) throws Exception {
         Optional<String> leader = Optional.empty();
-        for (String text : dcs.hostStatuses().values()) {
-            HostStatus s = HostStatus.fromJson(text);
+        for (HostStatus s : dcs.hostStatuses().readable().values()) {
             Health.Patroni p = s.health().patroni();
             if (s.has(Role.DATA) && p != null && p.isLeader()) {
                 leader = Optional.of(s.host());
             }
         }
-        Optional<Versioned> secrets = dcs.secrets();
+        Optional<Versioned<ClusterSecrets>> secrets = dcs.secrets();
         if (leader.isEmpty() || secrets.isEmpty()) {
             CtlMain.err(spec).println("note: no leader to end its WAL segment: commits after the last archived"
                     + " segment are not in the copy");
             return;
         }
         String address = cluster.host(leader.get()).orElseThrow().address();
-        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, ClusterSecrets.fromJson(secrets.get().value())
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get().value()
                 .get("superuser").orElseThrow(), 5, ctl.agentConfig().caCertificate());
         try {
             String segment = pg.switchWal(address, ClusterSpec.POSTGRES_PORT);

@@ -78,17 +78,18 @@ final class SecretCommand implements Runnable {
                 ClusterSpec cluster = storedSpec(dcs, agent);
                 List<String> dataHosts = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
                 if (ClusterSecrets.ROLE_PASSWORDS.contains(name)) {
-                    Versioned stored = dcs.secrets().orElseThrow(() -> new IOException("no secrets stored yet"));
-                    long staged = dcs.putSecrets(ClusterSecrets.fromJson(stored.value())
-                            .staging(name, new SecureRandom()).toJson(), stored.modRevision());
+                    Versioned<ClusterSecrets> stored = dcs.secrets()
+                            .orElseThrow(() -> new IOException("no secrets stored yet"));
+                    long staged = dcs.putSecrets(stored.value().staging(name, new SecureRandom()),
+                            stored.modRevision());
                     String leader = awaitHosts(dcs, "the leader sets the new password",
                             s -> s.health().patroni() != null && s.health().patroni().isLeader()
                                     && s.secretsRevision() >= staged, hosts -> !hosts.isEmpty()).iterator().next();
                     out.printf("%s's role password changed on the leader %s (%.1f s)%n", name, leader, seconds(start));
                 }
-                Versioned stored = dcs.secrets().orElseThrow(() -> new IOException("no secrets stored yet"));
-                long rotated = dcs.putSecrets(ClusterSecrets.fromJson(stored.value())
-                        .rotated(name, new SecureRandom()).toJson(), stored.modRevision());
+                Versioned<ClusterSecrets> stored = dcs.secrets()
+                        .orElseThrow(() -> new IOException("no secrets stored yet"));
+                long rotated = dcs.putSecrets(stored.value().rotated(name, new SecureRandom()), stored.modRevision());
                 awaitHosts(dcs, "every data host takes the new value", s -> s.secretsRevision() >= rotated,
                         hosts -> hosts.containsAll(dataHosts));
                 out.printf("rotated %s: secrets generation %d in effect on %s (%.1f s)%n", name, rotated,
@@ -106,7 +107,7 @@ final class SecretCommand implements Runnable {
         }
 
         private static ClusterSpec storedSpec(Dcs dcs, AgentConfig agent) throws DcsException, IOException {
-            Versioned stored = dcs.spec().orElseThrow(() -> new IOException("no spec stored: apply one first"));
+            Versioned<String> stored = dcs.spec().orElseThrow(() -> new IOException("no spec stored: apply one first"));
             try {
                 return new ClusterSpecParser(agent).parse(stored.value(), "stored spec");
             } catch (InvalidSpecException e) {
@@ -126,8 +127,7 @@ final class SecretCommand implements Runnable {
                 try {
                     Set<String> matching = new LinkedHashSet<>();
                     Map<String, Long> generations = new LinkedHashMap<>();
-                    for (String text : dcs.hostStatuses().values()) {
-                        HostStatus s = HostStatus.fromJson(text);
+                    for (HostStatus s : dcs.hostStatuses().readable().values()) {
                         generations.put(s.host(), s.secretsRevision());
                         if (done.test(s)) {
                             matching.add(s.host());

@@ -2,18 +2,19 @@ package io.pgha.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.HostStatuses;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterSpec;
-import io.pgha.model.HostRequest;
+import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.EtcdAlarm;
 import io.pgha.model.EtcdMember;
 import io.pgha.model.EtcdReport;
-import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
+import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Pending;
@@ -60,21 +61,17 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
         AgentConfig agent = ctl.agentConfig();
         Map<String, Stored> statuses = new LinkedHashMap<>();
-        Optional<Versioned> stored;
+        Optional<Versioned<String>> stored;
         List<EtcdAlarm> alarms;
         List<EtcdMember> members;
-        try (Dcs dcs = ctl.dcs(agent)) {
+        try (EtcdDcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
             // Read live: while NOSPACE is raised no agent can write its status to say so.
-            alarms = dcs.alarms();
-            members = dcs.members();
-            dcs.hostStatuses().forEach((host, text) -> {
-                try {
-                    statuses.put(host, new Stored(Optional.of(HostStatus.fromJson(text)), ""));
-                } catch (IOException e) {
-                    statuses.put(host, new Stored(Optional.empty(), "unreadable status: " + e.getMessage()));
-                }
-            });
+            alarms = dcs.admin().alarms();
+            members = dcs.admin().members();
+            HostStatuses read = dcs.hostStatuses();
+            read.readable().forEach((host, s) -> statuses.put(host, new Stored(Optional.of(s), "")));
+            read.unreadable().forEach((host, why) -> statuses.put(host, new Stored(Optional.empty(), why)));
         }
         Optional<ClusterSpec> cluster = Optional.empty();
         if (stored.isPresent()) {

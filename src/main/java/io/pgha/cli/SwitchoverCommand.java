@@ -21,8 +21,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -50,14 +50,14 @@ final class SwitchoverCommand implements Callable<Integer> {
         ClusterSpec cluster;
         ClusterSecrets secrets;
         try (Dcs dcs = ctl.dcs(agent)) {
-            Optional<Versioned> stored = dcs.spec();
-            Optional<Versioned> storedSecrets = dcs.secrets();
+            Optional<Versioned<String>> stored = dcs.spec();
+            Optional<Versioned<ClusterSecrets>> storedSecrets = dcs.secrets();
             if (stored.isEmpty() || storedSecrets.isEmpty()) {
                 CtlMain.err(spec).println("no spec stored for cluster " + agent.cluster());
                 return CtlMain.FAILURE;
             }
             cluster = new ClusterSpecParser(agent).parse(stored.get().value(), "stored spec");
-            secrets = ClusterSecrets.fromJson(storedSecrets.get().value());
+            secrets = storedSecrets.get().value();
         } catch (InvalidSpecException e) {
             CtlMain.err(spec).println(e.describe());
             return CtlMain.FAILURE;

@@ -5,7 +5,7 @@ package io.pgha.dcs;
  */
 public abstract sealed class DcsException extends Exception
         permits DcsException.Unreachable, DcsException.Refused, DcsException.LeaseLost,
-        DcsException.RevisionConflict {
+        DcsException.RevisionConflict, DcsException.Malformed {
 
     private DcsException(String message, Throwable cause) {
         super(message, cause);
@@ -46,6 +46,13 @@ public abstract sealed class DcsException extends Exception
 
         public long expected() {
             return expected;
+        }
+    }
+
+    /** etcd holds a value at the key that is not what belongs there (written by hand, or by an incompatible version). */
+    public static final class Malformed extends DcsException {
+        public Malformed(String key, Exception cause) {
+            super(key + ": expected a value this version can read, found one it cannot: " + cause.getMessage(), cause);
         }
     }
 }

@@ -1,5 +1,5 @@
 package io.pgha.dcs;
 
 /** A value with the etcd revision that last modified it (its generation). */
-public record Versioned(String value, long modRevision) {
+public record Versioned<T>(T value, long modRevision) {
 }

@@ -3,11 +3,11 @@ package io.pgha.lab;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.HostStatuses;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.HostStatus;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.Predicate;
 
 /** What the lab's agents report in etcd, for the benches' waits. */
@@ -16,17 +16,10 @@ public final class LabStatuses {
     }
 
     /** Every host of the plan has a status in etcd, and each passes {@code test}. */
-    public static boolean every(Dcs dcs, LabPlan plan, Predicate<HostStatus> test) throws DcsException, IOException {
-        Map<String, String> statuses = dcs.hostStatuses();
-        if (statuses.size() != plan.hosts().size()) {
-            return false;
-        }
-        for (String text : statuses.values()) {
-            if (!test.test(HostStatus.fromJson(text))) {
-                return false;
-            }
-        }
-        return true;
+    public static boolean every(Dcs dcs, LabPlan plan, Predicate<HostStatus> test) throws DcsException {
+        HostStatuses statuses = dcs.hostStatuses();
+        return statuses.unreadable().isEmpty() && statuses.readable().size() == plan.hosts().size()
+                && statuses.readable().values().stream().allMatch(test);
     }
 
     /**

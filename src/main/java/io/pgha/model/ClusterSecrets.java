@@ -33,6 +33,11 @@ public final class ClusterSecrets {
         this.values = Map.copyOf(values);
     }
 
+    /** Secrets with exactly these values (tests, and secrets read back). */
+    public static ClusterSecrets of(Map<String, String> values) {
+        return new ClusterSecrets(values);
+    }
+
     public static ClusterSecrets generate(SecureRandom random) {
         return new ClusterSecrets(Map.of()).withMissing(random);
     }
@@ -91,6 +96,19 @@ public final class ClusterSecrets {
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
+
+    /** The secrets as JSON, the form etcd and the agent's cache keep them in. */
+    public static final TextForm<ClusterSecrets> TEXT = new TextForm<>() {
+        @Override
+        public String write(ClusterSecrets value) {
+            return value.toJson();
+        }
+
+        @Override
+        public ClusterSecrets read(String text) throws JsonProcessingException {
+            return fromJson(text);
+        }
+    };
 
     public static ClusterSecrets fromJson(String json) throws JsonProcessingException {
         Map<String, String> values = new LinkedHashMap<>();

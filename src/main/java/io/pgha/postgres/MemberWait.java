@@ -1,5 +1,6 @@
 package io.pgha.postgres;
 
+import io.pgha.dcs.Lock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.Predicate;
@@ -15,7 +16,7 @@ final class MemberWait {
     }
 
     /** The member once {@code done} holds; an IOException saying {@code failure} after {@code limit}. */
-    static PatroniClient.Member until(PatroniApi patroni, RollingRestart.Held held, Duration limit,
+    static PatroniClient.Member until(PatroniApi patroni, Lock.Held held, Duration limit,
                                       Predicate<PatroniClient.Member> done, String failure)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();

@@ -1,5 +1,6 @@
 package io.pgha.postgres;
 
+import io.pgha.dcs.Lock;
 import io.pgha.model.Health;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,19 +28,19 @@ public final class ReplicaRepair {
 
     private final String name;
     private final PatroniApi patroni;
-    private final RollingRestart.Lock lock;
+    private final Lock lock;
     private final LongSupplier clock;
     private boolean watching;
     private long notStreamingSince;
     private String lastRepair = "";
     private Instant lastRepairAt = Instant.EPOCH;
 
-    public ReplicaRepair(String name, PatroniApi patroni, RollingRestart.Lock lock) {
+    public ReplicaRepair(String name, PatroniApi patroni, Lock lock) {
         this(name, patroni, lock, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()} */
-    ReplicaRepair(String name, PatroniApi patroni, RollingRestart.Lock lock, LongSupplier clock) {
+    ReplicaRepair(String name, PatroniApi patroni, Lock lock, LongSupplier clock) {
         this.name = name;
         this.patroni = patroni;
         this.lock = lock;
@@ -82,11 +83,11 @@ public final class ReplicaRepair {
         if (leader.isEmpty() || !leader.get().state().equals("running") || leader.get().name().equals(name)) {
             return true;
         }
-        Optional<RollingRestart.Held> held = lock.tryAcquire();
+        Optional<Lock.Held> held = lock.tryAcquire();
         if (held.isEmpty()) {
             return true;
         }
-        try (RollingRestart.Held h = held.get()) {
+        try (Lock.Held h = held.get()) {
             String why = "not streaming from leader " + leader.get().name() + " for " + stuckSeconds
                     + " s (Patroni: " + p.state() + ")";
             log.warn("{}: asking Patroni to reinitialise this replica from the leader", why);

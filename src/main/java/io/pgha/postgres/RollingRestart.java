@@ -1,5 +1,6 @@
 package io.pgha.postgres;
 
+import io.pgha.dcs.Lock;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Pending;
 import java.io.IOException;
@@ -40,20 +41,6 @@ public final class RollingRestart {
     private static final Duration SETTLE = Duration.ofSeconds(120);
     /** The wait between reloads asked for the same values doubles, up to this. */
     private static final Duration RELOAD_WAIT_LIMIT = Duration.ofMinutes(10);
-
-    /** The cluster-wide restart lock. */
-    public interface Lock {
-        /** The lock if it was free, else empty. */
-        Optional<Held> tryAcquire() throws IOException;
-    }
-
-    /** A held lock: refreshed while the restart is under way, released on close. */
-    public interface Held extends AutoCloseable {
-        void refresh() throws IOException;
-
-        @Override
-        void close() throws IOException;
-    }
 
     /** Reads pg_settings of a member's Postgres, by the address Patroni gives for it. */
     public interface Settings {
@@ -154,13 +141,13 @@ public final class RollingRestart {
                 return true;
             }
         }
-        Optional<Held> held = lock.tryAcquire();
+        Optional<Lock.Held> held = lock.tryAcquire();
         if (held.isEmpty()) {
             waiting("restart pending (" + describe(mine) + "); another data host holds the restart lock");
             return true;
         }
         lastWait = "";
-        try (Held h = held.get()) {
+        try (Lock.Held h = held.get()) {
             if (me.isLeader() && InEffect.lowersHotStandbyMinimum(desired, here)) {
                 log.info("restarting the leader in place ({}): a lowered hot-standby parameter takes effect on"
                         + " the primary first, the replicas follow", describe(mine));
@@ -236,7 +223,7 @@ public final class RollingRestart {
         return first;
     }
 
-    private void restart(Held held) throws IOException, InterruptedException {
+    private void restart(Lock.Held held) throws IOException, InterruptedException {
         String before = patroni.member().postmasterStart();
         log.info("restarting Postgres for a changed setting (holding the restart lock)");
         patroni.restart();
@@ -247,7 +234,7 @@ public final class RollingRestart {
     }
 
     /** Switchover to the first replica that may take over; false when none would, and the leader stays. */
-    private boolean handOver(List<PatroniClient.ClusterMember> members, Held held)
+    private boolean handOver(List<PatroniClient.ClusterMember> members, Lock.Held held)
             throws IOException, InterruptedException {
         for (PatroniClient.ClusterMember candidate : PatroniClient.takeoverCandidates(members)) {
             try {

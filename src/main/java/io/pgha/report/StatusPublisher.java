@@ -21,7 +21,6 @@ public final class StatusPublisher implements AutoCloseable {
     private static final long POLL_MILLIS = 1000;
 
     private final Dcs dcs;
-    private final String host;
     private final long heartbeatNanos;
     private final Consumer<DcsException> onFailure;
     private final Runnable onSuccess;
@@ -42,10 +41,9 @@ public final class StatusPublisher implements AutoCloseable {
      * @param onFailure hears of every failed etcd call (the agent tracks outages with it)
      * @param onSuccess hears of every call that went through
      */
-    public StatusPublisher(Dcs dcs, String host, Duration heartbeat, Consumer<DcsException> onFailure,
+    public StatusPublisher(Dcs dcs, Duration heartbeat, Consumer<DcsException> onFailure,
                            Runnable onSuccess) {
         this.dcs = dcs;
-        this.host = host;
         this.heartbeatNanos = heartbeat.toNanos();
         this.onFailure = onFailure;
         this.onSuccess = onSuccess;
@@ -133,7 +131,7 @@ public final class StatusPublisher implements AutoCloseable {
             leaseId = dcs.grantLease(LEASE_TTL_SECONDS);
             lastKeepAlive = now;
         }
-        dcs.putStatus(host, status.toJson(), leaseId);
+        dcs.putStatus(status, leaseId);
         lastWritten = status;
         lastWrite = now;
         writes++;

@@ -2,6 +2,7 @@ package io.pgha.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.pgha.dcs.HostStatuses;
 import io.pgha.lab.LabPlan;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
@@ -27,20 +28,23 @@ class ApplyWaitTest {
         AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
         ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
                 Map.of()), "lab spec");
-        Map<String, String> stored = new LinkedHashMap<>();
+        Map<String, HostStatus> stored = new LinkedHashMap<>();
         for (String host : spec.hosts().keySet()) {
-            stored.put(host, status(host, 12, HostStatus.APPLIED, List.of(), "").toJson());
+            stored.put(host, status(host, 12, HostStatus.APPLIED, List.of(), ""));
         }
-        assertEquals(Map.of(), ApplyCommand.notApplied(stored, spec, 12));
-        assertEquals(Map.of(), ApplyCommand.notApplied(stored, spec, 11), "a later revision counts");
+        assertEquals(Map.of(), ApplyCommand.notApplied(new HostStatuses(stored, Map.of()), spec, 12));
+        assertEquals(Map.of(), ApplyCommand.notApplied(new HostStatuses(stored, Map.of()), spec, 11),
+                "a later revision counts");
 
         stored.put("pg1", status("pg1", 12, HostStatus.PENDING,
-                List.of(new Pending("max_connections", "150", "120", Pending.LEADER_RESTART)), "").toJson());
-        stored.put("pg2", status("pg2", 11, HostStatus.APPLIED, List.of(), "").toJson());
-        stored.put("pg3", status("pg3", 12, HostStatus.FAILED, List.of(), "restart failed").toJson());
+                List.of(new Pending("max_connections", "150", "120", Pending.LEADER_RESTART)), ""));
+        stored.put("pg2", status("pg2", 11, HostStatus.APPLIED, List.of(), ""));
+        stored.put("pg3", status("pg3", 12, HostStatus.FAILED, List.of(), "restart failed"));
         stored.remove("lb1");
-        stored.put("etcd1", "{not json");
-        Map<String, String> waiting = ApplyCommand.notApplied(stored, spec, 12);
+        stored.remove("etcd1");
+        Map<String, String> waiting = ApplyCommand.notApplied(new HostStatuses(stored,
+                Map.of("etcd1", "unreadable status: expected a host status object")), spec, 12);
+        assertEquals("unreadable status: expected a host status object", waiting.get("etcd1"));
         assertEquals("pending: max_connections 150 -> 120 waits for the leader's restart", waiting.get("pg1"));
         assertEquals("at revision 11", waiting.get("pg2"));
         assertEquals("failed: restart failed", waiting.get("pg3"));

@@ -12,7 +12,7 @@ class StatusEtcdRowsTest {
 
     @Test
     void eachMemberWithItsOwnFiguresAndTheLastDefragmentationAnyAgentRecorded() throws Exception {
-        HostStatus etcd1 = HostStatus.fromJson("""
+        HostStatus etcd1 = HostStatus.TEXT.read("""
                 {"host": "etcd1", "health": {"etcd": {"quota_bytes": 16777216}},
                  "etcd": {"member": {"name": "etcd1", "id": "1a", "learner": false, "db_bytes": 2097152,
                                      "db_in_use_bytes": 1048576, "leader": "etcd1", "raft_term": 4,
@@ -21,7 +21,7 @@ class StatusEtcdRowsTest {
                           "defragmentations": [{"member": "etcd2", "start": 1000, "end": 2000},
                                                {"member": "etcd2", "start": 5000, "end": 6000}]}}
                 """);
-        HostStatus spare = HostStatus.fromJson("{\"host\": \"spare1\"}");
+        HostStatus spare = HostStatus.TEXT.read("{\"host\": \"spare1\"}");
         List<EtcdMember> members = List.of(
                 new EtcdMember(0x1a, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
                 new EtcdMember(0x2b, "etcd2", List.of("https://10.0.0.2:2380"), List.of(), false),

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
-import io.pgha.postgres.PatroniClient;
-import io.pgha.postgres.PostgresProbe;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PostgresProbe;
 import io.pgha.probe.EtcdHealth;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -244,7 +244,7 @@ final class AgentCluster implements AutoCloseable {
     Map<String, JsonNode> statuses() throws IOException {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         try (EtcdDcs dcs = dcs()) {
-            for (String text : dcs.hostStatuses().values()) {
+            for (String text : dcs.statusTexts().values()) {
                 JsonNode node = JSON.readTree(text);
                 out.put(node.path("host").asText(), node);
             }

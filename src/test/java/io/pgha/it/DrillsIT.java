@@ -353,7 +353,7 @@ class DrillsIT {
         }
         long bad;
         try (EtcdDcs dcs = cluster.dcs()) {
-            Versioned current = dcs.spec().orElseThrow();
+            Versioned<String> current = dcs.spec().orElseThrow();
             String broken = current.value().replace("role: lb", "role: loadbalancer");
             assertNotEquals(current.value(), broken, "the spec names an lb role to break");
             bad = dcs.applySpec(broken, current.modRevision());

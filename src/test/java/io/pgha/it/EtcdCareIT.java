@@ -147,7 +147,7 @@ class EtcdCareIT {
             for (int i = 0; i < 40; i++) {
                 dcs.put(FILL_KEY, value + i, 0);
             }
-            dcs.compact();
+            dcs.admin().compact();
             // Three leader passes (drift 10 s): the raft leader's agent sees members due, but one does not answer.
             long until = System.currentTimeMillis() + 25_000;
             while (System.currentTimeMillis() < until) {
@@ -363,7 +363,7 @@ class EtcdCareIT {
         Set<Long> leaders = new TreeSet<>();
         for (String h : hosts) {
             try {
-                leaders.add(dcs.memberStatus(clientUrl(h)).leaderId());
+                leaders.add(dcs.admin().memberStatus(clientUrl(h)).leaderId());
             } catch (DcsException e) {
                 return Optional.empty();
             }
@@ -382,7 +382,7 @@ class EtcdCareIT {
 
     private static List<String> alarms(EtcdDcs dcs) {
         try {
-            return dcs.alarms().stream().map(a -> a.type() + " on " + Long.toHexString(a.memberId())).toList();
+            return dcs.admin().alarms().stream().map(a -> a.type() + " on " + Long.toHexString(a.memberId())).toList();
         } catch (DcsException e) {
             return List.of("unreadable: " + e.getMessage());
         }
@@ -390,7 +390,7 @@ class EtcdCareIT {
 
     private static List<EtcdMember> membersQuietly(EtcdDcs dcs) {
         try {
-            return dcs.members();
+            return dcs.admin().members();
         } catch (DcsException e) {
             return List.of();
         }

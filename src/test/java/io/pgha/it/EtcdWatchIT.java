@@ -62,7 +62,7 @@ class EtcdWatchIT {
             for (int i = 0; i < 20; i++) {
                 dcs.put("/pgha-test/key", "value " + i, 0);
             }
-            dcs.compact();
+            dcs.admin().compact();
             for (int round = 0; round < ROUNDS; round++) {
                 CountDownLatch ended = new CountDownLatch(1);
                 dcs.put("/pgha-test/ready", "round " + round, 0); // the new client connected: etcd answers at once

@@ -2,7 +2,6 @@ package io.pgha.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Keys;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
@@ -137,7 +137,7 @@ class SecurityIT {
             assertThrows(DcsException.Refused.class, asLb::secrets, "an lb host's agent reads no password");
             assertThrows(DcsException.Refused.class, () -> asLb.applySpec("cluster: x\n", 0),
                     "only admin writes the spec");
-            assertThrows(DcsException.Refused.class, () -> asLb.putStatus(pg1, "{}", 0),
+            assertThrows(DcsException.Refused.class, () -> asLb.put(new Keys(plan.cluster()).status(pg1), "{}", 0),
                     "an agent writes its own status only");
         }
         try (EtcdDcs asData = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(pg1))) {
@@ -397,7 +397,7 @@ class SecurityIT {
         try {
             Map<String, JsonNode> out = new LinkedHashMap<>();
             try (EtcdDcs dcs = cluster.dcs()) {
-                for (String text : dcs.hostStatuses().values()) {
+                for (String text : dcs.statusTexts().values()) {
                     JsonNode node = JSON.readTree(text);
                     out.put(node.path("host").asText(), node);
                 }

@@ -16,6 +16,7 @@ import io.pgha.model.ClusterSpecParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -52,9 +53,8 @@ class PatroniConfigTest {
     private static JsonNode render(String superuserPassword, String host) throws Exception {
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
         ClusterSpec spec = new ClusterSpecParser(agent).parse(SPEC, "spec");
-        ClusterSecrets secrets = ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", superuserPassword)
-                .put("replication", "rep:pass").put("rewind", "rw").put("patroni_rest", "rest")
-                .put("patroni_etcd", "etcdpw").toString());
+        ClusterSecrets secrets = ClusterSecrets.of(Map.of("superuser", superuserPassword, "replication", "rep:pass",
+                "rewind", "rw", "patroni_rest", "rest", "patroni_etcd", "etcdpw"));
         String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT, TLS,
                 Optional.empty());
         return YAML.readTree(text);
@@ -82,8 +82,8 @@ class PatroniConfigTest {
             "  lb1: {address: 10.0.2.1, role: lb}\n  backup1: {address: 10.0.3.1, role: backup}\n") + "backup: {}\n";
 
     private static ClusterSecrets plainSecrets() throws Exception {
-        return ClusterSecrets.fromJson(YAML.createObjectNode().put("superuser", "s").put("replication", "r")
-                .put("rewind", "rw").put("patroni_rest", "rest").put("patroni_etcd", "e").toString());
+        return ClusterSecrets.of(Map.of("superuser", "s", "replication", "r", "rewind", "rw", "patroni_rest", "rest",
+                "patroni_etcd", "e"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.dcs.Lock;
 import io.pgha.model.Health;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +25,7 @@ class ReplicaRepairTest {
                     new PatroniClient.ClusterMember("pg2", "replica", "running", "pg2", 2, -1, false, false)));
     private final List<String> calls = patroni.calls;
 
-    private final RollingRestart.Lock lock = () -> lockFree ? Optional.of(new RollingRestart.Held() {
+    private final Lock lock = () -> lockFree ? Optional.of(new Lock.Held() {
         @Override
         public void refresh() {
         }

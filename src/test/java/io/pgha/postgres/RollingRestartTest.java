@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.dcs.Lock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,13 +104,13 @@ class RollingRestartTest {
             };
         }
 
-        RollingRestart.Lock lock(String name) {
+        Lock lock(String name) {
             return () -> {
                 if (lockHolder != null) {
                     return Optional.empty();
                 }
                 lockHolder = name;
-                return Optional.of(new RollingRestart.Held() {
+                return Optional.of(new Lock.Held() {
                     @Override
                     public void refresh() {
                     }
@@ -202,7 +203,7 @@ class RollingRestartTest {
                 () -> new PatroniClient.Member("running", "replica", 2, false, "start 0", false, false, "3.0.2"),
                 () -> List.of(new PatroniClient.ClusterMember("pg1", "leader", "running", "pg1", 2, 0, false, false),
                         new PatroniClient.ClusterMember("pg3", "replica", "running", "pg3", 2, 0, false, false)));
-        RollingRestart.Lock noLock = () -> {
+        Lock noLock = () -> {
             throw new AssertionError("a reload takes no restart lock");
         };
         RollingRestart r = new RollingRestart("pg3", patroni, noLock, now::get);

@@ -1,4 +1,4 @@
-package io.pgha.cli;
+package io.pgha.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.pgha.cli;
+package io.pgha.backup;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
@@ -19,16 +19,16 @@ import java.util.UUID;
  * A job pghactl asks of one host's agent (a backup, a drill, a restore): put in the host's request key, then watched
  * for in the host's status until the agent reports it done, or the timeout.
  */
-final class HostJob {
+public final class HostJob {
     private final Dcs dcs;
 
-    HostJob(Dcs dcs) {
+    public HostJob(Dcs dcs) {
         this.dcs = dcs;
     }
 
     /** The stored spec, parsed. */
-    static ClusterSpec storedSpec(Dcs dcs, AgentConfig agent) throws IOException, DcsException {
-        Optional<Versioned> stored = dcs.spec();
+    public static ClusterSpec storedSpec(Dcs dcs, AgentConfig agent) throws IOException, DcsException {
+        Optional<Versioned<String>> stored = dcs.spec();
         if (stored.isEmpty()) {
             throw new IOException("no spec stored for cluster " + agent.cluster() + " (pghactl apply -f cluster.yml)");
         }
@@ -40,20 +40,19 @@ final class HostJob {
     }
 
     /** A host's status as its agent last published it, if it has one. */
-    Optional<HostStatus> status(String host) throws DcsException, IOException {
-        String text = dcs.hostStatuses().get(host);
-        return text == null ? Optional.empty() : Optional.of(HostStatus.fromJson(text));
+    public Optional<HostStatus> status(String host) throws DcsException {
+        return Optional.ofNullable(dcs.hostStatuses().readable().get(host));
     }
 
     /** Asks {@code host} for the job; returns its id. */
-    String ask(String host, String kind, String type, String time) throws DcsException {
+    public String ask(String host, String kind, String type, String time) throws DcsException {
         String id = UUID.randomUUID().toString();
-        dcs.putRequest(host, new HostRequest(id, kind, type, time).toJson());
+        dcs.putRequest(host, new HostRequest(id, kind, type, time));
         return id;
     }
 
     /** The job once the agent reports it done; an IOException naming what was last seen at the timeout. */
-    BackupReport.Job await(String host, String id, Duration timeout) throws IOException, InterruptedException {
+    public BackupReport.Job await(String host, String id, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String seen = "no status from " + host;
         while (System.nanoTime() < deadline) {

@@ -1,7 +1,8 @@
-package io.pgha.cli;
+package io.pgha.backup;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSpec;
@@ -28,8 +29,9 @@ import java.util.function.Function;
  * new timeline is archived, the others built from the same set; a full backup of the restored cluster; the usual
  * configuration back.
  */
-final class WholeClusterRestore {
+public final class WholeClusterRestore {
     private final Dcs dcs;
+    private final EtcdAdmin admin;
     private final ClusterSpec cluster;
     private final HostJob jobs;
     private final PrintWriter notes;
@@ -37,7 +39,7 @@ final class WholeClusterRestore {
     private final long started = System.nanoTime();
 
     /** What pghactl does to the restored leader besides asking its agent. */
-    interface Leader {
+    public interface Leader {
         /** Ends the leader's WAL segment and waits for its archiving: what it wrote until now is in the repository. */
         void archiveUpTo() throws Exception;
 
@@ -46,11 +48,12 @@ final class WholeClusterRestore {
     }
 
     /** What came of it: the new leader, its timeline, the backup taken after, the directories kept per host. */
-    record Outcome(String leader, long timeline, String backup, Map<String, String> kept, double seconds) {
+    public record Outcome(String leader, long timeline, String backup, Map<String, String> kept, double seconds) {
     }
 
-    WholeClusterRestore(Dcs dcs, ClusterSpec cluster, HostJob jobs, PrintWriter notes, Duration timeout) {
+    public WholeClusterRestore(Dcs dcs, EtcdAdmin admin, ClusterSpec cluster, HostJob jobs, PrintWriter notes, Duration timeout) {
         this.dcs = dcs;
+        this.admin = admin;
         this.cluster = cluster;
         this.jobs = jobs;
         this.notes = notes;
@@ -61,12 +64,12 @@ final class WholeClusterRestore {
      * The backup set a restore to {@code at} starts from: the newest that ended at or before it (the newest of all
      * for the end of the archive).
      */
-    static Optional<BackupReport.BackupSet> setFor(List<BackupReport.BackupSet> backups, Optional<Instant> at) {
+    public static Optional<BackupReport.BackupSet> setFor(List<BackupReport.BackupSet> backups, Optional<Instant> at) {
         return backups.stream().filter(b -> at.isEmpty() || !Instant.ofEpochSecond(b.stop()).isAfter(at.get()))
                 .reduce((older, newer) -> newer);
     }
 
-    Outcome run(ClusterRestore restore, String repositoryHost, Leader leader) throws Exception {
+    public Outcome run(ClusterRestore restore, String repositoryHost, Leader leader) throws Exception {
         List<String> data = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
         Map<String, HostStatus> before = statuses();
         List<String> silent = data.stream().filter(h -> !before.containsKey(h)).toList();
@@ -102,7 +105,7 @@ final class WholeClusterRestore {
             return Optional.empty();
         });
 
-        long deleted = dcs.deletePatroniKeys();
+        long deleted = admin.deletePatroniKeys();
         note("removed Patroni's " + deleted + " keys of " + cluster.cluster() + "; bootstrapping from backup "
                 + restore.set());
         // One member first: the others are built once its new timeline's history is in the repository. Started
@@ -164,16 +167,12 @@ final class WholeClusterRestore {
 
     private void ask(List<String> hosts, ClusterRestore phase) throws DcsException {
         for (String host : hosts) {
-            dcs.putRequest(host, phase.request().toJson());
+            dcs.putRequest(host, phase.request());
         }
     }
 
-    private Map<String, HostStatus> statuses() throws DcsException, IOException {
-        Map<String, HostStatus> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : dcs.hostStatuses().entrySet()) {
-            out.put(e.getKey(), HostStatus.fromJson(e.getValue()));
-        }
-        return out;
+    private Map<String, HostStatus> statuses() throws DcsException {
+        return dcs.hostStatuses().readable();
     }
 
     /**

@@ -1,13 +1,13 @@
-package io.pgha.cli;
+package io.pgha.runtime;
 
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** grpc (inside jetcd) logs through java.util.logging straight to stderr; send it through logback instead. */
-final class Logging {
+public final class Logging {
     private Logging() {
     }
 
-    static void routeJulToSlf4j() {
+    public static void routeJulToSlf4j() {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
     }

@@ -1,4 +1,4 @@
-package io.pgha.cli;
+package io.pgha.runtime;
 
 import io.pgha.model.AgentConfig;
 import java.nio.file.Files;
@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** Where the agent's own files are: installed under /usr/share/pgha-agent, or a source checkout. */
-final class Installation {
-    static final Path INSTALLED = Path.of("/usr/share/pgha-agent");
+public final class Installation {
+    public static final Path INSTALLED = Path.of("/usr/share/pgha-agent");
 
     private Installation() {
     }
 
     /** agent.yml's paths.roles, else $PGHA_HOME/roles (set by the launchers), else the installed tree. */
-    static Path rolesDir(AgentConfig config) {
+    public static Path rolesDir(AgentConfig config) {
         if (config.rolesDir().isPresent()) {
             return config.rolesDir().get();
         }
@@ -26,7 +26,7 @@ final class Installation {
      * How to call pghactl in a hint the user can run as printed: "pghactl" when installed, the checkout's launcher
      * (daemon/pghactl from the checkout's top, else its full path) when run from a source checkout.
      */
-    static String ctl() {
+    public static String ctl() {
         Optional<Path> home = Optional.ofNullable(System.getenv("PGHA_HOME")).map(Path::of)
                 .filter(h -> Files.exists(h.resolve("pom.xml")));
         if (home.isEmpty()) {
@@ -37,7 +37,7 @@ final class Installation {
         return launcher.startsWith(cwd) ? cwd.relativize(launcher).toString() : launcher.toString();
     }
 
-    static String version() {
+    public static String version() {
         String v = Installation.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
     }

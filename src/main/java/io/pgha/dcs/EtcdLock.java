@@ -1,17 +1,16 @@
 package io.pgha.dcs;
 
-import io.pgha.postgres.RollingRestart;
 import java.io.IOException;
 import java.util.Optional;
 
-/** The cluster-wide restart lock as an etcd key on a lease: it frees itself if its holder dies. */
-final class EtcdRestartLock implements RollingRestart.Lock {
-    private final EtcdDcs etcd;
+/** A cluster-wide lock as an etcd key on a lease: it frees itself if its holder dies. */
+final class EtcdLock implements Lock {
+    private final EtcdConnection etcd;
     private final String key;
     private final String holder;
     private final long ttlSeconds;
 
-    EtcdRestartLock(EtcdDcs etcd, String key, String holder, long ttlSeconds) {
+    EtcdLock(EtcdConnection etcd, String key, String holder, long ttlSeconds) {
         this.etcd = etcd;
         this.key = key;
         this.holder = holder;
@@ -19,7 +18,7 @@ final class EtcdRestartLock implements RollingRestart.Lock {
     }
 
     @Override
-    public Optional<RollingRestart.Held> tryAcquire() throws IOException {
+    public Optional<Held> tryAcquire() throws IOException {
         try {
             return etcd.tryLock(key, holder, ttlSeconds).map(this::held);
         } catch (DcsException e) {
@@ -27,8 +26,8 @@ final class EtcdRestartLock implements RollingRestart.Lock {
         }
     }
 
-    private RollingRestart.Held held(long lease) {
-        return new RollingRestart.Held() {
+    private Held held(long lease) {
+        return new Held() {
             @Override
             public void refresh() throws IOException {
                 try {

@@ -1,4 +1,4 @@
-package io.pgha.cli;
+package io.pgha.runtime;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;

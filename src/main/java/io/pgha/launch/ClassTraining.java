@@ -1,6 +1,7 @@
-package io.pgha.cli;
+package io.pgha.launch;
 
 import io.pgha.agent.ApiServer;
+import io.pgha.cli.CtlMain;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
