@@ -3,13 +3,17 @@ package io.pgha.agent;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.HostHealth;
 import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusPublisher;
 import io.pgha.roles.HostContext;
 import io.pgha.roles.HostRoles;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -17,13 +21,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent of one host: wires its parts and runs until the JVM is asked to stop. The loop decides and converges on
- * the calling thread; the spec follower, the prober and the status publisher each have a thread of their own and
+ * the calling thread; the key followers, the prober and the status publisher each have a thread of their own and
  * only exchange immutable values with it. Stopping the agent never stops what it supervises.
  */
 public final class Agent {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(60);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
+    private static final long RESTART_LOCK_TTL_SECONDS = 30;
 
     private final AgentConfig config;
     private final HostContext host;
@@ -51,12 +56,20 @@ public final class Agent {
                 });
         Reporter reporter = new Reporter(host.identity(), version, host.supervisor(), fsync, outage, metrics,
                 new SystemdNotifier(), publisher);
-        EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(), dcs, admin,
-                StateCache.etcdEndpoints(host.paths().stateDir()));
+        EtcdCare etcdCare = new EtcdCare(host.identity().name(), host.identity().address(), config, host.paths(),
+                dcs, admin, StateCache.etcdEndpoints(host.paths().stateDir()));
+        // The REST password is read when a request goes out: a rotation reaches the steps with the next secrets.
+        PatroniClient patroni = new PatroniClient(host.identity().address(), ClusterSpec.PATRONI_PORT,
+                Duration.ofSeconds(5), host.certificate().sslContext(),
+                () -> reporter.state().secrets().flatMap(x -> x.get("patroni_rest")).orElse(""));
+        List<Step> upkeep = DataUpkeep.steps(host.identity().name(), host.identity().address(), patroni,
+                dcs.restartLock(host.identity().name(), RESTART_LOCK_TTL_SECONDS), config.caCertificate());
+        HostPlanner planner = new HostPlanner(hostRoles, new DiskGate(hostRoles, host.paths(), fsync),
+                () -> host.certificate().ensure(Instant.now()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
-                hostRoles, new DiskGate(hostRoles, host.paths(), fsync), metrics, dcs, host.identity().address(),
-                host.certificate(), StateCache.spec(host.paths().stateDir()), StateCache.secrets(host.paths().stateDir()), outage,
-                Duration.ofSeconds(config.driftSeconds()), etcdCare), reporter::onState);
+                planner, metrics, etcdCare, upkeep, dcs, outage, StateCache.spec(host.paths().stateDir()),
+                StateCache.secrets(host.paths().stateDir()), Duration.ofSeconds(config.driftSeconds())),
+                reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
@@ -66,7 +79,6 @@ public final class Agent {
             api.ensureBound();
             reporter.onProbes(probes);
         }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing);
-        SpecFollower follower = new SpecFollower(dcs, loop::post, outage);
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(), hostRoles,
                 host.supervisor(), dcs, reporter::state, reporter::onBackup);
 
@@ -88,7 +100,6 @@ public final class Agent {
         try {
             loop.run();
         } finally {
-            follower.close();
             backups.close();
             prober.close();
             api.close();

@@ -1,141 +1,65 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Dcs;
-import io.pgha.dcs.DcsException;
-import io.pgha.dcs.Lock;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.engine.Converger;
 import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
-import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
-import io.pgha.model.Health;
-import io.pgha.model.HostRequest;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
-import io.pgha.postgres.BackupMarker;
-import io.pgha.postgres.FailsafeMemory;
-import io.pgha.postgres.PatroniClient;
-import io.pgha.postgres.PatroniConfig;
-import io.pgha.postgres.PgSetting;
-import io.pgha.postgres.PostgresProbe;
-import io.pgha.postgres.ReplicaRepair;
-import io.pgha.postgres.RolePasswords;
-import io.pgha.postgres.RollingRestart;
 import io.pgha.report.AgentMetrics;
 import io.pgha.resources.Status;
 import io.pgha.roles.DesiredState;
 import io.pgha.roles.EtcdFacts;
-import io.pgha.roles.HostCertificate;
-import io.pgha.roles.HostRoles;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one loop, in the manner of Patroni's HA loop: events (a spec seen by the watch, a stop) and the
- * converge timer only wake it; each cycle takes the spec and secrets it follows, computes the host's desired state,
- * runs the engine, takes a rolling restart, a replica repair and the failsafe workaround a step further, and hands its
- * state on as one immutable value. The loop's fields are its own: no other thread reads or writes them.
+ * The agent's one loop, in the manner of Patroni's HA loop: events (a key read by a follower, a probe, a stop) and the
+ * converge timer only wake it. Each pass plans the host from the spec and secrets it follows, runs the engine, then
+ * the steps in their fixed order: etcd's care first (whether or not the pass converged), then a data host's upkeep
+ * ({@link DataUpkeep}: failsafe memory, replica repair, role passwords, backup marker, rolling restart). What the loop
+ * knows is one {@link LoopState}, replaced whole; it hands what it reports on as one {@link AgentState}.
  */
 final class AgentLoop {
     private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
-    private static final long RESTART_LOCK_TTL_SECONDS = 30;
 
-    private final String hostName;
-    private final ClusterSpecParser parser;
-    private final HostRoles hostRoles;
-    private final DiskGate diskGate;
+    private final Parts parts;
+    private final List<Step> steps;
     private final Converger converger = new Converger();
-    private final AgentMetrics metrics;
-    private final Dcs dcs;
-    private final PatroniClient patroni;
-    private final Path caFile;
-    private final HostCertificate certificate;
-    private final String address;
-    private RolePasswords rolePasswords = new RolePasswords(new java.security.SecureRandom());
-    private final BackupMarker backupMarker = new BackupMarker();
-    private final StateCache<String> specCache;
-    private final StateCache<ClusterSecrets> secretsCache;
-    private final EtcdOutage outage;
-    private final Consumer<AgentState> publish;
+    private final Followers followers;
     private final ConvergeSchedule schedule;
-    private final RollingRestart rollingRestart;
-    private final ReplicaRepair replicaRepair;
-    private final FailsafeMemory failsafeMemory = new FailsafeMemory();
-    private final EtcdCare etcdCare;
+    private final Consumer<AgentState> publish;
     private final BlockingQueue<Event> inbox = new LinkedBlockingQueue<>();
-
     // Confined to the loop thread.
-    private Optional<Versioned<String>> followed = Optional.empty();
-    private Optional<ClusterSpec> spec = Optional.empty();
-    private Optional<ClusterSecrets> secrets = Optional.empty();
-    private long secretsRevision;
-    private long renderedSecrets;
-    /** Watches the secrets on a data host, so that a rotation step reaches the next pass at once. */
-    private Dcs.Watch secretsWatch;
-    /** The cluster restore this data host takes part in, as its request key says (kept while etcd is away). */
-    private Optional<ClusterRestore> restore = Optional.empty();
-    private long requestRevision;
-    private Dcs.Watch requestWatch;
-    /** The request key may have changed since it was read: read it at the next pass (the watch says when). */
-    private boolean requestUnread = true;
-    private boolean dataHost;
-    private String specError = "";
-    private AgentState state;
-    private Health probed = Health.NONE;
-    private List<String> roleWarnings = List.of();
+    private LoopState state = LoopState.empty();
+
+    /** What the loop is built from; {@code steps} run after {@code etcd}'s, in their order. */
+    record Parts(String hostName, ClusterSpecParser parser, Planner planner, AgentMetrics metrics, EtcdKeeping etcd,
+                 List<Step> steps, Dcs dcs, EtcdOutage outage, StateCache<String> specCache,
+                 StateCache<ClusterSecrets> secretsCache, Duration drift) {
+    }
 
     AgentLoop(Parts parts, Consumer<AgentState> publish) {
-        this.hostName = parts.hostName();
-        this.parser = parts.parser();
-        this.hostRoles = parts.hostRoles();
-        this.diskGate = parts.diskGate();
-        this.metrics = parts.metrics();
-        this.dcs = parts.dcs();
-        this.certificate = parts.certificate();
-        this.caFile = certificate.files().ca();
-        this.address = parts.address();
-        // The REST password is read when a request goes out: a rotation reaches the loop with the next secrets.
-        this.patroni = new PatroniClient(parts.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5), sslContext(),
-                () -> secrets.flatMap(x -> x.get("patroni_rest")).orElse(""));
-        this.specCache = parts.specCache();
-        this.secretsCache = parts.secretsCache();
-        this.outage = parts.outage();
+        this.parts = parts;
+        List<Step> all = new ArrayList<>(List.of(parts.etcd()));
+        all.addAll(parts.steps());
+        this.steps = List.copyOf(all);
+        this.followers = new Followers(parts.dcs(), parts.hostName(), parts.outage(), this::post);
         this.schedule = new ConvergeSchedule(parts.drift());
-        Lock restartLock = dcs.restartLock(hostName, RESTART_LOCK_TTL_SECONDS);
-        this.rollingRestart = new RollingRestart(hostName, patroni, restartLock);
-        this.replicaRepair = new ReplicaRepair(hostName, patroni, restartLock);
-        this.etcdCare = parts.etcdCare();
         this.publish = publish;
-    }
-
-    /** What the loop is built from. */
-    record Parts(String hostName, ClusterSpecParser parser, HostRoles hostRoles, DiskGate diskGate,
-                 AgentMetrics metrics, Dcs dcs, String address, HostCertificate certificate, StateCache<String> specCache,
-                 StateCache<ClusterSecrets> secretsCache, EtcdOutage outage, Duration drift, EtcdCare etcdCare) {
-    }
-
-    private SSLContext sslContext() {
-        try {
-            return certificate.sslContext();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** Hands news to the loop; safe from any thread, never blocks. */
@@ -145,29 +69,25 @@ final class AgentLoop {
 
     /** The last good spec and secrets from the disk cache, so that an etcd outage at start changes nothing. */
     void loadCaches() {
-        secretsCache.read().ifPresent(cached -> {
-            secrets = Optional.of(cached.value());
-            secretsRevision = cached.modRevision();
-        });
-        specCache.read().ifPresent(cached -> {
+        parts.secretsCache().read().ifPresent(cached -> state = state.withSecrets(cached));
+        parts.specCache().read().ifPresent(cached -> {
             try {
-                spec = Optional.of(parser.parse(cached.value(), "cached spec rev " + cached.modRevision()));
-                followed = Optional.of(cached);
+                state = state.following(cached, parts.parser().parse(cached.value(), "cached spec rev " + cached.modRevision()));
                 log.info("using cached spec rev {} until etcd answers", cached.modRevision());
             } catch (InvalidSpecException e) {
                 log.warn("ignoring the cached spec: {}", e.getMessage());
             }
         });
-        state = AgentState.initial(spec, revision(), hostRoles.roles(spec), secrets);
-        publish.accept(state);
+        report(AgentState.initial(state.spec(), state.revision(), parts.planner().roles(state.spec()), state.secretValues()));
     }
 
-    /** Runs cycles until a {@link Event.Stop}; a converge pass that is under way is finished first. */
+    /** Follows the keys and runs passes until a {@link Event.Stop}; a pass under way is finished first. */
     void run() {
+        followers.followSpec();
         try {
             cycles();
         } finally {
-            closeWatches();
+            followers.close();
         }
     }
 
@@ -181,22 +101,20 @@ final class AgentLoop {
                     events.add(event);
                     inbox.drainTo(events);
                 }
-                boolean stop = false;
                 boolean news = false;
                 for (Event e : events) {
-                    stop |= e instanceof Event.Stop;
+                    if (e instanceof Event.Stop) {
+                        return;
+                    }
                     news |= !(e instanceof Event.Probed);
                     if (handle(e)) {
                         nextPass = System.nanoTime();
                     }
                 }
-                if (stop) {
-                    return;
-                }
                 if (System.nanoTime() - nextPass >= 0) {
-                    nextPass = System.nanoTime() + schedule.after(cycle()).toNanos();
+                    nextPass = System.nanoTime() + schedule.after(pass()).toNanos();
                 } else if (news) {
-                    publishState(state.convergeError());
+                    reportNews(state.reported().convergeError());
                 }
             } catch (InterruptedException e) {
                 return;
@@ -208,305 +126,169 @@ final class AgentLoop {
         }
     }
 
-    /** Takes in one event; true when it calls for a converge pass at once. */
+    /** Takes in one event; true when it calls for a pass at once. */
     private boolean handle(Event event) {
-        if (event instanceof Event.SpecSeen seen) {
-            return specSeen(seen.spec());
+        boolean dataKeys = parts.planner().roles(state.spec()).contains(Role.DATA);
+        if (event instanceof Event.SpecRead read) {
+            return read.spec().map(this::specSeen).orElseGet(this::specGone);
         }
-        if (event instanceof Event.DataKeyChanged) {
-            requestUnread = true;
-            return dataHost;
+        if (event instanceof Event.SecretsRead read) {
+            return read.secrets().filter(v -> v.modRevision() != state.secretsRevision())
+                    .map(v -> secretsSeen(v) && dataKeys).orElse(false);
         }
-        if (event instanceof Event.DataWatchEnded) {
-            // Watched again by the next pass on its schedule: a watch that fails at once must not spin the loop.
-            closeWatches();
-            return false;
+        if (event instanceof Event.RequestRead read) {
+            return restoreAsked(read) && dataKeys;
         }
-        if (event instanceof Event.Probed p) {
-            boolean forgetNow = !failsafeMemory.isStale() && failsafeMemory.observe(p.health().patroni());
-            probed = p.health();
-            // A leader sets the roles' passwords at once: the other hosts' probes log in with them.
-            Health.Patroni patroni = p.health().patroni();
-            boolean passwordsDue = patroni != null && patroni.isLeader() && "running".equals(patroni.state())
-                    && secrets.isPresent() && rolePasswords.doneFor() != secretsRevision;
-            return forgetNow || passwordsDue;
-        }
-        if (event instanceof Event.SpecDeleted) {
-            specError = "the spec key was deleted; still following rev " + revisionText();
-            log.warn("{}", specError);
+        if (event instanceof Event.Probed probed) {
+            state = state.withProbed(probed.health());
+            boolean urgent = false;
+            for (Step step : steps) {
+                urgent |= step.urgent(probed.health(), state.secretsRevision());
+            }
+            return urgent;
         }
         return false;
     }
 
     private boolean specSeen(Versioned<String> value) {
-        if (followed.isPresent() && value.modRevision() <= followed.get().modRevision()) {
+        if (value.modRevision() <= state.revision()) {
             return false;
         }
         try {
-            ClusterSpec parsed = parser.parse(value.value(), "spec rev " + value.modRevision());
-            spec = Optional.of(parsed);
-            followed = Optional.of(value);
-            specError = "";
+            state = state.following(value, parts.parser().parse(value.value(), "spec rev " + value.modRevision()));
             log.info("spec rev {} received", value.modRevision());
-            try {
-                specCache.write(value);
-            } catch (IOException e) {
-                log.error("cannot cache spec rev {}: {}", value.modRevision(), e.getMessage());
-            }
+            parts.specCache().keep(value);
             return true;
         } catch (InvalidSpecException e) {
-            specError = "spec rev " + value.modRevision() + " refused, still following rev " + revisionText() + ": "
-                    + e.getMessage();
-            log.error("{}", specError);
+            state = state.withSpecError("spec rev " + value.modRevision() + " refused, still following rev "
+                    + state.revisionText() + ": " + e.getMessage());
+            log.error("{}", state.specError());
             return false;
         }
     }
 
-    /** One converge pass with the spec followed now. */
-    private ConvergeSchedule.Pass cycle() throws InterruptedException {
-        long revision = revision();
-        // Only a data host's agent may read the secrets (etcd refuses the others); it reads them every pass and
-        // watches them, so a rotation step reaches patroni.yml (or the leader's roles) within a second. Its request
-        // key likewise, for a cluster restore's phases.
-        if (spec.isPresent() && hostRoles.roles(spec).contains(Role.DATA)) {
-            // The request key only when it may have changed: it is read-only otherwise, and while etcd is away a
-            // second call would hold the pass for another timeout.
-            if (readSecrets() && requestUnread) {
-                readRestore();
-            }
-            if (secretsWatch == null) {
-                secretsWatch = dcs.watchSecrets(secretsRevision, () -> post(new Event.DataKeyChanged()),
-                        e -> post(new Event.DataWatchEnded()));
-            }
-            if (requestWatch == null) {
-                requestWatch = dcs.watchRequest(hostName, requestRevision, () -> post(new Event.DataKeyChanged()),
-                        e -> post(new Event.DataWatchEnded()));
-            }
-        } else {
-            closeWatches();
+    private boolean specGone() {
+        if (state.followed().isPresent()) {
+            state = state.withSpecError("the spec key was deleted; still following rev " + state.revisionText());
+            log.warn("{}", state.specError());
         }
+        return false;
+    }
+
+    /** New secrets, kept in a root-only copy for etcd outages. */
+    private boolean secretsSeen(Versioned<ClusterSecrets> value) {
+        state = state.withSecrets(value);
+        parts.secretsCache().keep(value);
+        return true;
+    }
+
+    /** The cluster restore this host's request key asks for, if any; whether it changed. */
+    private boolean restoreAsked(Event.RequestRead read) {
+        Optional<ClusterRestore> asked;
         try {
-            // Renewed here, before the roles copy it to their programs, which then reload.
-            certificate.ensure(java.time.Instant.now());
-            Map<Role, String> refused = diskGate.refusals(spec);
-            EtcdFacts etcd = etcdCare.before(spec, hostRoles.roles(spec));
-            DesiredState desired = hostRoles.desired(spec, secrets, refused, etcd, restore);
+            asked = read.request().flatMap(r -> ClusterRestore.of(r.value()));
+        } catch (IllegalArgumentException e) {
+            log.warn("request to this host ignored: {}", e.getMessage());
+            return false;
+        }
+        if (asked.equals(state.restore())) {
+            return false;
+        }
+        asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
+        state = state.withRestore(asked);
+        return true;
+    }
+
+    /** One converge pass with what the loop follows now, then the steps. */
+    private ConvergeSchedule.Pass pass() throws InterruptedException {
+        LoopState s = state;
+        Set<Role> roles = parts.planner().roles(s.spec());
+        followers.followDataKeys(roles.contains(Role.DATA));
+        try {
+            EtcdFacts facts = parts.etcd().before(s.spec(), roles);
+            DesiredState desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.restore());
             ConvergeRun run = converger.apply(desired.resources());
             if (desired.awaitsInstall() && run.converged()) {
                 // The packages are in now: the rest of the roles, rendered for the versions installed.
-                desired = hostRoles.desired(spec, secrets, refused, etcd, restore);
+                desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.restore());
                 run = converger.apply(desired.resources());
             }
-            boolean etcdBusy = etcdCareAfter(desired);
-            metrics.recordConverge(run);
-            String refusal = desired.refused().entrySet().stream()
-                    .map(e -> "refusing role " + e.getKey().id() + ": " + e.getValue()).findFirst().orElse("");
-            String error = run.failures().stream().map(r -> r.id() + ": " + r.message()).findFirst().orElse(refusal);
-            if (error.isEmpty()) {
-                error = etcdCare.error();
-            }
+            parts.metrics().recordConverge(run);
+            String refusal = desired.refusal();
             if (run.count(Status.CHANGED) > 0 || !run.converged()) {
-                log.info("converge of spec rev {}: {} changed, {} failed, {} ms", revision, run.count(Status.CHANGED),
-                        run.count(Status.FAILED), run.durationMillis());
+                log.info("converge of spec rev {}: {} changed, {} failed, {} ms", s.revision(),
+                        run.count(Status.CHANGED), run.count(Status.FAILED), run.durationMillis());
             }
             if (!refusal.isEmpty()) {
                 log.warn("{}", refusal);
             }
-            roleWarnings = desired.warnings();
-            dataHost = desired.has(Role.DATA);
-            if (run.converged() && dataHost) {
-                renderedSecrets = secretsRevision;
+            boolean data = desired.has(Role.DATA);
+            state = state.afterPass(data, desired.warnings(), run.converged() && data ? s.secretsRevision()
+                    : state.renderedSecrets());
+            String error = run.firstFailure().orElse(refusal);
+            report(reportOf(s.revision(), desired.roles(), Optional.of(run), error));
+            Pass pass = new Pass(s.spec(), s.secretValues(), s.secretsRevision(), desired, run, state.probed(),
+                    s.restore());
+            boolean busy = false;
+            String failed = "";
+            for (Step step : steps) {
+                try {
+                    busy |= step.run(pass);
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    log.warn("{} after spec rev {}: {}", step.name(), s.revision(), describe(e));
+                    failed = failed.isEmpty() ? step.name() + ": " + describe(e) : failed;
+                }
             }
-            state = new AgentState(spec, revision, revision, desired.roles(), hostRoles.roles(spec), Optional.of(run),
-                    warnings(), specError, error, secrets, secretsInEffect(), etcdCare.report());
-            publish.accept(state);
-            if (!run.converged() || !refusal.isEmpty()) {
+            String said = steps.stream().map(Step::error).filter(m -> !m.isEmpty()).findFirst().orElse("");
+            AgentState after = reportOf(s.revision(), desired.roles(), Optional.of(run),
+                    !error.isEmpty() ? error : !failed.isEmpty() ? failed : said);
+            if (!after.equals(state.reported())) {
+                report(after);
+            }
+            if (!run.converged() || !refusal.isEmpty() || !failed.isEmpty()) {
                 return ConvergeSchedule.Pass.FAILED;
             }
-            // A cluster restore stops and rebuilds every member: no repair, restart or failsafe step meanwhile.
-            if (desired.has(Role.DATA) && spec.isPresent() && restore.filter(ClusterRestore::active).isEmpty()) {
-                boolean forgetting = failsafeMemory.step(patroni, Duration.ofSeconds(spec.get().patroni().ttl()));
-                boolean repairing = replicaRepair.step(probed,
-                        Duration.ofSeconds(spec.get().patroni().replicaRepairAfterSeconds()));
-                // Before the restart step, which reads pg_settings as the monitoring role this makes.
-                keepRolePasswords();
-                keepBackupMarker();
-                boolean restarting = rollingRestart.step(PatroniConfig.parameters(spec.get()),
-                        Duration.ofSeconds(spec.get().patroni().loopWait()), this::readSettings);
-                if (!state.warnings().equals(warnings()) || state.secretsRevision() != secretsInEffect()) {
-                    publishState(state.convergeError());
-                }
-                if (restarting || repairing || forgetting) {
-                    return ConvergeSchedule.Pass.ROLLING_OUT;
-                }
-            }
-            return etcdBusy ? ConvergeSchedule.Pass.ROLLING_OUT : ConvergeSchedule.Pass.SETTLED;
+            return busy ? ConvergeSchedule.Pass.ROLLING_OUT : ConvergeSchedule.Pass.SETTLED;
         } catch (IOException | RuntimeException e) {
-            log.error("converge of spec rev {} failed: {}", revision, describe(e));
-            publishState(describe(e));
+            log.error("converge of spec rev {} failed: {}", s.revision(), describe(e));
+            reportNews(describe(e));
             return ConvergeSchedule.Pass.FAILED;
         }
     }
 
-    /**
-     * etcd's care after the pass; whatever goes wrong in it is logged and tried again soon, and never keeps the pass
-     * from reporting what it did (a member's restart, say).
-     */
-    private boolean etcdCareAfter(DesiredState desired) {
-        try {
-            return etcdCare.after(spec, desired.etcdRestartDue());
-        } catch (RuntimeException e) {
-            log.warn("etcd care: {}", describe(e), e);
-            return true;
-        }
+    /** The state after news that ran no pass: what the loop follows is new, the last pass is not. */
+    private void reportNews(String convergeError) {
+        AgentState last = state.reported();
+        report(reportOf(last.appliedRevision(), last.roles(), last.lastRun(), convergeError));
     }
 
-    /** The state after news that ran no pass: the spec followed and its error are new, the last pass is not. */
-    private void publishState(String convergeError) {
-        state = new AgentState(spec, revision(), state.appliedRevision(), state.roles(), hostRoles.roles(spec),
-                state.lastRun(), warnings(), specError, convergeError, secrets, secretsInEffect(), state.etcd());
-        publish.accept(state);
+    private AgentState reportOf(long applied, Set<Role> roles, Optional<ConvergeRun> run, String error) {
+        List<String> warnings = new ArrayList<>(state.roleWarnings());
+        steps.forEach(step -> warnings.addAll(step.warnings()));
+        return new AgentState(state.spec(), state.revision(), applied, roles, parts.planner().roles(state.spec()), run,
+                warnings, state.specError(), error, state.secretValues(), secretsInEffect(), parts.etcd().report());
     }
 
-    /** The roles' warnings from the last pass, and what the repairs have to say. */
-    private List<String> warnings() {
-        List<String> all = new ArrayList<>(roleWarnings);
-        replicaRepair.note().ifPresent(all::add);
-        if (failsafeMemory.isStale()) {
-            all.add(FailsafeMemory.WARNING);
-        }
-        return all;
+    private void report(AgentState next) {
+        state = state.withReported(next);
+        publish.accept(next);
     }
 
     /**
      * The secrets generation in effect: on a data host, the one its last converged pass wrote into patroni.yml
-     * (Patroni was reloaded with it), and on the leader also the one its roles' passwords were set to.
+     * (Patroni was reloaded with it), and no later than what the steps have put in effect (the leader's passwords).
      */
     private long secretsInEffect() {
-        if (!dataHost) {
+        if (!state.dataHost()) {
             return 0;
         }
-        Health.Patroni p = probed.patroni();
-        boolean leader = p != null && p.isLeader();
-        return leader ? Math.min(renderedSecrets, rolePasswords.doneFor()) : renderedSecrets;
-    }
-
-    /** On the leader: PostgreSQL's role passwords as the secrets say (the monitoring role made, rotations set). */
-    private void keepRolePasswords() {
-        Health.Patroni p = probed.patroni();
-        if (secrets.isEmpty() || p == null || !p.isLeader() || !"running".equals(p.state())) {
-            return;
+        long inEffect = state.renderedSecrets();
+        for (Step step : steps) {
+            inEffect = Math.min(inEffect, step.secretsInEffect(state.probed()).orElse(inEffect));
         }
-        try {
-            rolePasswords.step(secrets.get(), secretsRevision, password -> new PostgresProbe(PatroniConfig.SUPERUSER,
-                    password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT));
-        } catch (SQLException e) {
-            log.warn("PostgreSQL role passwords not checked: {}", e.getMessage());
-        }
-    }
-
-    /** On the leader, with a backup section: the mark that restore drills look for, every five minutes. */
-    private void keepBackupMarker() {
-        Health.Patroni p = probed.patroni();
-        long now = System.nanoTime();
-        if (spec.flatMap(ClusterSpec::backup).isEmpty() || secrets.isEmpty() || p == null || !p.isLeader()
-                || !"running".equals(p.state()) || !backupMarker.due(now)) {
-            return;
-        }
-        Optional<String> password = secrets.get().get("superuser");
-        if (password.isEmpty()) {
-            return;
-        }
-        try (java.sql.Connection c = new PostgresProbe(PatroniConfig.SUPERUSER, password.get(), 5, caFile)
-                .connect(address, ClusterSpec.POSTGRES_PORT)) {
-            backupMarker.write(c, now);
-        } catch (SQLException e) {
-            log.warn("backup marker not written: {}", e.getMessage());
-        }
-    }
-
-    /** pg_settings of a member, as the monitoring role over TLS (the data hosts' pg_hba allows it between them). */
-    private Map<String, PgSetting> readSettings(String address, Collection<String> names) throws SQLException {
-        String password = secrets.flatMap(x -> x.get("monitor"))
-                .orElseThrow(() -> new SQLException("no cluster secrets yet"));
-        return new PostgresProbe(PatroniConfig.MONITOR_USER, password, 5, caFile).settings(address,
-                ClusterSpec.POSTGRES_PORT, names);
-    }
-
-    private void closeWatches() {
-        if (secretsWatch != null) {
-            secretsWatch.close();
-            secretsWatch = null;
-        }
-        if (requestWatch != null) {
-            requestWatch.close();
-            requestWatch = null;
-        }
-        // Changes while no watch runs are not told: read the key again once it is watched anew.
-        requestUnread = true;
-    }
-
-    /**
-     * The cluster restore this host's request key asks for, if any; kept as it was while etcd cannot say. A new
-     * phase makes the leader's agent check the roles' passwords again: a restored cluster has them as they were then.
-     */
-    private void readRestore() {
-        try {
-            Optional<Versioned<HostRequest>> stored = dcs.request(hostName);
-            outage.answered();
-            requestUnread = false;
-            requestRevision = stored.map(Versioned::modRevision).orElse(0L);
-            Optional<ClusterRestore> asked = Optional.empty();
-            if (stored.isPresent()) {
-                asked = ClusterRestore.of(stored.get().value());
-            }
-            if (!asked.equals(restore)) {
-                asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
-                rolePasswords = new RolePasswords(new java.security.SecureRandom());
-                restore = asked;
-            }
-        } catch (DcsException.Malformed | IllegalArgumentException e) {
-            outage.answered();
-            requestUnread = false;
-            log.warn("request to this host ignored: {}", e.getMessage());
-        } catch (DcsException e) {
-            outage.failed(e);
-        }
-    }
-
-    /**
-     * The secrets as stored now, and a root-only copy for etcd outages; kept as they were when etcd cannot say.
-     * Whether etcd answered.
-     */
-    private boolean readSecrets() {
-        try {
-            Optional<Versioned<ClusterSecrets>> stored = dcs.secrets();
-            outage.answered();
-            if (stored.isPresent() && stored.get().modRevision() != secretsRevision) {
-                secrets = Optional.of(stored.get().value());
-                secretsRevision = stored.get().modRevision();
-                secretsCache.write(stored.get());
-            }
-            return true;
-        } catch (DcsException.Malformed e) {
-            outage.answered();
-            log.warn("cluster secrets not read: {}", e.getMessage());
-            return true;
-        } catch (DcsException e) {
-            outage.failed(e);
-            return false;
-        } catch (IOException e) {
-            log.warn("cannot cache the cluster secrets: {}", e.getMessage());
-            return true;
-        }
-    }
-
-    private long revision() {
-        return followed.map(Versioned::modRevision).orElse(0L);
-    }
-
-    private String revisionText() {
-        return followed.map(v -> Long.toString(v.modRevision())).orElse("none");
+        return inEffect;
     }
 
     /** An exception's message, or its type when it has none: an error is never reported blank. */

@@ -16,7 +16,7 @@ import java.util.Optional;
  * before it is taken, and refused on a slow disk. A role already taken is never given up: stopping etcd or Postgres
  * would turn slowness into an outage.
  */
-public final class DiskGate {
+final class DiskGate {
     private final HostRoles hostRoles;
     private final HostPaths paths;
     private final FsyncResults fsync;
@@ -27,13 +27,8 @@ public final class DiskGate {
         this.fsync = fsync;
     }
 
-    /** A gate with its own probe results, for {@code pghactl plan}. */
-    public static DiskGate forPlan(HostRoles hostRoles, HostPaths paths) {
-        return new DiskGate(hostRoles, paths, new FsyncResults());
-    }
-
     /** The roles refused, each with its reason. */
-    public Map<Role, String> refusals(Optional<ClusterSpec> spec) throws IOException {
+    Map<Role, String> refusals(Optional<ClusterSpec> spec) throws IOException {
         if (spec.isEmpty() || !spec.get().disk().refuseSlowFsync()) {
             return Map.of();
         }

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * whose unused space passes the spec's thresholds, one at a time under the etcd lock and only while every member is
  * healthy. A member's restart for a changed etcd.yml takes the same lock. Confined to the loop thread.
  */
-final class EtcdCare {
+final class EtcdCare implements EtcdKeeping {
     private static final Logger log = LoggerFactory.getLogger(EtcdCare.class);
     private static final long LOCK_TTL_SECONDS = 60;
     private static final int DEFRAGS_KEPT = 10;
@@ -100,7 +100,8 @@ final class EtcdCare {
      * Before a pass: etcd's member list (endpoints follow it), and this host's member added as a learner when the spec
      * gives it the etcd role and etcd does not list it yet. What the roles need to know of etcd.
      */
-    EtcdFacts before(Optional<ClusterSpec> spec, Set<Role> roles) {
+    @Override
+    public EtcdFacts before(Optional<ClusterSpec> spec, Set<Role> roles) {
         error = "";
         // Said afresh by each pass that still has a membership step to take.
         membership = "";
@@ -199,6 +200,25 @@ final class EtcdCare {
         } catch (DcsException | IOException e) {
             membership = "cannot join the etcd cluster yet: " + e.getMessage();
             log.warn("etcd: {}", membership);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "etcd care";
+    }
+
+    /**
+     * The first step after a pass, whether or not it converged; whatever goes wrong in it is logged and tried again
+     * soon, and never keeps the pass from reporting what it did (a member's restart, say).
+     */
+    @Override
+    public boolean run(Pass pass) {
+        try {
+            return after(pass.spec(), pass.desired().etcdRestartDue());
+        } catch (RuntimeException e) {
+            log.warn("etcd care: {}", AgentLoop.describe(e), e);
+            return true;
         }
     }
 
@@ -502,13 +522,15 @@ final class EtcdCare {
     }
 
     /** What the status tells of etcd from this agent. */
-    EtcdReport report() {
+    @Override
+    public EtcdReport report() {
         return new EtcdReport(dcs.endpoints(), ownMember, alarms.stream().map(this::describe).toList(),
                 List.copyOf(defrags), List.copyOf(recoveries), membership);
     }
 
     /** Why etcd is not as it should be right now (a NOSPACE alarm), for the status's error; empty when it is. */
-    String error() {
+    @Override
+    public String error() {
         return error;
     }
 }

@@ -1,24 +1,23 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Versioned;
+import io.pgha.model.ClusterSecrets;
 import io.pgha.model.Health;
+import io.pgha.model.HostRequest;
+import java.util.Optional;
 
 /** News that wakes the agent's loop. Events only carry news: the loop alone decides and acts on it. */
 sealed interface Event {
-    /** The spec key holds this value (from a read or the watch). */
-    record SpecSeen(Versioned spec) implements Event {
+    /** The spec key holds this value, or none (deleted, or never applied). */
+    record SpecRead(Optional<Versioned<String>> spec) implements Event {
     }
 
-    /** The spec key was deleted. */
-    record SpecDeleted() implements Event {
+    /** The secrets key holds this value (read on a data host only). */
+    record SecretsRead(Optional<Versioned<ClusterSecrets>> secrets) implements Event {
     }
 
-    /** A key a data host watches changed (a rotation step of the secrets, a cluster restore's phase): read again. */
-    record DataKeyChanged() implements Event {
-    }
-
-    /** A data host's watch ended with an error: watch again at the next pass. */
-    record DataWatchEnded() implements Event {
+    /** This host's request key holds this value (read on a data host, for a cluster restore's phases). */
+    record RequestRead(Optional<Versioned<HostRequest>> request) implements Event {
     }
 
     /** What the probes saw on this host just now. */

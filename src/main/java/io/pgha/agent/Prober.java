@@ -13,7 +13,6 @@ import io.pgha.probe.HealthReport;
 import io.pgha.probe.HostHealth;
 import io.pgha.resources.Status;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -12,12 +12,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last good copy of an etcd value (the spec, the secrets), on disk and readable by root only, so that the agent
  * keeps converging and supervising while etcd is unreachable. The file holds the revision and the value's text form.
  */
 public final class StateCache<T> {
+    private static final Logger log = LoggerFactory.getLogger(StateCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final TextForm<T> form;
@@ -50,6 +53,15 @@ public final class StateCache<T> {
             return Optional.of(new Versioned<>(form.read(node.path("value").asText()), node.path("revision").asLong()));
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** Writes the copy; a failure is logged and nothing else: the agent goes on with what it has. */
+    void keep(Versioned<T> value) {
+        try {
+            write(value);
+        } catch (IOException e) {
+            log.error("cannot keep revision {} in {}: {}", value.modRevision(), file, e.getMessage());
         }
     }
 

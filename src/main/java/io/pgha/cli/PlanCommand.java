@@ -1,6 +1,6 @@
 package io.pgha.cli;
 
-import io.pgha.agent.DiskGate;
+import io.pgha.agent.HostPlanner;
 import io.pgha.agent.StateCache;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
@@ -23,6 +23,7 @@ import io.pgha.resources.PackageSources;
 import io.pgha.resources.Platform;
 import io.pgha.resources.Result;
 import io.pgha.roles.DesiredState;
+import io.pgha.roles.EtcdFacts;
 import io.pgha.roles.HostCertificate;
 import io.pgha.roles.HostContext;
 import io.pgha.roles.HostRoles;
@@ -33,7 +34,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -100,8 +100,7 @@ final class PlanCommand implements Callable<Integer> {
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
-            Map<Role, String> refused = DiskGate.forPlan(hostRoles, paths).refusals(cluster);
-            DesiredState desired = hostRoles.desired(cluster, secrets, refused, io.pgha.roles.EtcdFacts.UNKNOWN,
+            DesiredState desired = HostPlanner.forPlan(hostRoles, paths).plan(cluster, secrets, EtcdFacts.UNKNOWN,
                     restore);
             List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "

@@ -51,8 +51,17 @@ public abstract sealed class DcsException extends Exception
 
     /** etcd holds a value at the key that is not what belongs there (written by hand, or by an incompatible version). */
     public static final class Malformed extends DcsException {
-        public Malformed(String key, Exception cause) {
-            super(key + ": expected a value this version can read, found one it cannot: " + cause.getMessage(), cause);
+        private final long revision;
+
+        public Malformed(String key, long revision, Exception cause) {
+            super(key + " (revision " + revision + "): expected a value this version can read, found one it cannot: "
+                    + cause.getMessage(), cause);
+            this.revision = revision;
+        }
+
+        /** The revision that wrote the value: a watch goes on after it. */
+        public long revision() {
+            return revision;
         }
     }
 }

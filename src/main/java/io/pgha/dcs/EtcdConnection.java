@@ -179,7 +179,8 @@ final class EtcdConnection implements AutoCloseable {
     }
 
     /**
-     * One key from after {@code afterRevision}: each event to {@code onEvent}, an interruption to {@code onError}.
+     * One key from after {@code afterRevision} (0: from now), each event to {@code onEvent}, an interruption to
+     * {@code onError}.
      * Both run on the etcd client's threads inside its lock: they hand the news on and return, calling nothing here.
      */
     Dcs.Watch watch(String key, long afterRevision, Consumer<WatchEvent> onEvent, Consumer<DcsException> onError) {
@@ -222,7 +223,9 @@ final class EtcdConnection implements AutoCloseable {
         /** Called under the owner's lock, never from a listener: one start or move at a time. */
         void start(Client on) {
             long mine = generation.incrementAndGet();
-            WatchOption option = WatchOption.builder().withRevision(lastRevision + 1).build();
+            // Nothing seen yet (a key absent when its watch began): from now on; else from after the last event.
+            WatchOption option = lastRevision <= 0 ? WatchOption.DEFAULT
+                    : WatchOption.builder().withRevision(lastRevision + 1).build();
             watcher.set(on.getWatchClient().watch(bytes(key), option, io.etcd.jetcd.Watch.listener(response -> {
                 for (WatchEvent event : response.getEvents()) {
                     lastRevision = Math.max(lastRevision, event.getKeyValue().getModRevision());

@@ -64,7 +64,7 @@ public final class EtcdDcs implements Dcs {
             return Optional.of(new Versioned<>(ClusterSecrets.fromJson(stored.get().value()),
                     stored.get().modRevision()));
         } catch (IOException e) {
-            throw new DcsException.Malformed(keys.secrets(), e);
+            throw new DcsException.Malformed(keys.secrets(), stored.get().modRevision(), e);
         }
     }
 
@@ -88,7 +88,7 @@ public final class EtcdDcs implements Dcs {
             return Optional.of(new Versioned<>(HostRequest.fromJson(stored.get().value()),
                     stored.get().modRevision()));
         } catch (IOException e) {
-            throw new DcsException.Malformed(keys.request(host), e);
+            throw new DcsException.Malformed(keys.request(host), stored.get().modRevision(), e);
         }
     }
 

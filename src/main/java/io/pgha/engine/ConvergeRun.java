@@ -22,4 +22,9 @@ public record ConvergeRun(List<Result> results, long durationMillis) {
     public List<Result> failures() {
         return results.stream().filter(r -> r.status() == Status.FAILED).toList();
     }
+
+    /** The first resource that failed, with why: what a status names as the pass's error. */
+    public java.util.Optional<String> firstFailure() {
+        return failures().stream().map(r -> r.id() + ": " + r.message()).findFirst();
+    }
 }

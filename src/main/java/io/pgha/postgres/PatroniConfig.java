@@ -61,6 +61,10 @@ public final class PatroniConfig {
      * leader's agent. The guide's values are the spec's defaults.
      */
     public static ObjectNode dynamic(ClusterSpec spec) {
+        return dynamic(spec, parameters(spec));
+    }
+
+    private static ObjectNode dynamic(ClusterSpec spec, java.util.Map<String, String> postgresParameters) {
         ClusterSpec.Patroni p = spec.patroni();
         ObjectNode dcs = YAML.createObjectNode()
                 .put("ttl", p.ttl())
@@ -71,7 +75,7 @@ public final class PatroniConfig {
                 .put("failsafe_mode", p.failsafeMode());
         ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
         ObjectNode parameters = pg.putObject("parameters");
-        parameters(spec).forEach(parameters::put);
+        postgresParameters.forEach(parameters::put);
         dcs.putObject("slots").putObject("patroni_standby_leader").put("type", "physical");
         return dcs;
     }
@@ -105,8 +109,45 @@ public final class PatroniConfig {
         return parameters;
     }
 
-    static ObjectNode tree(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                           Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+    /** What patroni.yml is made from. */
+    public record Input(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
+                        Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+    }
+
+    /**
+     * patroni.yml as built once for a pass, and what comes of it.
+     *
+     * @param text         the file
+     * @param reloadDigest a fingerprint of what a running Patroni takes from the file: all but the bootstrap section,
+     *                     which only a new cluster reads. A changed parameter changes that section, and a SIGHUP for
+     *                     it would cost Patroni's loop a second (it sleeps after every reload of Postgres) just before
+     *                     the PATCH /config that carries the parameter.
+     * @param dynamic      the DCS (dynamic) settings, as in the file's bootstrap section and as PATCH /config keeps them
+     * @param parameters   the Postgres parameters every member is to run with
+     */
+    public record Document(String text, String reloadDigest, ObjectNode dynamic,
+                           java.util.Map<String, String> parameters) {
+    }
+
+    /** Builds patroni.yml's tree once, and everything the pass takes from it. */
+    public static Document document(Input in) {
+        java.util.Map<String, String> parameters = parameters(in.spec());
+        ObjectNode dynamic = dynamic(in.spec(), parameters);
+        ObjectNode tree = tree(in, dynamic.deepCopy());
+        String text = yaml(tree);
+        tree.remove("bootstrap");
+        String digest = FileResource.digest(yaml(tree).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new Document(text, digest, dynamic, java.util.Collections.unmodifiableMap(parameters));
+    }
+
+    private static ObjectNode tree(Input in, ObjectNode dynamic) {
+        AgentConfig agent = in.agent();
+        ClusterSpec spec = in.spec();
+        ClusterSpec.Host host = in.host();
+        ClusterSecrets secrets = in.secrets();
+        Layout layout = in.layout();
+        Tls tls = in.tls();
+        Optional<ClusterRestore> restore = in.restore();
         String address = host.address();
         ObjectNode root = YAML.createObjectNode()
                 .put("scope", spec.cluster())
@@ -139,7 +180,7 @@ public final class PatroniConfig {
         spec.etcdMembers().values().forEach(a -> etcdHosts.add(a + ":" + agent.clientPort()));
 
         ObjectNode bootstrap = root.putObject("bootstrap");
-        bootstrap.set("dcs", dynamic(spec));
+        bootstrap.set("dcs", dynamic);
         bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
         Optional<ClusterRestore> restoring = restore.filter(r -> r.active() && spec.backup().isPresent());
         restoring.ifPresent(r -> {
@@ -230,7 +271,7 @@ public final class PatroniConfig {
 
     public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
                                 Layout layout, Tls tls, Optional<ClusterRestore> restore) {
-        return yaml(tree(agent, spec, host, secrets, layout, tls, restore));
+        return document(new Input(agent, spec, host, secrets, layout, tls, restore)).text();
     }
 
     /** pgBackRest's restore of {@code set} with the target's options, as one command line for Patroni to split. */
@@ -241,17 +282,11 @@ public final class PatroniConfig {
         return line.toString();
     }
 
-    /**
-     * A fingerprint of what a running Patroni takes from patroni.yml: all but the bootstrap section, which only a new
-     * cluster reads. A changed parameter changes that section, and a SIGHUP for it would cost Patroni's loop a
-     * second (it sleeps after every reload of Postgres) just before the PATCH /config that carries the parameter.
-     */
+    /** {@link Document#reloadDigest()} alone. */
     public static String reloadDigest(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host,
                                       ClusterSecrets secrets, Layout layout, Tls tls,
                                       Optional<ClusterRestore> restore) {
-        ObjectNode running = tree(agent, spec, host, secrets, layout, tls, restore);
-        running.remove("bootstrap");
-        return FileResource.digest(yaml(running).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return document(new Input(agent, spec, host, secrets, layout, tls, restore)).reloadDigest();
     }
 
     private static String yaml(ObjectNode tree) {

@@ -7,6 +7,7 @@ import io.pgha.backup.RestoreTarget;
 import io.pgha.backup.RestoredPostgres;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
+import io.pgha.model.Role;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
@@ -17,6 +18,7 @@ import io.pgha.supervise.ProcessSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,12 +29,15 @@ import java.util.function.Function;
  * restores read, and pgBackRest's TLS server, through which the data hosts push their WAL. The agent's backup worker
  * runs the stanza, the backups, the drills and the restores with {@link #tools}.
  */
-final class BackupRole {
+final class BackupRole implements RolePlanner {
     static final String PROGRAM = "pgbackrest";
     /** The supervised server's name: a data host runs a pgBackRest server of its own ("pgbackrest"). */
     static final String SERVER = "pgbackrest-repository";
 
-    private BackupRole() {
+    private final HostContext ctx;
+
+    BackupRole(HostContext ctx) {
+        this.ctx = ctx;
     }
 
     /** Where pgBackRest keeps things on any host that runs it (the repository only on the backup host). */
@@ -44,12 +49,22 @@ final class BackupRole {
     }
 
     /**
-     * {@code dataLayout}: a data host's Postgres as it runs there, the options the repository host sends with each
-     * backup (one layout on real hosts; in the lab each host has a root of its own).
+     * The repository and its server. Each data host's Postgres is named as it runs there, in the options the
+     * repository host sends with each backup (one layout on real hosts; in the lab each host has a root of its own).
      */
-    static List<Resource> resources(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host,
-                                    Function<ClusterSpec.Host, PgBackRestConfig.Postgres> dataLayout)
-            throws IOException {
+    @Override
+    public Planned plan(RoleInput in) throws IOException {
+        RoleDefinition def = in.def();
+        ClusterSpec spec = in.spec();
+        ClusterSpec.Host host = in.host();
+        RoleDefinition dataDef = RoleDefinition.load(ctx.rolesDir(), Role.DATA);
+        Map<String, PgBackRestConfig.Postgres> layouts = new LinkedHashMap<>();
+        for (ClusterSpec.Host data : spec.hostsWith(Role.DATA)) {
+            PatroniConfig.Layout l = DataRole.layout(ctx.agent().peerPaths(data.name()), ctx, dataDef, spec);
+            layouts.put(data.name(), new PgBackRestConfig.Postgres(l.dataDir(), l.socketDir(),
+                    ClusterSpec.POSTGRES_PORT));
+        }
+        Function<ClusterSpec.Host, PgBackRestConfig.Postgres> dataLayout = data -> layouts.get(data.name());
         String user = def.user();
         PgBackRestConfig.Paths paths = paths(ctx.paths());
         Path home = ctx.paths().dataDir(PROGRAM);
@@ -76,7 +91,7 @@ final class BackupRole {
                     target.resolve("data")), new Owner("root", user, 0640)));
         }
         out.add(ProcessResource.present(server, ctx.supervisor()));
-        return out;
+        return Planned.of(out, List.of());
     }
 
     /**

@@ -6,11 +6,10 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
 import io.pgha.model.PatroniTimers;
-import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.postgres.DataDirectoryAside;
-import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniConfigResource;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
@@ -21,15 +20,22 @@ import io.pgha.supervise.ProcessSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** PostgreSQL under Patroni, as the guide's "Configure and Run Patroni" does it by hand. */
-final class DataRole {
+final class DataRole implements RolePlanner {
     static final String PROGRAM = "patroni";
+    private final HostContext ctx;
+    private final Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument;
 
-    private DataRole() {
+    /** {@code patroniDocument} builds patroni.yml: once a pass, shared by everything that depends on it. */
+    DataRole(HostContext ctx, Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument) {
+        this.ctx = ctx;
+        this.patroniDocument = patroniDocument;
     }
 
     private static String secret(ClusterSecrets secrets, String name) throws IOException {
@@ -81,13 +87,20 @@ final class DataRole {
 
     /**
      * Refuses timers the installed Patroni would silently run differently (3.2 and later raise and shrink them):
-     * the status would otherwise show values that are not what runs.
+     * the status would otherwise show values that are not what runs. Without the secrets there is nothing to plan yet.
      */
-    static List<Resource> resources(HostContext ctx, RoleDefinition def, ProgramVersion patroniVersion,
-                                    ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                                    Optional<ClusterRestore> restore, List<String> warnings)
-            throws IOException, RoleRefusedException {
-        List<String> changed = PatroniTimers.of(spec.patroni()).changesOn(patroniVersion);
+    @Override
+    public Planned plan(RoleInput in) throws IOException, RoleRefusedException {
+        if (in.pass().secrets().isEmpty()) {
+            return Planned.of(List.of(), List.of("waiting for the cluster secrets (written by the first pghactl apply)"));
+        }
+        RoleDefinition def = in.def();
+        ClusterSpec spec = in.spec();
+        ClusterSpec.Host host = in.host();
+        ClusterSecrets secrets = in.pass().secrets().get();
+        Optional<ClusterRestore> restore = in.pass().restore();
+        List<String> warnings = new ArrayList<>();
+        List<String> changed = PatroniTimers.of(spec.patroni()).changesOn(in.installed());
         if (!changed.isEmpty()) {
             throw new RoleRefusedException(String.join("; ", changed));
         }
@@ -99,17 +112,17 @@ final class DataRole {
         ProgramTls tls = ProgramTls.of(ctx, "postgres", user);
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
         PatroniConfig.Tls patroniTls = new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key());
-        FileResource configFile = FileResource.of(config, PatroniConfig.render(ctx.agent(), spec, host, secrets, layout,
-                patroniTls, restore), new Owner(user, user, 0600)).asSensitive();
+        PatroniConfig.Document document = patroniDocument.apply(new PatroniConfig.Input(ctx.agent(), spec, host,
+                secrets, layout, patroniTls, restore));
+        FileResource configFile = FileResource.of(config, document.text(), new Owner(user, user, 0600)).asSensitive();
         // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
         // Postgres re-reads its ssl files on the reload Patroni passes on.
         ProcessSpec patroni = new ProcessSpec(PROGRAM, user, List.of(def.binary(), config.toString()),
                 // A leaked PG* variable would override Patroni's passfile: the environment is exactly this.
                 Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"),
                 home, ctx.paths().logDir().resolve("patroni.log"), "patroni " + version,
-                PatroniConfig.reloadDigest(ctx.agent(), spec, host, secrets, layout, patroniTls, restore)
-                        + tls.digest(), "HUP");
-        List<Resource> out = new java.util.ArrayList<>(List.of(
+                document.reloadDigest() + tls.digest(), "HUP");
+        List<Resource> out = new ArrayList<>(List.of(
                 ctx.packages(def, version),
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
@@ -134,7 +147,7 @@ final class DataRole {
             out.add(ProcessResource.absent(PROGRAM, restoring.get().describe(), ctx.supervisor()));
             out.add(new DataDirectoryAside(layout.dataDir(), restoring.get()));
             out.add(new DirectoryResource(layout.dataDir(), new Owner(user, user, 0700)));
-            return out;
+            return new Planned(out, warnings, false, Optional.of(document));
         }
         out.add(ProcessResource.present(patroni, ctx.supervisor()));
         String restPassword = secret(secrets, "patroni_rest");
@@ -145,7 +158,7 @@ final class DataRole {
                 .map(other -> new PatroniClient(other.address(), ClusterSpec.PATRONI_PORT, Duration.ofSeconds(1),
                         restTls, restPassword)).toList();
         out.add(new PatroniConfigResource(new PatroniClient(host.address(), ClusterSpec.PATRONI_PORT,
-                Duration.ofSeconds(5), restTls, restPassword), peers, PatroniConfig.dynamic(spec)));
-        return out;
+                Duration.ofSeconds(5), restTls, restPassword), peers, document.dynamic()));
+        return new Planned(out, warnings, false, Optional.of(document));
     }
 }

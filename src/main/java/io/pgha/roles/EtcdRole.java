@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * A member of the etcd cluster: bootstrapped from agent.yml's static list as the guide does it by hand, or joining the
  * running cluster as a member its agent added (a learner, promoted once it has caught up).
  */
-final class EtcdRole {
+final class EtcdRole implements RolePlanner {
     static final String PROGRAM = "etcd";
     static final String RESTART_WAITS = "etcd: etcd.yml changed; the member restarts when it has the etcd lock"
             + " (one member at a time)";
@@ -38,7 +38,10 @@ final class EtcdRole {
     private static final ObjectMapper YAML = new ObjectMapper(
             YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
-    private EtcdRole() {
+    private final HostContext ctx;
+
+    EtcdRole(HostContext ctx) {
+        this.ctx = ctx;
     }
 
     /**
@@ -49,11 +52,13 @@ final class EtcdRole {
     }
 
     /** The resources, and whether a changed etcd.yml waits for the etcd lock to restart the member. */
-    record Planned(List<Resource> resources, boolean restartDue) {
-    }
-
-    static Planned resources(HostContext ctx, RoleDefinition def, ProgramVersion etcd, ClusterSpec.Etcd settings,
-                             EtcdFacts facts, List<String> warnings) throws IOException {
+    @Override
+    public Planned plan(RoleInput in) throws IOException {
+        RoleDefinition def = in.def();
+        ProgramVersion etcd = in.installed();
+        ClusterSpec.Etcd settings = in.pass().spec().map(ClusterSpec::etcd).orElse(ClusterSpec.Etcd.DEFAULT);
+        EtcdFacts facts = in.pass().etcd();
+        List<String> warnings = new ArrayList<>();
         String user = def.user();
         Path dataDir = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("etcd.yml");
@@ -68,7 +73,7 @@ final class EtcdRole {
         Path kept = bootstrapCopy(ctx);
         Optional<Bootstrap> bootstrap = bootstrap(ctx, dataDir, config, kept, facts, warnings);
         if (bootstrap.isEmpty()) {
-            return new Planned(out, false);
+            return Planned.of(out, warnings);
         }
         // A copy of how the member started, so that a deleted etcd.yml comes back as it was (how it started depends
         // on whether etcd answered then, which the agent cannot tell afterwards).
@@ -91,7 +96,7 @@ final class EtcdRole {
                 dataDir, ctx.paths().logDir().resolve("etcd.log"), digest, "", "HUP");
         out.add(configFile);
         out.add(ProcessResource.present(spec, ctx.supervisor()));
-        return new Planned(out, restartDue);
+        return new Planned(out, warnings, restartDue, Optional.empty());
     }
 
     /**

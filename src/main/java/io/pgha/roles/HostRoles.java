@@ -1,8 +1,6 @@
 package io.pgha.roles;
 
 import io.pgha.backup.BackupTools;
-import io.pgha.backup.PgBackRestConfig;
-import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ProgramVersion;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Turns the spec (or its absence) into the resources this host needs. */
 public final class HostRoles {
@@ -28,9 +27,17 @@ public final class HostRoles {
     /** The repository host's pgBackRest server, as the supervisor names it. */
     public static final String BACKUP_SERVER = BackupRole.SERVER;
     private final HostContext ctx;
+    private final Map<Role, RolePlanner> planners;
 
     public HostRoles(HostContext ctx) {
+        this(ctx, PatroniConfig::document);
+    }
+
+    /** {@code patroniDocument} builds patroni.yml (a test counts the builds). */
+    HostRoles(HostContext ctx, Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument) {
         this.ctx = ctx;
+        this.planners = Map.of(Role.ETCD, new EtcdRole(ctx), Role.DATA, new DataRole(ctx, patroniDocument),
+                Role.LB, new LbRole(ctx), Role.BACKUP, new BackupRole(ctx));
     }
 
     /**
@@ -44,18 +51,19 @@ public final class HostRoles {
         return spec.get().host(ctx.identity().name()).map(ClusterSpec.Host::roles).orElse(Set.of());
     }
 
+    /** The plan from the spec and secrets alone (nothing refused, nothing known of etcd, no restore). */
     public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) throws IOException {
-        return desired(spec, secrets, Map.of(), EtcdFacts.UNKNOWN, Optional.empty());
+        return desired(PlanInput.of(spec, secrets));
     }
 
     /**
-     * The resources of every role of this host, etcd's first (Patroni needs it), roles in {@code refused} left out.
-     * Resources that two roles share (the config directory) appear once. A host the spec does not name gets nothing
-     * and says so. A data host taking part in a cluster restore ({@code restore}) is planned for its phase.
+     * The resources of every role of this host, etcd's first (Patroni needs it), refused roles left out, each role
+     * planned by its {@link RolePlanner}. Resources that two roles share (the config directory) appear once. A host
+     * the spec does not name gets nothing and says so. A data host taking part in a cluster restore is planned for
+     * its phase.
      */
-    public DesiredState desired(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets,
-                                Map<Role, String> refused, EtcdFacts etcd, Optional<ClusterRestore> restore)
-            throws IOException {
+    public DesiredState desired(PlanInput in) throws IOException {
+        Optional<ClusterSpec> spec = in.spec();
         List<String> warnings = new ArrayList<>();
         Set<Role> roles = roles(spec);
         Optional<ClusterSpec.Host> me = spec.flatMap(s -> s.host(ctx.identity().name()));
@@ -70,14 +78,15 @@ public final class HostRoles {
         }
         Map<String, Resource> resources = new LinkedHashMap<>();
         if (spec.isPresent()) {
-            leaving(spec.get(), roles, etcd, warnings).forEach(r -> resources.put(r.id(), r));
+            leaving(spec.get(), roles, in.etcd(), warnings).forEach(r -> resources.put(r.id(), r));
         }
         Map<Role, String> refusedHere = new LinkedHashMap<>();
         boolean awaitsInstall = false;
-        boolean etcdRestartDue = false;
+        Set<Role> restartsDue = EnumSet.noneOf(Role.class);
+        Optional<PatroniConfig.Document> patroni = Optional.empty();
         for (Role role : roles) {
-            if (refused.containsKey(role)) {
-                refusedHere.put(role, refused.get(role));
+            if (in.refused().containsKey(role)) {
+                refusedHere.put(role, in.refused().get(role));
                 continue;
             }
             RoleDefinition def = RoleDefinition.load(ctx.rolesDir(), role);
@@ -92,24 +101,21 @@ public final class HostRoles {
             }
             try {
                 def.checkVersion(installed.get()).ifPresent(warnings::add);
-                List<Resource> planned;
-                if (role == Role.ETCD) {
-                    EtcdRole.Planned p = EtcdRole.resources(ctx, def, installed.get(),
-                            spec.map(ClusterSpec::etcd).orElse(ClusterSpec.Etcd.DEFAULT), etcd, warnings);
-                    planned = p.resources();
-                    etcdRestartDue = p.restartDue();
-                } else {
-                    planned = resources(role, def, installed.get(), spec, me, secrets, restore, warnings);
+                Planned planned = planners.get(role).plan(new RoleInput(def, installed.get(), in, me));
+                planned.resources().forEach(r -> resources.putIfAbsent(r.id(), r));
+                warnings.addAll(planned.warnings());
+                if (planned.restartDue()) {
+                    restartsDue.add(role);
                 }
-                for (Resource r : planned) {
-                    resources.putIfAbsent(r.id(), r);
+                if (planned.patroni().isPresent()) {
+                    patroni = planned.patroni();
                 }
             } catch (RoleRefusedException e) {
                 refusedHere.put(role, e.getMessage());
             }
         }
         return new DesiredState(roles, List.copyOf(resources.values()), warnings, refusedHere, awaitsInstall,
-                etcdRestartDue);
+                restartsDue, patroni);
     }
 
     private Resource packagesOf(Role role, RoleDefinition def, Optional<ClusterSpec> spec) {
@@ -158,36 +164,6 @@ public final class HostRoles {
             case DATA -> DataRole.PROGRAM;
             case LB -> LbRole.PROGRAM;
             case BACKUP -> BackupRole.SERVER;
-        };
-    }
-
-    private List<Resource> resources(Role role, RoleDefinition def, ProgramVersion installed,
-                                     Optional<ClusterSpec> spec, Optional<ClusterSpec.Host> me,
-                                     Optional<ClusterSecrets> secrets, Optional<ClusterRestore> restore,
-                                     List<String> warnings)
-            throws IOException, RoleRefusedException {
-        return switch (role) {
-            case ETCD -> throw new IllegalArgumentException("the etcd role is planned by EtcdRole");
-            case LB -> LbRole.resources(ctx, def, spec.orElseThrow(), me.orElseThrow());
-            case BACKUP -> {
-                ClusterSpec s = spec.orElseThrow();
-                RoleDefinition dataDef = RoleDefinition.load(ctx.rolesDir(), Role.DATA);
-                Map<String, PgBackRestConfig.Postgres> layouts = new LinkedHashMap<>();
-                for (ClusterSpec.Host data : s.hostsWith(Role.DATA)) {
-                    PatroniConfig.Layout l = DataRole.layout(ctx.agent().peerPaths(data.name()), ctx, dataDef, s);
-                    layouts.put(data.name(), new PgBackRestConfig.Postgres(l.dataDir(), l.socketDir(),
-                            ClusterSpec.POSTGRES_PORT));
-                }
-                yield BackupRole.resources(ctx, def, s, me.orElseThrow(), data -> layouts.get(data.name()));
-            }
-            case DATA -> {
-                if (secrets.isEmpty()) {
-                    warnings.add("waiting for the cluster secrets (written by the first pghactl apply)");
-                    yield List.of();
-                }
-                yield DataRole.resources(ctx, def, installed, spec.orElseThrow(), me.orElseThrow(), secrets.get(),
-                        restore, warnings);
-            }
         };
     }
 

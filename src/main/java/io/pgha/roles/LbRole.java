@@ -17,14 +17,19 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** HAProxy as the cluster's single endpoint: writes to the leader, reads to the replicas. */
-final class LbRole {
+final class LbRole implements RolePlanner {
     static final String PROGRAM = "haproxy";
+    private final HostContext ctx;
 
-    private LbRole() {
+    LbRole(HostContext ctx) {
+        this.ctx = ctx;
     }
 
-    static List<Resource> resources(HostContext ctx, RoleDefinition def, ClusterSpec spec, ClusterSpec.Host host)
-            throws IOException {
+    @Override
+    public Planned plan(RoleInput in) throws IOException {
+        RoleDefinition def = in.def();
+        ClusterSpec spec = in.spec();
+        ClusterSpec.Host host = in.host();
         String user = def.user();
         Path home = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("haproxy.cfg");
@@ -53,7 +58,7 @@ final class LbRole {
         out.addAll(tls.resources());
         out.add(configFile);
         out.add(ProcessResource.present(haproxy, ctx.supervisor()));
-        return out;
+        return Planned.of(out, List.of());
     }
 
     static String render(String template, ClusterSpec spec, ClusterSpec.Host host, ProgramTls tls, Path socket,

@@ -7,74 +7,57 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
 import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
-import io.pgha.model.HostIdentity;
-import io.pgha.model.HostPaths;
 import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.resources.FileResource;
-import io.pgha.resources.PackageSources;
-import io.pgha.resources.Platform;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
-import io.pgha.supervise.Supervisor;
-import io.pgha.tls.ClusterFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EtcdRoleTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Path ROLES = Path.of("roles").toAbsolutePath();
-    private final Supervisor supervisor = new Supervisor(Path.of("/nonexistent/run"));
+    @TempDir
+    Path temp;
+    private TestHosts hosts;
+    private Map<String, ProgramVersion> installed;
+
+    @BeforeEach
+    void hosts() {
+        hosts = new TestHosts(temp);
+        installed = hosts.installed;
+    }
 
     @AfterEach
     void close() {
-        supervisor.close();
+        hosts.close();
     }
 
-    @TempDir
-    Path temp;
-
-    /** A host whose agent.yml sits beside a fresh cluster CA, its files under a root of its own. */
     private HostContext host(String agentYml, String name, String address) throws Exception {
-        return host(agentYml, name, address, temp.resolve("srv/lab/" + name));
+        return hosts.host(agentYml, name, address);
     }
 
     private HostContext host(String agentYml, String name, String address, Path root) throws Exception {
-        Path pki = temp.resolve("pki");
-        if (!Files.exists(pki.resolve("ca.crt"))) {
-            ClusterFiles.create(pki, "demo", new SecureRandom(), Instant.now());
-        }
-        AgentConfig agent = AgentConfig.parse(agentYml, "agent.yml", pki);
-        HostIdentity identity = new HostIdentity(name, address);
-        HostPaths paths = new HostPaths(root);
-        HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
-        certificate.ensure(Instant.now());
-        return new HostContext(agent, identity, paths, new PackageSources(Platform.known().get("debian12")),
-                binary -> Optional.ofNullable(installed.get(binary.getFileName().toString())), ROLES, supervisor,
-                certificate);
+        return hosts.host(agentYml, name, address, root);
     }
 
     private static final String AGENT = AgentConfigTest.MINIMAL;
     private static final ProgramVersion ETCD_3_4 = new ProgramVersion(3, 4, 23);
-    /** What the host has installed, by binary name: Debian 12's versions unless a test says otherwise. */
-    private final Map<String, ProgramVersion> installed = new java.util.HashMap<>(Map.of("etcd", ETCD_3_4,
-            "patroni", new ProgramVersion(3, 0, 2), "haproxy", new ProgramVersion(2, 6, 12)));
 
     /** etcd.yml of a static member, with the spec's default etcd settings. */
     private static String etcdYml(HostContext ctx, ProgramVersion version) {
@@ -122,8 +105,8 @@ class EtcdRoleTest {
                 new io.pgha.model.EtcdMember(1, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
                 new io.pgha.model.EtcdMember(2, "etcd2", List.of("https://10.0.0.2:2380"), List.of(), false),
                 new io.pgha.model.EtcdMember(3, "etcd3", List.of("https://10.0.0.3:2380"), List.of(), false));
-        DesiredState waiting = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(members), false), Optional.empty());
+        DesiredState waiting = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(members), false), Optional.empty()));
         assertTrue(waiting.resources().stream().noneMatch(r -> r.id().equals("process:etcd")),
                 "not started before it is a member: " + waiting.resources());
         assertTrue(waiting.warnings().contains("etcd: waiting to be added to the etcd cluster"), waiting.warnings()
@@ -131,8 +114,8 @@ class EtcdRoleTest {
 
         List<io.pgha.model.EtcdMember> added = new java.util.ArrayList<>(members);
         added.add(new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
-        DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(added), false), Optional.empty());
+        DesiredState joining = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(added), false), Optional.empty()));
         FileResource file = (FileResource) joining.resources().stream()
                 .filter(r -> r.id().endsWith("etcd.yml")).findFirst().orElseThrow();
         JsonNode yml = YAML.readTree(new String(file.content(), StandardCharsets.UTF_8));
@@ -150,8 +133,8 @@ class EtcdRoleTest {
         List<io.pgha.model.EtcdMember> members = List.of(
                 new io.pgha.model.EtcdMember(1, "etcd1", List.of("https://10.0.0.1:2380"), List.of(), false),
                 new io.pgha.model.EtcdMember(9, "", List.of("https://10.0.0.9:2380"), List.of(), true));
-        DesiredState joining = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.of(members), false), Optional.empty());
+        DesiredState joining = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.of(members), false), Optional.empty()));
         FileResource copy = (FileResource) joining.resources().stream()
                 .filter(r -> r.id().endsWith("/etcd-bootstrap.yml")).findFirst().orElseThrow();
         Files.createDirectories(copy.path().getParent());
@@ -164,8 +147,8 @@ class EtcdRoleTest {
         // The member started (its data is there), then someone deleted etcd.yml; etcd now answers without it.
         Files.createDirectories(ctx.paths().dataDir("etcd").resolve("member"));
         Files.delete(first.path());
-        DesiredState repaired = new HostRoles(ctx).desired(Optional.of(spec), Optional.empty(), Map.of(),
-                new EtcdFacts(Optional.empty(), false), Optional.empty());
+        DesiredState repaired = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), Optional.empty(), Map.of(),
+                new EtcdFacts(Optional.empty(), false), Optional.empty()));
         assertEquals(new String(first.content(), StandardCharsets.UTF_8),
                 new String(etcdYmlOf(repaired).content(), StandardCharsets.UTF_8));
     }
@@ -328,9 +311,9 @@ class EtcdRoleTest {
     void aRefusedRoleIsLeftOutAndTheOthersStay() throws Exception {
         HostContext ctx = host(AGENT, "etcd2", "10.0.0.2");
         ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
-        DesiredState state = new HostRoles(ctx).desired(Optional.of(spec),
+        DesiredState state = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec),
                 Optional.of(ClusterSecrets.generate(new SecureRandom())), Map.of(Role.DATA, "slow disk"),
-                EtcdFacts.UNKNOWN, Optional.empty());
+                EtcdFacts.UNKNOWN, Optional.empty()));
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertTrue(ids.contains("process:etcd"), ids.toString());
         assertFalse(ids.stream().anyMatch(id -> id.contains("patroni") || id.contains("postgres")), ids.toString());
@@ -404,8 +387,8 @@ class EtcdRoleTest {
         ClusterSpec parsed = new ClusterSpecParser(ctx.agent()).parse(COMPACT, "spec");
         Optional<ClusterSecrets> secrets = Optional.of(ClusterSecrets.generate(new SecureRandom()));
         ClusterRestore restore = new ClusterRestore("20261128T012300Z", ClusterRestore.STOP, "", "20261128-010000F");
-        DesiredState stopping = new HostRoles(ctx).desired(Optional.of(parsed), secrets, Map.of(), EtcdFacts.UNKNOWN,
-                Optional.of(restore));
+        DesiredState stopping = new HostRoles(ctx).desired(new PlanInput(Optional.of(parsed), secrets, Map.of(),
+                EtcdFacts.UNKNOWN, Optional.of(restore)));
         List<String> ids = stopping.resources().stream().map(Resource::id).toList();
         int patroni = ids.indexOf("process:patroni");
         int aside = ids.indexOf("cluster-restore:20261128T012300Z");
@@ -418,8 +401,8 @@ class EtcdRoleTest {
                 + " the archive from backup 20261128-010000F: stop (pghactl restore --cluster)"),
                 stopping.warnings().toString());
 
-        DesiredState done = new HostRoles(ctx).desired(Optional.of(parsed), secrets, Map.of(), EtcdFacts.UNKNOWN,
-                Optional.of(restore.in(ClusterRestore.DONE)));
+        DesiredState done = new HostRoles(ctx).desired(new PlanInput(Optional.of(parsed), secrets, Map.of(),
+                EtcdFacts.UNKNOWN, Optional.of(restore.in(ClusterRestore.DONE))));
         assertEquals(new HostRoles(ctx).desired(Optional.of(parsed), secrets).resources().stream().map(Resource::id)
                 .toList(), done.resources().stream().map(Resource::id).toList(), "done: the usual resources");
     }

@@ -1,0 +1,232 @@
+package io.pgha.agent;
+
+import io.pgha.dcs.Lock;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Health;
+import io.pgha.postgres.BackupMarker;
+import io.pgha.postgres.FailsafeMemory;
+import io.pgha.postgres.PatroniApi;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PgSetting;
+import io.pgha.postgres.PostgresProbe;
+import io.pgha.postgres.ReplicaRepair;
+import io.pgha.postgres.RolePasswords;
+import io.pgha.postgres.RollingRestart;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A data host's upkeep after a settled pass, as steps in this order: Patroni's failsafe memory forgotten, a replica
+ * that does not stream repaired, the roles' passwords kept (before the restart step, which reads pg_settings as the
+ * monitoring role they make), the restore drills' marker written, a rolling restart taken a step further. None runs
+ * during a cluster restore.
+ */
+final class DataUpkeep {
+    private static final Logger log = LoggerFactory.getLogger(DataUpkeep.class);
+
+    private DataUpkeep() {
+    }
+
+    /** The steps, in order, for the data host at {@code address}; {@code restartLock} is the cluster's. */
+    static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile) {
+        Postgres postgres = new Postgres(address, caFile);
+        return List.of(new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
+                new Marker(postgres), new Restart(hostName, patroni, restartLock, postgres));
+    }
+
+    /** This host's Postgres, over TLS, logged in as a role the secrets name. */
+    record Postgres(String address, Path caFile) {
+        Connection connect(String user, String password) throws SQLException {
+            return new PostgresProbe(user, password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT);
+        }
+
+        Map<String, PgSetting> settings(String member, String monitorPassword, Collection<String> names)
+                throws SQLException {
+            return new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword, 5, caFile).settings(member,
+                    ClusterSpec.POSTGRES_PORT, names);
+        }
+    }
+
+    /** Forgets the leader Patroni remembers from a failsafe call once etcd has no leader key for it. */
+    static final class Failsafe implements Step {
+        private final PatroniApi patroni;
+        private final FailsafeMemory memory = new FailsafeMemory();
+
+        Failsafe(PatroniApi patroni) {
+            this.patroni = patroni;
+        }
+
+        @Override
+        public String name() {
+            return "failsafe memory";
+        }
+
+        @Override
+        public boolean run(Pass pass) throws Exception {
+            return pass.dataUpkeep() && memory.step(patroni, Duration.ofSeconds(pass.spec().orElseThrow().patroni().ttl()));
+        }
+
+        @Override
+        public boolean urgent(Health probed, long secretsRevision) {
+            return !memory.isStale() && memory.observe(probed.patroni());
+        }
+
+        @Override
+        public List<String> warnings() {
+            return memory.isStale() ? List.of(FailsafeMemory.WARNING) : List.of();
+        }
+    }
+
+    /** Rebuilds a replica that has not streamed for the spec's time, one host at a time under the restart lock. */
+    static final class Repair implements Step {
+        private final ReplicaRepair repair;
+
+        Repair(String hostName, PatroniApi patroni, Lock restartLock) {
+            this.repair = new ReplicaRepair(hostName, patroni, restartLock);
+        }
+
+        @Override
+        public String name() {
+            return "replica repair";
+        }
+
+        @Override
+        public boolean run(Pass pass) throws Exception {
+            return pass.dataUpkeep() && repair.step(pass.probed(),
+                    Duration.ofSeconds(pass.spec().orElseThrow().patroni().replicaRepairAfterSeconds()));
+        }
+
+        @Override
+        public List<String> warnings() {
+            return repair.note().map(List::of).orElse(List.of());
+        }
+    }
+
+    /**
+     * On the leader: PostgreSQL's role passwords as the secrets say (the monitoring role made, rotations set). A new
+     * phase of a cluster restore checks them again: a restored cluster has them as they were then.
+     */
+    static final class Passwords implements Step {
+        private final Postgres postgres;
+        private RolePasswords passwords = new RolePasswords(new SecureRandom());
+        private Optional<io.pgha.model.ClusterRestore> restoreSeen = Optional.empty();
+
+        Passwords(Postgres postgres) {
+            this.postgres = postgres;
+        }
+
+        @Override
+        public String name() {
+            return "role passwords";
+        }
+
+        @Override
+        public boolean run(Pass pass) {
+            if (!pass.restore().equals(restoreSeen)) {
+                restoreSeen = pass.restore();
+                passwords = new RolePasswords(new SecureRandom());
+            }
+            if (!pass.dataUpkeep() || pass.secrets().isEmpty() || !pass.leaderRunning()) {
+                return false;
+            }
+            try {
+                passwords.step(pass.secrets().get(), pass.secretsRevision(),
+                        password -> postgres.connect(PatroniConfig.SUPERUSER, password));
+            } catch (SQLException e) {
+                // Checked again at the next pass: a leader just promoted may not take logins for a moment.
+                log.warn("PostgreSQL role passwords not checked: {}", e.getMessage());
+            }
+            return false;
+        }
+
+        /** A leader sets the passwords at once: the other hosts' probes log in with them. */
+        @Override
+        public boolean urgent(Health probed, long secretsRevision) {
+            Health.Patroni p = probed.patroni();
+            return p != null && p.isLeader() && "running".equals(p.state()) && secretsRevision != 0
+                    && passwords.doneFor() != secretsRevision;
+        }
+
+        /** On the leader, the generation its roles' passwords are set to. */
+        @Override
+        public OptionalLong secretsInEffect(Health probed) {
+            boolean leader = probed.patroni() != null && probed.patroni().isLeader();
+            return leader ? OptionalLong.of(passwords.doneFor()) : OptionalLong.empty();
+        }
+    }
+
+    /** On the leader, with a backup section: the mark that restore drills look for, every five minutes. */
+    static final class Marker implements Step {
+        private final Postgres postgres;
+        private final BackupMarker marker = new BackupMarker();
+
+        Marker(Postgres postgres) {
+            this.postgres = postgres;
+        }
+
+        @Override
+        public String name() {
+            return "backup marker";
+        }
+
+        @Override
+        public boolean run(Pass pass) {
+            long now = System.nanoTime();
+            Optional<String> password = pass.secrets().flatMap(s -> s.get("superuser"));
+            if (!pass.dataUpkeep() || pass.spec().orElseThrow().backup().isEmpty() || password.isEmpty()
+                    || !pass.leaderRunning() || !marker.due(now)) {
+                return false;
+            }
+            try (Connection c = postgres.connect(PatroniConfig.SUPERUSER, password.get())) {
+                marker.write(c, now);
+            } catch (SQLException e) {
+                log.warn("backup marker not written: {}", e.getMessage());
+            }
+            return false;
+        }
+    }
+
+    /** A Postgres restart the spec's parameters need, one host at a time under the restart lock. */
+    static final class Restart implements Step {
+        private final RollingRestart restart;
+        private final Postgres postgres;
+
+        Restart(String hostName, PatroniApi patroni, Lock restartLock, Postgres postgres) {
+            this.restart = new RollingRestart(hostName, patroni, restartLock);
+            this.postgres = postgres;
+        }
+
+        @Override
+        public String name() {
+            return "rolling restart";
+        }
+
+        @Override
+        public boolean run(Pass pass) throws Exception {
+            if (!pass.dataUpkeep()) {
+                return false;
+            }
+            Supplier<String> monitor = () -> pass.secrets().flatMap(s -> s.get("monitor")).orElse("");
+            Map<String, String> parameters = pass.desired().patroni().map(PatroniConfig.Document::parameters)
+                    .orElseGet(() -> PatroniConfig.parameters(pass.spec().orElseThrow()));
+            return restart.step(parameters, Duration.ofSeconds(pass.spec().orElseThrow().patroni().loopWait()),
+                    (member, names) -> {
+                        if (pass.secrets().flatMap(s -> s.get("monitor")).isEmpty()) {
+                            throw new SQLException("no cluster secrets yet");
+                        }
+                        return postgres.settings(member, monitor.get(), names);
+                    });
+        }
+    }
+}

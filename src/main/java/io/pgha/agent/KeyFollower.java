@@ -1,0 +1,111 @@
+package io.pgha.agent;
+
+import io.pgha.dcs.Dcs;
+import io.pgha.dcs.DcsException;
+import io.pgha.dcs.Versioned;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows one etcd key on a thread of its own (the spec; on a data host the secrets and its request key): reads it,
+ * watches it, reads it again at each change, and after a watch error starts over, with a backoff while etcd does not
+ * answer. Each value read goes to the loop as news; the watch callbacks, which run on the etcd client's threads, only
+ * wake this thread.
+ */
+final class KeyFollower<T> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KeyFollower.class);
+    private static final long MIN_BACKOFF_MILLIS = 500;
+    private static final long MAX_BACKOFF_MILLIS = 5000;
+
+    /** How one key is read and watched. */
+    interface Key<T> {
+        Optional<Versioned<T>> read() throws DcsException;
+
+        /** Watches changes after {@code afterRevision} (0: from now). */
+        Dcs.Watch watch(long afterRevision, Runnable changed, Consumer<DcsException> ended);
+    }
+
+    private final String name;
+    private final Key<T> key;
+    private final Consumer<Optional<Versioned<T>>> news;
+    private final EtcdOutage outage;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    KeyFollower(String name, Key<T> key, Consumer<Optional<Versioned<T>>> news, EtcdOutage outage) {
+        this.name = name;
+        this.key = key;
+        this.news = news;
+        this.outage = outage;
+        this.thread = new Thread(this::follow, name + "-follower");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void follow() {
+        long backoff = MIN_BACKOFF_MILLIS;
+        while (running) {
+            try {
+                long revision = readAndTell();
+                Semaphore wake = new Semaphore(0);
+                AtomicBoolean ended = new AtomicBoolean();
+                try (Dcs.Watch watch = key.watch(revision, wake::release, error -> {
+                    outage.failed(error.getMessage());
+                    ended.set(true);
+                    wake.release();
+                })) {
+                    if (revision == 0) {
+                        // Absent when read: written before the watch began, it would go unseen until a change.
+                        revision = readAndTell();
+                    }
+                    backoff = MIN_BACKOFF_MILLIS;
+                    while (running) {
+                        wake.acquire();
+                        wake.drainPermits();
+                        if (ended.get()) {
+                            break;
+                        }
+                        readAndTell();
+                    }
+                }
+            } catch (DcsException e) {
+                outage.failed(e);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("following {} failed: {}", name, AgentLoop.describe(e));
+            }
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+        }
+    }
+
+    /** Reads the key and tells the loop; the revision a watch goes on after (0: absent). */
+    private long readAndTell() throws DcsException {
+        try {
+            Optional<Versioned<T>> value = key.read();
+            outage.answered();
+            news.accept(value);
+            return value.map(Versioned::modRevision).orElse(0L);
+        } catch (DcsException.Malformed e) {
+            // etcd answered; the value is not one this agent reads: it keeps what it had until the next change.
+            outage.answered();
+            log.warn("{} ignored: {}", name, e.getMessage());
+            return e.revision();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}

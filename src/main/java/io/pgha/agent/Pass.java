@@ -1,0 +1,45 @@
+package io.pgha.agent;
+
+import io.pgha.engine.ConvergeRun;
+import io.pgha.model.ClusterRestore;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.Health;
+import io.pgha.model.Role;
+import io.pgha.roles.DesiredState;
+import java.util.Optional;
+
+/**
+ * One converge pass as the steps after it see it.
+ *
+ * @param spec            the spec the pass ran with
+ * @param secrets         the cluster's passwords (a data host's), with their generation
+ * @param secretsRevision that generation (0 without secrets)
+ * @param desired         what the pass planned
+ * @param run             what the engine did
+ * @param probed          what the probes saw last
+ * @param restore         the cluster restore this host takes part in, if any
+ */
+record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long secretsRevision, DesiredState desired,
+            ConvergeRun run, Health probed, Optional<ClusterRestore> restore) {
+
+    /** The host converged with nothing refused: what follows may build on what runs. */
+    boolean settled() {
+        return run.converged() && desired.refused().isEmpty();
+    }
+
+    /**
+     * A settled data host outside a cluster restore (which stops and rebuilds every member): Patroni's and Postgres's
+     * upkeep may go on.
+     */
+    boolean dataUpkeep() {
+        return settled() && desired.has(Role.DATA) && spec.isPresent()
+                && restore.filter(ClusterRestore::active).isEmpty();
+    }
+
+    /** Patroni here leads and its Postgres runs. */
+    boolean leaderRunning() {
+        Health.Patroni p = probed.patroni();
+        return p != null && p.isLeader() && "running".equals(p.state());
+    }
+}

@@ -1,0 +1,115 @@
+package io.pgha.roles;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.Role;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.resources.FileResource;
+import io.pgha.resources.ProcessResource;
+import io.pgha.resources.Resource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The host's plan as every role's planner makes it, through the one entry point the agent and pghactl use. */
+class HostRolesTest {
+    private static final String SPEC = """
+            cluster: demo
+            hosts:
+              etcd1: {address: 10.0.0.1, role: etcd}
+              etcd2: {address: 10.0.0.2, role: etcd}
+              etcd3: {address: 10.0.0.3, role: etcd}
+              pg1: {address: 10.0.1.1, role: data}
+              pg2: {address: 10.0.1.2, role: data}
+              lb1: {address: 10.0.2.1, role: lb}
+            postgres:
+              parameters: {work_mem: 8MB}
+            """;
+
+    @TempDir
+    Path temp;
+    private TestHosts hosts;
+
+    @BeforeEach
+    void hosts() {
+        hosts = new TestHosts(temp);
+    }
+
+    @AfterEach
+    void close() {
+        hosts.close();
+    }
+
+    private static <T extends Resource> T only(DesiredState state, Class<T> kind, String id) {
+        return state.resources().stream().filter(r -> r.id().equals(id)).map(kind::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + id + " in " + state.resources()));
+    }
+
+    @Test
+    void aPassBuildsPatroniYmlOnceAndEverythingThatDependsOnItComesFromThatBuild() throws Exception {
+        HostContext ctx = hosts.host(AgentConfigTest.MINIMAL, "pg1", "10.0.1.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(SPEC, "spec");
+        List<PatroniConfig.Document> built = new ArrayList<>();
+        HostRoles roles = new HostRoles(ctx, in -> {
+            PatroniConfig.Document d = PatroniConfig.document(in);
+            built.add(d);
+            return d;
+        });
+        DesiredState state = roles.desired(PlanInput.of(Optional.of(spec),
+                Optional.of(ClusterSecrets.generate(new SecureRandom()))));
+        assertEquals(1, built.size(), "patroni.yml built once in the pass");
+        PatroniConfig.Document document = built.get(0);
+        assertEquals(Optional.of(document), state.patroni(), "the pass hands the same build on");
+        FileResource file = only(state, FileResource.class, "file:" + ctx.paths().configDir().resolve("patroni.yml"));
+        assertEquals(document.text(), new String(file.content(), StandardCharsets.UTF_8));
+        ProcessResource patroni = only(state, ProcessResource.class, "process:patroni");
+        assertTrue(patroni.spec().orElseThrow().reloadDigest().startsWith(document.reloadDigest()),
+                "Patroni reloads for a change of what the file says");
+        assertEquals("8MB", document.parameters().get("work_mem"));
+        assertEquals("8MB", document.dynamic().path("postgresql").path("parameters").path("work_mem").asText(),
+                "the dynamic configuration PATCH /config keeps equal");
+    }
+
+    @Test
+    void aDataHostWithoutSecretsPlansNoPatroniAndSaysWhy() throws Exception {
+        HostContext ctx = hosts.host(AgentConfigTest.MINIMAL, "pg1", "10.0.1.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(SPEC, "spec");
+        List<PatroniConfig.Input> built = new ArrayList<>();
+        DesiredState state = new HostRoles(ctx, in -> {
+            built.add(in);
+            return PatroniConfig.document(in);
+        }).desired(PlanInput.of(Optional.of(spec), Optional.empty()));
+        assertEquals(List.of(), built);
+        assertEquals(List.of(Role.DATA), List.copyOf(state.roles()));
+        assertEquals(List.of(), state.resources());
+        assertEquals(Optional.empty(), state.patroni());
+        assertTrue(state.warnings().contains("waiting for the cluster secrets (written by the first pghactl apply)"),
+                state.warnings().toString());
+    }
+
+    @Test
+    void aRefusedRoleIsLeftOutWithItsReasonAndTheOthersArePlanned() throws Exception {
+        HostContext ctx = hosts.host(AgentConfigTest.MINIMAL, "etcd1", "10.0.0.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(SPEC.replace("etcd1: {address: 10.0.0.1, role:"
+                + " etcd}", "etcd1: {address: 10.0.0.1, roles: [etcd, lb], allow_colocation: true}"), "spec");
+        DesiredState state = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), Optional.empty(),
+                Map.of(Role.ETCD, "slow disk"), EtcdFacts.UNKNOWN, Optional.empty()));
+        assertEquals(Map.of(Role.ETCD, "slow disk"), state.refused());
+        assertEquals("refusing role etcd: slow disk", state.refusal());
+        List<String> ids = state.resources().stream().map(Resource::id).toList();
+        assertTrue(ids.contains("process:haproxy") && !ids.contains("process:etcd"), ids.toString());
+    }
+}
