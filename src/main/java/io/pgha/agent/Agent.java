@@ -14,6 +14,7 @@ import io.pgha.roles.HostRoles;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -72,7 +73,8 @@ public final class Agent {
                 reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
-                + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics), ApiEndpoint.RETRY);
+                + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics),
+                Optional.of(ApiServer.tls(host.certificate().files())), ApiEndpoint.RETRY);
         api.ensureBound();
         Prober prober = new Prober(config, host.identity(), host.paths(),
                 new HostHealth(host.certificate().sslContext(), config.caCertificate()), reporter::state, fsync, probes -> {

@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -16,14 +17,16 @@ final class ApiEndpoint implements AutoCloseable {
 
     private final String listen;
     private final ApiServer.Endpoints endpoints;
+    private final Optional<SslContext> tls;
     private final Duration retry;
     private Optional<ApiServer> server = Optional.empty();
     private long lastTry;
     private String lastFailure = "";
 
-    ApiEndpoint(String listen, ApiServer.Endpoints endpoints, Duration retry) {
+    ApiEndpoint(String listen, ApiServer.Endpoints endpoints, Optional<SslContext> tls, Duration retry) {
         this.listen = listen;
         this.endpoints = endpoints;
+        this.tls = tls;
         this.retry = retry;
     }
 
@@ -39,8 +42,9 @@ final class ApiEndpoint implements AutoCloseable {
         int colon = listen.lastIndexOf(':');
         try {
             server = Optional.of(new ApiServer(new InetSocketAddress(listen.substring(0, colon),
-                    Integer.parseInt(listen.substring(colon + 1))), endpoints));
-            log.info("HTTP endpoint on http://{}/health, /status, /metrics", listen);
+                    Integer.parseInt(listen.substring(colon + 1))), endpoints, tls));
+            log.info("HTTP endpoint on {}: /health and /metrics (http or https), /status (https with a cluster"
+                    + " certificate)", listen);
             lastFailure = "";
             return true;
         } catch (InterruptedException e) {

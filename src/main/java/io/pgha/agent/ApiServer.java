@@ -22,12 +22,25 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** The agent's HTTP endpoint: /health, /status, /metrics. Read-only; one small event loop. */
+/**
+ * The agent's HTTP endpoint, read-only, one small event loop: /health and /metrics over plain http or https, for
+ * anyone (health checks and Prometheus); /status only over https with a client certificate of the cluster CA (an
+ * agent's or pghactl's), since it names files, endpoints and errors of the host. One port serves both: the first
+ * bytes of a connection tell TLS from plain http.
+ */
 public final class ApiServer implements AutoCloseable {
 
     /** What the agent answers; called on the event loop, so each must be quick and not block. */
@@ -45,13 +58,25 @@ public final class ApiServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
 
-    public ApiServer(InetSocketAddress listen, Endpoints endpoints) throws IOException, InterruptedException {
+    /**
+     * The server's TLS: this host's certificate (renewals taken in without a restart) and the cluster CA, which a
+     * client certificate must chain to.
+     */
+    public static SslContext tls(TlsFiles files) throws IOException {
+        return SslContextBuilder.forServer(files.keyManager()).trustManager(files.trustManager())
+                .clientAuth(ClientAuth.OPTIONAL).protocols("TLSv1.3", "TLSv1.2").build();
+    }
+
+    /** {@code tls}: without it, plain http only, and /status is refused. */
+    public ApiServer(InetSocketAddress listen, Endpoints endpoints, Optional<SslContext> tls)
+            throws IOException, InterruptedException {
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            tls.ifPresent(t -> ch.pipeline().addLast(new OptionalSslHandler(t)));
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024),
                                     new Handler(endpoints));
                         }
@@ -77,6 +102,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private static final Response STATUS_REFUSED = new Response(403, "text/plain; charset=utf-8",
+                "/status needs https with a client certificate of the cluster CA (pghactl's admin.crt, an agent's"
+                        + " host certificate); /health and /metrics need none\n");
         private final Endpoints endpoints;
 
         Handler(Endpoints endpoints) {
@@ -91,7 +119,7 @@ public final class ApiServer implements AutoCloseable {
             } else {
                 response = switch (new QueryStringDecoder(request.uri()).path()) {
                     case "/health" -> endpoints.health();
-                    case "/status" -> endpoints.status();
+                    case "/status" -> clusterCertificate(ctx) ? endpoints.status() : STATUS_REFUSED;
                     case "/metrics" -> endpoints.metrics();
                     default -> new Response(404, "text/plain; charset=utf-8",
                             "not found: try /health, /status or /metrics\n");
@@ -104,6 +132,19 @@ public final class ApiServer implements AutoCloseable {
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** The connection is TLS and its client presented a certificate the cluster CA signed (checked then). */
+        private static boolean clusterCertificate(ChannelHandlerContext ctx) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                return false;
+            }
+            try {
+                return ssl.engine().getSession().getPeerCertificates().length > 0;
+            } catch (SSLPeerUnverifiedException e) {
+                return false;
+            }
         }
 
         @Override

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 
@@ -76,7 +77,8 @@ public final class ClassTraining {
         } catch (DcsException | IOException e) {
             // expected: nobody listens
         }
-        try (ApiServer api = new ApiServer(new InetSocketAddress("127.0.0.1", 0), new QuietEndpoints())) {
+        try (ApiServer api = new ApiServer(new InetSocketAddress("127.0.0.1", 0), new QuietEndpoints(),
+                Optional.empty())) {
             HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.address().getPort()
                     + "/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -38,7 +38,7 @@ public final class ClusterFiles {
         write(dir.resolve("ca.key"), ca.issued().keyPem(), "rw-------");
         write(dir.resolve("ca.crt"), ca.issued().certificatePem(), "rw-r--r--");
         write(dir.resolve("admin.key"), admin.keyPem(), "rw-------");
-        write(dir.resolve("admin.crt"), admin.certificatePem(), "rw-r--r--");
+        write(dir.resolve("admin.crt"), admin.certificatePem(), "rw-------");
     }
 
     /** Created with its mode, so a key is never readable by others, not even for a moment. */

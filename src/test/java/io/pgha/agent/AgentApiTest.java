@@ -4,18 +4,34 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.model.AgentConfig;
+import io.pgha.model.AgentConfigTest;
 import io.pgha.model.Health;
+import io.pgha.model.HostIdentity;
+import io.pgha.model.HostPaths;
 import io.pgha.model.HostStatus;
+import io.pgha.net.HttpText;
 import io.pgha.report.AgentMetrics;
+import io.pgha.roles.HostCertificate;
+import io.pgha.tls.ClusterFiles;
+import io.pgha.tls.TlsFiles;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AgentApiTest {
     private static HostStatus status(boolean converged, String error, List<String> problems,
@@ -54,7 +70,7 @@ class AgentApiTest {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = taken.getLocalPort();
             endpoint = new ApiEndpoint("127.0.0.1:" + port, new AgentApi(latest::get, new AgentMetrics()),
-                    Duration.ZERO);
+                    Optional.empty(), Duration.ZERO);
             assertFalse(endpoint.ensureBound(), "the port is taken");
         }
         try (endpoint) {
@@ -63,6 +79,39 @@ class AgentApiTest {
                     URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), health.body());
+        }
+    }
+
+    /** One port: plain http and https alike for /health and /metrics, /status only with a cluster certificate. */
+    @Test
+    void statusNeedsAClusterCertificateHealthAndMetricsDoNot(@TempDir Path dir) throws Exception {
+        SecureRandom random = new SecureRandom();
+        Path pki = dir.resolve("pki");
+        ClusterFiles.create(pki, "demo", random, Instant.now());
+        AgentConfig agent = AgentConfig.parse(AgentConfigTest.MINIMAL, "agent.yml", pki);
+        HostCertificate host = new HostCertificate(agent, new HostIdentity("h1", "127.0.0.1"),
+                new HostPaths(dir.resolve("root")), random);
+        host.ensure(Instant.now());
+        AtomicReference<HostStatus> latest = new AtomicReference<>(status(true, "", List.of(), List.of()));
+        TlsFiles admin = new TlsFiles(pki.resolve("ca.crt"), pki.resolve("admin.crt"), pki.resolve("admin.key"));
+        SSLContext trustOnly = SSLContext.getInstance("TLS");
+        trustOnly.init(null, new TrustManager[] {admin.trustManager()}, null);
+        try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.1", 0),
+                new AgentApi(latest::get, new AgentMetrics()), Optional.of(ApiServer.tls(host.files())))) {
+            String at = "127.0.0.1:" + server.address().getPort();
+            HttpText plain = new HttpText(Duration.ofSeconds(5));
+            HttpText anonymous = new HttpText(Duration.ofSeconds(5), trustOnly);
+            HttpText cluster = new HttpText(Duration.ofSeconds(5), admin.sslContext());
+            assertEquals(200, plain.get("http://" + at + "/health").statusCode());
+            assertEquals(200, plain.get("http://" + at + "/metrics").statusCode());
+            assertEquals(200, anonymous.get("https://" + at + "/health").statusCode());
+            HttpResponse<String> refused = plain.get("http://" + at + "/status");
+            assertEquals(403, refused.statusCode());
+            assertTrue(refused.body().contains("client certificate of the cluster CA"), refused.body());
+            assertEquals(403, anonymous.get("https://" + at + "/status").statusCode());
+            HttpResponse<String> status = cluster.get("https://" + at + "/status");
+            assertEquals(200, status.statusCode(), status.body());
+            assertEquals(latest.get(), HostStatus.TEXT.read(status.body()));
         }
     }
 }

@@ -9,10 +9,12 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
+import io.pgha.net.HttpText;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
 import io.pgha.probe.EtcdHealth;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +133,15 @@ final class AgentCluster implements AutoCloseable {
 
     String address(String host) {
         return plan.host(host).address();
+    }
+
+    /**
+     * {@code path} of the agent API at {@code address} (port 8010), over https with the admin certificate, as
+     * /status wants it; the API answers with etcd down too.
+     */
+    HttpResponse<String> agentApi(String address, String path) throws IOException {
+        return new HttpText(Duration.ofSeconds(5), plan.adminTls().sslContext()).get("https://" + address + ":8010"
+                + path);
     }
 
     /** The first lb host's address. */

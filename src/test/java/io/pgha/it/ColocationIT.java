@@ -139,7 +139,7 @@ class ColocationIT {
         // A host the spec does not list has no etcd user: it says so on its own API, and etcd holds nothing of it.
         JsonNode node2 = cluster.await("node2 refused by etcd", Duration.ofSeconds(60), () -> {
             try {
-                JsonNode s = JSON.readTree(get("http://10.77.201.2:8010/status").body());
+                JsonNode s = JSON.readTree(cluster.agentApi("10.77.201.2", "/status").body());
                 return s.path("last_error").asText().startsWith("etcd refuses this host (not in the cluster spec?)")
                         ? Optional.of(s) : Optional.empty();
             } catch (Exception e) {

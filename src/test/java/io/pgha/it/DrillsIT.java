@@ -325,12 +325,9 @@ class DrillsIT {
      * over the agents' own HTTP API, which answers with etcd down.
      */
     private boolean failsafeCalledAReplica() throws Exception {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(2)).build();
         for (String h : dataHosts()) {
-            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://" + address(h) + ":8010/status")).timeout(Duration.ofSeconds(5))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.net.http.HttpResponse<String> r = cluster.agentApi(address(h), "/status");
+            assertEquals(200, r.statusCode(), h + "'s /status: " + r.body());
             if (r.body().contains("remembers the leader")) {
                 return true;
             }

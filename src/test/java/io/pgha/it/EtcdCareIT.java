@@ -1,10 +1,12 @@
 package io.pgha.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.LabNetwork;
@@ -15,6 +17,7 @@ import io.pgha.model.EtcdMember;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -46,6 +49,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EtcdCareIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ETCD_SETTINGS = "etcd: {quota_bytes: 16777216, defrag_unused_percent: 20,"
             + " defrag_min_unused_bytes: 1048576}\n";
     private static final String FILL_KEY = "/pgha-test/fill";
@@ -149,11 +153,21 @@ class EtcdCareIT {
             }
             dcs.admin().compact();
             // Three leader passes (drift 10 s): the raft leader's agent sees members due, but one does not answer.
-            long until = System.currentTimeMillis() + 25_000;
+            // The agents keep their defragmentations in their status: what one read after the window shows covers
+            // it, and a read that fails proves nothing, so the window ends with a read that succeeds.
+            long windowStart = System.currentTimeMillis();
+            long until = windowStart + 25_000;
+            int reads = 0;
             while (System.currentTimeMillis() < until) {
-                assertEquals(List.of(), defragmentations(), "no defragmentation while a member is unhealthy");
+                Optional<List<JsonNode>> seen = defragmentationsRead(dcs);
+                reads += seen.isPresent() ? 1 : 0;
+                seen.ifPresent(d -> assertEquals(List.of(), d, "no defragmentation while a member is unhealthy"));
                 Thread.sleep(1000);
             }
+            List<JsonNode> after = cluster.await("the agents' statuses read after the window", Duration.ofSeconds(30),
+                    () -> defragmentationsRead(dcs), () -> "no read succeeded");
+            assertEquals(List.of(), after, "no defragmentation while a member was unhealthy (" + reads
+                    + " reads during the window succeeded)");
         } finally {
             network.heal(plan.host(cut));
         }
@@ -294,7 +308,8 @@ class EtcdCareIT {
                 cluster.runOn("pg1", "systemctl", "restart", "pgha-agent");
             } else {
                 agent.destroy();
-                assertTrue(agent.onExit().get(30, TimeUnit.SECONDS) != null);
+                agent.onExit().completeOnTimeout(agent, 30, TimeUnit.SECONDS).join();
+                assertFalse(agent.isAlive(), "pg1's agent ended within 30 s of its SIGTERM");
                 cluster.start("pg1");
             }
             long restarted = cluster.lab().agent(plan.host("pg1")).map(ProcessHandle::pid).orElse(0L);
@@ -350,6 +365,19 @@ class EtcdCareIT {
     }
 
     /** Every defragmentation any agent recorded, oldest first. */
+    /** The defragmentations every agent reports, as read through {@code dcs}; empty when the read failed. */
+    private static Optional<List<JsonNode>> defragmentationsRead(EtcdDcs dcs) {
+        try {
+            List<JsonNode> out = new ArrayList<>();
+            for (String text : dcs.statusTexts().values()) {
+                stream(JSON.readTree(text).path("etcd").path("defragmentations")).forEach(out::add);
+            }
+            return Optional.of(out);
+        } catch (DcsException | IOException e) {
+            return Optional.empty();
+        }
+    }
+
     private List<JsonNode> defragmentations() {
         List<JsonNode> out = new ArrayList<>();
         cluster.statusesQuietly().values().forEach(s -> stream(s.path("etcd").path("defragmentations"))

@@ -22,6 +22,7 @@ import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -66,6 +67,8 @@ class SecurityIT {
     private LabPlan plan;
     private String password;
     private final Map<String, Long> postmasters = new LinkedHashMap<>();
+    /** Every secret value read back so far, by name and when: a replaced one must stay unseen too. */
+    private final Map<String, String> shown = new LinkedHashMap<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -110,6 +113,13 @@ class SecurityIT {
         HttpText plain = new HttpText(Duration.ofSeconds(3));
         assertThrows(IOException.class, () -> plain.get("http://" + etcd + ":2379/health"), "plain http to etcd");
         assertThrows(IOException.class, () -> plain.get("http://" + pg1 + ":8008/patroni"), "plain http to Patroni");
+        // The agent's API: /health and /metrics for anyone, /status only with a certificate of the cluster.
+        assertEquals(403, plain.get("http://" + pg1 + ":8010/status").statusCode(), "plain http to an agent's /status");
+        assertEquals(403, noCertificate.get("https://" + pg1 + ":8010/status").statusCode(),
+                "an agent's /status over https without a client certificate");
+        assertEquals(200, plain.get("http://" + pg1 + ":8010/metrics").statusCode(), "an agent's /metrics");
+        assertEquals(200, cluster.agentApi(pg1, "/status").statusCode(), "an agent's /status with the admin"
+                + " certificate");
 
         HttpText admin = new HttpText(Duration.ofSeconds(3), plan.adminTls().sslContext());
         assertEquals(200, admin.get("https://" + pg1 + ":8008/patroni").statusCode(), "GET with the admin certificate");
@@ -149,23 +159,7 @@ class SecurityIT {
         assertEquals(0, status.exitCode(), status.toString());
         assertTrue(status.out().contains("writes->"), status.out());
 
-        Map<String, String> secrets = new LinkedHashMap<>();
-        for (String name : List.of("superuser", "replication", "rewind", "monitor", "patroni_rest", "patroni_etcd")) {
-            secrets.put(name, cluster.ctl("get", "secret", name).out().strip());
-        }
-        for (LabPlan.Host h : plan.hosts()) {
-            String statusJson = new HttpText(Duration.ofSeconds(3))
-                    .get("http://" + h.address() + ":8010/status").body();
-            String metrics = new HttpText(Duration.ofSeconds(3)).get("http://" + h.address() + ":8010/metrics").body();
-            for (Map.Entry<String, String> secret : secrets.entrySet()) {
-                assertFalse(statusJson.contains(secret.getValue()), secret.getKey() + " in /status of " + h.name());
-                assertFalse(metrics.contains(secret.getValue()), secret.getKey() + " in /metrics of " + h.name());
-            }
-            Path log = plan.hostDir(h).resolve("agent.log");
-            String agentLog = Files.readString(log);
-            secrets.forEach((name, value) -> assertFalse(agentLog.contains(value), name + " in the agent log of "
-                    + h.name()));
-        }
+        assertNoSecretShown("before any rotation");
         Path tls = cluster.path(pg1, "var/lib/pgha-agent/tls");
         assertEquals("rw-------", mode(tls.resolve("host.key")));
         assertEquals("rw-------", mode(cluster.path(pg1, "etc/pgha-agent/tls/postgres.key")));
@@ -198,6 +192,41 @@ class SecurityIT {
         }
         assertAllAckedPresent(log);
         awaitReplicasStreaming("after the rotation");
+        assertNoSecretShown("after the rotation of replication");
+    }
+
+    /**
+     * No secret, current or replaced, in what any host shows: the agent API's /health, /status and /metrics, the
+     * agent's log, and every program's log (Patroni's holds Postgres's too, etcd's, HAProxy's).
+     */
+    private void assertNoSecretShown(String when) throws Exception {
+        for (String name : List.of("superuser", "replication", "rewind", "monitor", "patroni_rest", "patroni_etcd")) {
+            String value = cluster.ctl("get", "secret", name).out().strip();
+            assertTrue(value.length() >= 20, name + " read back: " + value.length() + " characters");
+            shown.put(name + " (" + when + ")", value);
+        }
+        HttpText plain = new HttpText(Duration.ofSeconds(3));
+        for (LabPlan.Host h : plan.hosts()) {
+            Map<String, String> seen = new LinkedHashMap<>();
+            seen.put("/health", plain.get("http://" + h.address() + ":8010/health").body());
+            seen.put("/metrics", plain.get("http://" + h.address() + ":8010/metrics").body());
+            HttpResponse<String> status = cluster.agentApi(h.address(), "/status");
+            assertEquals(200, status.statusCode(), h.name() + "'s /status");
+            seen.put("/status", status.body());
+            seen.put("agent.log", Files.readString(plan.hostDir(h).resolve("agent.log")));
+            Path logs = cluster.path(h.name(), "var/log/pgha-agent");
+            try (var files = Files.list(logs)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    seen.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
+                }
+            }
+            assertTrue(seen.keySet().stream().anyMatch(k -> k.endsWith(".log") && !k.equals("agent.log")),
+                    h.name() + " has program logs to read: " + seen.keySet());
+            for (Map.Entry<String, String> secret : shown.entrySet()) {
+                seen.forEach((where, text) -> assertFalse(text.contains(secret.getValue()),
+                        secret.getKey() + " in " + where + " of " + h.name() + " " + when));
+            }
+        }
     }
 
     /**

@@ -2,16 +2,17 @@ package io.pgha.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,12 +84,23 @@ class ClusterCaTest {
         ClusterFiles.create(dir, "demo", random, Instant.now());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.key"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.crt"))),
+                "as README's table says: only where an operator runs pghactl, for root");
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.crt"))));
         String before = Files.readString(dir.resolve("ca.key"));
         assertThrows(FileAlreadyExistsException.class, () -> ClusterFiles.create(dir, "demo", random, Instant.now()));
         assertEquals(before, Files.readString(dir.resolve("ca.key")));
         TlsFiles admin = new TlsFiles(dir.resolve("ca.crt"), dir.resolve("admin.crt"), dir.resolve("admin.key"));
-        assertNotEquals(null, admin.sslContext());
+        X509Certificate certificate;
+        try (InputStream in = Files.newInputStream(admin.certificate())) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        certificate.verify(admin.caCertificate().getPublicKey());
+        assertEquals("CN=admin,O=pgha", certificate.getSubjectX500Principal().getName(),
+                "the admin identity etcd knows");
+        String alias = admin.keyManager().chooseClientAlias(new String[] {certificate.getPublicKey().getAlgorithm()},
+                null, null);
+        assertEquals(certificate, admin.keyManager().getCertificateChain(alias)[0], "the key manager presents it");
     }
 
     @Test
