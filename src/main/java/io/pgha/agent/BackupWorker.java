@@ -17,6 +17,8 @@ import io.pgha.model.HostRequest;
 import io.pgha.model.Role;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
+import io.pgha.resources.Result;
+import io.pgha.resources.Status;
 import io.pgha.roles.HostRoles;
 import io.pgha.supervise.ProcessState;
 import io.pgha.supervise.Supervisor;
@@ -79,10 +81,36 @@ final class BackupWorker implements AutoCloseable {
     /** What outlives an agent restart: when each schedule was last considered, the last request run, the jobs. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Saved(Map<String, Long> considered, String request, List<BackupReport.Job> jobs) {
+        static final Saved NONE = new Saved(Map.of(), "", List.of());
+
         Saved {
             considered = Map.copyOf(Objects.requireNonNullElse(considered, Map.of()));
             request = Objects.requireNonNullElse(request, "");
             jobs = List.copyOf(Objects.requireNonNullElse(jobs, List.of()));
+        }
+
+        /** What an earlier agent saved in {@code file} (none: nothing); a job it was running died with it. */
+        static Saved read(Path file) throws IOException {
+            if (!Files.exists(file)) {
+                return NONE;
+            }
+            Saved s = JSON.readValue(Files.readString(file), Saved.class);
+            return new Saved(s.considered(), s.request(), s.jobs().stream().map(j -> j.done() ? j
+                    : new BackupReport.Job(j.kind(), j.id(), j.type(), BackupReport.Job.FAILED, j.started(),
+                            j.started(), "the agent stopped while it ran", null, null)).toList());
+        }
+
+        /** Kept for the next agent, root's alone, written atomically. */
+        void write(Path file) throws IOException {
+            Map<String, Object> tree = new LinkedHashMap<>();
+            tree.put("considered", considered);
+            tree.put("request", request);
+            tree.put("jobs", jobs);
+            Result result = FileResource.of(file, JSON.writeValueAsString(tree), new Owner("root", "root", 0600))
+                    .apply();
+            if (result.status() == Status.FAILED) {
+                throw new IOException(result.message());
+            }
         }
     }
 
@@ -339,26 +367,16 @@ final class BackupWorker implements AutoCloseable {
 
     private Saved load() {
         try {
-            if (Files.exists(savedFile)) {
-                Saved s = JSON.readValue(Files.readString(savedFile), Saved.class);
-                // A job the last agent was running when it stopped was killed with it.
-                return new Saved(s.considered(), s.request(), s.jobs().stream().map(j -> j.done() ? j
-                        : new BackupReport.Job(j.kind(), j.id(), j.type(), BackupReport.Job.FAILED, j.started(),
-                                j.started(), "the agent stopped while it ran", null, null)).toList());
-            }
+            return Saved.read(savedFile);
         } catch (IOException e) {
             log.warn("{} unreadable, starting afresh: {}", savedFile, e.getMessage());
+            return Saved.NONE;
         }
-        return new Saved(Map.of(), "", List.of());
     }
 
     private void save(Saved next) throws IOException {
         saved = next;
-        Map<String, Object> tree = new LinkedHashMap<>();
-        tree.put("considered", next.considered());
-        tree.put("request", next.request());
-        tree.put("jobs", next.jobs());
-        FileResource.of(savedFile, JSON.writeValueAsString(tree), new Owner("root", "root", 0600)).apply();
+        next.write(savedFile);
     }
 
     @Override
