@@ -1,11 +1,8 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Dcs;
-import io.pgha.dcs.DcsException;
-import io.pgha.dcs.Versioned;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -30,45 +27,20 @@ final class Followers implements AutoCloseable {
 
     void followSpec() {
         if (spec == null) {
-            spec = new KeyFollower<>("spec", new KeyFollower.Key<>() {
-                @Override
-                public Optional<Versioned<String>> read() throws DcsException {
-                    return dcs.spec();
-                }
-
-                @Override
-                public Dcs.Watch watch(long after, Runnable changed, Consumer<DcsException> ended) {
-                    return dcs.watchSpec(after, value -> changed.run(), ended);
-                }
-            }, value -> post.accept(new Event.SpecRead(value)), outage);
+            spec = new KeyFollower<>("spec", dcs::spec,
+                    (after, changed, ended) -> dcs.watchSpec(after, value -> changed.run(), ended),
+                    value -> post.accept(new Event.SpecRead(value)), outage);
         }
     }
 
     /** Follows the data host's keys, or stops following them. */
     void followDataKeys(boolean dataHost) {
         if (dataHost && secrets == null) {
-            secrets = new KeyFollower<>("secrets", new KeyFollower.Key<>() {
-                @Override
-                public Optional<Versioned<ClusterSecrets>> read() throws DcsException {
-                    return dcs.secrets();
-                }
-
-                @Override
-                public Dcs.Watch watch(long after, Runnable changed, Consumer<DcsException> ended) {
-                    return dcs.watchSecrets(after, changed, ended);
-                }
-            }, value -> post.accept(new Event.SecretsRead(value)), outage);
-            request = new KeyFollower<>("request to " + hostName, new KeyFollower.Key<>() {
-                @Override
-                public Optional<Versioned<HostRequest>> read() throws DcsException {
-                    return dcs.request(hostName);
-                }
-
-                @Override
-                public Dcs.Watch watch(long after, Runnable changed, Consumer<DcsException> ended) {
-                    return dcs.watchRequest(hostName, after, changed, ended);
-                }
-            }, value -> post.accept(new Event.RequestRead(value)), outage);
+            secrets = new KeyFollower<>("secrets", dcs::secrets, dcs::watchSecrets,
+                    value -> post.accept(new Event.SecretsRead(value)), outage);
+            request = new KeyFollower<>("request to " + hostName, () -> dcs.request(hostName),
+                    (after, changed, ended) -> dcs.watchRequest(hostName, after, changed, ended),
+                    value -> post.accept(new Event.RequestRead(value)), outage);
         } else if (!dataHost && secrets != null) {
             closeDataKeys();
         }

@@ -21,24 +21,28 @@ final class KeyFollower<T> implements AutoCloseable {
     private static final long MIN_BACKOFF_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 5000;
 
-    /** How one key is read and watched. */
-    interface Key<T> {
+    /** How one key is read. */
+    interface Read<T> {
         Optional<Versioned<T>> read() throws DcsException;
+    }
 
-        /** Watches changes after {@code afterRevision} (0: from now). */
+    /** How one key is watched: changes after {@code afterRevision} (0: from now). */
+    interface Watch {
         Dcs.Watch watch(long afterRevision, Runnable changed, Consumer<DcsException> ended);
     }
 
     private final String name;
-    private final Key<T> key;
+    private final Read<T> read;
+    private final Watch watch;
     private final Consumer<Optional<Versioned<T>>> news;
     private final EtcdOutage outage;
     private final Thread thread;
     private volatile boolean running = true;
 
-    KeyFollower(String name, Key<T> key, Consumer<Optional<Versioned<T>>> news, EtcdOutage outage) {
+    KeyFollower(String name, Read<T> read, Watch watch, Consumer<Optional<Versioned<T>>> news, EtcdOutage outage) {
         this.name = name;
-        this.key = key;
+        this.read = read;
+        this.watch = watch;
         this.news = news;
         this.outage = outage;
         this.thread = new Thread(this::follow, name + "-follower");
@@ -53,7 +57,7 @@ final class KeyFollower<T> implements AutoCloseable {
                 long revision = readAndTell();
                 Semaphore wake = new Semaphore(0);
                 AtomicBoolean ended = new AtomicBoolean();
-                try (Dcs.Watch watch = key.watch(revision, wake::release, error -> {
+                try (Dcs.Watch watching = watch.watch(revision, wake::release, error -> {
                     outage.failed(error.getMessage());
                     ended.set(true);
                     wake.release();
@@ -91,7 +95,7 @@ final class KeyFollower<T> implements AutoCloseable {
     /** Reads the key and tells the loop; the revision a watch goes on after (0: absent). */
     private long readAndTell() throws DcsException {
         try {
-            Optional<Versioned<T>> value = key.read();
+            Optional<Versioned<T>> value = read.read();
             outage.answered();
             news.accept(value);
             return value.map(Versioned::modRevision).orElse(0L);

@@ -4,6 +4,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.TextForm;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.time.Duration;
@@ -56,15 +57,19 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public Optional<Versioned<ClusterSecrets>> secrets() throws DcsException {
-        Optional<Versioned<String>> stored = etcd.get(keys.secrets());
+        return typed(keys.secrets(), ClusterSecrets.TEXT);
+    }
+
+    /** The value at {@code key} in its form, with its revision; {@link DcsException.Malformed} if not in it. */
+    private <T> Optional<Versioned<T>> typed(String key, TextForm<T> form) throws DcsException {
+        Optional<Versioned<String>> stored = etcd.get(key);
         if (stored.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Versioned<>(ClusterSecrets.fromJson(stored.get().value()),
-                    stored.get().modRevision()));
+            return Optional.of(new Versioned<>(form.read(stored.get().value()), stored.get().modRevision()));
         } catch (IOException e) {
-            throw new DcsException.Malformed(keys.secrets(), stored.get().modRevision(), e);
+            throw new DcsException.Malformed(key, stored.get().modRevision(), e);
         }
     }
 
@@ -80,16 +85,7 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public Optional<Versioned<HostRequest>> request(String host) throws DcsException {
-        Optional<Versioned<String>> stored = etcd.get(keys.request(host));
-        if (stored.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Versioned<>(HostRequest.fromJson(stored.get().value()),
-                    stored.get().modRevision()));
-        } catch (IOException e) {
-            throw new DcsException.Malformed(keys.request(host), stored.get().modRevision(), e);
-        }
+        return typed(keys.request(host), HostRequest.TEXT);
     }
 
     @Override

@@ -98,17 +98,7 @@ public final class ClusterSecrets {
     }
 
     /** The secrets as JSON, the form etcd and the agent's cache keep them in. */
-    public static final TextForm<ClusterSecrets> TEXT = new TextForm<>() {
-        @Override
-        public String write(ClusterSecrets value) {
-            return value.toJson();
-        }
-
-        @Override
-        public ClusterSecrets read(String text) throws JsonProcessingException {
-            return fromJson(text);
-        }
-    };
+    public static final TextForm<ClusterSecrets> TEXT = TextForm.of(ClusterSecrets::toJson, ClusterSecrets::fromJson);
 
     public static ClusterSecrets fromJson(String json) throws JsonProcessingException {
         Map<String, String> values = new LinkedHashMap<>();

@@ -41,6 +41,9 @@ public record HostRequest(String id, String kind, String type, String time, Stri
         this(id, kind, type, time, "");
     }
 
+    /** A request as JSON, the form etcd keeps it in. */
+    public static final TextForm<HostRequest> TEXT = TextForm.of(HostRequest::toJson, HostRequest::fromJson);
+
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

@@ -140,17 +140,7 @@ public record HostStatus(
     }
 
     /** A status as JSON: the form etcd keeps it in and the agent's API serves. */
-    public static final TextForm<HostStatus> TEXT = new TextForm<>() {
-        @Override
-        public String write(HostStatus value) {
-            return value.toJson();
-        }
-
-        @Override
-        public HostStatus read(String text) throws IOException {
-            return fromJson(text);
-        }
-    };
+    public static final TextForm<HostStatus> TEXT = TextForm.of(HostStatus::toJson, HostStatus::fromJson);
 
     /** Reads a stored status; fails with the parser's reason on anything that is not one. */
     public static HostStatus fromJson(String json) throws IOException {

@@ -11,6 +11,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Role;
+import io.pgha.model.TestSpecs;
 import io.pgha.report.AgentMetrics;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -38,18 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentLoopTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static final String SPEC = """
-            cluster: demo
-            hosts:
-              etcd1: {address: 10.0.0.1, role: etcd}
-              etcd2: {address: 10.0.0.2, role: etcd}
-              etcd3: {address: 10.0.0.3, role: etcd}
-              pg1: {address: 10.0.1.1, role: data}
-              pg2: {address: 10.0.1.2, role: data}
-              lb1: {address: 10.0.2.1, role: lb}
-            postgres:
-              parameters: {work_mem: %s}
-            """;
+    private static final String SPEC = TestSpecs.GUIDE_HOSTS + "postgres:\n  parameters: {work_mem: %s}\n";
 
     @TempDir
     Path temp;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The agent's store kept in memory, for unit tests of what uses it (the loop, the publisher): revisions, watches,
@@ -114,13 +115,17 @@ public final class MemoryDcs implements Dcs {
 
     @Override
     public long applySpec(String text, long expectedRevision) throws DcsException {
-        synchronized (this) {
-            check();
-            if (spec.map(Versioned::modRevision).orElse(0L) != expectedRevision) {
-                throw new DcsException.RevisionConflict("spec", expectedRevision);
-            }
-        }
+        compare("spec", () -> spec, expectedRevision);
         return storeSpec(text);
+    }
+
+    /** Fails as etcd's compare-and-swap does when the stored value is not at {@code expected} (0: absent). */
+    private synchronized void compare(String key, Supplier<Optional<? extends Versioned<?>>> stored, long expected)
+            throws DcsException {
+        check();
+        if (stored.get().map(Versioned::modRevision).orElse(0L) != expected) {
+            throw new DcsException.RevisionConflict(key, expected);
+        }
     }
 
     @Override
@@ -137,12 +142,7 @@ public final class MemoryDcs implements Dcs {
 
     @Override
     public long putSecrets(ClusterSecrets value, long expectedRevision) throws DcsException {
-        synchronized (this) {
-            check();
-            if (secrets.map(Versioned::modRevision).orElse(0L) != expectedRevision) {
-                throw new DcsException.RevisionConflict("secrets", expectedRevision);
-            }
-        }
+        compare("secrets", () -> secrets, expectedRevision);
         return storeSecrets(value);
     }
 

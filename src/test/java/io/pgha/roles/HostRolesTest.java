@@ -8,6 +8,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Role;
+import io.pgha.model.TestSpecs;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.ProcessResource;
@@ -26,18 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The host's plan as every role's planner makes it, through the one entry point the agent and pghactl use. */
 class HostRolesTest {
-    private static final String SPEC = """
-            cluster: demo
-            hosts:
-              etcd1: {address: 10.0.0.1, role: etcd}
-              etcd2: {address: 10.0.0.2, role: etcd}
-              etcd3: {address: 10.0.0.3, role: etcd}
-              pg1: {address: 10.0.1.1, role: data}
-              pg2: {address: 10.0.1.2, role: data}
-              lb1: {address: 10.0.2.1, role: lb}
-            postgres:
-              parameters: {work_mem: 8MB}
-            """;
+    private static final String SPEC = TestSpecs.GUIDE_HOSTS + "postgres:\n  parameters: {work_mem: 8MB}\n";
 
     @TempDir
     Path temp;
