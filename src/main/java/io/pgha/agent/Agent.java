@@ -1,5 +1,6 @@
 package io.pgha.agent;
 
+import io.pgha.backup.BackupWorker;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.AgentConfig;
@@ -81,8 +82,11 @@ public final class Agent {
             api.ensureBound();
             reporter.onProbes(probes);
         }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing);
-        BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(), hostRoles,
-                host.supervisor(), dcs, reporter::state, reporter::onBackup);
+        BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
+                hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
+                    AgentState s = reporter.state();
+                    return s == null ? BackupWorker.HostView.NONE : new BackupWorker.HostView(s.spec(), s.roles());
+                }, reporter::onBackup);
 
         CountDownLatch finished = new CountDownLatch(1);
         // Waits for the current converge pass to end. Not a join on the main thread: after run() returns, main

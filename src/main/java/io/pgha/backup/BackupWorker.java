@@ -1,13 +1,7 @@
-package io.pgha.agent;
+package io.pgha.backup;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pgha.backup.BackupCalendar;
-import io.pgha.backup.BackupTools;
-import io.pgha.backup.Drill;
-import io.pgha.backup.PgBackRest;
-import io.pgha.backup.RestoreTarget;
-import io.pgha.backup.RestoredPostgres;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.model.BackupReport;
@@ -19,7 +13,6 @@ import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
 import io.pgha.resources.Result;
 import io.pgha.resources.Status;
-import io.pgha.roles.HostRoles;
 import io.pgha.supervise.ProcessState;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
@@ -34,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * in the status before it starts and when it ends, and kept on disk, so that the status after an agent restart still
  * tells of the last backup and drill. etcd being away stops no scheduled job: only requests wait for it.
  */
-final class BackupWorker implements AutoCloseable {
+public final class BackupWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupWorker.class);
     private static final long TICK_MILLIS = 5_000;
     /** pgBackRest info is a process: read once a minute, and after every job. */
@@ -61,10 +55,11 @@ final class BackupWorker implements AutoCloseable {
 
     private final String host;
     private final Path savedFile;
-    private final HostRoles hostRoles;
+    private final Tools tools;
+    private final String repositoryServer;
     private final Supervisor supervisor;
     private final Dcs dcs;
-    private final Supplier<AgentState> state;
+    private final Supplier<HostView> state;
     private final Consumer<Optional<BackupReport>> report;
     private final Thread thread;
     private volatile boolean running = true;
@@ -114,11 +109,26 @@ final class BackupWorker implements AutoCloseable {
         }
     }
 
-    BackupWorker(String host, Path stateDir, HostRoles hostRoles, Supervisor supervisor, Dcs dcs,
-                 Supplier<AgentState> state, Consumer<Optional<BackupReport>> report) {
+    /** This host's pgBackRest tools for a spec: the repository host's, a spare host's, or none. */
+    public interface Tools {
+        Optional<BackupTools> of(ClusterSpec spec) throws IOException;
+    }
+
+    /** What the worker needs of the agent's state: the spec it follows, the roles it converged. */
+    public record HostView(Optional<ClusterSpec> spec, Set<Role> roles) {
+        public static final HostView NONE = new HostView(Optional.empty(), Set.of());
+    }
+
+    /**
+     * @param tools            the host's pgBackRest tools for the spec followed
+     * @param repositoryServer the supervised repository server's name: jobs wait until it runs
+     */
+    public BackupWorker(String host, Path stateDir, Tools tools, String repositoryServer, Supervisor supervisor,
+                        Dcs dcs, Supplier<HostView> state, Consumer<Optional<BackupReport>> report) {
         this.host = host;
         this.savedFile = stateDir.resolve("backup-jobs.json");
-        this.hostRoles = hostRoles;
+        this.tools = tools;
+        this.repositoryServer = repositoryServer;
         this.supervisor = supervisor;
         this.dcs = dcs;
         this.state = state;
@@ -134,7 +144,7 @@ final class BackupWorker implements AutoCloseable {
             try {
                 tick();
             } catch (IOException | RuntimeException e) {
-                log.error("backup worker: {}", AgentLoop.describe(e), e);
+                log.error("backup worker: {}", describe(e), e);
             }
             try {
                 Thread.sleep(TICK_MILLIS);
@@ -145,9 +155,9 @@ final class BackupWorker implements AutoCloseable {
     }
 
     private void tick() throws IOException {
-        AgentState s = state.get();
-        Optional<ClusterSpec> spec = s == null ? Optional.empty() : s.spec();
-        Optional<BackupTools> tools = spec.isEmpty() ? Optional.empty() : hostRoles.backupTools(spec.get());
+        HostView s = state.get();
+        Optional<ClusterSpec> spec = s.spec();
+        Optional<BackupTools> tools = spec.isEmpty() ? Optional.empty() : this.tools.of(spec.get());
         if (tools.isEmpty()) {
             report.accept(Optional.empty());
             return;
@@ -223,7 +233,7 @@ final class BackupWorker implements AutoCloseable {
     }
 
     private boolean serverRunning() {
-        return supervisor.states().stream().anyMatch(p -> p.name().equals(HostRoles.BACKUP_SERVER)
+        return supervisor.states().stream().anyMatch(p -> p.name().equals(repositoryServer)
                 && p.state().equals(ProcessState.RUNNING));
     }
 
@@ -335,7 +345,7 @@ final class BackupWorker implements AutoCloseable {
             log.info("{} {} done in {} s: {}", kind, type, done.seconds(0), d.detail());
         } catch (IOException | RuntimeException e) {
             done = new BackupReport.Job(kind, id, type, BackupReport.Job.FAILED, started, System.currentTimeMillis(),
-                    AgentLoop.describe(e), null, null);
+                    describe(e), null, null);
             log.warn("{} {} failed after {} s: {}", kind, type, done.seconds(0), done.detail());
         }
         record(done);
@@ -377,6 +387,10 @@ final class BackupWorker implements AutoCloseable {
     private void save(Saved next) throws IOException {
         saved = next;
         next.write(savedFile);
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getName() : e.getMessage();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.pgha.agent;
+package io.pgha.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
