@@ -72,13 +72,15 @@ final class AgentLoop {
         parts.secretsCache().read().ifPresent(cached -> state = state.withSecrets(cached));
         parts.specCache().read().ifPresent(cached -> {
             try {
-                state = state.following(cached, parts.parser().parse(cached.value(), "cached spec rev " + cached.modRevision()));
+                state = state.following(cached, parts.parser().parse(cached.value(),
+                        "cached spec rev " + cached.modRevision()));
                 log.info("using cached spec rev {} until etcd answers", cached.modRevision());
             } catch (InvalidSpecException e) {
                 log.warn("ignoring the cached spec: {}", e.getMessage());
             }
         });
-        report(AgentState.initial(state.spec(), state.revision(), parts.planner().roles(state.spec()), state.secretValues()));
+        report(AgentState.initial(state.spec(), state.revision(), parts.planner().roles(state.spec()),
+                state.secretValues()));
     }
 
     /** Follows the keys and runs passes until a {@link Event.Stop}; a pass under way is finished first. */

@@ -74,7 +74,8 @@ final class DataUpkeep {
 
         @Override
         public boolean run(Pass pass) throws Exception {
-            return pass.dataUpkeep() && memory.step(patroni, Duration.ofSeconds(pass.spec().orElseThrow().patroni().ttl()));
+            return pass.dataUpkeep()
+                    && memory.step(patroni, Duration.ofSeconds(pass.spec().orElseThrow().patroni().ttl()));
         }
 
         @Override

@@ -25,8 +25,8 @@ public interface Dcs extends AutoCloseable {
     long applySpec(String text, long expectedRevision) throws DcsException;
 
     /**
-     * Follows the spec key from after {@code afterRevision} (0: from now): {@code onChange} hears each new value, or empty when the
-     * key was deleted; {@code onError} hears of an interruption (the caller reads the key again). Both are called on
+     * Follows the spec key from after {@code afterRevision} (0: from now): {@code onChange} hears each new value, or
+     * empty when the key was deleted; {@code onError} hears of an interruption (the caller reads the key again). Both are called on
      * the DCS client's threads and must only hand the news on, never block.
      */
     Watch watchSpec(long afterRevision, Consumer<Optional<Versioned<String>>> onChange,
@@ -42,8 +42,8 @@ public interface Dcs extends AutoCloseable {
     long putSecrets(ClusterSecrets secrets, long expectedRevision) throws DcsException;
 
     /**
-     * Calls {@code onChange} when the secrets key changes after {@code afterRevision} (0: from now), and {@code onError} when the
-     * watch ends with an error (etcd refuses it to a host that may not read the secrets). Both on the DCS client's
+     * Calls {@code onChange} when the secrets key changes after {@code afterRevision} (0: from now), and
+     * {@code onError} when the watch ends with an error (etcd refuses it to a host that may not read the secrets). Both on the DCS client's
      * threads: hand the news on, never block.
      */
     Watch watchSecrets(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
@@ -54,7 +54,10 @@ public interface Dcs extends AutoCloseable {
     /** Asks {@code host}'s agent for a job; replaces any earlier request to it. */
     void putRequest(String host, HostRequest request) throws DcsException;
 
-    /** Watches {@code host}'s request key from after {@code afterRevision} (0: from now): every change runs {@code onChange}, a broken watch {@code onError}. */
+    /**
+     * Watches {@code host}'s request key from after {@code afterRevision} (0: from now): every change runs
+     * {@code onChange}, a broken watch {@code onError}.
+     */
     Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError);
 
     /** Every host's status as stored. */

@@ -49,7 +49,7 @@ public abstract sealed class DcsException extends Exception
         }
     }
 
-    /** etcd holds a value at the key that is not what belongs there (written by hand, or by an incompatible version). */
+    /** etcd holds a value at the key that is not what belongs there (written by hand, or by another version). */
     public static final class Malformed extends DcsException {
         private final long revision;
 

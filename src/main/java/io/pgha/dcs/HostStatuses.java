@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every host's status as stored, by host name in key order; a key that holds no readable status is named in {@code unreadable}
- * with the reason, so that one bad value hides no other host.
+ * Every host's status as stored, by host name in key order; a key that holds no readable status is named in
+ * {@code unreadable} with the reason, so that one bad value hides no other host.
  */
 public record HostStatuses(Map<String, HostStatus> readable, Map<String, String> unreadable) {
     public HostStatuses {

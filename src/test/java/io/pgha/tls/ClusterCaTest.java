@@ -82,11 +82,11 @@ class ClusterCaTest {
     @Test
     void clusterFilesHaveTheirModesAndAreNeverOverwritten(@TempDir Path dir) throws Exception {
         ClusterFiles.create(dir, "demo", random, Instant.now());
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.key"))));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("admin.crt"))),
+        assertEquals("rw-------", mode(dir.resolve("ca.key")));
+        assertEquals("rw-------", mode(dir.resolve("admin.key")));
+        assertEquals("rw-------", mode(dir.resolve("admin.crt")),
                 "as README's table says: only where an operator runs pghactl, for root");
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.crt"))));
+        assertEquals("rw-r--r--", mode(dir.resolve("ca.crt")));
         String before = Files.readString(dir.resolve("ca.key"));
         assertThrows(FileAlreadyExistsException.class, () -> ClusterFiles.create(dir, "demo", random, Instant.now()));
         assertEquals(before, Files.readString(dir.resolve("ca.key")));
@@ -133,5 +133,9 @@ class ClusterCaTest {
         Files.writeString(files.certificate(), issued.certificatePem());
         Files.setLastModifiedTime(files.key(), java.nio.file.attribute.FileTime.from(mtime));
         Files.setLastModifiedTime(files.certificate(), java.nio.file.attribute.FileTime.from(mtime));
+    }
+
+    private static String mode(Path file) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
     }
 }
