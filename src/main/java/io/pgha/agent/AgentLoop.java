@@ -143,11 +143,9 @@ final class AgentLoop {
         }
         if (event instanceof Event.Probed probed) {
             state = state.withProbed(probed.health());
-            boolean urgent = false;
-            for (Step step : steps) {
-                urgent |= step.urgent(probed.health(), state.secretsRevision());
-            }
-            return urgent;
+            // Every step hears the news (reduce, unlike anyMatch, asks them all): a step may keep what it saw.
+            return steps.stream().map(step -> step.urgent(probed.health(), state.secretsRevision()))
+                    .reduce(false, Boolean::logicalOr);
         }
         return false;
     }
