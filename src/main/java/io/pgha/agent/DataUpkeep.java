@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,9 +153,7 @@ final class DataUpkeep {
         /** A leader sets the passwords at once: the other hosts' probes log in with them. */
         @Override
         public boolean urgent(Health probed, long secretsRevision) {
-            Health.Patroni p = probed.patroni();
-            return p != null && p.isLeader() && "running".equals(p.state()) && secretsRevision != 0
-                    && passwords.doneFor() != secretsRevision;
+            return Pass.leaderRunning(probed) && secretsRevision != 0 && passwords.doneFor() != secretsRevision;
         }
 
         /** On the leader, the generation its roles' passwords are set to. */
@@ -218,16 +215,11 @@ final class DataUpkeep {
             if (!pass.dataUpkeep()) {
                 return false;
             }
-            Supplier<String> monitor = () -> pass.secrets().flatMap(s -> s.get("monitor")).orElse("");
             Map<String, String> parameters = pass.desired().patroni().map(PatroniConfig.Document::parameters)
                     .orElseGet(() -> PatroniConfig.parameters(pass.spec().orElseThrow()));
             return restart.step(parameters, Duration.ofSeconds(pass.spec().orElseThrow().patroni().loopWait()),
-                    (member, names) -> {
-                        if (pass.secrets().flatMap(s -> s.get("monitor")).isEmpty()) {
-                            throw new SQLException("no cluster secrets yet");
-                        }
-                        return postgres.settings(member, monitor.get(), names);
-                    });
+                    (member, names) -> postgres.settings(member, pass.secrets().flatMap(s -> s.get("monitor"))
+                            .orElseThrow(() -> new SQLException("no cluster secrets yet")), names));
         }
     }
 }

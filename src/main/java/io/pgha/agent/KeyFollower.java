@@ -64,7 +64,7 @@ final class KeyFollower<T> implements AutoCloseable {
                 })) {
                     if (revision == 0) {
                         // Absent when read: written before the watch began, it would go unseen until a change.
-                        revision = readAndTell();
+                        readAndTell();
                     }
                     backoff = MIN_BACKOFF_MILLIS;
                     while (running) {

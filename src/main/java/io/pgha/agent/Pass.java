@@ -37,8 +37,12 @@ record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long s
                 && restore.filter(ClusterRestore::active).isEmpty();
     }
 
-    /** Patroni here leads and its Postgres runs. */
+    /** Patroni here leads and its Postgres runs, as the probes saw last. */
     boolean leaderRunning() {
+        return leaderRunning(probed);
+    }
+
+    static boolean leaderRunning(Health probed) {
         Health.Patroni p = probed.patroni();
         return p != null && p.isLeader() && "running".equals(p.state());
     }
