@@ -38,6 +38,9 @@ import java.util.function.Supplier;
  * with them stopped). A run that fails counts in its own row; its figures stay out of the medians.
  * Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/CostBench.java [runs [idle-seconds]]
+ * The agent on each Java runtime ({@link JavaRuntimes}): after packaging/deb/build-deb and with the Debian 13 image
+ * built (daemon/pghactl lab image --os trixie, for its Java 21),
+ *   java -cp target/pgha-agent.jar bench/CostBench.java --java [runs [idle-seconds]]
  */
 public class CostBench {
     static final Path HOME = Path.of("").toAbsolutePath();
@@ -46,6 +49,10 @@ public class CostBench {
     static final int CTL_RUNS = 5;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--java")) {
+            JavaRuntimes.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int idleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         Map<String, List<Double>> figures = new LinkedHashMap<>();
@@ -455,5 +462,169 @@ public class CostBench {
         int n = sorted.size();
         double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
         return String.format("%.2f (%.2f-%.2f) n=%d", median, sorted.get(0), sorted.get(n - 1), n);
+    }
+}
+
+/**
+ * The agent on Java 17, 21 and 25, in one lab of booted Debian 14 machines on one day: each host's agent restarted on
+ * each runtime (JAVA_HOME in /etc/default/pgha-agent, as an operator sets it) and measured as a user meets it: the
+ * start (systemctl restart until the unit is ready, which it is after the first converge pass; the class archive
+ * already made by a start before), then RSS, PSS and CPU over an idle window. Java 25 also with what it adds, one at a
+ * time: compact object headers and the AOT cache (the launcher's default on 25: both). Java 17 is Debian 12's
+ * OpenJDK (this machine's), 21 Debian 13's (from its lab image), 25 Debian 14's own; each machine gets a copy.
+ */
+class JavaRuntimes {
+    record Jvm(String name, String javaHome, String extraEnv) {
+    }
+
+    final LabPlan plan = LabPlan.standard(3, 1, LabPlan.Os.FORKY);
+    final Lab lab;
+
+    JavaRuntimes(Path deb) {
+        lab = new Lab(plan, deb);
+    }
+
+    static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int idleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        Path deb;
+        try (var debs = Files.list(CostBench.HOME.resolve("target/deb"))) {
+            deb = debs.filter(f -> f.toString().endsWith("_all.deb")).max(java.util.Comparator.comparing(
+                    f -> f.toFile().lastModified())).orElseThrow(() -> new IllegalStateException("no .deb in"
+                    + " target/deb: packaging/deb/build-deb makes one"));
+        }
+        List<Jvm> runtimes = List.of(
+                new Jvm("Java 17 (OpenJDK 17, CDS archive)", "/opt/java-17", ""),
+                new Jvm("Java 21 (OpenJDK 21, CDS archive)", "/opt/java-21", ""),
+                new Jvm("Java 25, CDS archive + compact object headers", "/usr/lib/jvm/java-25-openjdk-amd64",
+                        "PGHA_CLASS_CACHE=cds\n"),
+                new Jvm("Java 25, AOT cache + compact object headers (launcher default)",
+                        "/usr/lib/jvm/java-25-openjdk-amd64", ""));
+        Map<String, List<Double>> figures = new LinkedHashMap<>();
+        int failed = 0;
+        JavaRuntimes bench = new JavaRuntimes(deb);
+        if (bench.lab.exists()) {
+            throw new IllegalStateException("a lab is up: pghactl lab down first");
+        }
+        bench.lab.create(30);
+        try {
+            bench.bringUp();
+            bench.copyRuntimes();
+            for (int run = 1; run <= runs; run++) {
+                for (Jvm runtime : runtimes) {
+                    System.err.printf("== run %d of %d: %s%n", run, runs, runtime.name());
+                    Map<String, List<Double>> one = new LinkedHashMap<>();
+                    try {
+                        bench.measure(runtime, idleSeconds, one);
+                        one.forEach((k, v) -> figures.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
+                    } catch (Exception e) {
+                        failed++;
+                        System.err.println("run failed: " + e);
+                    }
+                    CostBench.print(figures, failed);
+                }
+            }
+        } finally {
+            bench.lab.destroy();
+        }
+        System.out.printf("%npgha-agent on each Java runtime, %d runs of 7 agents, Debian 14 machines, %s, %d cores,"
+                + " %s%n", runs, java.time.LocalDate.now(), java.lang.Runtime.getRuntime().availableProcessors(),
+                CostBench.git("rev-parse", "--short", "HEAD"));
+        CostBench.print(figures, failed);
+    }
+
+    void bringUp() throws Exception {
+        lab.startAll(plan.hosts());
+        EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2), plan.adminTls().sslContext());
+        CostBench.await(Duration.ofSeconds(180), () -> plan.clientUrls().stream().allMatch(u -> etcd.probe(u)
+                .healthy()), "etcd healthy");
+        Path spec = plan.baseDir().resolve("cluster.yml");
+        Files.writeString(spec, plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of()));
+        LabCtl.run(CostBench.HOME.resolve("daemon/pghactl"), plan, Duration.ofSeconds(60), "apply", "-f",
+                spec.toString());
+        CostBench.await(Duration.ofSeconds(300), () -> LabStatuses.allConverged(plan, 0), "every agent converged");
+    }
+
+    /** Java 17 from this machine and 21 from the Debian 13 image, copied whole (links resolved) onto each machine. */
+    void copyRuntimes() throws Exception {
+        Path trixie = LabPlan.IMAGES.resolve("trixie");
+        if (!Files.isDirectory(trixie.resolve("usr/lib/jvm/java-21-openjdk-amd64"))) {
+            throw new IllegalStateException("no Debian 13 image with Java 21 in " + trixie + ": daemon/pghactl lab"
+                    + " image --os trixie builds it");
+        }
+        for (LabPlan.Host h : plan.hosts()) {
+            Path opt = plan.root(h).resolve("opt");
+            Files.createDirectories(opt);
+            // src.zip links to a package that is not installed.
+            copy(List.of("tar", "-ch", "--exclude=src.zip", "-C", "/usr/lib/jvm", "java-17-openjdk-amd64"), opt,
+                    "java-17");
+            // Resolved inside the image: its links point into its own /etc.
+            copy(List.of("chroot", trixie.toString(), "tar", "-ch", "--exclude=src.zip", "-C", "/usr/lib/jvm",
+                    "java-21-openjdk-amd64"), opt, "java-21");
+        }
+    }
+
+    private static void copy(List<String> tar, Path opt, String name) throws Exception {
+        Path tmp = Files.createTempFile("jdk", ".tar");
+        try {
+            Process p = new ProcessBuilder(tar).redirectOutput(tmp.toFile()).redirectError(
+                    ProcessBuilder.Redirect.INHERIT).start();
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", tar) + " failed");
+            }
+            Process x = new ProcessBuilder("tar", "-x", "-C", opt.toString(), "-f", tmp.toString()).inheritIO().start();
+            if (!x.waitFor(5, TimeUnit.MINUTES) || x.exitValue() != 0) {
+                throw new IllegalStateException("tar -x into " + opt + " failed");
+            }
+            String dir = tar.get(tar.size() - 1);
+            Files.move(opt.resolve(dir), opt.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    void measure(Jvm runtime, int idleSeconds, Map<String, List<Double>> out) throws Exception {
+        for (LabPlan.Host h : plan.hosts()) {
+            Files.writeString(plan.root(h).resolve("etc/default/pgha-agent"), "JAVA_HOME=" + runtime.javaHome()
+                    + "\n" + runtime.extraEnv());
+            // The first start on a runtime makes its class archive (a training run): not what a restart costs.
+            restart(h);
+        }
+        for (LabPlan.Host h : plan.hosts()) {
+            long t0 = System.nanoTime();
+            restart(h);
+            CostBench.add(out, runtime.name() + ": agent start, systemctl restart -> ready (s)",
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        CostBench.await(Duration.ofSeconds(120), () -> LabStatuses.allConverged(plan, 0), "every agent converged");
+        Thread.sleep(10_000);
+        Map<LabPlan.Host, Long> pids = new LinkedHashMap<>();
+        Map<LabPlan.Host, Long> before = new LinkedHashMap<>();
+        for (LabPlan.Host h : plan.hosts()) {
+            long pid = lab.agent(h).orElseThrow(() -> new IllegalStateException(h.name() + ": no agent")).pid();
+            pids.put(h, pid);
+            before.put(h, ProcessUsage.cpuTicks(pid));
+        }
+        Thread.sleep(TimeUnit.SECONDS.toMillis(idleSeconds));
+        for (LabPlan.Host h : plan.hosts()) {
+            long pid = pids.get(h);
+            CostBench.add(out, runtime.name() + ": agent RSS after " + idleSeconds + " s idle (MiB)",
+                    ProcessUsage.rssKb(pid) / 1024.0);
+            CostBench.add(out, runtime.name() + ": agent PSS after " + idleSeconds + " s idle (MiB)",
+                    ProcessUsage.pssKb(pid) / 1024.0);
+            CostBench.add(out, runtime.name() + ": agent CPU over " + idleSeconds + " s idle (% of a core)",
+                    (ProcessUsage.cpuTicks(pid) - before.get(h)) / (double) idleSeconds);
+        }
+    }
+
+    private void restart(LabPlan.Host h) throws Exception {
+        List<String> argv = new ArrayList<>(lab.commandOn(h));
+        argv.addAll(List.of("systemctl", "restart", "pgha-agent"));
+        Process p = new ProcessBuilder(argv).inheritIO().start();
+        if (!p.waitFor(3, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException(h.name() + ": systemctl restart pgha-agent did not finish (exit "
+                    + (p.isAlive() ? "none" : p.exitValue()) + ")");
+        }
     }
 }

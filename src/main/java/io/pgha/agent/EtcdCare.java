@@ -12,6 +12,7 @@ import io.pgha.model.EtcdMember;
 import io.pgha.model.EtcdMemberStatus;
 import io.pgha.model.EtcdReport;
 import io.pgha.model.HostPaths;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.roles.EtcdFacts;
 import java.io.IOException;
@@ -47,6 +48,7 @@ final class EtcdCare implements EtcdKeeping {
     private static final int DEFRAGS_KEPT = 10;
     /** After the member list went unanswered, how long passes go without asking (the drift interval by default). */
     private static final java.time.Duration MEMBERS_RETRY = java.time.Duration.ofSeconds(30);
+    private static final java.time.Duration VERSION_RECHECK = java.time.Duration.ofMinutes(5);
     private static final int LISTEN_CHECK_MILLIS = 300;
 
     private final String hostName;
@@ -64,6 +66,9 @@ final class EtcdCare implements EtcdKeeping {
     private Optional<List<EtcdMember>> members = Optional.empty();
     private Lock.Held restartHeld;
     private long membersRetryAt = System.nanoTime();
+    private List<EtcdMember> versionAskedOf = List.of();
+    private long versionAskedAt;
+    private Optional<ProgramVersion> etcdVersion = Optional.empty();
     private EtcdReport.Member ownMember;
     private List<EtcdAlarm> alarms = List.of();
     private String membership = "";
@@ -109,27 +114,27 @@ final class EtcdCare implements EtcdKeeping {
             // Not asked again soon after etcd did not answer: a pass in an outage must not wait for a deadline each
             // time, it has supervising and Patroni's failsafe to see to.
             members = Optional.empty();
-            return new EtcdFacts(members, restartHeld != null);
+            return new EtcdFacts(members, restartHeld != null, etcdVersion);
         }
         if (!anyEndpointListening()) {
             // A cluster starting (this host's own member not yet started among them): asking would only wait out
             // the deadline, and hold up the start of this host's member by as much.
             members = Optional.empty();
-            return new EtcdFacts(members, restartHeld != null);
+            return new EtcdFacts(members, restartHeld != null, etcdVersion);
         }
         try {
             members = Optional.of(admin.members());
         } catch (DcsException e) {
             members = Optional.empty();
             membersRetryAt = System.nanoTime() + MEMBERS_RETRY.toNanos();
-            return new EtcdFacts(members, restartHeld != null);
+            return new EtcdFacts(members, restartHeld != null, etcdVersion);
         }
         follow(members.get());
         if (spec.isPresent() && roles.contains(Role.ETCD) && members.get().stream()
                 .noneMatch(m -> m.address().equals(address))) {
             join(members.get());
         }
-        return new EtcdFacts(members, restartHeld != null);
+        return new EtcdFacts(members, restartHeld != null, etcdVersion(members.get()));
     }
 
     /** Whether any client endpoint accepts a connection; one that refuses answers at once. */
@@ -482,6 +487,32 @@ final class EtcdCare implements EtcdKeeping {
         statuses.keySet().stream().filter(m -> m.id() != leader.memberId()).forEach(out::add);
         statuses.keySet().stream().filter(m -> m.id() == leader.memberId()).forEach(out::add);
         return out;
+    }
+
+    /**
+     * The newest version among the members, asked of each again when the list changes or after
+     * {@link #VERSION_RECHECK} (an upgrade restarts members one by one); empty until one answered.
+     */
+    private Optional<ProgramVersion> etcdVersion(List<EtcdMember> list) {
+        if (list.equals(versionAskedOf) && System.nanoTime() - versionAskedAt < VERSION_RECHECK.toNanos()) {
+            return etcdVersion;
+        }
+        Optional<ProgramVersion> newest = Optional.empty();
+        for (EtcdMember m : list) {
+            if (m.clientUrls().isEmpty()) {
+                continue;
+            }
+            Optional<ProgramVersion> v = status(m.clientUrls().get(0)).flatMap(s -> ProgramVersion.find(s.version()));
+            if (v.isPresent() && (newest.isEmpty() || v.get().compareTo(newest.get()) > 0)) {
+                newest = v;
+            }
+        }
+        if (newest.isPresent()) {
+            versionAskedOf = list;
+            versionAskedAt = System.nanoTime();
+            etcdVersion = newest;
+        }
+        return etcdVersion;
     }
 
     /** A member's own status; empty when it does not answer (down, cut off, or its channel failing to open). */

@@ -14,6 +14,8 @@ import io.pgha.model.EtcdMembershipChange;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
+import io.pgha.model.SpecChange;
+import io.pgha.model.SpecError;
 import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,11 +82,16 @@ final class ApplyCommand implements Callable<Integer> {
                 CtlMain.out(spec).println("etcd membership: " + change.describe() + " (the agents carry it out one"
                         + " step at a time: a new member joins as a learner and is promoted before one is removed)");
             }
+            Optional<Versioned<String>> current = dcs.spec();
+            List<SpecError> refused = current.flatMap(c -> storedSpec(new ClusterSpecParser(agent), c.value()))
+                    .map(stored -> SpecChange.refused(stored, cluster)).orElse(List.of());
+            if (!refused.isEmpty()) {
+                throw new CtlMain.BadInputException(new InvalidSpecException(file.toString(), refused).describe());
+            }
             ClusterSecrets secrets = ensureSecrets(dcs);
             // Users and roles before the spec: a host the spec adds can read it the moment it appears.
             dcs.admin().ensureAccess(access(agent, cluster),
                     Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
-            Optional<Versioned<String>> current = dcs.spec();
             long readRevision = current.map(Versioned::modRevision).orElse(0L);
             if (expectRevision != null && expectRevision != readRevision) {
                 CtlMain.err(spec).println("refused: the spec is at revision " + readRevision + ", expected "
@@ -108,6 +115,15 @@ final class ApplyCommand implements Callable<Integer> {
             CtlMain.out(spec).println("applied " + file + " to cluster " + cluster.cluster() + ": revision "
                     + written + " (" + ValidateCommand.describe(cluster) + ")");
             return await ? awaitApplied(dcs, cluster, written) : CtlMain.OK;
+        }
+    }
+
+    /** The stored spec, if this version can read it (one it cannot is replaced without the comparison). */
+    private static Optional<ClusterSpec> storedSpec(ClusterSpecParser parser, String text) {
+        try {
+            return Optional.of(parser.parse(text, "the stored spec"));
+        } catch (InvalidSpecException e) {
+            return Optional.empty();
         }
     }
 

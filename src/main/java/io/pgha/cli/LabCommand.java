@@ -7,6 +7,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
+import io.pgha.lab.LabImage;
 import io.pgha.lab.LabPlan;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostStatus;
@@ -30,7 +31,7 @@ import picocli.CommandLine;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The guide's seven-host topology on this machine, one network namespace per host.",
         subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class, LabCommand.Kill.class,
-                LabCommand.Start.class, LabCommand.Cut.class, LabCommand.Heal.class})
+                LabCommand.Start.class, LabCommand.Cut.class, LabCommand.Heal.class, LabCommand.Image.class})
 final class LabCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -103,6 +104,12 @@ final class LabCommand implements Runnable {
             spares += name.startsWith("spare") ? 1 : 0;
         }
         LabPlan.Os os = LabPlan.Os.valueOf(state.path("os").asText(LabPlan.Os.LOCAL.name()));
+        JsonNode shape = state.path("shape");
+        if (shape.isObject()) {
+            data = shape.path("data").asInt(data);
+            lb = shape.path("lb").asInt(lb);
+            spares = shape.path("spares").asInt(spares);
+        }
         LabPlan plan = LabPlan.standard(Math.max(data, 1), lb, os, spares);
         return state.has(LabPlan.BACKUP_HOST) ? plan.withBackupHost(LabPlan.BACKUP_ADDRESS) : plan;
     }
@@ -122,8 +129,10 @@ final class LabCommand implements Runnable {
         @Option(names = "--guide-timers", description = "the seed guide's Patroni timers (ttl 30, loop_wait 10, retry 10)")
         boolean guideTimers;
 
-        @Option(names = "--sync", description = "Patroni synchronous mode: no acknowledged write is lost on failover")
-        boolean synchronous;
+        @Option(names = "--sync", arity = "0..1", fallbackValue = "true", paramLabel = "quorum",
+                description = "Patroni synchronous mode: no acknowledged write is lost on failover; --sync quorum:"
+                        + " quorum commit (Patroni 4.0 and later), any standby that holds a commit may be promoted")
+        String synchronous;
 
         @Option(names = "--spare", defaultValue = "0", description = "hosts with an agent and no role (spare1 ...), to"
                 + " add or replace an etcd member or a data host by editing the spec (default: ${DEFAULT-VALUE})")
@@ -137,11 +146,11 @@ final class LabCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "300", description = "seconds to wait for a healthy cluster")
         int timeoutSeconds;
 
-        @Option(names = "--os", description = "trixie: each host a booted Debian 13 machine (systemd-nspawn) with"
-                + " the .deb installed; default: agents on this machine with its packages")
+        @Option(names = "--os", description = "trixie (Debian 13) or forky (Debian 14): each host a booted machine"
+                + " (systemd-nspawn) with the .deb installed; default: agents on this machine with its packages")
         String os;
 
-        @Option(names = "--deb", description = "the .deb for --os trixie (default: the newest in target/deb, which"
+        @Option(names = "--deb", description = "the .deb for --os (default: the newest in target/deb, which"
                 + " daemon/pghactl builds)")
         Path deb;
 
@@ -154,12 +163,17 @@ final class LabCommand implements Runnable {
                         + dataHosts + ", " + lbHosts + " and " + spares);
                 return CtlMain.BAD_INPUT;
             }
-            if (os != null && !os.equals("trixie")) {
-                CtlMain.err(spec).println("--os: expected trixie (or no --os), found '" + os + "'");
+            if (synchronous != null && !synchronous.equals("true") && !synchronous.equals("quorum")) {
+                CtlMain.err(spec).println("--sync: expected no value or quorum, found '" + synchronous + "'");
                 return CtlMain.BAD_INPUT;
             }
-            LabPlan plan = LabPlan.standard(dataHosts, lbHosts, os == null ? LabPlan.Os.LOCAL : LabPlan.Os.TRIXIE,
-                    spares);
+            Optional<LabPlan.Os> booted = os == null ? Optional.empty() : LabPlan.Os.named(os);
+            if (os != null && booted.isEmpty()) {
+                CtlMain.err(spec).println("--os: expected one of " + LabPlan.Os.names() + " (or no --os), found '" + os
+                        + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            LabPlan plan = LabPlan.standard(dataHosts, lbHosts, booted.orElse(LabPlan.Os.LOCAL), spares);
             if (backup) {
                 plan = plan.withBackupHost(LabPlan.BACKUP_ADDRESS);
             }
@@ -181,21 +195,19 @@ final class LabCommand implements Runnable {
                 return CtlMain.OK;
             }
             long start = System.nanoTime();
-            if (plan.os().booted()) {
-                lab.image().ensure(out);
+            if (lab.image().isPresent()) {
+                lab.image().get().ensure(out);
             }
-            out.println("creating " + plan.hosts().size() + (plan.os().booted() ? " Debian 13 machines" : " hosts")
+            out.println("creating " + plan.hosts().size() + (plan.os().booted() ? " " + plan.os().label() + " machines" : " hosts")
                     + " on bridge " + plan.bridge() + " (" + plan.network().orElseThrow() + ") under "
                     + plan.baseDir());
             out.flush();
             lab.create(30);
-            for (LabPlan.Host host : plan.hosts()) {
-                lab.start(host);
-                if (plan.os().booted()) {
-                    out.printf("  %5.1fs  %-6s booted, pgha-agent installed from %s and enabled%n",
-                            (System.nanoTime() - start) / 1e9, host.name(), agent.getFileName());
-                    out.flush();
-                }
+            lab.startAll(plan.hosts());
+            if (plan.os().booted()) {
+                out.printf("  %5.1fs  %d machines booted, pgha-agent installed from %s and enabled%n",
+                        (System.nanoTime() - start) / 1e9, plan.hosts().size(), agent.getFileName());
+                out.flush();
             }
             out.println("started " + plan.hosts().size() + " agents; waiting for etcd");
             out.flush();
@@ -220,7 +232,7 @@ final class LabCommand implements Runnable {
             out.printf("etcd healthy after %.1f s%n", (System.nanoTime() - start) / 1e9);
             Path specFile = plan.baseDir().resolve("cluster.yml");
             Files.writeString(specFile, plan.specText(guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS,
-                    synchronous, Map.of("max_connections", "100")));
+                    synchronous == null ? "false" : synchronous, Map.of("max_connections", "100")));
             int applied = spec.commandLine().getParent().getParent().execute("--config",
                     plan.agentYml(plan.hosts().get(0)).toString(), "apply", "-f", specFile.toString());
             if (applied != CtlMain.OK) {
@@ -332,14 +344,40 @@ final class LabCommand implements Runnable {
         }
     }
 
+    @Command(name = "image", mixinStandardHelpOptions = true,
+            description = "Build the image of booted machines (lab up --os builds it when missing); prints the package"
+                    + " versions it has.")
+    static final class Image implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--os", required = true, description = "trixie (Debian 13) or forky (Debian 14)")
+        String os;
+
+        @Override
+        public Integer call() throws IOException {
+            Optional<LabPlan.Os> booted = LabPlan.Os.named(os);
+            if (booted.isEmpty()) {
+                CtlMain.err(spec).println("--os: expected one of " + LabPlan.Os.names() + ", found '" + os + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            LabImage image = new LabImage(LabPlan.IMAGES, booted.get());
+            PrintWriter out = CtlMain.out(spec);
+            image.ensure(out);
+            out.println(booted.get().label() + " image in " + image.dir() + ": " + String.join(", ",
+                    image.recorded().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
+            return CtlMain.OK;
+        }
+    }
+
     @Command(name = "down", mixinStandardHelpOptions = true,
             description = "Stop the lab's agents and programs and remove its hosts, wires and files.")
     static final class Down implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--purge", description = "also remove the cached Debian 13 image (--os trixie builds it"
-                + " again, about 2 minutes)")
+        @Option(names = "--purge", description = "also remove the cached images of booted machines (--os builds"
+                + " them again, 2 to 4 minutes each)")
         boolean purge;
 
         @Override
@@ -356,14 +394,22 @@ final class LabCommand implements Runnable {
                         + (recorded.os().booted() ? ", machines powered off and their disks removed" : "")
                         + "; namespaces, bridge, route and the lab's files in " + recorded.baseDir() + " gone");
             }
+            for (LabPlan.Os os : LabPlan.Os.values()) {
+                if (!os.booted()) {
+                    continue;
+                }
+                LabImage image = new LabImage(LabPlan.IMAGES, os);
+                if (purge) {
+                    image.remove();
+                } else if (image.isBuilt()) {
+                    out.println("kept: the " + os.label() + " image in " + image.dir() + " for the next lab up --os "
+                            + os.suite() + " (lab down --purge removes it)");
+                }
+            }
             if (purge) {
-                lab.image().remove();
                 Files.deleteIfExists(LabPlan.IMAGES);
                 Files.deleteIfExists(recorded.baseDir());
                 out.println("image cache " + LabPlan.IMAGES + " removed");
-            } else if (lab.image().isBuilt()) {
-                out.println("kept: the Debian 13 image in " + lab.image().dir() + " for the next lab up --os trixie"
-                        + " (lab down --purge removes it)");
             }
             return CtlMain.OK;
         }
@@ -420,7 +466,7 @@ final class LabCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Bring a killed lab host back: its agent starts (on --os trixie the machine boots) and"
+            description = "Bring a killed lab host back: its agent starts (on a booted lab the machine boots) and"
                     + " restarts what the spec gives the host.")
     static final class Start extends Fault {
         @Override
@@ -455,7 +501,7 @@ final class LabCommand implements Runnable {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command on a lab host: inside its machine (--os trixie), or in its network namespace.",
+            description = "Run a command on a lab host: inside its machine (a lab up --os), or in its network namespace.",
             footer = "e.g. pghactl lab exec pg1 -- systemctl status pgha-agent; pghactl lab exec pg1 -- patronictl -c"
                     + " /etc/pgha-agent/patroni.yml list")
     static final class Exec implements Callable<Integer> {

@@ -114,11 +114,11 @@ final class SwitchoverCommand implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             try {
                 Optional<PatroniClient.ClusterMember> standby = patroni.cluster().stream()
-                        .filter(m -> m.role().equals("sync_standby") && m.state().equals("running")).findFirst();
+                        .filter(m -> m.isSynchronous() && m.state().equals("running")).findFirst();
                 if (standby.isPresent()) {
                     return standby.get().name();
                 }
-                seen = "no member is sync_standby";
+                seen = "no member is a synchronous (or quorum) standby";
             } catch (IOException e) {
                 seen = e.getMessage();
             }

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Lab hosts that are Debian 13 machines: each boots systemd (systemd-nspawn) in its network namespace, on a root of
+ * Lab hosts that are booted Debian machines: each boots systemd (systemd-nspawn) in its network namespace, on a root of
  * its own (an overlay over the shared {@link LabImage}, kept in the host's directory, so a host killed and booted
  * again finds its disk as it left it). The agent is installed from the .deb and started by systemd, as README has an
  * operator do it. Commands run on a host through nsenter into its machine.
@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 final class BootedHosts {
     private static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+    /** Where the installed launcher keeps its class archives. */
+    private static final String CLASS_ARCHIVES = "var/cache/pgha-agent";
 
     private final LabPlan plan;
     private final LabImage image;
@@ -69,7 +71,12 @@ final class BootedHosts {
         List<String> argv = List.of("/usr/bin/setsid", "systemd-nspawn", "--directory=" + plan.root(host),
                 "--network-namespace-path=/run/netns/" + plan.namespace(host), "--register=no", "--keep-unit",
                 "--hostname=" + host.name(), "--console=passive", "--boot", "--", "systemd.firstboot=off");
-        Process nspawn = new ProcessBuilder(argv).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        if (plan.os().unifiedCgroups()) {
+            ensureUnifiedHierarchy();
+            builder.environment().put("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", "1");
+        }
+        Process nspawn = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(plan.hostDir(host).resolve("console.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         long deadline = System.nanoTime() + BOOT_TIMEOUT.toNanos();
@@ -88,6 +95,22 @@ final class BootedHosts {
         throw new IOException(host.name() + ": systemd did not finish booting within " + BOOT_TIMEOUT.toSeconds()
                 + " s (state '" + state + "', nspawn " + (nspawn.isAlive() ? "running" : "exited") + "; see "
                 + plan.hostDir(host).resolve("console.log") + ")");
+    }
+
+    /**
+     * systemd 256 and later refuse cgroup v1, which this machine's systemd-nspawn gives a container on a host with
+     * v1 controllers; with the v2 hierarchy mounted beside them (as systemd's "hybrid" layout has it at
+     * /sys/fs/cgroup/unified), nspawn gives the container v2 instead.
+     */
+    private static void ensureUnifiedHierarchy() throws IOException {
+        Path cgroup = Path.of("/sys/fs/cgroup");
+        Path unified = cgroup.resolve("unified");
+        if (isMounted(unified) || Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .anyMatch(l -> l.startsWith("cgroup2 " + cgroup + " "))) {
+            return;
+        }
+        Files.createDirectories(unified);
+        Command.check(List.of("mount", "-t", "cgroup2", "cgroup2", unified.toString()), COMMAND_TIMEOUT);
     }
 
     /** The machine's systemd (its pid 1), as this machine sees it: the one child of systemd-nspawn. */
@@ -109,6 +132,27 @@ final class BootedHosts {
         }
         // --no-block: the unit is ready after the agent's first converge, which the lab waits for by status.
         mustIn(init, List.of("systemctl", "enable", "--now", "--no-block", "pgha-agent"));
+    }
+
+    /**
+     * The launcher's class archives of one machine, put where another machine's launcher looks for them (one per
+     * jar and JVM: the same on machines of one image and .deb; a JVM ignores one that does not match it).
+     */
+    void copyClassArchive(LabPlan.Host from, LabPlan.Host to) throws IOException {
+        Path source = plan.root(from).resolve(CLASS_ARCHIVES);
+        if (!Files.isDirectory(source) || Files.exists(plan.root(to).resolve("usr/bin/pgha-agent"))) {
+            return;
+        }
+        Path target = plan.root(to).resolve(CLASS_ARCHIVES);
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("classes-")
+                    && Files.isRegularFile(f)).toList()) {
+                Path tmp = target.resolve(f.getFileName() + ".copy");
+                Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
     }
 
     /** apt install of a .deb copied onto the host (an upgrade, too: only the agent restarts). */

@@ -3,6 +3,7 @@ package io.pgha.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgha.model.Role;
 import io.pgha.supervise.Procs;
 import io.pgha.tls.ClusterFiles;
 import io.pgha.supervise.Supervisor;
@@ -16,12 +17,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
  * The hosts of a {@link LabPlan}, each in its namespace (or on loopback): agents started on this machine, or
- * booted Debian 13 machines with the agent installed from the .deb ({@link LabPlan.Os}). What runs is recorded in
+ * booted Debian machines with the agent installed from the .deb ({@link LabPlan.Os}). What runs is recorded in
  * {@code <base>/lab.json} so that another process ({@code pghactl lab down}) can stop exactly it. Teardown stops
  * only what the lab started: its agents and the programs they recorded, by pid and start time, its machines, and
  * whatever still runs inside its own namespaces.
@@ -29,12 +35,14 @@ import java.util.stream.Stream;
 public final class Lab {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long STOP_GRACE_SECONDS = 20;
+    /** Booted machines started at once: the install of the .deb is CPU work, and the machine has 2 cores. */
+    private static final int PARALLEL_BOOTS = 2;
 
     private final LabPlan plan;
     private final Path agentSource;
     private final Optional<LabNetwork> network;
     private final Optional<BootedHosts> machines;
-    private final LabImage image = new LabImage(LabPlan.IMAGES);
+    private final Optional<LabImage> image;
 
     /**
      * {@code agentSource}: what runs the agent on a host: the launcher (daemon/pgha-agent) for a LOCAL lab, the
@@ -44,10 +52,12 @@ public final class Lab {
         this.plan = plan;
         this.agentSource = agentSource;
         this.network = plan.network().map(n -> new LabNetwork(plan));
-        this.machines = plan.os().booted() ? Optional.of(new BootedHosts(plan, image)) : Optional.empty();
+        this.image = plan.os().booted() ? Optional.of(new LabImage(LabPlan.IMAGES, plan.os())) : Optional.empty();
+        this.machines = image.map(i -> new BootedHosts(plan, i));
     }
 
-    public LabImage image() {
+    /** The image booted hosts start from; none for hosts on this machine. */
+    public Optional<LabImage> image() {
         return image;
     }
 
@@ -81,14 +91,18 @@ public final class Lab {
         Files.createDirectories(plan.baseDir());
         // Programs run as their own users and must traverse to their directories under this one.
         Files.setPosixFilePermissions(plan.baseDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
-        writeState(JSON.createObjectNode().put("os", plan.os().name()));
+        ObjectNode state = JSON.createObjectNode().put("os", plan.os().name());
+        // The whole lab's shape before any host starts: lab down after a failed lab up removes every host.
+        state.putObject("shape").put("data", plan.hostsWith(Role.DATA).size()).put("lb", plan.hostsWith(Role.LB).size())
+                .put("spares", (int) plan.hosts().stream().filter(h -> h.roles().isEmpty()).count());
+        writeState(state);
         try {
             if (network.isPresent()) {
                 network.get().up();
             }
             ClusterFiles.create(plan.pkiDir(), plan.cluster(), new SecureRandom(), Instant.now());
-            if (machines.isPresent()) {
-                image.ensure(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
+            if (image.isPresent()) {
+                image.get().ensure(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
             }
             for (LabPlan.Host host : plan.hosts()) {
                 Files.createDirectories(plan.hostDir(host));
@@ -124,10 +138,59 @@ public final class Lab {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(plan.hostDir(host).resolve("agent.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
-        ObjectNode state = readState();
-        state.putObject(host.name()).put("pid", p.pid()).put("start_ticks", Procs.startTicks(p.pid()).orElse(0L));
-        writeState(state);
+        record(host, p.pid());
         return p;
+    }
+
+    /**
+     * Starts the hosts, in plan order; booted machines {@link #PARALLEL_BOOTS} at a time after the first, whose
+     * install makes the launcher's class archive (a training run: seconds of CPU) that the others, with the same
+     * .deb and JVM, then find in place instead of training again. The first failure fails the whole.
+     */
+    public List<Process> startAll(List<LabPlan.Host> hosts) throws IOException {
+        if (machines.isEmpty()) {
+            List<Process> out = new ArrayList<>();
+            for (LabPlan.Host host : hosts) {
+                out.add(start(host));
+            }
+            return out;
+        }
+        List<Process> out = new ArrayList<>();
+        if (hosts.isEmpty()) {
+            return out;
+        }
+        out.add(start(hosts.get(0)));
+        for (LabPlan.Host host : hosts.subList(1, hosts.size())) {
+            machines.get().copyClassArchive(hosts.get(0), host);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_BOOTS);
+        try {
+            List<Future<Process>> boots = new ArrayList<>();
+            for (LabPlan.Host host : hosts.subList(1, hosts.size())) {
+                boots.add(pool.submit(() -> start(host)));
+            }
+            for (Future<Process> boot : boots) {
+                // Each boot has its own deadline (BootedHosts); this one only bounds the wait for all of them.
+                out.add(boot.get(hosts.size() * 3L, TimeUnit.MINUTES));
+            }
+            return out;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while booting the lab's machines", e);
+        } catch (TimeoutException e) {
+            throw new IOException("the lab's machines did not all boot in time", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Records a host's process (its agent, or its machine's systemd-nspawn) in the lab's state. */
+    private synchronized void record(LabPlan.Host host, long pid) throws IOException {
+        ObjectNode state = readState();
+        state.putObject(host.name()).put("pid", pid).put("start_ticks", Procs.startTicks(pid).orElse(0L));
+        writeState(state);
     }
 
     private Process boot(LabPlan.Host host) throws IOException {
@@ -138,10 +201,7 @@ public final class Lab {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while booting " + host.name(), e);
         }
-        ObjectNode state = readState();
-        state.putObject(host.name()).put("pid", nspawn.pid()).put("start_ticks", Procs.startTicks(nspawn.pid())
-                .orElse(0L));
-        writeState(state);
+        record(host, nspawn.pid());
         if (!Files.exists(plan.root(host).resolve("usr/bin/pgha-agent"))) {
             machines.get().installAgent(host, init(host).orElseThrow(), agentSource);
         }

@@ -45,10 +45,14 @@ public final class LabDrills {
     static final long WRITE_EVERY_MS = 20;
 
     /** A Patroni configuration the benches compare. */
-    public record Config(String name, LabPlan.Timers timers, boolean synchronous) {
+    /** @param synchronousMode Patroni's synchronous_mode: false, true or quorum */
+    public record Config(String name, LabPlan.Timers timers, String synchronousMode) {
+        public boolean synchronous() {
+            return !synchronousMode.equals("false");
+        }
     }
 
-    /** A lab bench's arguments: {@code [runs] [--os trixie] [word of a configuration's name...]}. */
+    /** A lab bench's arguments: {@code [runs] [--os trixie|forky] [word of a configuration's name...]}. */
     public record Args(int runs, LabPlan.Os os, List<Config> configs) {
         public static Args parse(String[] args, int defaultRuns) {
             List<String> rest = new ArrayList<>(List.of(args));
@@ -57,24 +61,27 @@ public final class LabDrills {
             int at = rest.indexOf("--os");
             if (at >= 0) {
                 rest.remove(at);
-                if (at >= rest.size() || !rest.remove(at).equals("trixie")) {
-                    throw new IllegalArgumentException("--os: expected trixie");
-                }
-                os = LabPlan.Os.TRIXIE;
+                String word = at < rest.size() ? rest.remove(at) : "";
+                os = LabPlan.Os.named(word).orElseThrow(() -> new IllegalArgumentException("--os: expected one of "
+                        + LabPlan.Os.names() + ", found '" + word + "'"));
             }
             return new Args(runs, os, configsNamed(rest));
         }
     }
 
-    /** The guide's timers and the recommended ones, asynchronous, and the recommended ones synchronous. */
+    /**
+     * The guide's timers and the recommended ones, asynchronous, and the recommended ones synchronous; quorum commit
+     * (Patroni 4.0 and later) only when a word names it.
+     */
     public static List<Config> configsNamed(List<String> words) {
+        String recommended = "recommended (" + text(LabPlan.RECOMMENDED_TIMERS) + "), ";
         List<Config> all = List.of(
-                new Config("guide timers (" + text(LabPlan.GUIDE_TIMERS) + "), async", LabPlan.GUIDE_TIMERS, false),
-                new Config("recommended (" + text(LabPlan.RECOMMENDED_TIMERS) + "), async", LabPlan.RECOMMENDED_TIMERS,
-                        false),
-                new Config("recommended (" + text(LabPlan.RECOMMENDED_TIMERS) + "), synchronous",
-                        LabPlan.RECOMMENDED_TIMERS, true));
-        return all.stream().filter(c -> words.isEmpty() || words.stream().anyMatch(c.name()::contains)).toList();
+                new Config("guide timers (" + text(LabPlan.GUIDE_TIMERS) + "), async", LabPlan.GUIDE_TIMERS, "false"),
+                new Config(recommended + "async", LabPlan.RECOMMENDED_TIMERS, "false"),
+                new Config(recommended + "synchronous", LabPlan.RECOMMENDED_TIMERS, "true"),
+                new Config(recommended + "quorum", LabPlan.RECOMMENDED_TIMERS, "quorum"));
+        return all.stream().filter(c -> words.isEmpty() ? !c.synchronousMode().equals("quorum")
+                : words.stream().anyMatch(c.name()::contains)).toList();
     }
 
     private static String text(LabPlan.Timers t) {
@@ -143,7 +150,7 @@ public final class LabDrills {
 
     /** Applies a changed parameter (work_mem) and waits until all 7 agents report it applied. */
     public void specChange(Config config, Path spec, Figures.Run out) throws Exception {
-        Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "8MB")));
+        Files.writeString(spec, plan.specText(config.timers(), config.synchronousMode(), Map.of("work_mem", "8MB")));
         long before = System.nanoTime();
         long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
         await(Duration.ofSeconds(120), () -> allConverged(rev));
@@ -161,7 +168,7 @@ public final class LabDrills {
             await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
         }
         Path spec = plan.baseDir().resolve("cluster.yml");
-        Files.writeString(spec, plan.specText(config.timers(), config.synchronous(), Map.of("work_mem", "4MB")));
+        Files.writeString(spec, plan.specText(config.timers(), config.synchronousMode(), Map.of("work_mem", "4MB")));
         ctl("apply", "-f", spec.toString());
         password = ctl("get", "secret", "superuser").strip();
         pg = new PostgresProbe("postgres", password, 2, plan.adminTls().ca());

@@ -10,6 +10,7 @@ import io.pgha.model.Role;
 import io.pgha.tls.TlsFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.Set;
  *
  * @param prefix  names the namespaces ({@code <prefix>-<host>}), veths and bridge, so that labs do not collide
  * @param network the bridge address with its prefix length (e.g. 10.77.255.254/16), or empty for loopback hosts
- * @param os      what a host is: agents on this machine, or booted Debian 13 machines
+ * @param os      what a host is: agents on this machine, or booted Debian machines
  */
 public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts, Os os) {
 
@@ -32,14 +33,47 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
      * machine's packages (Debian 12: Patroni 3.0, etcd 3.4, PostgreSQL 15), its files under a root of its own.
      * {@code TRIXIE}: a Debian 13 machine (Patroni 4.0, etcd 3.5, PostgreSQL 17, HAProxy 3.0) booted with systemd in
      * the host's namespace, the agent installed from the .deb and run by systemd, as an operator installs it.
+     * {@code FORKY}: the same with Debian 14, testing (Patroni 4.1, etcd 3.5 past its 2026 hardening, PostgreSQL 18,
+     * HAProxy 3.2, Java 25): the versions a PGDG user installs today.
      */
     public enum Os {
-        LOCAL(15), TRIXIE(17);
+        LOCAL("Debian 12", 15, "3.0", "", ""),
+        TRIXIE("Debian 13", 17, "4.0", "trixie", "openjdk-21-jre-headless"),
+        // testing moves: the image records the versions it got (LabImage).
+        FORKY("Debian 14", 18, "4.1", "forky", "openjdk-25-jre-headless");
 
+        private final String label;
         private final int postgresVersion;
+        private final String patroniVersion;
+        private final String suite;
+        private final String jre;
 
-        Os(int postgresVersion) {
+        Os(String label, int postgresVersion, String patroniVersion, String suite, String jre) {
+            this.label = label;
             this.postgresVersion = postgresVersion;
+            this.patroniVersion = patroniVersion;
+            this.suite = suite;
+            this.jre = jre;
+        }
+
+        /** The Patroni release line the platform ships ("4.1"). */
+        public String patroniVersion() {
+            return patroniVersion;
+        }
+
+        /** The --os word that names it: its Debian suite. */
+        public static Optional<Os> named(String suite) {
+            return Arrays.stream(values()).filter(o -> o.booted() && o.suite.equals(suite)).findFirst();
+        }
+
+        /** The words --os takes. */
+        public static String names() {
+            return String.join(", ", Arrays.stream(values()).filter(Os::booted).map(Os::suite).toList());
+        }
+
+        /** "Debian 13" and so on. */
+        public String label() {
+            return label;
         }
 
         /** The PostgreSQL major version the platform ships, which the lab's spec asks for. */
@@ -47,8 +81,23 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             return postgresVersion;
         }
 
+        /** The Debian suite a booted machine's image comes from. */
+        public String suite() {
+            return suite;
+        }
+
+        /** The Java runtime package of a booted machine. */
+        public String jre() {
+            return jre;
+        }
+
         public boolean booted() {
             return this != LOCAL;
+        }
+
+        /** Its systemd (262) refuses cgroup v1: the machine is booted with the v2 hierarchy. */
+        public boolean unifiedCgroups() {
+            return this == FORKY;
         }
     }
 
@@ -95,7 +144,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         this(cluster, prefix, network, baseDir, hosts, Os.LOCAL);
     }
 
-    /** Where the lab keeps what outlives it: the Debian 13 image, built once (lab down --purge removes it). */
+    /** Where the lab keeps what outlives it: the booted machines' images, built once (lab down --purge removes it). */
     public static final Path IMAGES = Path.of("/var/lib/pgha-lab/images");
 
     /** The guide's topology as PLATFORM.md lays it out: etcd 10.77.0.11-13, data 10.77.1.11+, lb 10.77.2.11+. */
@@ -193,7 +242,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         return hostDir(host).resolve("agent.yml");
     }
 
-    /** The host's files: a root of its own (LOCAL), or the booted machine's root file system (TRIXIE). */
+    /** The host's files: a root of its own (LOCAL), or the booted machine's root file system. */
     public Path root(Host host) {
         return hostDir(host).resolve("root");
     }
@@ -253,6 +302,11 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
      * the lab network.
      */
     public String specText(Timers timers, boolean synchronous, Map<String, String> parameters) {
+        return specText(timers, synchronous ? "true" : "false", parameters);
+    }
+
+    /** With Patroni's synchronous_mode as the spec writes it: false, true or quorum. */
+    public String specText(Timers timers, String synchronousMode, Map<String, String> parameters) {
         ObjectNode root = YAML.createObjectNode().put("cluster", cluster);
         ObjectNode hostsNode = root.putObject("hosts");
         for (Host h : hosts) {
@@ -277,7 +331,9 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
                 .put("address", network.map(LabPlan::networkOf).orElse("127.0.0.0/8")).put("method", "scram-sha-256");
         ObjectNode patroni = root.putObject("patroni").put("ttl", timers.ttl()).put("loop_wait", timers.loopWait())
                 .put("retry_timeout", timers.retryTimeout());
-        if (synchronous) {
+        if (synchronousMode.equals("quorum")) {
+            patroni.put("synchronous_mode", "quorum");
+        } else if (synchronousMode.equals("true")) {
             patroni.put("synchronous_mode", true);
         }
         if (!hostsWith(Role.BACKUP).isEmpty()) {

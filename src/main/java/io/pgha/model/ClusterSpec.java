@@ -39,11 +39,20 @@ public record ClusterSpec(
             if (rule.type().equals("host") || rule.type().equals("hostnossl")) {
                 out.add(where + ": type '" + rule.type() + "' accepts connections without TLS (use hostssl)");
             }
+            if (rule.method().equals("md5")) {
+                out.add(where + ": method 'md5' is deprecated since PostgreSQL 18 (a login with an MD5 password"
+                        + " draws a warning, and a later release removes it; use scram-sha-256)");
+            }
             if (!rule.type().equals("local") && (rule.user().equals("all") || rule.user().equals("postgres"))
                     && prefixLength(rule.address()) < 24 && !rule.method().equals("reject")) {
                 out.add(where + ": user '" + rule.user() + "' from " + rule.address() + " lets the superuser log in"
                         + " from a wide network (name the users, or narrow the address)");
             }
+        }
+        if (!postgres.parameters().isEmpty() && PostgresParameters.forMajor(postgres.version()).isEmpty()) {
+            out.add("postgres.parameters: not checked here, pgha-agent has no parameter table for PostgreSQL "
+                    + postgres.version() + " (it has " + PostgresParameters.majors() + "); each data host checks them"
+                    + " against its own postgres binary");
         }
         out.addAll(PatroniTimers.of(patroni).belowNewerMinimums());
         int members = hostsWith(Role.ETCD).size();
@@ -99,8 +108,11 @@ public record ClusterSpec(
         public static final Tags NONE = new Tags(false, false, false, false);
     }
 
-    /** @param parameters postgresql.conf settings, values as text */
-    public record Postgres(int version, Map<String, String> parameters, List<HbaRule> hba) {
+    /**
+     * @param parameters    postgresql.conf settings, values as text
+     * @param dataChecksums whether a new cluster's initdb turns data checksums on (fixed for the cluster's life)
+     */
+    public record Postgres(int version, Map<String, String> parameters, List<HbaRule> hba, boolean dataChecksums) {
         public Postgres {
             parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
             hba = List.copyOf(hba);
@@ -120,13 +132,24 @@ public record ClusterSpec(
      * Patroni's DCS settings; defaults are the guide's, plus failsafe mode (not in the guide): with etcd unreachable,
      * a leader that still reaches every member stays primary instead of demoting itself.
      *
+     * @param synchronousMode           commits wait for a standby (synchronous_mode true or quorum)
+     * @param quorum                    quorum commit (Patroni 4.0+): a commit waits for any synchronousNodeCount of
+     *                                  the standbys, and any of them that holds it may be promoted
+     * @param synchronousNodeCount      how many standbys a commit waits for
      * @param replicaRepairAfterSeconds how long a replica may go without streaming from a healthy leader before its
      *                                  agent has Patroni reinitialise it from the leader (0: never)
      */
     public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
-                          boolean failsafeMode, int replicaRepairAfterSeconds) {
+                          boolean quorum, int synchronousNodeCount, boolean failsafeMode,
+                          int replicaRepairAfterSeconds) {
         public static final int REPLICA_REPAIR_AFTER_SECONDS = 120;
-        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, true, REPLICA_REPAIR_AFTER_SECONDS);
+        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, false, 1, true,
+                REPLICA_REPAIR_AFTER_SECONDS);
+
+        /** synchronous_mode as the spec and Patroni write it: false, true or quorum. */
+        public String synchronousModeText() {
+            return quorum ? "quorum" : Boolean.toString(synchronousMode);
+        }
     }
 
     public record Haproxy(int primaryPort, int replicaPort, int statsPort) {

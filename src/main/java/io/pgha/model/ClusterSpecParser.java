@@ -15,7 +15,7 @@ import java.util.Set;
  * reach a host lives here, so a spec either passes whole or changes nothing anywhere.
  */
 public final class ClusterSpecParser {
-    static final Set<Integer> POSTGRES_VERSIONS = Set.of(13, 14, 15, 16, 17);
+    static final Set<Integer> POSTGRES_VERSIONS = Set.of(13, 14, 15, 16, 17, 18);
     static final Set<String> HBA_TYPES = Set.of("host", "hostssl", "hostnossl", "local");
     static final Set<String> HBA_METHODS = Set.of("scram-sha-256", "md5", "trust", "reject", "cert", "peer");
     /** Settings the agent and Patroni own; a spec that sets them would fight them. */
@@ -294,12 +294,15 @@ public final class ClusterSpecParser {
     }
 
     private static ClusterSpec.Postgres readPostgres(Node node) {
-        node.expectMapping(Set.of("version", "parameters", "hba"));
+        node.expectMapping(Set.of("version", "parameters", "hba", "data_checksums"));
         Node versionNode = node.field("version");
         int version = (int) versionNode.integer(15, 0, Integer.MAX_VALUE);
         if (!POSTGRES_VERSIONS.contains(version)) {
-            versionNode.error("unsupported PostgreSQL major version " + version + " (expected one of 13, 14, 15, 16, 17)");
+            versionNode.error("unsupported PostgreSQL major version " + version + " (expected one of "
+                    + new java.util.TreeSet<>(POSTGRES_VERSIONS) + ")");
         }
+        boolean dataChecksums = node.field("data_checksums").bool(true);
+        Optional<PostgresParameters> known = PostgresParameters.forMajor(version);
         Map<String, String> parameters = new LinkedHashMap<>();
         node.field("parameters").entries().forEach((name, value) -> {
             String problem = Values.checkParameterName(name);
@@ -312,7 +315,11 @@ public final class ClusterSpecParser {
                 return;
             }
             value.text().ifPresent(text -> {
-                AgentConfig.check(value, Values.checkSafeText(text, 1024));
+                String unsafe = Values.checkSafeText(text, 1024);
+                AgentConfig.check(value, unsafe);
+                if (unsafe == null) {
+                    known.flatMap(k -> k.problem(name, text)).ifPresent(value::error);
+                }
                 parameters.put(name, text);
             });
         });
@@ -320,7 +327,7 @@ public final class ClusterSpecParser {
         for (Node rule : node.field("hba").items()) {
             readHbaRule(rule).ifPresent(hba::add);
         }
-        return new ClusterSpec.Postgres(version, parameters, hba);
+        return new ClusterSpec.Postgres(version, parameters, hba, dataChecksums);
     }
 
     private static Optional<ClusterSpec.HbaRule> readHbaRule(Node node) {
@@ -367,20 +374,27 @@ public final class ClusterSpecParser {
 
     private static ClusterSpec.Patroni readPatroni(Node node) {
         node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
-                "failsafe_mode", "replica_repair_after"));
+                "synchronous_node_count", "failsafe_mode", "replica_repair_after"));
         ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
         int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
         int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
         int retry = (int) node.field("retry_timeout").integer(g.retryTimeout(), 1, 3600);
         long lag = node.field("maximum_lag_on_failover").integer(g.maximumLagOnFailover(), 0, Long.MAX_VALUE);
-        boolean sync = node.field("synchronous_mode").bool(false);
+        Node syncNode = node.field("synchronous_mode");
+        boolean quorum = syncNode.isText("quorum");
+        boolean sync = quorum || syncNode.bool(false, "true, false or quorum");
+        Node countNode = node.field("synchronous_node_count");
+        int syncCount = (int) countNode.integer(1, 1, 8);
+        if (!countNode.isMissing() && !sync) {
+            countNode.error("applies only with synchronous_mode true or quorum");
+        }
         boolean failsafe = node.field("failsafe_mode").bool(g.failsafeMode());
         int repairAfter = (int) node.field("replica_repair_after").integer(g.replicaRepairAfterSeconds(), 0, 86400);
         if (loopWait + 2L * retry > ttl) {
             node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
                     + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
         }
-        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, failsafe, repairAfter);
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, quorum, syncCount, failsafe, repairAfter);
     }
 
     /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */

@@ -153,14 +153,24 @@ final class Node {
     }
 
     boolean bool(boolean fallback) {
+        return bool(fallback, "true or false");
+    }
+
+    /** A boolean where the field also takes words of its own ({@code expected} names them all). */
+    boolean bool(boolean fallback, String expected) {
         if (isMissing()) {
             return fallback;
         }
         if (!json.isBoolean()) {
-            error("expected true or false, found " + describeValue());
+            error("expected " + expected + ", found " + describeValue());
             return fallback;
         }
         return json.asBoolean();
+    }
+
+    /** Whether the value is this very text (not a number or boolean that prints so). */
+    boolean isText(String value) {
+        return !isMissing() && json.isTextual() && json.asText().equals(value);
     }
 
     boolean isScalar() {

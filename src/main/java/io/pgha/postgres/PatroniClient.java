@@ -60,6 +60,11 @@ public final class PatroniClient implements PatroniApi {
             return role.equals("leader") || role.equals("standby_leader");
         }
 
+        /** A standby a commit waits for: the synchronous one, or (quorum commit, Patroni 4.0+) one of the quorum. */
+        public boolean isSynchronous() {
+            return role.equals("sync_standby") || role.equals("quorum_standby");
+        }
+
         /** Could take over now: a running replica not tagged nofailover. */
         public boolean canTakeOver() {
             return !isLeader() && !noFailover && state.equals("running");
@@ -72,7 +77,7 @@ public final class PatroniClient implements PatroniApi {
      */
     public static List<ClusterMember> takeoverCandidates(List<ClusterMember> members) {
         return members.stream().filter(ClusterMember::canTakeOver)
-                .sorted(java.util.Comparator.comparing(m -> !m.role().equals("sync_standby"))).toList();
+                .sorted(java.util.Comparator.comparing(m -> !m.isSynchronous())).toList();
     }
 
     public String address() {

@@ -71,8 +71,15 @@ public final class PatroniConfig {
                 .put("loop_wait", p.loopWait())
                 .put("retry_timeout", p.retryTimeout())
                 .put("maximum_lag_on_failover", p.maximumLagOnFailover())
-                .put("synchronous_mode", p.synchronousMode())
                 .put("failsafe_mode", p.failsafeMode());
+        if (p.quorum()) {
+            dcs.put("synchronous_mode", "quorum");
+        } else {
+            dcs.put("synchronous_mode", p.synchronousMode());
+        }
+        if (p.synchronousMode()) {
+            dcs.put("synchronous_node_count", p.synchronousNodeCount());
+        }
         ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
         ObjectNode parameters = pg.putObject("parameters");
         postgresParameters.forEach(parameters::put);
@@ -181,7 +188,13 @@ public final class PatroniConfig {
 
         ObjectNode bootstrap = root.putObject("bootstrap");
         bootstrap.set("dcs", dynamic);
-        bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8")).add("data-checksums");
+        ArrayNode initdb = bootstrap.putArray("initdb").add(YAML.createObjectNode().put("encoding", "UTF8"));
+        if (spec.postgres().dataChecksums()) {
+            initdb.add("data-checksums");
+        } else if (spec.postgres().version() >= 18) {
+            // PostgreSQL 18's initdb turns them on by itself.
+            initdb.add("no-data-checksums");
+        }
         Optional<ClusterRestore> restoring = restore.filter(r -> r.active() && spec.backup().isPresent());
         restoring.ifPresent(r -> {
             // The member that takes Patroni's initialize key restores the set and recovers to the target, where it

@@ -261,7 +261,7 @@ public final class HostHealth {
                 // Until Patroni has recorded a synchronous standby in etcd (Postgres may call one "sync" earlier),
                 // it will promote nobody if this leader dies.
                 if (synchronousMode && members.isPresent()
-                        && members.get().stream().noneMatch(m -> m.role().equals("sync_standby"))) {
+                        && members.get().stream().noneMatch(PatroniClient.ClusterMember::isSynchronous)) {
                     problems.add("synchronous mode, but no synchronous standby yet: a failover now would find no"
                             + " candidate");
                 }

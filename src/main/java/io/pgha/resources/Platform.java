@@ -58,6 +58,7 @@ public record Platform(String id, String description, PackageManager manager, Li
         Map<String, Platform> out = new LinkedHashMap<>();
         out.put("debian12", debian("debian12", "Debian 12", 15));
         out.put("debian13", debian("debian13", "Debian 13", 17));
+        out.put("debian14", debian("debian14", "Debian 14", 18));
         out.put("el8", el(8));
         out.put("el9", el(9));
         return out;
@@ -103,7 +104,9 @@ public record Platform(String id, String description, PackageManager manager, Li
         });
         String id = fields.getOrDefault("ID", "").toLowerCase(Locale.ROOT);
         String like = fields.getOrDefault("ID_LIKE", "").toLowerCase(Locale.ROOT);
-        String major = fields.getOrDefault("VERSION_ID", "").split("\\.")[0];
+        // Debian testing has no VERSION_ID, only its codename.
+        String major = fields.containsKey("VERSION_ID") ? fields.get("VERSION_ID").split("\\.")[0]
+                : fields.getOrDefault("VERSION_CODENAME", "").equals("forky") ? "14" : "";
         String key = id.equals("debian") ? "debian" + major
                 : (like.contains("rhel") || id.equals("rhel")) ? "el" + major : "";
         Platform known = known().get(key);

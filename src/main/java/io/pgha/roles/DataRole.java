@@ -6,6 +6,8 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
 import io.pgha.model.PatroniTimers;
+import io.pgha.model.PostgresParameters;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.postgres.DataDirectoryAside;
 import io.pgha.postgres.PatroniClient;
@@ -16,6 +18,7 @@ import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
+import io.pgha.supervise.Command;
 import io.pgha.supervise.ProcessSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,6 +34,8 @@ final class DataRole implements RolePlanner {
     static final String PROGRAM = "patroni";
     private final HostContext ctx;
     private final Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument;
+    /** The installed binary's parameters by release ("18.7"), read once. */
+    private final Map<String, PostgresParameters> ownParameters = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code patroniDocument} builds patroni.yml: once a pass, shared by everything that depends on it. */
     DataRole(HostContext ctx, Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument) {
@@ -86,8 +91,39 @@ final class DataRole implements RolePlanner {
     }
 
     /**
+     * The spec's parameters checked against the installed PostgreSQL when it is not the version pghactl checked them
+     * against (no table for its major, or another minor release): with its own {@code postgres --describe-config},
+     * kept per version. Empty when they pass, or PostgreSQL is not installed yet.
+     */
+    private Optional<String> parameterProblems(ClusterSpec spec, Path postgres) throws IOException {
+        Optional<ProgramVersion> installed = ctx.versions().of(postgres);
+        if (installed.isEmpty() || spec.postgres().parameters().isEmpty()) {
+            return Optional.empty();
+        }
+        String release = installed.get().major() + "." + installed.get().minor();
+        if (PostgresParameters.forMajor(spec.postgres().version()).filter(t -> t.version().equals(release))
+                .isPresent()) {
+            return Optional.empty();
+        }
+        PostgresParameters own = ownParameters.get(release);
+        if (own == null) {
+            own = PostgresParameters.fromDescribeConfig(release, Command.check(List.of(postgres.toString(),
+                    "--describe-config"), Duration.ofSeconds(20)).output());
+            ownParameters.put(release, own);
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, String> p : spec.postgres().parameters().entrySet()) {
+            own.problem(p.getKey(), p.getValue()).ifPresent(why -> problems.add("postgres.parameters." + p.getKey()
+                    + ": " + why + " (checked against this host's " + postgres + ")"));
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+    }
+
+    /**
      * Refuses timers the installed Patroni would silently run differently (3.2 and later raise and shrink them):
-     * the status would otherwise show values that are not what runs. Without the secrets there is nothing to plan yet.
+     * the status would otherwise show values that are not what runs; a Patroni that cannot work with the etcd the
+     * cluster runs ({@link EtcdHardening}); quorum commit on a Patroni without it. Without the secrets there is
+     * nothing to plan yet.
      */
     @Override
     public Planned plan(RoleInput in) throws IOException, RoleRefusedException {
@@ -104,9 +140,22 @@ final class DataRole implements RolePlanner {
         if (!changed.isEmpty()) {
             throw new RoleRefusedException(String.join("; ", changed));
         }
+        Optional<String> etcdProblem = in.pass().etcd().version().flatMap(etcd -> EtcdHardening.problem(in.installed(),
+                etcd));
+        if (etcdProblem.isPresent()) {
+            throw new RoleRefusedException(etcdProblem.get());
+        }
+        if (spec.patroni().quorum() && !in.installed().atLeast(4, 0)) {
+            throw new RoleRefusedException("patroni.synchronous_mode: quorum needs Patroni 4.0 or later, this host has"
+                    + " Patroni " + in.installed() + " (use synchronous_mode: true, or install Patroni 4.0+)");
+        }
         String user = def.user();
         String version = Integer.toString(spec.postgres().version());
         PatroniConfig.Layout layout = layout(ctx, def, spec);
+        Optional<String> parameterProblems = parameterProblems(spec, Path.of(layout.binDir(), "postgres"));
+        if (parameterProblems.isPresent()) {
+            throw new RoleRefusedException(parameterProblems.get());
+        }
         Path home = ctx.paths().dataDir("postgresql");
         Path config = ctx.paths().configDir().resolve("patroni.yml");
         ProgramTls tls = ProgramTls.of(ctx, "postgres", user);

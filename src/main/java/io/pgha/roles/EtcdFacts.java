@@ -1,6 +1,7 @@
 package io.pgha.roles;
 
 import io.pgha.model.EtcdMember;
+import io.pgha.model.ProgramVersion;
 import java.util.List;
 import java.util.Optional;
 
@@ -9,9 +10,14 @@ import java.util.Optional;
  *
  * @param members        etcd's member list, empty when etcd did not answer
  * @param restartAllowed this host's member may restart for a changed etcd.yml now: its agent holds the etcd lock
+ * @param version        the newest version the members run (Patroni must work with every one), if known
  */
-public record EtcdFacts(Optional<List<EtcdMember>> members, boolean restartAllowed) {
-    public static final EtcdFacts UNKNOWN = new EtcdFacts(Optional.empty(), false);
+public record EtcdFacts(Optional<List<EtcdMember>> members, boolean restartAllowed, Optional<ProgramVersion> version) {
+    public static final EtcdFacts UNKNOWN = new EtcdFacts(Optional.empty(), false, Optional.empty());
+
+    public EtcdFacts(Optional<List<EtcdMember>> members, boolean restartAllowed) {
+        this(members, restartAllowed, Optional.empty());
+    }
 
     /** This host's member, by its peer address, if etcd listed one. */
     public Optional<EtcdMember> member(String address) {

@@ -31,13 +31,13 @@ import java.util.regex.Pattern;
 /**
  * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
  * {@code pghactl lab up} uses: in network namespaces when the plan has a network, else on loopback addresses; or,
- * for a booted plan, Debian 13 machines with this checkout's .deb installed. Teardown stops only what the lab started
+ * for a booted plan, Debian 13 or 14 machines with this checkout's .deb installed. Teardown stops only what the lab started
  * and removes its files.
  */
 final class AgentCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Path HOME = Path.of(System.getProperty("pgha.home", ".")).toAbsolutePath();
-    /** The platform the lab-wide tests run on: this machine (LOCAL), or Debian 13 machines (the trixie execution). */
+    /** The platform the lab-wide tests run on: this machine (LOCAL), or booted machines (trixie, forky executions). */
     static final LabPlan.Os OS = LabPlan.Os.valueOf(System.getProperty("pgha.lab.os", LabPlan.Os.LOCAL.name()));
 
     private final LabPlan plan;
@@ -160,8 +160,9 @@ final class AgentCluster implements AutoCloseable {
     }
 
     void startAll() throws IOException {
-        for (LabPlan.Host host : plan.hosts()) {
-            start(host.name());
+        List<Process> started = lab.startAll(plan.hosts());
+        for (int i = 0; i < started.size(); i++) {
+            agents.put(plan.hosts().get(i).name(), started.get(i));
         }
     }
 

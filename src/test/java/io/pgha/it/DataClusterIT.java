@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The guide's seven hosts as network namespaces: 3 etcd, 3 data (Patroni + PostgreSQL), 1 lb (HAProxy), each with
  * its own agent, converged from one pghactl apply. Steps run in order on one cluster. Runs on both platforms
- * ({@link AgentCluster#OS}): this machine's Debian 12 packages, and booted Debian 13 machines.
+ * ({@link AgentCluster#OS}): this machine's Debian 12 packages, and booted Debian 13 and 14 machines.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -112,7 +112,7 @@ class DataClusterIT {
         System.out.println(table.out());
         assertTrue(table.out().contains("writes->"), table.out());
         // What runs is the platform's Patroni and PostgreSQL, with the timers as the spec says them.
-        String patroniVersion = plan.os().booted() ? "4.0." : "3.0.";
+        String patroniVersion = plan.os().patroniVersion() + ".";
         for (String h : dataHosts()) {
             JsonNode patroni = all.get(h).path("health").path("patroni");
             assertTrue(patroni.path("version").asText().startsWith(patroniVersion), h + ": " + patroni);
@@ -121,6 +121,8 @@ class DataClusterIT {
         }
         assertTrue(pg.show(address(dataHosts().get(0)), 5432, "server_version")
                 .startsWith(plan.os().postgresVersion() + "."));
+        // The spec's default, on every version (PostgreSQL 18's initdb would turn them on by itself, older ones not).
+        assertEquals("on", pg.show(address(dataHosts().get(0)), 5432, "data_checksums"));
     }
 
     @Test
@@ -466,7 +468,7 @@ class DataClusterIT {
     }
 
     /**
-     * A newer .deb installed on a real Debian 13 host, as an operator upgrades: only the agent restarts; Patroni and
+     * A newer .deb installed on a booted Debian host, as an operator upgrades: only the agent restarts; Patroni and
      * the postmaster keep their pids, the new agent adopts them, and the operator's agent.yml stays.
      */
     @Test
@@ -496,8 +498,8 @@ class DataClusterIT {
 
     /**
      * Timers below Patroni 3.2's minimums: pghactl warns; Patroni 3.0 (Debian 12) runs them as given, and status says
-     * so; a host with Patroni 4 (Debian 13) refuses the data role with the field, the value and what would run, and
-     * leaves Patroni and its configuration as they were. The recommended timers then converge again everywhere.
+     * so; a host with Patroni 4 (Debian 13 and 14) refuses the data role with the field, the value and what would
+     * run, and leaves Patroni and its configuration as they were. The recommended timers then converge again everywhere.
      */
     @Test
     @Order(11)
@@ -518,7 +520,7 @@ class DataClusterIT {
                 cluster.await(h + " refuses the data role at rev " + revision, Duration.ofSeconds(60),
                         () -> Optional.ofNullable(statuses().get(h)).filter(st -> st.path("spec_revision").asLong()
                                 == revision && st.path("last_error").asText().contains("refusing role data: patroni.ttl:"
-                                + " 15 would run as 20 on the installed Patroni 4.0.")),
+                                + " 15 would run as 20 on the installed Patroni " + plan.os().patroniVersion() + ".")),
                         () -> String.valueOf(statuses().get(h)));
             } else {
                 cluster.await(h + " runs ttl 15 at rev " + revision, Duration.ofSeconds(60),

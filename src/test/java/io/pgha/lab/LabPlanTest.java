@@ -1,6 +1,7 @@
 package io.pgha.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.model.AgentConfig;
@@ -41,5 +42,19 @@ class LabPlanTest {
         ClusterSpec.Backup backup = spec.backup().orElseThrow();
         assertEquals(ClusterSpec.Backup.DEFAULT_DRILL, backup.drill().text());
         assertTrue(backup.fromReplica());
+    }
+
+    @Test
+    void theSpecCarriesEachSynchronousModeAndThePlatformsPostgres() throws Exception {
+        LabPlan plan = LabPlan.standard(3, 1, LabPlan.Os.FORKY);
+        ClusterSpecParser parser = new ClusterSpecParser(AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30),
+                "agent.yml"));
+        ClusterSpec quorum = parser.parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, "quorum", Map.of()), "lab");
+        assertEquals(18, quorum.postgres().version());
+        assertTrue(quorum.patroni().quorum());
+        assertTrue(parser.parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, true, Map.of()), "lab").patroni()
+                .synchronousMode());
+        assertFalse(parser.parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of()), "lab").patroni()
+                .synchronousMode());
     }
 }

@@ -75,7 +75,7 @@ class ClusterSpecParserTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """);
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
-        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, true, 120), spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, false, 1, true, 120), spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
         assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
         assertEquals(15, spec.postgres().version());
@@ -374,7 +374,7 @@ class ClusterSpecParserTest {
         assertRefused(() -> parse(VALID.replace("retry_timeout: 10", "retry_timeout: ten")), "patroni.retry_timeout",
                 "whole number");
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "synchronous_mode: 1")),
-                "patroni.synchronous_mode", "true or false");
+                "patroni.synchronous_mode", "true, false or quorum");
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "failsafe_mode: maybe")),
                 "patroni.failsafe_mode", "true or false");
         assertRefused(() -> parse(VALID.replace("maximum_lag_on_failover: 1048576", "maximum_lag_on_failover: -1")),
@@ -395,6 +395,61 @@ class ClusterSpecParserTest {
                 "postgres.parameters.shared_buffers", "control character");
         assertRefused(() -> parse(VALID.replace("shared_buffers: 256MB", "shared_buffers: [1, 2]")),
                 "postgres.parameters.shared_buffers", "single value");
+    }
+
+    /** The issue's three: each refused in one pass, naming its field, as PostgreSQL of the spec's major would. */
+    @Test
+    void parametersPostgresWouldNotTake() {
+        String bad = VALID.replace("version: 15", "version: 18").replace("max_connections: 200",
+                "max_conections: \"200\"\n    work_mem: lots");
+        InvalidSpecException e = assertRefused(() -> parse(bad), "postgres.parameters.max_conections",
+                "did you mean max_connections?");
+        assertTrue(e.describe().contains("postgres.parameters.work_mem: expected an amount of memory"), e.describe());
+        assertRefused(() -> parse(VALID.replace("max_connections: 200", "max_connections: \"-5\"")),
+                "postgres.parameters.max_connections", "expected 1 to 262143, found '-5'");
+    }
+
+    @Test
+    void dataChecksumsAndPostgres18() throws Exception {
+        ClusterSpec pg18 = parse(VALID.replace("version: 15", "version: 18"));
+        assertEquals(18, pg18.postgres().version());
+        assertTrue(pg18.postgres().dataChecksums(), "on by default for every version");
+        assertFalse(parse(VALID.replace("version: 15", "version: 15\n  data_checksums: false")).postgres()
+                .dataChecksums());
+        assertRefused(() -> parse(VALID.replace("version: 15", "version: 15\n  data_checksums: maybe")),
+                "postgres.data_checksums", "expected true or false");
+        ClusterSpec md5 = parse(VALID.replace("method: scram-sha-256", "method: md5"));
+        assertTrue(md5.warnings().contains("postgres.hba[0]: method 'md5' is deprecated since PostgreSQL 18 (a login"
+                + " with an MD5 password draws a warning, and a later release removes it; use scram-sha-256)"),
+                md5.warnings().toString());
+    }
+
+    @Test
+    void aChangeOfDataChecksumsOnAnExistingClusterIsRefused() throws Exception {
+        ClusterSpec on = parse(VALID);
+        ClusterSpec off = parse(VALID.replace("version: 15", "version: 15\n  data_checksums: false"));
+        assertEquals(List.of(), SpecChange.refused(on, on));
+        List<SpecError> refused = SpecChange.refused(on, off);
+        assertEquals("postgres.data_checksums", refused.get(0).field());
+        assertTrue(refused.get(0).reason().startsWith("the cluster was initialised with data checksums on"),
+                refused.toString());
+    }
+
+    @Test
+    void quorumCommit() throws Exception {
+        ClusterSpec.Patroni quorum = parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: quorum\n  synchronous_node_count: 2")).patroni();
+        assertTrue(quorum.synchronousMode() && quorum.quorum());
+        assertEquals(2, quorum.synchronousNodeCount());
+        assertEquals("quorum", quorum.synchronousModeText());
+        ClusterSpec.Patroni on = parse(VALID).patroni();
+        assertTrue(on.synchronousMode() && !on.quorum());
+        assertEquals(1, on.synchronousNodeCount());
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true", "synchronous_mode: majority")),
+                "patroni.synchronous_mode", "expected true, false or quorum, found text 'majority'");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: false\n  synchronous_node_count: 2")), "patroni.synchronous_node_count",
+                "applies only with synchronous_mode true or quorum");
     }
 
     @Test

@@ -19,6 +19,9 @@ class PlatformTest {
     void theOsReleaseNamesThePlatform() {
         assertEquals("debian12", from("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n").id());
         assertEquals("debian13", from("ID=debian\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\n").id());
+        // Testing has no VERSION_ID.
+        assertEquals("debian14", from("PRETTY_NAME=\"Debian GNU/Linux forky/sid\"\nID=debian\nVERSION_CODENAME=forky\n")
+                .id());
         assertEquals("el9", from("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.5\"\n").id());
         assertEquals("el9", from("ID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n").id());
         assertEquals("el8", from("ID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"8.10\"\n").id());
@@ -38,6 +41,7 @@ class PlatformTest {
         Platform trixie = Platform.known().get("debian13");
         assertEquals(List.of(), trixie.needed(List.of("postgresql-17")));
         assertEquals(List.of("apt.postgresql.org"), ids(trixie.needed(List.of("postgresql-15"))));
+        assertEquals(List.of(), Platform.known().get("debian14").needed(List.of("postgresql-18")));
     }
 
     @Test

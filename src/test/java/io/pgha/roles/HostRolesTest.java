@@ -7,6 +7,7 @@ import io.pgha.model.AgentConfigTest;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.model.TestSpecs;
 import io.pgha.postgres.PatroniConfig;
@@ -101,5 +102,43 @@ class HostRolesTest {
         assertEquals("refusing role etcd: slow disk", state.refusal());
         List<String> ids = state.resources().stream().map(Resource::id).toList();
         assertTrue(ids.contains("process:haproxy") && !ids.contains("process:etcd"), ids.toString());
+    }
+
+    /** etcd's 2026 hardening: a data host refuses to start a Patroni that would loop on authentication. */
+    @Test
+    void aPatroniThatCannotWorkWithTheClustersEtcdRefusesTheDataRoleNamingBoth() throws Exception {
+        HostContext ctx = hosts.host(AgentConfigTest.MINIMAL, "pg1", "10.0.1.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(SPEC, "spec");
+        Optional<ClusterSecrets> secrets = Optional.of(ClusterSecrets.generate(new SecureRandom()));
+        EtcdFacts hardened = new EtcdFacts(Optional.of(List.of()), false, Optional.of(new ProgramVersion(3, 5, 30)));
+        hosts.installed.put("patroni", new ProgramVersion(4, 0, 7));
+        DesiredState state = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), secrets, Map.of(), hardened,
+                Optional.empty()));
+        assertTrue(state.refusal().startsWith("refusing role data: Patroni 4.0.7 cannot work with etcd 3.5.30"),
+                state.refusal());
+        assertTrue(state.refusal().contains("install Patroni 4.0.8 or later"), state.refusal());
+        assertTrue(state.resources().stream().noneMatch(r -> r.id().equals("process:patroni")));
+
+        hosts.installed.put("patroni", new ProgramVersion(4, 1, 5));
+        DesiredState fixed = new HostRoles(ctx).desired(new PlanInput(Optional.of(spec), secrets, Map.of(), hardened,
+                Optional.empty()));
+        assertEquals(Map.of(), fixed.refused());
+        only(fixed, ProcessResource.class, "process:patroni");
+    }
+
+    @Test
+    void quorumCommitOnAPatroniBefore4IsRefusedNamingTheInstalledVersion() throws Exception {
+        HostContext ctx = hosts.host(AgentConfigTest.MINIMAL, "pg1", "10.0.1.1");
+        ClusterSpec spec = new ClusterSpecParser(ctx.agent()).parse(SPEC + "patroni: {synchronous_mode: quorum}\n",
+                "spec");
+        Optional<ClusterSecrets> secrets = Optional.of(ClusterSecrets.generate(new SecureRandom()));
+        DesiredState state = new HostRoles(ctx).desired(PlanInput.of(Optional.of(spec), secrets));
+        assertEquals("refusing role data: patroni.synchronous_mode: quorum needs Patroni 4.0 or later, this host has"
+                + " Patroni 3.0.2 (use synchronous_mode: true, or install Patroni 4.0+)", state.refusal());
+        hosts.installed.put("patroni", new ProgramVersion(4, 0, 7));
+        PatroniConfig.Document document = new HostRoles(ctx).desired(PlanInput.of(Optional.of(spec), secrets))
+                .patroni().orElseThrow();
+        assertEquals("quorum", document.dynamic().path("synchronous_mode").asText());
+        assertEquals(1, document.dynamic().path("synchronous_node_count").asInt());
     }
 }
