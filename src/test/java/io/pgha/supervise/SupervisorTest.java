@@ -53,12 +53,13 @@ class SupervisorTest {
         assertEquals(Supervisor.Action.STARTED, s.ensure(spec));
         long pid = s.pid("loop").orElseThrow();
         assertTrue(Files.readString(s.pidFile("loop")).contains("\"pid\":" + pid));
+        // Until the program itself runs (it logs "started"), the pid may still be the launching env, as root.
+        waitFor(() -> logContains("started"), "the program's output in its log file");
         String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
         String nobodyUid = Command.run(List.of("id", "-u", "nobody"), Duration.ofSeconds(5)).output().strip();
         assertTrue(status.lines().anyMatch(l -> l.matches("Uid:\\s+" + nobodyUid + "\\s.*")), status);
         String environ = Files.readString(Path.of("/proc", Long.toString(pid), "environ")).replace('\0', '\n');
         assertEquals("PATH=/usr/bin:/bin\nONLY=this\n".lines().sorted().toList(), environ.lines().sorted().toList());
-        waitFor(() -> logContains("started"), "the program's output in its log file");
         assertEquals(List.of(), s.check(spec));
         assertEquals(Supervisor.Action.NONE, s.ensure(spec));
         assertEquals(pid, s.pid("loop").orElseThrow());
