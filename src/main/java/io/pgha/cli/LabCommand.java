@@ -198,8 +198,8 @@ final class LabCommand implements Runnable {
             if (lab.image().isPresent()) {
                 lab.image().get().ensure(out);
             }
-            out.println("creating " + plan.hosts().size() + (plan.os().booted() ? " " + plan.os().label() + " machines" : " hosts")
-                    + " on bridge " + plan.bridge() + " (" + plan.network().orElseThrow() + ") under "
+            out.println("creating " + plan.hosts().size()
+                    + (plan.os().booted() ? " " + plan.os().label() + " machines" : " hosts") + " on bridge " + plan.bridge() + " (" + plan.network().orElseThrow() + ") under "
                     + plan.baseDir());
             out.flush();
             lab.create(30);
@@ -501,7 +501,8 @@ final class LabCommand implements Runnable {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command on a lab host: inside its machine (a lab up --os), or in its network namespace.",
+            description = "Run a command on a lab host: inside its machine (a lab up --os), or in its network"
+                    + " namespace.",
             footer = "e.g. pghactl lab exec pg1 -- systemctl status pgha-agent; pghactl lab exec pg1 -- patronictl -c"
                     + " /etc/pgha-agent/patroni.yml list")
     static final class Exec implements Callable<Integer> {

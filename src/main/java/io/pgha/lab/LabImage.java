@@ -52,8 +52,8 @@ public final class LabImage {
     /** What an operator's host has before it gets the agent; logrotate is the .deb's recommendation. */
     List<String> packages() {
         return List.of("systemd", "systemd-sysv", "dbus", "iproute2", "procps", "logrotate", os.jre(), "etcd-server",
-                "etcd-client", "patroni", "python3-idna", "python3-etcd", "postgresql-" + os.postgresVersion(), "haproxy",
-                "pgbackrest");
+                "etcd-client", "patroni", "python3-idna", "python3-etcd", "postgresql-" + os.postgresVersion(),
+                "haproxy", "pgbackrest");
     }
 
     private String recipe() {

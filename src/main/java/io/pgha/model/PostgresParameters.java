@@ -111,8 +111,8 @@ public record PostgresParameters(String version, Map<String, Parameter> byName, 
         for (String line : text.split("\n")) {
             String[] f = line.split("\t", -1);
             if (f.length >= 7) {
-                out.put(f[0].toLowerCase(Locale.ROOT), new Parameter(f[0], f[3].toLowerCase(Locale.ROOT), "", f[5], f[6],
-                        List.of()));
+                String type = f[3].toLowerCase(Locale.ROOT);
+                out.put(f[0].toLowerCase(Locale.ROOT), new Parameter(f[0], type, "", f[5], f[6], List.of()));
             }
         }
         return new PostgresParameters(version, out, false);

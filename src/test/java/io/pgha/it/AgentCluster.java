@@ -31,8 +31,8 @@ import java.util.regex.Pattern;
 /**
  * Real agents on one machine, started through the real launcher of this checkout by the same {@link Lab} code that
  * {@code pghactl lab up} uses: in network namespaces when the plan has a network, else on loopback addresses; or,
- * for a booted plan, Debian 13 or 14 machines with this checkout's .deb installed. Teardown stops only what the lab started
- * and removes its files.
+ * for a booted plan, Debian 13 or 14 machines with this checkout's .deb installed. Teardown stops only what the lab
+ * started and removes its files.
  */
 final class AgentCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -499,7 +499,8 @@ class DataClusterIT {
     /**
      * Timers below Patroni 3.2's minimums: pghactl warns; Patroni 3.0 (Debian 12) runs them as given, and status says
      * so; a host with Patroni 4 (Debian 13 and 14) refuses the data role with the field, the value and what would
-     * run, and leaves Patroni and its configuration as they were. The recommended timers then converge again everywhere.
+     * run, and leaves Patroni and its configuration as they were. The recommended timers then converge again
+     * everywhere.
      */
     @Test
     @Order(11)

@@ -14,8 +14,8 @@ class LabImageTest {
     void aRebuildNamesWhatTestingMovedAndAFirstBuildNothing() {
         Map<String, String> before = Map.of("patroni", "4.1.5-2", "postgresql-18", "18.6-3", "etcd-server", "3.5.30-2");
         Map<String, String> now = Map.of("patroni", "4.1.6-1", "postgresql-18", "18.6-3", "postgresql-19", "19.0-1");
-        assertEquals(List.of("etcd-server 3.5.30-2 -> none", "patroni 4.1.5-2 -> 4.1.6-1", "postgresql-19 none -> 19.0-1"),
-                LabImage.changes(before, now));
+        assertEquals(List.of("etcd-server 3.5.30-2 -> none", "patroni 4.1.5-2 -> 4.1.6-1",
+                "postgresql-19 none -> 19.0-1"), LabImage.changes(before, now));
         assertEquals(List.of(), LabImage.changes(Map.of(), now));
     }
 

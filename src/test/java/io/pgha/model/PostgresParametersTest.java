@@ -23,7 +23,8 @@ class PostgresParametersTest {
         assertEquals(Optional.of("PostgreSQL 18.6 knows no parameter 'max_conections' (did you mean"
                 + " max_connections?)").map(s -> s.replace("18.6", PG18.version())),
                 PG18.problem("max_conections", "200"));
-        assertTrue(PG18.problem("completely_unheard_of_setting", "1").orElseThrow().endsWith("'completely_unheard_of_setting'"));
+        assertTrue(PG18.problem("completely_unheard_of_setting", "1").orElseThrow()
+                .endsWith("'completely_unheard_of_setting'"));
         // An extension's parameter is its own business; names are case-insensitive.
         assertEquals(Optional.empty(), PG18.problem("pg_stat_statements.track", "all"));
         assertEquals(Optional.empty(), PG18.problem("datestyle", "iso, mdy"));

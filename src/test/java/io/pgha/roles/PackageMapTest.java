@@ -35,21 +35,21 @@ class PackageMapTest {
     void debian12() throws Exception {
         assertEquals(Map.of(
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
-                "data", "postgresql-15 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni | /usr/lib/postgresql/15/bin"
-                        + " | repos: -",
+                "data", "postgresql-15 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
+                        + " | /usr/lib/postgresql/15/bin | repos: -",
                 "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql-15 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/15/bin"
                         + " | repos: -"), map("debian12", 15));
-        assertEquals("postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni | /usr/lib/postgresql/17/bin"
-                + " | repos: apt.postgresql.org", map("debian12", 17).get("data"));
+        assertEquals("postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
+                + " | /usr/lib/postgresql/17/bin | repos: apt.postgresql.org", map("debian12", 17).get("data"));
     }
 
     @Test
     void debian13() throws Exception {
         assertEquals(Map.of(
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
-                "data", "postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni | /usr/lib/postgresql/17/bin"
-                        + " | repos: -",
+                "data", "postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
+                        + " | /usr/lib/postgresql/17/bin | repos: -",
                 "lb", "haproxy | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql-17 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/17/bin"
                         + " | repos: -"), map("debian13", 17));
