@@ -7,9 +7,10 @@ import java.nio.file.Path;
  * change, a planned switchover, a host crash of the leader, a partition of the primary, all under writes through the
  * lb. Prints a table per configuration: medians over the runs that finished, each row with its n; a run that failed
  * adds no row and is counted apart. Run from the repository root, as root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/DrillBench.java [runs] [--os trixie] [config-word...]
- * --os trixie runs the hosts as booted Debian 13 machines with the newest target/deb/*.deb (packaging/deb/build-deb).
- * Words pick configurations by their name: guide, recommended, async, synchronous.
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/DrillBench.java [runs] [--os trixie|forky] [config-word...]
+ * --os trixie (forky) runs the hosts as booted Debian 13 (14) machines with the newest target/deb/*.deb (packaging/deb/build-deb).
+ * Words pick configurations by their name: guide, recommended, async, synchronous, quorum (Patroni 4.0 and later;
+ * only when named).
  */
 public class DrillBench {
     public static void main(String[] args) throws Exception {

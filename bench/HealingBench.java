@@ -8,7 +8,7 @@ import java.time.Duration;
  * restart-parameter rollouts up and down and etcd quorum losses after a switchover, then up to three partitions that
  * leave a diverged former primary; synchronous, leader-host crashes. A drill that fails adds no row and is counted
  * apart; the next starts once the cluster has converged again. Run from the repository root, as root, no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/HealingBench.java [runs] [--os trixie] [config-word...]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/HealingBench.java [runs] [--os trixie|forky] [config-word...]
  */
 public class HealingBench {
     public static void main(String[] args) throws Exception {

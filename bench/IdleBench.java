@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * writes to etcd by the agents and by everything, over a window of idle seconds after bring-up. Medians over the runs
  * that finished, each row with its n; a failed run adds no row and is counted apart. Run from the repository root, as
  * root, with no lab up:
- *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/IdleBench.java [runs] [--os trixie] [config-word...]
+ *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/IdleBench.java [runs] [--os trixie|forky] [config-word...]
  * The window is 300 s (-Didle.seconds=N to change it).
  */
 public class IdleBench {
