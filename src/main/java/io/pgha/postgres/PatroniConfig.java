@@ -77,7 +77,8 @@ public final class PatroniConfig {
         } else {
             dcs.put("synchronous_mode", p.synchronousMode());
         }
-        if (p.synchronousMode()) {
+        // Written only where it says something: quorum mode, or more than Patroni's default of one standby.
+        if (p.quorum() || p.synchronousNodeCount() != 1) {
             dcs.put("synchronous_node_count", p.synchronousNodeCount());
         }
         ObjectNode pg = dcs.putObject("postgresql").put("use_pg_rewind", true).put("use_slots", true);
