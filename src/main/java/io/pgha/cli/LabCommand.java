@@ -364,8 +364,7 @@ final class LabCommand implements Runnable {
             LabImage image = new LabImage(LabPlan.IMAGES, booted.get());
             PrintWriter out = CtlMain.out(spec);
             image.ensure(out);
-            out.println(booted.get().label() + " image in " + image.dir() + ": " + String.join(", ",
-                    image.recorded().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
+            out.println(booted.get().label() + " image in " + image.dir() + ": " + image.describeRecorded());
             return CtlMain.OK;
         }
     }

@@ -137,8 +137,18 @@ public final class LabImage {
         List<String> argv = new ArrayList<>(List.of("chroot", root.toString(), "dpkg-query", "-W",
                 "-f=${Package} ${Version}\\n"));
         argv.addAll(packages());
+        return parseVersions(Command.check(argv, Duration.ofMinutes(1)).output());
+    }
+
+    /** The versions the last build recorded; none when there was none. */
+    public Map<String, String> recorded() throws IOException {
+        return Files.exists(versionsFile()) ? parseVersions(Files.readString(versionsFile())) : new TreeMap<>();
+    }
+
+    /** "name version" lines (dpkg-query's, the versions file's), by name. */
+    private static Map<String, String> parseVersions(String lines) {
         Map<String, String> out = new TreeMap<>();
-        for (String line : Command.check(argv, Duration.ofMinutes(1)).output().split("\n")) {
+        for (String line : lines.split("\n")) {
             String[] f = line.strip().split(" ");
             if (f.length == 2) {
                 out.put(f[0], f[1]);
@@ -147,18 +157,9 @@ public final class LabImage {
         return out;
     }
 
-    /** The versions the last build recorded; none when there was none. */
-    public Map<String, String> recorded() throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        if (Files.exists(versionsFile())) {
-            for (String line : Files.readAllLines(versionsFile())) {
-                String[] f = line.strip().split(" ");
-                if (f.length == 2) {
-                    out.put(f[0], f[1]);
-                }
-            }
-        }
-        return out;
+    /** "dbus 1.16.2-8, etcd-client 3.5.30-2, ...": what the last build recorded. */
+    public String describeRecorded() throws IOException {
+        return versionsText(recorded());
     }
 
     /** "name version" lines, as the versions file has them. */
