@@ -26,9 +26,10 @@ public class DrillBench {
                 LabDrills drills = new LabDrills(home, a.os());
                 figures.run("run", out -> drills.withLab(config, out, spec -> {
                     drills.specChange(config, spec, out);
-                    drills.switchover(out);
-                    // As an operator would: the next drill starts from a converged cluster (in synchronous mode
-                    // that includes a chosen synchronous standby, without which Patroni promotes nobody).
+                    drills.switchover(config, out);
+                    // As an operator would: the next drill starts from a converged cluster. The statuses may
+                    // still be the ones from before the switchover, so the switchover itself waits for what a
+                    // failover needs in synchronous mode, a standby Patroni recorded as synchronous.
                     drills.awaitConverged();
                     drills.crash("host crash (kill -9 of everything)", out, 2_000_000);
                     drills.partition("partition of the primary", out, 3_000_000, drills.healDelay(config));

@@ -150,6 +150,10 @@ final class LabCommand implements Runnable {
                 + " (systemd-nspawn) with the .deb installed; default: agents on this machine with its packages")
         String os;
 
+        @Option(names = "--postgres", paramLabel = "MAJOR", description = "the PostgreSQL major of the spec (default:"
+                + " the platform's; --os forky also has 17, to try a major upgrade to 18)")
+        Integer postgres;
+
         @Option(names = "--deb", description = "the .deb for --os (default: the newest in target/deb, which"
                 + " daemon/pghactl builds)")
         Path deb;
@@ -174,6 +178,14 @@ final class LabCommand implements Runnable {
                 return CtlMain.BAD_INPUT;
             }
             LabPlan plan = LabPlan.standard(dataHosts, lbHosts, booted.orElse(LabPlan.Os.LOCAL), spares);
+            if (postgres != null) {
+                if (!plan.os().postgresVersions().contains(postgres)) {
+                    CtlMain.err(spec).println("--postgres: expected one of " + plan.os().postgresVersions() + " on "
+                            + plan.os().label() + ", found " + postgres);
+                    return CtlMain.BAD_INPUT;
+                }
+                plan = plan.withPostgres(postgres);
+            }
             if (backup) {
                 plan = plan.withBackupHost(LabPlan.BACKUP_ADDRESS);
             }

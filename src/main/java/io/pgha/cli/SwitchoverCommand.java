@@ -96,36 +96,13 @@ final class SwitchoverCommand implements Callable<Integer> {
                     candidate, (System.nanoTime() - start) / 1e9);
         }
         if (cluster.patroni().synchronousMode()) {
-            String standby = awaitSynchronousStandby(any, start);
+            long left = Math.max(0, Duration.ofSeconds(timeoutSeconds).toNanos() - (System.nanoTime() - start));
+            String standby = any.awaitSynchronousStandby(Duration.ofNanos(left));
             out.printf("synchronous standby %s recorded %.1f s after the request%n", standby,
                     (System.nanoTime() - start) / 1e9);
         }
         out.println("switched over from " + leader.name() + " to " + candidate);
         return CtlMain.OK;
-    }
-
-    /**
-     * In synchronous mode Patroni promotes only the synchronous standby it recorded in etcd; until the new leader
-     * has recorded one, its crash would leave the cluster without a leader. The switchover is done only then.
-     */
-    private String awaitSynchronousStandby(PatroniClient patroni, long start) throws IOException, InterruptedException {
-        long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
-        String seen = "no answer yet";
-        while (System.nanoTime() < deadline) {
-            try {
-                Optional<PatroniClient.ClusterMember> standby = patroni.cluster().stream()
-                        .filter(m -> m.isSynchronous() && m.state().equals("running")).findFirst();
-                if (standby.isPresent()) {
-                    return standby.get().name();
-                }
-                seen = "no member is a synchronous (or quorum) standby";
-            } catch (IOException e) {
-                seen = e.getMessage();
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("synchronous mode: no synchronous standby recorded within " + timeoutSeconds
-                + " s of the switchover (a leader crash now would promote nobody); last seen: " + seen);
     }
 
     private Optional<PatroniClient> reachable(List<ClusterSpec.Host> data, SSLContext tls, String restPassword) {

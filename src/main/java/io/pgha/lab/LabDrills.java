@@ -407,7 +407,7 @@ public final class LabDrills {
         out.add("etcd writes/s by everything at idle (Patroni too)", allWrites.get() / (double) seconds);
     }
 
-    public void switchover(Figures.Run out) throws Exception {
+    public void switchover(Config config, Figures.Run out) throws Exception {
         WriteLog log = new WriteLog();
         LabWriter writer = writer(log, 1_000_000);
         try {
@@ -420,6 +420,12 @@ public final class LabDrills {
             awaitAcks(log, t0, 25);
             out.add("planned switchover: longest write gap via lb (s)",
                     log.longestGap(t0, System.currentTimeMillis()) / 1000.0);
+            if (config.synchronous()) {
+                // As pghactl switchover does: done once the new leader has a standby Patroni may promote.
+                patroni(address(target), Duration.ofSeconds(5)).awaitSynchronousStandby(Duration.ofSeconds(120));
+                out.add("planned switchover: synchronous standby recorded (s after the request)",
+                        (System.currentTimeMillis() - t0) / 1000.0);
+            }
         } finally {
             writer.stop();
         }

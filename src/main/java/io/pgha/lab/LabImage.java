@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -56,8 +57,14 @@ public final class LabImage {
                 "haproxy", "pgbackrest");
     }
 
+    /** The older major's server package, installed from its own Debian release after debootstrap. */
+    private Optional<String> olderPackage() {
+        return os.olderPostgres().map(o -> "postgresql-" + o.major());
+    }
+
     private String recipe() {
         return "debootstrap --variant=minbase " + os.suite() + " " + MIRROR + " with " + String.join(",", packages())
+                + os.olderPostgres().map(o -> "; " + olderPackage().orElseThrow() + " from " + o.suite()).orElse("")
                 + "; disabled " + String.join(",", DISTRO_SERVICES) + "; no default cluster\n";
     }
 
@@ -112,12 +119,20 @@ public final class LabImage {
                     : "; the last image of " + os.suite() + " had " + versionsText(before) + " (a package may have"
                     + " left " + os.suite() + " or changed its name since)"));
         }
+        if (os.olderPostgres().isPresent()) {
+            installOlderPostgres(tmp, os.olderPostgres().get(), out);
+        }
         List<String> disable = new ArrayList<>(List.of("systemctl", "--root=" + tmp, "disable", "--quiet"));
         disable.addAll(DISTRO_SERVICES);
         Command.check(disable, Duration.ofMinutes(1));
-        // Debian's default cluster would only take memory on every host; the agent never uses it.
-        Command.check(List.of("chroot", tmp.toString(), "pg_dropcluster", Integer.toString(os.postgresVersion()),
-                "main"), Duration.ofMinutes(1));
+        // Debian's default clusters would only take memory on every host; the agent never uses them.
+        // (A major installed after debootstrap, in the chroot, gets none.)
+        for (int major : os.postgresVersions()) {
+            if (Files.isDirectory(tmp.resolve("etc/postgresql/" + major + "/main"))) {
+                Command.check(List.of("chroot", tmp.toString(), "pg_dropcluster", Integer.toString(major), "main"),
+                        Duration.ofMinutes(1));
+            }
+        }
         Map<String, String> now = versionsIn(tmp);
         Files.createDirectories(tmp.resolve(VERSIONS_FILE).getParent());
         Files.writeString(tmp.resolve(VERSIONS_FILE), versionLines(now));
@@ -132,11 +147,35 @@ public final class LabImage {
         return dir;
     }
 
+    /**
+     * The older major as an operator adds it: that release's archive in the sources (apt still prefers this release's
+     * newer versions of everything both have), its server package without recommendations.
+     */
+    private static void installOlderPostgres(Path root, LabPlan.OlderPostgres older, PrintWriter out)
+            throws IOException {
+        out.println("adding PostgreSQL " + older.major() + " from " + older.suite());
+        out.flush();
+        Path list = root.resolve("etc/apt/sources.list.d/" + older.suite() + ".list");
+        Files.writeString(list, "deb " + MIRROR + " " + older.suite() + " main\n");
+        // The archive served here can be a snapshot older than its Release files' Valid-Until (debootstrap does not
+        // check it; apt does): the lab takes what it serves, as the debootstrap before did.
+        Command.check(List.of("chroot", root.toString(), "apt-get", "-o", "Acquire::Check-Valid-Until=false",
+                "update", "-q"), BUILD_TIMEOUT);
+        Command.Outcome installed = Command.run(List.of("chroot", root.toString(), "env",
+                "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends",
+                "postgresql-" + older.major()), BUILD_TIMEOUT);
+        if (!installed.ok()) {
+            throw new IOException("postgresql-" + older.major() + " from " + older.suite() + " did not install (exit "
+                    + installed.exitCode() + "): " + installed.lastLine());
+        }
+    }
+
     /** The versions of the image's packages, as dpkg has them. */
     private Map<String, String> versionsIn(Path root) throws IOException {
         List<String> argv = new ArrayList<>(List.of("chroot", root.toString(), "dpkg-query", "-W",
                 "-f=${Package} ${Version}\\n"));
         argv.addAll(packages());
+        olderPackage().ifPresent(argv::add);
         return parseVersions(Command.check(argv, Duration.ofMinutes(1)).output());
     }
 

@@ -26,7 +26,8 @@ import java.util.Set;
  * @param network the bridge address with its prefix length (e.g. 10.77.255.254/16), or empty for loopback hosts
  * @param os      what a host is: agents on this machine, or booted Debian machines
  */
-public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts, Os os) {
+public record LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts, Os os,
+                      int postgresVersion) {
 
     /**
      * What a lab host is. {@code LOCAL}: an agent process on this machine in the host's namespace, with this
@@ -34,26 +35,46 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
      * {@code TRIXIE}: a Debian 13 machine (Patroni 4.0, etcd 3.5, PostgreSQL 17, HAProxy 3.0) booted with systemd in
      * the host's namespace, the agent installed from the .deb and run by systemd, as an operator installs it.
      * {@code FORKY}: the same with Debian 14, testing (Patroni 4.1, etcd 3.5 past its 2026 hardening, PostgreSQL 18,
-     * HAProxy 3.2, Java 25): the versions a PGDG user installs today.
+     * HAProxy 3.2, Java 25): the versions a PGDG user installs today; its image also has Debian 13's PostgreSQL 17,
+     * the starting point of a major upgrade to 18.
      */
     public enum Os {
-        LOCAL("Debian 12", 15, "3.0", "", ""),
-        TRIXIE("Debian 13", 17, "4.0", "trixie", "openjdk-21-jre-headless"),
+        LOCAL("Debian 12", 15, "3.0", "", "", Optional.empty()),
+        TRIXIE("Debian 13", 17, "4.0", "trixie", "openjdk-21-jre-headless", Optional.empty()),
         // testing moves: the image records the versions it got (LabImage).
-        FORKY("Debian 14", 18, "4.1", "forky", "openjdk-25-jre-headless");
+        FORKY("Debian 14", 18, "4.1", "forky", "openjdk-25-jre-headless", Optional.of(new OlderPostgres(17, "trixie")));
 
         private final String label;
         private final int postgresVersion;
         private final String patroniVersion;
         private final String suite;
         private final String jre;
+        private final Optional<OlderPostgres> olderPostgres;
 
-        Os(String label, int postgresVersion, String patroniVersion, String suite, String jre) {
+        Os(String label, int postgresVersion, String patroniVersion, String suite, String jre,
+           Optional<OlderPostgres> olderPostgres) {
             this.label = label;
             this.postgresVersion = postgresVersion;
             this.patroniVersion = patroniVersion;
             this.suite = suite;
             this.jre = jre;
+            this.olderPostgres = olderPostgres;
+        }
+
+        /**
+         * A second, older PostgreSQL major in the image, from the Debian release that ships it, so that a lab can
+         * start on it and upgrade to the platform's own (Debian has one major per release).
+         */
+        public Optional<OlderPostgres> olderPostgres() {
+            return olderPostgres;
+        }
+
+        /** The PostgreSQL majors a lab of this platform can run, oldest first. */
+        public List<Integer> postgresVersions() {
+            List<Integer> out = new ArrayList<>();
+            olderPostgres.ifPresent(o -> out.add(o.major()));
+            out.add(postgresVersion);
+            return out;
         }
 
         /** The Patroni release line the platform ships ("4.1"). */
@@ -76,7 +97,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             return label;
         }
 
-        /** The PostgreSQL major version the platform ships, which the lab's spec asks for. */
+        /** The PostgreSQL major version the platform ships, which the lab's spec asks for unless told another. */
         public int postgresVersion() {
             return postgresVersion;
         }
@@ -99,6 +120,10 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         public boolean unifiedCgroups() {
             return this == FORKY;
         }
+    }
+
+    /** A PostgreSQL major from another Debian release: {@code postgresql-<major>} from {@code suite}. */
+    public record OlderPostgres(int major, String suite) {
     }
 
     /**
@@ -137,6 +162,20 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
 
     public LabPlan {
         hosts = List.copyOf(hosts);
+        if (!os.postgresVersions().contains(postgresVersion)) {
+            throw new IllegalArgumentException("PostgreSQL " + postgresVersion + ": a " + os.label() + " lab runs "
+                    + os.postgresVersions());
+        }
+    }
+
+    /** With the platform's own PostgreSQL major. */
+    public LabPlan(String cluster, String prefix, Optional<String> network, Path baseDir, List<Host> hosts, Os os) {
+        this(cluster, prefix, network, baseDir, hosts, os, os.postgresVersion());
+    }
+
+    /** The same lab on another of its platform's PostgreSQL majors ({@link Os#postgresVersions}). */
+    public LabPlan withPostgres(int version) {
+        return new LabPlan(cluster, prefix, network, baseDir, hosts, os, version);
     }
 
     /** Hosts that are agents on this machine. */
@@ -209,7 +248,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
 
     /** The same lab with other hosts (a host taken out of the spec, say). */
     public LabPlan withHosts(List<Host> others) {
-        return new LabPlan(cluster, prefix, network, baseDir, others, os);
+        return new LabPlan(cluster, prefix, network, baseDir, others, os, postgresVersion);
     }
 
     public String namespace(Host host) {
@@ -249,7 +288,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
 
     /** The data directory on a data host, relative to its root. */
     public String postgresDataDir() {
-        return "var/lib/pgha-agent/postgresql/" + os.postgresVersion() + "/data";
+        return "var/lib/pgha-agent/postgresql/" + postgresVersion + "/data";
     }
 
     public Map<String, String> etcdMembers() {
@@ -322,7 +361,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
                 }
             }
         }
-        ObjectNode postgres = root.putObject("postgres").put("version", os.postgresVersion());
+        ObjectNode postgres = root.putObject("postgres").put("version", postgresVersion);
         if (!parameters.isEmpty()) {
             ObjectNode params = postgres.putObject("parameters");
             parameters.forEach(params::put);

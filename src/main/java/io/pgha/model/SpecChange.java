@@ -18,6 +18,18 @@ public final class SpecChange {
                     + " takes pg_checksums on every member with Postgres stopped, which pgha-agent does not do: keep "
                     + before));
         }
+        int was = stored.postgres().version();
+        int now = next.postgres().version();
+        if (now < was) {
+            out.add(new SpecError("postgres.version", "the cluster's data is PostgreSQL " + was + "; expected " + was
+                    + " or higher, found " + now + " (no PostgreSQL reads the files of a newer major: a downgrade"
+                    + " takes a dump and a new cluster)"));
+        } else if (now > was) {
+            // Until the agents can do it, changing the number would only point Patroni at an empty data directory
+            // of the new major on every host.
+            out.add(new SpecError("postgres.version", "a major upgrade (" + was + " -> " + now + ") is not carried"
+                    + " out by the agents yet: it takes pg_upgrade on every member with Patroni paused; keep " + was));
+        }
         return out;
     }
 }

@@ -111,6 +111,31 @@ public final class PatroniClient implements PatroniApi {
         return listed.equals("streaming") || listed.equals("in archive recovery") ? "running" : listed;
     }
 
+    /**
+     * Waits until the cluster lists a running synchronous (or quorum) standby and names it. In synchronous modes
+     * Patroni promotes only a standby it recorded in etcd: after a switchover, until the new leader has recorded one,
+     * its crash would leave the cluster without a leader.
+     */
+    public String awaitSynchronousStandby(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String seen = "no answer yet";
+        while (System.nanoTime() < deadline) {
+            try {
+                Optional<ClusterMember> standby = cluster().stream()
+                        .filter(m -> m.isSynchronous() && m.state().equals("running")).findFirst();
+                if (standby.isPresent()) {
+                    return standby.get().name();
+                }
+                seen = "no member is a synchronous (or quorum) standby";
+            } catch (IOException e) {
+                seen = e.getMessage();
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("synchronous mode: no synchronous standby recorded within " + timeout.toSeconds()
+                + " s (a leader crash now would promote nobody); last seen from " + address + ": " + seen);
+    }
+
     public Optional<ClusterMember> leader() throws IOException {
         return cluster().stream().filter(ClusterMember::isLeader).findFirst();
     }

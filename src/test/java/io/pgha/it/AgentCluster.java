@@ -334,6 +334,14 @@ final class AgentCluster implements AutoCloseable {
         }
     }
 
+    /** A host's whole agent log: its file here, or its machine's journal. */
+    String agentLog(String host) throws IOException {
+        if (plan.os().booted()) {
+            return runOn(host, "journalctl", "--unit", "pgha-agent", "--no-pager", "--output", "cat");
+        }
+        return Files.readString(plan.hostDir(plan.host(host)).resolve("agent.log"));
+    }
+
     String logTails() {
         StringBuilder sb = new StringBuilder();
         for (LabPlan.Host h : plan.hosts()) {

@@ -120,7 +120,7 @@ class DataClusterIT {
                     + TIMERS.retryTimeout(), patroni.path("timers").asText(), h + ": " + patroni);
         }
         assertTrue(pg.show(address(dataHosts().get(0)), 5432, "server_version")
-                .startsWith(plan.os().postgresVersion() + "."));
+                .startsWith(plan.postgresVersion() + "."));
         // The spec's default, on every version (PostgreSQL 18's initdb would turn them on by itself, older ones not).
         assertEquals("on", pg.show(address(dataHosts().get(0)), 5432, "data_checksums"));
     }
@@ -369,7 +369,7 @@ class DataClusterIT {
         assertTrue(!java.nio.file.Files.exists(dataDir.resolve("postmaster.pid")), "Postgres stopped on " + replica);
         assertTrue(ProcessHandle.of(haproxy).isEmpty(), "HAProxy stopped on " + lbHost);
         assertTrue(java.nio.file.Files.exists(dataDir.resolve("PG_VERSION")), "the data directory is kept");
-        String controlData = cluster.runOn(replica, "/usr/lib/postgresql/" + this.plan.os().postgresVersion()
+        String controlData = cluster.runOn(replica, "/usr/lib/postgresql/" + this.plan.postgresVersion()
                 + "/bin/pg_controldata", cluster.pathOnHost(replica, this.plan.postgresDataDir()));
         assertTrue(controlData.contains("shut down in recovery"), "Postgres was shut down cleanly: " + controlData);
         assertTrue(statuses().get(replica).path("warnings").toString().contains("postgres data kept in"),

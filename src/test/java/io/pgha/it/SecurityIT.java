@@ -25,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -72,7 +71,7 @@ class SecurityIT {
 
     @BeforeAll
     void start() throws Exception {
-        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1);
+        plan = LabPlan.forTests(AgentCluster.tempBase(), 3, 1, AgentCluster.OS);
         cluster = new AgentCluster(plan, 10, CERT_SECONDS);
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
@@ -160,11 +159,9 @@ class SecurityIT {
         assertTrue(status.out().contains("writes->"), status.out());
 
         assertNoSecretShown("before any rotation");
-        Path tls = cluster.path(pg1, "var/lib/pgha-agent/tls");
-        assertEquals("rw-------", mode(tls.resolve("host.key")));
-        assertEquals("rw-------", mode(cluster.path(pg1, "etc/pgha-agent/tls/postgres.key")));
-        assertEquals("postgres", Files.getOwner(cluster.path(pg1, "etc/pgha-agent/tls/postgres.key")).getName());
-        assertEquals("rw-r-----", mode(cluster.path(pg1, "var/log/pgha-agent/patroni.log")),
+        assertEquals("-rw------- root", modeAndOwner(pg1, "var/lib/pgha-agent/tls/host.key"));
+        assertEquals("-rw------- postgres", modeAndOwner(pg1, "etc/pgha-agent/tls/postgres.key"));
+        assertTrue(modeAndOwner(pg1, "var/log/pgha-agent/patroni.log").startsWith("-rw-r----- "),
                 "the server log is not world-readable");
     }
 
@@ -213,14 +210,17 @@ class SecurityIT {
             HttpResponse<String> status = cluster.agentApi(h.address(), "/status");
             assertEquals(200, status.statusCode(), h.name() + "'s /status");
             seen.put("/status", status.body());
-            seen.put("agent.log", Files.readString(plan.hostDir(h).resolve("agent.log")));
+            String agentLog = cluster.agentLog(h.name());
+            assertTrue(agentLog.contains("pgha-agent ") && agentLog.contains(" starting on "),
+                    h.name() + "'s agent log has its start line: " + agentLog.lines().limit(5).toList());
+            seen.put("the agent's log", agentLog);
             Path logs = cluster.path(h.name(), "var/log/pgha-agent");
             try (var files = Files.list(logs)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
                     seen.put(f.getFileName().toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
                 }
             }
-            assertTrue(seen.keySet().stream().anyMatch(k -> k.endsWith(".log") && !k.equals("agent.log")),
+            assertTrue(seen.keySet().stream().anyMatch(k -> k.endsWith(".log")),
                     h.name() + " has program logs to read: " + seen.keySet());
             for (Map.Entry<String, String> secret : shown.entrySet()) {
                 seen.forEach((where, text) -> assertFalse(text.contains(secret.getValue()),
@@ -325,10 +325,14 @@ class SecurityIT {
         }
     }
 
-    /** How many HAProxy workers its master started: one at start, one more per reload. */
+    /**
+     * How many HAProxy workers its master started: one at start, one more per reload. HAProxy 2.6 and 3.0 log "New
+     * worker (PID) forked", 3.2 "Initializing new worker (PID)".
+     */
     private static long newWorkers(Path haproxyLog) {
         try {
-            return Files.readAllLines(haproxyLog).stream().filter(l -> l.contains(": New worker (")).count();
+            return Files.readAllLines(haproxyLog).stream()
+                    .filter(l -> l.contains(": New worker (") || l.contains(": Initializing new worker (")).count();
         } catch (IOException e) {
             return 0;
         }
@@ -413,12 +417,13 @@ class SecurityIT {
         return new TlsFiles(plan.adminTls().ca(), dir.resolve("host.crt"), dir.resolve("host.key"));
     }
 
-    private static String mode(Path file) throws IOException {
-        return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+    /** A file's mode and owner as the host sees them (a booted machine has its own users). */
+    private String modeAndOwner(String host, String relative) throws IOException {
+        return cluster.runOn(host, "stat", "-c", "%A %U", cluster.pathOnHost(host, relative)).strip();
     }
 
     private long postmasterPid(String host) throws IOException {
-        Path pid = cluster.path(host, "var/lib/pgha-agent/postgresql/15/data/postmaster.pid");
+        Path pid = cluster.path(host, plan.postgresDataDir()).resolve("postmaster.pid");
         return Long.parseLong(Files.readAllLines(pid).get(0).strip());
     }
 

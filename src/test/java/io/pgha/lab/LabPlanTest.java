@@ -2,6 +2,7 @@ package io.pgha.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.model.AgentConfig;
@@ -56,5 +57,20 @@ class LabPlanTest {
                 .synchronousMode());
         assertFalse(parser.parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of()), "lab").patroni()
                 .synchronousMode());
+    }
+
+    @Test
+    void aForkyLabRunsItsOwnPostgresOrDebian13s() throws Exception {
+        assertEquals(List.of(17, 18), LabPlan.Os.FORKY.postgresVersions());
+        assertEquals(List.of(17), LabPlan.Os.TRIXIE.postgresVersions());
+        LabPlan on17 = LabPlan.standard(3, 1, LabPlan.Os.FORKY).withPostgres(17).withBackupHost(LabPlan.BACKUP_ADDRESS);
+        ClusterSpecParser parser = new ClusterSpecParser(AgentConfig.parse(on17.agentYmlText(on17.hosts().get(0), 30),
+                "agent.yml"));
+        assertEquals(17, parser.parse(on17.specText(LabPlan.RECOMMENDED_TIMERS, true, Map.of()), "lab").postgres()
+                .version());
+        assertEquals("var/lib/pgha-agent/postgresql/17/data", on17.postgresDataDir());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> LabPlan.standard(3, 1, LabPlan.Os.TRIXIE).withPostgres(18));
+        assertEquals("PostgreSQL 18: a Debian 13 lab runs [17]", refused.getMessage());
     }
 }

@@ -436,6 +436,19 @@ class ClusterSpecParserTest {
     }
 
     @Test
+    void aMajorVersionChangeIsRefusedBeforeAnythingIsWritten() throws Exception {
+        ClusterSpec on15 = parse(VALID);
+        List<SpecError> down = SpecChange.refused(parse(VALID.replace("version: 15", "version: 17")), on15);
+        assertEquals("postgres.version", down.get(0).field());
+        assertTrue(down.get(0).reason().startsWith("the cluster's data is PostgreSQL 17; expected 17 or higher,"
+                + " found 15"), down.toString());
+        List<SpecError> up = SpecChange.refused(on15, parse(VALID.replace("version: 15", "version: 17")));
+        assertEquals("postgres.version", up.get(0).field());
+        assertTrue(up.get(0).reason().startsWith("a major upgrade (15 -> 17) is not carried out by the agents yet"),
+                up.toString());
+    }
+
+    @Test
     void quorumCommit() throws Exception {
         ClusterSpec.Patroni quorum = parse(VALID.replace("synchronous_mode: true",
                 "synchronous_mode: quorum\n  synchronous_node_count: 2")).patroni();
