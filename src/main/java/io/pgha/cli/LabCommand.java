@@ -179,12 +179,12 @@ final class LabCommand implements Runnable {
             }
             LabPlan plan = LabPlan.standard(dataHosts, lbHosts, booted.orElse(LabPlan.Os.LOCAL), spares);
             if (postgres != null) {
-                if (!plan.os().postgresVersions().contains(postgres)) {
-                    CtlMain.err(spec).println("--postgres: expected one of " + plan.os().postgresVersions() + " on "
-                            + plan.os().label() + ", found " + postgres);
+                try {
+                    plan = plan.withPostgres(postgres);
+                } catch (IllegalArgumentException e) {
+                    CtlMain.err(spec).println("--postgres: " + e.getMessage());
                     return CtlMain.BAD_INPUT;
                 }
-                plan = plan.withPostgres(postgres);
             }
             if (backup) {
                 plan = plan.withBackupHost(LabPlan.BACKUP_ADDRESS);
@@ -211,8 +211,8 @@ final class LabCommand implements Runnable {
                 lab.image().get().ensure(out);
             }
             out.println("creating " + plan.hosts().size()
-                    + (plan.os().booted() ? " " + plan.os().label() + " machines" : " hosts") + " on bridge " + plan.bridge() + " (" + plan.network().orElseThrow() + ") under "
-                    + plan.baseDir());
+                    + (plan.os().booted() ? " " + plan.os().label() + " machines" : " hosts") + " on bridge "
+                    + plan.bridge() + " (" + plan.network().orElseThrow() + ") under " + plan.baseDir());
             out.flush();
             lab.create(30);
             lab.startAll(plan.hosts());

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -57,14 +56,9 @@ public final class LabImage {
                 "haproxy", "pgbackrest");
     }
 
-    /** The older major's server package, installed from its own Debian release after debootstrap. */
-    private Optional<String> olderPackage() {
-        return os.olderPostgres().map(o -> "postgresql-" + o.major());
-    }
-
     private String recipe() {
         return "debootstrap --variant=minbase " + os.suite() + " " + MIRROR + " with " + String.join(",", packages())
-                + os.olderPostgres().map(o -> "; " + olderPackage().orElseThrow() + " from " + o.suite()).orElse("")
+                + os.olderPostgres().map(o -> "; " + o.packageName() + " from " + o.suite()).orElse("")
                 + "; disabled " + String.join(",", DISTRO_SERVICES) + "; no default cluster\n";
     }
 
@@ -163,9 +157,9 @@ public final class LabImage {
                 "update", "-q"), BUILD_TIMEOUT);
         Command.Outcome installed = Command.run(List.of("chroot", root.toString(), "env",
                 "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends",
-                "postgresql-" + older.major()), BUILD_TIMEOUT);
+                older.packageName()), BUILD_TIMEOUT);
         if (!installed.ok()) {
-            throw new IOException("postgresql-" + older.major() + " from " + older.suite() + " did not install (exit "
+            throw new IOException(older.packageName() + " from " + older.suite() + " did not install (exit "
                     + installed.exitCode() + "): " + installed.lastLine());
         }
     }
@@ -175,7 +169,7 @@ public final class LabImage {
         List<String> argv = new ArrayList<>(List.of("chroot", root.toString(), "dpkg-query", "-W",
                 "-f=${Package} ${Version}\\n"));
         argv.addAll(packages());
-        olderPackage().ifPresent(argv::add);
+        os.olderPostgres().map(LabPlan.OlderPostgres::packageName).ifPresent(argv::add);
         return parseVersions(Command.check(argv, Duration.ofMinutes(1)).output());
     }
 

@@ -124,6 +124,9 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
 
     /** A PostgreSQL major from another Debian release: {@code postgresql-<major>} from {@code suite}. */
     public record OlderPostgres(int major, String suite) {
+        public String packageName() {
+            return "postgresql-" + major;
+        }
     }
 
     /**
@@ -163,8 +166,8 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     public LabPlan {
         hosts = List.copyOf(hosts);
         if (!os.postgresVersions().contains(postgresVersion)) {
-            throw new IllegalArgumentException("PostgreSQL " + postgresVersion + ": a " + os.label() + " lab runs "
-                    + os.postgresVersions());
+            throw new IllegalArgumentException("expected a PostgreSQL major of " + os.label() + " (one of "
+                    + os.postgresVersions() + "), found " + postgresVersion);
         }
     }
 

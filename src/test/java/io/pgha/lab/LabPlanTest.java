@@ -71,6 +71,6 @@ class LabPlanTest {
         assertEquals("var/lib/pgha-agent/postgresql/17/data", on17.postgresDataDir());
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> LabPlan.standard(3, 1, LabPlan.Os.TRIXIE).withPostgres(18));
-        assertEquals("PostgreSQL 18: a Debian 13 lab runs [17]", refused.getMessage());
+        assertEquals("expected a PostgreSQL major of Debian 13 (one of [17]), found 18", refused.getMessage());
     }
 }
