@@ -4,7 +4,7 @@ import io.pgha.dcs.Dcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.ConvergeRun;
 import io.pgha.engine.Converger;
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.InvalidSpecException;
@@ -139,7 +139,7 @@ final class AgentLoop {
                     .map(v -> secretsSeen(v) && dataKeys).orElse(false);
         }
         if (event instanceof Event.RequestRead read) {
-            return restoreAsked(read) && dataKeys;
+            return operationAsked(read) && dataKeys;
         }
         if (event instanceof Event.Probed probed) {
             state = state.withProbed(probed.health());
@@ -182,20 +182,20 @@ final class AgentLoop {
         return true;
     }
 
-    /** The cluster restore this host's request key asks for, if any; whether it changed. */
-    private boolean restoreAsked(Event.RequestRead read) {
-        Optional<ClusterRestore> asked;
+    /** The cluster restore or major upgrade this host's request key asks for, if any; whether it changed. */
+    private boolean operationAsked(Event.RequestRead read) {
+        Optional<DataPhase> asked;
         try {
-            asked = read.request().flatMap(r -> ClusterRestore.of(r.value()));
+            asked = read.request().flatMap(r -> DataPhase.of(r.value()));
         } catch (IllegalArgumentException e) {
             log.warn("request to this host ignored: {}", e.getMessage());
             return false;
         }
-        if (asked.equals(state.restore())) {
+        if (asked.equals(state.operation())) {
             return false;
         }
         asked.ifPresent(r -> log.info("{}: phase {}", r.describe(), r.phase()));
-        state = state.withRestore(asked);
+        state = state.withOperation(asked);
         return true;
     }
 
@@ -206,11 +206,11 @@ final class AgentLoop {
         followers.followDataKeys(roles.contains(Role.DATA));
         try {
             EtcdFacts facts = parts.etcd().before(s.spec(), roles);
-            DesiredState desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.restore());
+            DesiredState desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation());
             ConvergeRun run = converger.apply(desired.resources());
             if (desired.awaitsInstall() && run.converged()) {
                 // The packages are in now: the rest of the roles, rendered for the versions installed.
-                desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.restore());
+                desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation());
                 run = converger.apply(desired.resources());
             }
             parts.metrics().recordConverge(run);
@@ -228,7 +228,7 @@ final class AgentLoop {
             String error = run.firstFailure().orElse(refusal);
             report(reportOf(s.revision(), desired.roles(), Optional.of(run), error));
             Pass pass = new Pass(s.spec(), s.secretValues(), s.secretsRevision(), desired, run, state.probed(),
-                    s.restore());
+                    s.operation());
             boolean busy = false;
             String failed = "";
             for (Step step : steps) {

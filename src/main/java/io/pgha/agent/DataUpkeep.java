@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * A data host's upkeep after a settled pass, as steps in this order: Patroni's failsafe memory forgotten, a replica
  * that does not stream repaired, the roles' passwords kept (before the restart step, which reads pg_settings as the
  * monitoring role they make), the restore drills' marker written, a rolling restart taken a step further. None runs
- * during a cluster restore.
+ * during a cluster restore or major upgrade.
  */
 final class DataUpkeep {
     private static final Logger log = LoggerFactory.getLogger(DataUpkeep.class);
@@ -120,7 +120,7 @@ final class DataUpkeep {
     static final class Passwords implements Step {
         private final Postgres postgres;
         private RolePasswords passwords = new RolePasswords(new SecureRandom());
-        private Optional<io.pgha.model.ClusterRestore> restoreSeen = Optional.empty();
+        private Optional<io.pgha.model.DataPhase> operationSeen = Optional.empty();
 
         Passwords(Postgres postgres) {
             this.postgres = postgres;
@@ -133,8 +133,8 @@ final class DataUpkeep {
 
         @Override
         public boolean run(Pass pass) {
-            if (!pass.restore().equals(restoreSeen)) {
-                restoreSeen = pass.restore();
+            if (!pass.operation().equals(operationSeen)) {
+                operationSeen = pass.operation();
                 passwords = new RolePasswords(new SecureRandom());
             }
             if (!pass.dataUpkeep() || pass.secrets().isEmpty() || !pass.leaderRunning()) {

@@ -1,6 +1,6 @@
 package io.pgha.agent;
 
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostPaths;
@@ -46,8 +46,8 @@ public final class HostPlanner implements Planner {
 
     @Override
     public DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                             Optional<ClusterRestore> restore) throws IOException {
+                             Optional<DataPhase> operation) throws IOException {
         renewal.ensure();
-        return roles.desired(new PlanInput(spec, secrets, gate.refusals(spec), etcd, restore));
+        return roles.desired(new PlanInput(spec, secrets, gate.refusals(spec), etcd, operation));
     }
 }

@@ -1,7 +1,7 @@
 package io.pgha.agent;
 
 import io.pgha.dcs.Versioned;
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param spec            that spec, parsed
  * @param specError       why the newest spec is not followed (refused, deleted), else empty
  * @param secrets         the cluster's passwords and their generation (a data host's)
- * @param restore         the cluster restore this data host takes part in, as its request key says
+ * @param operation       the cluster restore or major upgrade this data host takes part in, as its request key says
  * @param probed          what the probes saw last
  * @param dataHost        the last pass converged the data role
  * @param roleWarnings    what the roles said of the last pass
@@ -23,7 +23,7 @@ import java.util.Optional;
  * @param reported        the state last handed to the reporter
  */
 record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spec, String specError,
-                 Optional<Versioned<ClusterSecrets>> secrets, Optional<ClusterRestore> restore, Health probed,
+                 Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation, Health probed,
                  boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported) {
 
     LoopState {
@@ -52,36 +52,36 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
     }
 
     LoopState following(Versioned<String> text, ClusterSpec parsed) {
-        return new LoopState(Optional.of(text), Optional.of(parsed), "", secrets, restore, probed, dataHost,
+        return new LoopState(Optional.of(text), Optional.of(parsed), "", secrets, operation, probed, dataHost,
                 roleWarnings, renderedSecrets, reported);
     }
 
     LoopState withSpecError(String error) {
-        return new LoopState(followed, spec, error, secrets, restore, probed, dataHost, roleWarnings,
+        return new LoopState(followed, spec, error, secrets, operation, probed, dataHost, roleWarnings,
                 renderedSecrets, reported);
     }
 
     LoopState withSecrets(Versioned<ClusterSecrets> value) {
-        return new LoopState(followed, spec, specError, Optional.of(value), restore, probed, dataHost, roleWarnings,
+        return new LoopState(followed, spec, specError, Optional.of(value), operation, probed, dataHost, roleWarnings,
                 renderedSecrets, reported);
     }
 
-    LoopState withRestore(Optional<ClusterRestore> value) {
+    LoopState withOperation(Optional<DataPhase> value) {
         return new LoopState(followed, spec, specError, secrets, value, probed, dataHost, roleWarnings,
                 renderedSecrets, reported);
     }
 
     LoopState withProbed(Health value) {
-        return new LoopState(followed, spec, specError, secrets, restore, value, dataHost, roleWarnings,
+        return new LoopState(followed, spec, specError, secrets, operation, value, dataHost, roleWarnings,
                 renderedSecrets, reported);
     }
 
     LoopState afterPass(boolean data, List<String> warnings, long rendered) {
-        return new LoopState(followed, spec, specError, secrets, restore, probed, data, warnings, rendered, reported);
+        return new LoopState(followed, spec, specError, secrets, operation, probed, data, warnings, rendered, reported);
     }
 
     LoopState withReported(AgentState value) {
-        return new LoopState(followed, spec, specError, secrets, restore, probed, dataHost, roleWarnings,
+        return new LoopState(followed, spec, specError, secrets, operation, probed, dataHost, roleWarnings,
                 renderedSecrets, value);
     }
 }

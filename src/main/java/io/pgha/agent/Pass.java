@@ -1,7 +1,7 @@
 package io.pgha.agent;
 
 import io.pgha.engine.ConvergeRun;
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
@@ -18,10 +18,10 @@ import java.util.Optional;
  * @param desired         what the pass planned
  * @param run             what the engine did
  * @param probed          what the probes saw last
- * @param restore         the cluster restore this host takes part in, if any
+ * @param operation       the cluster restore or major upgrade this host takes part in, if any
  */
 record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long secretsRevision, DesiredState desired,
-            ConvergeRun run, Health probed, Optional<ClusterRestore> restore) {
+            ConvergeRun run, Health probed, Optional<DataPhase> operation) {
 
     /** The host converged with nothing refused: what follows may build on what runs. */
     boolean settled() {
@@ -29,12 +29,12 @@ record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long s
     }
 
     /**
-     * A settled data host outside a cluster restore (which stops and rebuilds every member): Patroni's and Postgres's
+     * A settled data host outside a cluster restore or major upgrade (which stop and rebuild every member): Patroni's and Postgres's
      * upkeep may go on.
      */
     boolean dataUpkeep() {
         return settled() && desired.has(Role.DATA) && spec.isPresent()
-                && restore.filter(ClusterRestore::active).isEmpty();
+                && operation.filter(DataPhase::active).isEmpty();
     }
 
     /** Patroni here leads and its Postgres runs, as the probes saw last. */

@@ -1,6 +1,6 @@
 package io.pgha.agent;
 
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
@@ -17,5 +17,5 @@ interface Planner {
 
     /** This host's desired state for one pass. */
     DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                      Optional<ClusterRestore> restore) throws IOException;
+                      Optional<DataPhase> operation) throws IOException;
 }

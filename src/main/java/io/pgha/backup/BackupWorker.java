@@ -265,6 +265,16 @@ public final class BackupWorker implements AutoCloseable {
                     refuse(r, "backups run on the repository host, not on " + host);
                 }
             }
+            case HostRequest.STANZA_UPGRADE -> {
+                if (repository.isPresent()) {
+                    job(HostRequest.STANZA_UPGRADE, r.id(), "", () -> {
+                        repository.get().stanzaUpgrade();
+                        return new Done("stanza upgraded", null, null);
+                    });
+                } else {
+                    refuse(r, "the stanza is upgraded on the repository host, not on " + host);
+                }
+            }
             case HostRequest.DRILL -> drillJob(tools, r.id());
             case HostRequest.RESTORE -> restoreJob(tools.restore(), r);
             case HostRequest.REMOVE -> job(HostRequest.REMOVE, r.id(), "", () -> {

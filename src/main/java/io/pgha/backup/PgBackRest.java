@@ -37,6 +37,14 @@ public final class PgBackRest {
         check(SHORT, List.of("stanza-create"));
     }
 
+    /**
+     * The stanza taken to the cluster's new major after pg_upgrade (pgBackRest reads it from the primary). It asks
+     * every data host which one is the primary: a host that is down costs it its connection timeouts, minutes.
+     */
+    public void stanzaUpgrade() throws IOException {
+        check(LONG, List.of("stanza-upgrade"));
+    }
+
     /** One backup of {@code type} (full, diff or incr): a diff or incr with no full before it becomes a full one. */
     public void backup(String type) throws IOException {
         check(LONG, List.of("--type=" + type, "backup"));

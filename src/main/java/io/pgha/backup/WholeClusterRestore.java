@@ -1,8 +1,8 @@
 package io.pgha.backup;
 
 import io.pgha.dcs.Dcs;
-import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdAdmin;
+import io.pgha.dcs.PhaseDriver;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSpec;
@@ -14,13 +14,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The whole cluster restored to a point in time, step by step, each step waited for on every data host as its status
@@ -30,13 +27,10 @@ import java.util.function.Function;
  * configuration back.
  */
 public final class WholeClusterRestore {
-    private final Dcs dcs;
     private final EtcdAdmin admin;
     private final ClusterSpec cluster;
     private final HostJob jobs;
-    private final PrintWriter notes;
-    private final long deadline;
-    private final long started = System.nanoTime();
+    private final PhaseDriver driver;
 
     /** What pghactl does to the restored leader besides asking its agent. */
     public interface Leader {
@@ -52,12 +46,11 @@ public final class WholeClusterRestore {
     }
 
     public WholeClusterRestore(Dcs dcs, EtcdAdmin admin, ClusterSpec cluster, HostJob jobs, PrintWriter notes, Duration timeout) {
-        this.dcs = dcs;
         this.admin = admin;
         this.cluster = cluster;
         this.jobs = jobs;
-        this.notes = notes;
-        this.deadline = started + timeout.toNanos();
+        this.driver = new PhaseDriver(dcs, notes, timeout, "The restore stays where it is (pghactl status shows each"
+                + " host)");
     }
 
     /**
@@ -71,7 +64,7 @@ public final class WholeClusterRestore {
 
     public Outcome run(ClusterRestore restore, String repositoryHost, Leader leader) throws Exception {
         List<String> data = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
-        Map<String, HostStatus> before = statuses();
+        Map<String, HostStatus> before = driver.statuses();
         List<String> silent = data.stream().filter(h -> !before.containsKey(h)).toList();
         if (!silent.isEmpty()) {
             throw new IOException("every data host's agent must take part, but " + silent + " report no status:"
@@ -85,12 +78,11 @@ public final class WholeClusterRestore {
                 .map(Health.Patroni::isLeader).orElse(false)).findFirst().orElse(data.get(0));
         List<String> others = data.stream().filter(h -> !h.equals(first)).toList();
 
-        note("stopping Patroni and setting the data directories aside on " + String.join(", ", data));
-        ask(data, restore.in(ClusterRestore.STOP));
+        driver.note("stopping Patroni and setting the data directories aside on " + String.join(", ", data));
+        driver.ask(data, restore.in(ClusterRestore.STOP).request());
         Map<String, String> kept = new LinkedHashMap<>();
-        await("every data host stopped and its data directory set aside", data, s -> {
-            Optional<HostStatus.ResourceLine> aside = s.resources().stream()
-                    .filter(r -> r.id().equals(restore.resourceId())).findFirst();
+        driver.await("every data host stopped and its data directory set aside", data, s -> {
+            Optional<HostStatus.ResourceLine> aside = s.resource(restore.resourceId());
             boolean patroniStopped = s.processes().stream().noneMatch(p -> p.name().equals("patroni") && p.running());
             if (aside.isEmpty() || aside.get().status().equals("failed") || !patroniStopped) {
                 return Optional.of(aside.map(r -> r.status() + ": " + r.message()).orElse(patroniStopped
@@ -106,113 +98,55 @@ public final class WholeClusterRestore {
         });
 
         long deleted = admin.deletePatroniKeys();
-        note("removed Patroni's " + deleted + " keys of " + cluster.cluster() + "; bootstrapping from backup "
+        driver.note("removed Patroni's " + deleted + " keys of " + cluster.cluster() + "; bootstrapping from backup "
                 + restore.set());
         // One member first: the others are built once its new timeline's history is in the repository. Started
         // together, a replica could fetch the old timeline's WAL past the target before the history file is
         // archived, and replay its way off the restored cluster's timeline for good.
-        ask(List.of(first), restore.in(ClusterRestore.BOOTSTRAP));
+        driver.ask(List.of(first), restore.in(ClusterRestore.BOOTSTRAP).request());
         long[] timeline = {0};
-        await(first + " restored to the target and leading on a new timeline", List.of(first), s -> {
+        driver.await(first + " restored to the target and leading on a new timeline", List.of(first), s -> {
             Health.Patroni p = s.health().patroni();
             if (p != null && p.isLeader() && "running".equals(p.state()) && p.timeline() != null
                     && p.timeline() > oldTimeline && !inStop(s, restore)) {
                 timeline[0] = p.timeline();
                 return Optional.empty();
             }
-            return Optional.of(describe(s));
+            return Optional.of(s.describePatroni());
         });
         // Patroni 4 ran the recovery with hot_standby off and leaves its settings for a restart; restarted now, before
         // it has replicas, not later by the agent's rolling restart through a switchover.
         leader.restart(first);
         leader.archiveUpTo();
-        note(first + " leads on timeline " + timeline[0] + ", restarted and archived; building "
+        driver.note(first + " leads on timeline " + timeline[0] + ", restarted and archived; building "
                 + String.join(", ", others) + " from backup " + restore.set());
-        ask(others, restore.in(ClusterRestore.BOOTSTRAP));
-        await("every replica built from the backup and streaming", others, s -> {
+        driver.ask(others, restore.in(ClusterRestore.BOOTSTRAP).request());
+        driver.await("every replica built from the backup and streaming", others, s -> {
             Health.Patroni p = s.health().patroni();
             boolean streaming = p != null && "running".equals(p.state()) && !p.isLeader()
                     && Long.valueOf(timeline[0]).equals(p.timeline()) && s.health().postgres() != null
                     && s.health().postgres().isStreaming() && !inStop(s, restore);
-            return streaming ? Optional.empty() : Optional.of(describe(s));
+            return streaming ? Optional.empty() : Optional.of(s.describePatroni());
         });
 
-        note("taking a full backup of the restored cluster on " + repositoryHost);
+        driver.note("taking a full backup of the restored cluster on " + repositoryHost);
         String id = jobs.ask(repositoryHost, HostRequest.BACKUP, "full", "");
-        BackupReport.Job backup = jobs.await(repositoryHost, id, remaining());
+        BackupReport.Job backup = jobs.await(repositoryHost, id, driver.remaining());
         if (!backup.state().equals(BackupReport.Job.OK)) {
             throw new IOException("the cluster is restored and runs, but its full backup failed on " + repositoryHost
                     + ": " + backup.detail() + " (pghactl backup run --type full, before any replica is rebuilt)");
         }
 
-        ask(data, restore.in(ClusterRestore.DONE));
-        await("every data host back on its usual configuration", data, s -> {
+        driver.ask(data, restore.in(ClusterRestore.DONE).request());
+        driver.await("every data host back on its usual configuration", data, s -> {
             boolean inRestore = s.warnings().stream().anyMatch(w -> w.contains(restore.describe()));
             return !inRestore && s.applied() ? Optional.empty()
                     : Optional.of(inRestore ? "still in the restore's configuration" : "spec " + s.specState());
         });
-        return new Outcome(first, timeline[0], backup.detail(), kept, (System.nanoTime() - started) / 1e9);
+        return new Outcome(first, timeline[0], backup.detail(), kept, driver.seconds());
     }
 
     private static boolean inStop(HostStatus s, ClusterRestore restore) {
-        return s.resources().stream().anyMatch(r -> r.id().equals(restore.resourceId()));
-    }
-
-    private static String describe(HostStatus s) {
-        Health.Patroni p = s.health().patroni();
-        return p == null ? "no Patroni health yet" : "Patroni " + p.state() + (p.role() == null ? "" : " " + p.role())
-                + (p.timeline() == null ? "" : " timeline " + p.timeline())
-                + (s.lastError().isEmpty() ? "" : "; last error " + s.lastError());
-    }
-
-    private void ask(List<String> hosts, ClusterRestore phase) throws DcsException {
-        for (String host : hosts) {
-            dcs.putRequest(host, phase.request());
-        }
-    }
-
-    private Map<String, HostStatus> statuses() throws DcsException {
-        return dcs.hostStatuses().readable();
-    }
-
-    /**
-     * Until {@code waitingFor} finds nothing missing on every host; the deadline's error names, per host, what it
-     * still waited for.
-     */
-    private void await(String what, List<String> hosts, Function<HostStatus, Optional<String>> waitingFor)
-            throws IOException, InterruptedException {
-        Map<String, String> missing = new LinkedHashMap<>();
-        while (System.nanoTime() < deadline) {
-            missing.clear();
-            try {
-                Map<String, HostStatus> all = statuses();
-                for (String host : hosts) {
-                    HostStatus s = all.get(host);
-                    Optional<String> why = s == null ? Optional.of("no status") : waitingFor.apply(s);
-                    why.ifPresent(w -> missing.put(host, w));
-                }
-            } catch (DcsException e) {
-                missing.put("etcd", e.getMessage());
-            }
-            if (missing.isEmpty()) {
-                note(what + " (" + String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e9)
-                        + " s)");
-                return;
-            }
-            Thread.sleep(500);
-        }
-        List<String> lines = new ArrayList<>();
-        missing.forEach((h, w) -> lines.add(h + ": " + w));
-        throw new IOException("not done within the timeout: " + what + "; still waiting for " + String.join("; ",
-                lines) + ". The restore stays where it is (pghactl status shows each host)");
-    }
-
-    private Duration remaining() {
-        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    }
-
-    private void note(String text) {
-        notes.println(text);
-        notes.flush();
+        return s.resource(restore.resourceId()).isPresent();
     }
 }

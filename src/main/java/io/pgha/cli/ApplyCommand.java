@@ -1,5 +1,6 @@
 package io.pgha.cli;
 
+import io.pgha.backup.HostJob;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdAccess;
@@ -7,6 +8,15 @@ import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.HostStatuses;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.BackupReport;
+import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
+import io.pgha.model.HostRequest;
+import io.pgha.model.PostgresUpgrade;
+import io.pgha.postgres.MajorUpgrade;
+import io.pgha.postgres.PatroniClient;
+import io.pgha.postgres.PatroniConfig;
+import io.pgha.postgres.PostgresProbe;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
@@ -22,6 +32,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,9 +110,20 @@ final class ApplyCommand implements Callable<Integer> {
                         + " get spec)");
                 return CtlMain.FAILURE;
             }
+            Optional<String> underWay = operationUnderWay(dcs, current.flatMap(c -> storedSpec(
+                    new ClusterSpecParser(agent), c.value())).orElse(cluster));
+            if (underWay.isPresent()) {
+                CtlMain.err(spec).println("refused: " + underWay.get() + "; nothing was written (the spec changes once"
+                        + " it has finished)");
+                return CtlMain.FAILURE;
+            }
             if (current.isPresent() && current.get().value().equals(text)) {
                 CtlMain.out(spec).println("unchanged: the stored spec is already this file (revision " + readRevision + ")");
                 return await ? awaitApplied(dcs, cluster, readRevision) : CtlMain.OK;
+            }
+            Optional<ClusterSpec> stored = current.flatMap(c -> storedSpec(new ClusterSpecParser(agent), c.value()));
+            if (stored.isPresent() && cluster.postgres().version() > stored.get().postgres().version()) {
+                return upgrade(dcs, agent, stored.get(), cluster, text, readRevision, secrets);
             }
             long written;
             try {
@@ -116,6 +138,105 @@ final class ApplyCommand implements Callable<Integer> {
                     + written + " (" + ValidateCommand.describe(cluster) + ")");
             return await ? awaitApplied(dcs, cluster, written) : CtlMain.OK;
         }
+    }
+
+    /**
+     * A major upgrade: the agents carry it out phase by phase, this command moves them on and prints each step; the
+     * spec is written at the upgrade's point of no return.
+     */
+    private int upgrade(EtcdDcs dcs, AgentConfig agent, ClusterSpec stored, ClusterSpec next, String text,
+                        long readRevision, ClusterSecrets secrets) throws IOException, InterruptedException,
+            DcsException {
+        PostgresUpgrade upgrade = new PostgresUpgrade(ClusterRestore.ID.format(java.time.Instant.now()),
+                PostgresUpgrade.CHECK, stored.postgres().version(), next.postgres().version());
+        PrintWriter out = CtlMain.out(spec);
+        out.println("major upgrade " + upgrade.id() + ": PostgreSQL " + upgrade.from() + " -> " + upgrade.to()
+                + " on " + String.join(", ", stored.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name)
+                .toList()));
+        javax.net.ssl.SSLContext tls = CtlMain.adminTls(agent).sslContext();
+        String restPassword = secrets.get("patroni_rest").orElseThrow();
+        HostJob jobs = new HostJob(dcs);
+        Optional<String> repositoryHost = stored.hostsWith(Role.BACKUP).stream().map(ClusterSpec.Host::name)
+                .findFirst();
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        // ANALYZE of a big table takes a while: a minute to connect, two per statement.
+        PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 60,
+                agent.caCertificate());
+        MajorUpgrade.AfterStart after = new MajorUpgrade.AfterStart() {
+            @Override
+            public void upgradeStanza() throws IOException, InterruptedException {
+                if (repositoryHost.isPresent()) {
+                    job(repositoryHost.get(), HostRequest.STANZA_UPGRADE, "");
+                }
+            }
+
+            @Override
+            public String fullBackup() throws IOException, InterruptedException {
+                return repositoryHost.isPresent() ? job(repositoryHost.get(), HostRequest.BACKUP, "full") : "";
+            }
+
+            @Override
+            public void analyzeInStages(String address) throws IOException {
+                try {
+                    pg.analyzeInStages(address, ClusterSpec.POSTGRES_PORT);
+                } catch (java.sql.SQLException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            private String job(String host, String kind, String type) throws IOException, InterruptedException {
+                try {
+                    BackupReport.Job done = jobs.await(host, jobs.ask(host, kind, type, ""), timeout);
+                    if (!done.state().equals(BackupReport.Job.OK)) {
+                        throw new IOException(kind + " on " + host + ": " + done.detail());
+                    }
+                    return done.detail();
+                } catch (DcsException e) {
+                    throw new IOException(kind + " on " + host + ": " + e.getMessage());
+                }
+            }
+        };
+        MajorUpgrade.Outcome done;
+        try {
+            done = new MajorUpgrade(dcs, dcs.admin(), stored, after, h -> new PatroniClient(h.address(),
+                    ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5), tls, restPassword), out, timeout)
+                    .run(upgrade, text, readRevision);
+        } catch (MajorUpgrade.RolledBack e) {
+            CtlMain.err(spec).println("refused: " + e.getMessage());
+            return CtlMain.FAILURE;
+        }
+        out.printf(Locale.ROOT, "upgraded to PostgreSQL %d (spec revision %d) in %.1f s: writes stopped on %s for"
+                        + " %.1f s (as its status saw it), no standby for %.1f s%s%n", upgrade.to(), done.revision(),
+                done.seconds(), done.leader(), done.leaderBack() - done.leaderStopped(),
+                done.replicasBack() - done.leaderStopped(), done.late().isEmpty() ? ""
+                        : "; " + String.join(", ", done.late()) + " rejoin when their agents are back");
+        out.println("the old data directories are kept (" + upgrade.from() + "/data on every data host); remove them"
+                + " once the new major has proved itself");
+        return await ? awaitApplied(dcs, next, done.revision()) : CtlMain.OK;
+    }
+
+    /** A cluster restore or major upgrade some data host takes part in now, described; empty when none runs. */
+    static Optional<String> operationUnderWay(Dcs dcs, ClusterSpec cluster) throws DcsException {
+        for (ClusterSpec.Host h : cluster.hostsWith(Role.DATA)) {
+            Optional<Versioned<HostRequest>> request;
+            try {
+                request = dcs.request(h.name());
+            } catch (DcsException.Malformed e) {
+                continue;
+            }
+            Optional<DataPhase> active = request.flatMap(r -> {
+                try {
+                    return DataPhase.of(r.value());
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty();
+                }
+            }).filter(DataPhase::active);
+            if (active.isPresent()) {
+                return Optional.of("the " + active.get().describe() + " is under way (" + h.name() + " is in phase "
+                        + active.get().phase() + ")");
+            }
+        }
+        return Optional.empty();
     }
 
     /** The stored spec, if this version can read it (one it cannot is replaced without the comparison). */

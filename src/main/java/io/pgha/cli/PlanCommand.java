@@ -7,7 +7,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
 import io.pgha.engine.Converger;
 import io.pgha.model.AgentConfig;
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
@@ -60,15 +60,15 @@ final class PlanCommand implements Callable<Integer> {
         HostIdentity identity = HostIdentity.resolve(agent);
         Optional<Versioned<String>> stored;
         Optional<Versioned<ClusterSecrets>> storedSecrets;
-        Optional<ClusterRestore> restore = Optional.empty();
+        Optional<DataPhase> operation = Optional.empty();
         try (Dcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
             storedSecrets = dcs.secrets();
-            // A data host taking part in a cluster restore converges to the restore's phase, not the usual plan.
+            // A data host taking part in a cluster restore or major upgrade converges to its phase, not the usual plan.
             try {
                 Optional<Versioned<HostRequest>> request = dcs.request(identity.name());
                 if (request.isPresent()) {
-                    restore = ClusterRestore.of(request.get().value());
+                    operation = DataPhase.of(request.get().value());
                 }
             } catch (DcsException.Malformed | IllegalArgumentException e) {
                 CtlMain.err(spec).println("the request key of " + identity.name() + " is ignored, as its agent"
@@ -101,7 +101,7 @@ final class PlanCommand implements Callable<Integer> {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
             DesiredState desired = HostPlanner.forPlan(hostRoles, paths).plan(cluster, secrets, EtcdFacts.UNKNOWN,
-                    restore);
+                    operation);
             List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "

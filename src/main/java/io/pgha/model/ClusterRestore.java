@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * @param time  the target, an ISO-8601 instant; empty for the end of the archive
  * @param set   the pgBackRest backup label restored
  */
-public record ClusterRestore(String id, String phase, String time, String set) {
+public record ClusterRestore(String id, String phase, String time, String set) implements DataPhase {
     public static final String STOP = "stop";
     public static final String BOOTSTRAP = "bootstrap";
     public static final String DONE = "done";
@@ -75,6 +75,7 @@ public record ClusterRestore(String id, String phase, String time, String set) {
     }
 
     /** Under way: the host's Postgres is not the cluster's usual one. */
+    @Override
     public boolean active() {
         return !phase.equals(DONE);
     }
@@ -97,6 +98,7 @@ public record ClusterRestore(String id, String phase, String time, String set) {
         return "cluster-restore:" + id;
     }
 
+    @Override
     public String describe() {
         return "cluster restore " + id + " to " + (time.isEmpty() ? "the end of the archive" : time)
                 + " from backup " + set;

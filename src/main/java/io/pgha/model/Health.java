@@ -103,19 +103,20 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
 
     /**
      * Postgres as pgjdbc reads it; a leader lists its replicas from pg_stat_replication, a replica says whether it
-     * appears there as streaming.
+     * appears there as streaming; {@code major} is the server's major version.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Postgres(Boolean accepting, @JsonProperty("in_recovery") Boolean inRecovery, Long connections,
                            @JsonProperty("max_connections") Long maxConnections,
                            @JsonProperty("wal_bytes") Long walBytes, List<Replica> replicas, Boolean streaming,
-                           @JsonProperty("lag_bytes") Long lagBytes, Archive archive) {
+                           @JsonProperty("lag_bytes") Long lagBytes, Archive archive, Integer major) {
         public static final Postgres NOT_ACCEPTING = new Postgres(false, null, null, null, null, null, null, null);
 
         public Postgres(Boolean accepting, Boolean inRecovery, Long connections, Long maxConnections, Long walBytes,
                         List<Replica> replicas, Boolean streaming, Long lagBytes) {
-            this(accepting, inRecovery, connections, maxConnections, walBytes, replicas, streaming, lagBytes, null);
+            this(accepting, inRecovery, connections, maxConnections, walBytes, replicas, streaming, lagBytes, null,
+                    null);
         }
 
         @JsonIgnore
@@ -131,7 +132,7 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
             List<Replica> steadyReplicas = replicas == null ? null
                     : replicas.stream().map(r -> new Replica(r.name(), r.state(), r.syncState(), null)).toList();
             return new Postgres(accepting, inRecovery, null, maxConnections, null, steadyReplicas, streaming, null,
-                    archive == null ? null : new Archive(archive.failing(), null, null, null, null, null, null));
+                    archive == null ? null : new Archive(archive.failing(), null, null, null, null, null, null), major);
         }
     }
 

@@ -12,11 +12,12 @@ import java.util.Set;
  * A job pghactl asks of one host's agent, stored as JSON under {@code /pgha/<cluster>/hosts/<host>/request}; the agent
  * runs each id once and reports it among its status's backup jobs.
  *
- * @param kind   {@link #BACKUP}, {@link #DRILL}, {@link #RESTORE}, {@link #REMOVE} (the restored copy), or
- *               {@link #CLUSTER_RESTORE} (to a data host: see {@link ClusterRestore})
- * @param type   a backup's type: full, diff or incr; a cluster restore's phase
+ * @param kind   {@link #BACKUP}, {@link #DRILL}, {@link #RESTORE}, {@link #REMOVE} (the restored copy),
+ *               {@link #STANZA_UPGRADE} (to the repository host, after a major upgrade), or to a data host
+ *               {@link #CLUSTER_RESTORE} (see {@link ClusterRestore}) or {@link #UPGRADE} (see {@link PostgresUpgrade})
+ * @param type   a backup's type: full, diff or incr; a cluster restore's or major upgrade's phase
  * @param time   a restore's target, an ISO-8601 instant; empty for the latest the repository can give
- * @param set    the backup label a cluster restore restores
+ * @param set    the backup label a cluster restore restores; a major upgrade's majors, as {@code 17:18}
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -26,6 +27,10 @@ public record HostRequest(String id, String kind, String type, String time, Stri
     public static final String RESTORE = "restore";
     public static final String REMOVE = "remove-restore";
     public static final String CLUSTER_RESTORE = "cluster-restore";
+    public static final String UPGRADE = "upgrade";
+    public static final String STANZA_UPGRADE = "stanza-upgrade";
+    private static final Set<String> KINDS = Set.of(BACKUP, DRILL, RESTORE, REMOVE, CLUSTER_RESTORE, UPGRADE,
+            STANZA_UPGRADE);
     public static final Set<String> BACKUP_TYPES = Set.of("full", "diff", "incr");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,10 +59,9 @@ public record HostRequest(String id, String kind, String type, String time, Stri
 
     public static HostRequest fromJson(String json) throws IOException {
         HostRequest r = JSON.readValue(json, HostRequest.class);
-        if (r == null || r.id().isEmpty()
-                || !Set.of(BACKUP, DRILL, RESTORE, REMOVE, CLUSTER_RESTORE).contains(r.kind())) {
-            throw new IOException("expected a request with an id and a kind (backup, drill, restore, remove-restore,"
-                    + " cluster-restore), found " + json);
+        if (r == null || r.id().isEmpty() || !KINDS.contains(r.kind())) {
+            throw new IOException("expected a request with an id and a kind " + new java.util.TreeSet<>(KINDS)
+                    + ", found " + json);
         }
         return r;
     }

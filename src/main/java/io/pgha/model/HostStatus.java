@@ -120,6 +120,19 @@ public record HostStatus(
         return List.of(role.split("\\+")).contains(r.id());
     }
 
+    /** Patroni's state, role and timeline as this host read them, with the agent's last error: for waits' messages. */
+    public String describePatroni() {
+        Health.Patroni p = health == null ? null : health.patroni();
+        return (p == null ? "no Patroni health yet" : "Patroni " + p.state() + (p.role() == null ? "" : " " + p.role())
+                + (p.timeline() == null ? "" : " timeline " + p.timeline()))
+                + (lastError.isEmpty() ? "" : "; last error " + lastError);
+    }
+
+    /** This host's status line for the resource {@code id}, if it reported one. */
+    public java.util.Optional<ResourceLine> resource(String id) {
+        return resources.stream().filter(r -> r.id().equals(id)).findFirst();
+    }
+
     /**
      * The part whose change is worth an etcd write at once. Disk figures and moving health figures (connections,
      * lag, sizes, latencies) travel with the heartbeat; a slow disk shows as a warning, which is significant.

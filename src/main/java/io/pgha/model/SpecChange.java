@@ -24,12 +24,15 @@ public final class SpecChange {
             out.add(new SpecError("postgres.version", "the cluster's data is PostgreSQL " + was + "; expected " + was
                     + " or higher, found " + now + " (no PostgreSQL reads the files of a newer major: a downgrade"
                     + " takes a dump and a new cluster)"));
-        } else if (now > was) {
-            // Until the agents can do it, changing the number would only point Patroni at an empty data directory
-            // of the new major on every host.
-            out.add(new SpecError("postgres.version", "a major upgrade (" + was + " -> " + now + ") is not carried"
-                    + " out by the agents yet: it takes pg_upgrade on every member with Patroni paused; keep " + was));
+        } else if (now > was && !dataHosts(stored).equals(dataHosts(next))) {
+            out.add(new SpecError("postgres.version", "a major upgrade (" + was + " -> " + now + ") runs on the data"
+                    + " hosts there are: expected the data hosts " + dataHosts(stored) + ", found "
+                    + dataHosts(next) + " (change them in an apply of their own)"));
         }
         return out;
+    }
+
+    private static List<String> dataHosts(ClusterSpec spec) {
+        return spec.hostsWith(Role.DATA).stream().map(h -> h.name() + "@" + h.address()).sorted().toList();
     }
 }

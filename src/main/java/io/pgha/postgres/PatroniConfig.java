@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
+import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
@@ -119,7 +121,7 @@ public final class PatroniConfig {
 
     /** What patroni.yml is made from. */
     public record Input(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                        Layout layout, Tls tls, Optional<ClusterRestore> restore) {
+                        Layout layout, Tls tls, Optional<DataPhase> operation) {
     }
 
     /**
@@ -155,7 +157,10 @@ public final class PatroniConfig {
         ClusterSecrets secrets = in.secrets();
         Layout layout = in.layout();
         Tls tls = in.tls();
-        Optional<ClusterRestore> restore = in.restore();
+        Optional<ClusterRestore> restore = in.operation().filter(ClusterRestore.class::isInstance)
+                .map(ClusterRestore.class::cast);
+        Optional<PostgresUpgrade> upgrade = in.operation().filter(PostgresUpgrade.class::isInstance)
+                .map(PostgresUpgrade.class::cast);
         String address = host.address();
         ObjectNode root = YAML.createObjectNode()
                 .put("scope", spec.cluster())
@@ -243,7 +248,13 @@ public final class PatroniConfig {
             ((ObjectNode) pg.path("parameters")).put("archive_command", pgBackRest(spec, layout) + " archive-push %p");
             // A new or reinitialised replica is restored from the repository (its delta only, over the data it
             // has), not copied from the leader; a repository with no backup yet falls through to pg_basebackup.
-            pg.putArray("create_replica_methods").add("pgbackrest").add("basebackup");
+            // Not while replicas rejoin a major upgrade: the repository's backups are of the old major until the
+            // full backup that follows it.
+            if (upgrade.filter(u -> u.phase().equals(PostgresUpgrade.REJOIN)).isPresent()) {
+                pg.putArray("create_replica_methods").add("basebackup");
+            } else {
+                pg.putArray("create_replica_methods").add("pgbackrest").add("basebackup");
+            }
             // While the cluster is being restored, from the set the leader restored: the newest backup may be one of
             // the old timeline taken after the target, which the restored cluster's timeline does not descend from.
             String set = restoring.map(r -> " --set=" + r.set()).orElse("");
@@ -256,8 +267,9 @@ public final class PatroniConfig {
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);
 
+        // While the leader stops for a major upgrade no replica may take its place: Patroni reloads the tag.
         root.putObject("tags")
-                .put("nofailover", host.tags().nofailover())
+                .put("nofailover", host.tags().nofailover() || upgrade.filter(PostgresUpgrade::fenced).isPresent())
                 .put("noloadbalance", host.tags().noloadbalance())
                 .put("clonefrom", host.tags().clonefrom())
                 .put("nosync", host.tags().nosync());
@@ -284,8 +296,8 @@ public final class PatroniConfig {
     }
 
     public static String render(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                                Layout layout, Tls tls, Optional<ClusterRestore> restore) {
-        return document(new Input(agent, spec, host, secrets, layout, tls, restore)).text();
+                                Layout layout, Tls tls, Optional<DataPhase> operation) {
+        return document(new Input(agent, spec, host, secrets, layout, tls, operation)).text();
     }
 
     /** pgBackRest's restore of {@code set} with the target's options, as one command line for Patroni to split. */
@@ -299,8 +311,8 @@ public final class PatroniConfig {
     /** {@link Document#reloadDigest()} alone. */
     public static String reloadDigest(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host,
                                       ClusterSecrets secrets, Layout layout, Tls tls,
-                                      Optional<ClusterRestore> restore) {
-        return document(new Input(agent, spec, host, secrets, layout, tls, restore)).reloadDigest();
+                                      Optional<DataPhase> operation) {
+        return document(new Input(agent, spec, host, secrets, layout, tls, operation)).reloadDigest();
     }
 
     private static String yaml(ObjectNode tree) {

@@ -104,8 +104,11 @@ public final class PostgresProbe implements AutoCloseable {
     public record Sender(String applicationName, String clientAddr, String state, String syncState, long lagBytes) {
     }
 
-    /** @param walBytes the size of pg_wal, which grows without bound when a replication slot is abandoned */
-    public record Server(boolean inRecovery, int connections, int maxConnections, long walBytes) {
+    /**
+     * @param walBytes the size of pg_wal, which grows without bound when a replication slot is abandoned
+     * @param major    the server's major version (server_version_num / 10000)
+     */
+    public record Server(boolean inRecovery, int connections, int maxConnections, long walBytes, int major) {
     }
 
     public Server server(String address, int port) throws SQLException {
@@ -113,9 +116,10 @@ public final class PostgresProbe implements AutoCloseable {
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("select pg_is_in_recovery(), (select count(*) from pg_stat_activity),"
                          + " current_setting('max_connections')::int,"
-                         + " (select coalesce(sum(size), 0) from pg_ls_waldir())")) {
+                         + " (select coalesce(sum(size), 0) from pg_ls_waldir()),"
+                         + " current_setting('server_version_num')::int / 10000")) {
                 rs.next();
-                return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3), rs.getLong(4));
+                return new Server(rs.getBoolean(1), rs.getInt(2), rs.getInt(3), rs.getLong(4), rs.getInt(5));
             }
         });
     }
@@ -210,6 +214,34 @@ public final class PostgresProbe implements AutoCloseable {
     }
 
     public Connection connect(String address, int port) throws SQLException {
+        return connect(address, port, "postgres");
+    }
+
+    /**
+     * Planner statistics for every database that takes connections, in vacuumdb --analyze-in-stages's three stages
+     * (statistics targets 1, 10, then the configured one), each stage over every database before the next: the
+     * planner has rough statistics everywhere within seconds, good ones after.
+     */
+    public void analyzeInStages(String address, int port) throws SQLException {
+        List<String> databases = new ArrayList<>();
+        try (Connection c = connect(address, port); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select datname from pg_database where datallowconn order by 1")) {
+            while (rs.next()) {
+                databases.add(rs.getString(1));
+            }
+        }
+        for (String target : List.of("1", "10", "")) {
+            for (String db : databases) {
+                try (Connection c = connect(address, port, db); Statement s = c.createStatement()) {
+                    s.execute(target.isEmpty() ? "reset default_statistics_target"
+                            : "set default_statistics_target = " + target);
+                    s.execute("analyze");
+                }
+            }
+        }
+    }
+
+    private Connection connect(String address, int port, String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         props.setProperty("password", password);
@@ -219,6 +251,8 @@ public final class PostgresProbe implements AutoCloseable {
         props.setProperty("ApplicationName", "pgha-agent");
         props.setProperty("sslmode", "verify-ca");
         props.setProperty("sslrootcert", caFile.toString());
-        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);
+        // URL-encoded: no character of a database name reaches the URL's syntax (pgjdbc decodes it back).
+        return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8), props);
     }
 }

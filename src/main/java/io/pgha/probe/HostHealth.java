@@ -290,7 +290,7 @@ public final class HostHealth {
             }
         }
         Health.Postgres postgres = new Health.Postgres(true, server.inRecovery(), (long) server.connections(),
-                (long) server.maxConnections(), server.walBytes(), replicas, streaming, lag, archive);
+                (long) server.maxConnections(), server.walBytes(), replicas, streaming, lag, archive, server.major());
         return new HealthReport(new Health(null, p, postgres, null), problems);
     }
 

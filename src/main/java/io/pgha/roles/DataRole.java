@@ -4,15 +4,21 @@ import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.ClusterRestore;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.DataPhase;
 import io.pgha.model.HostPaths;
 import io.pgha.model.PatroniTimers;
 import io.pgha.model.PostgresParameters;
+import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.ProgramVersion;
 import io.pgha.model.Role;
 import io.pgha.postgres.DataDirectoryAside;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PatroniConfigResource;
+import io.pgha.postgres.PgUpgrade;
+import io.pgha.postgres.PgUpgradeRollback;
+import io.pgha.postgres.PgUpgradeRun;
+import io.pgha.postgres.UpgradePreflight;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -36,6 +42,8 @@ final class DataRole implements RolePlanner {
     private final Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument;
     /** The installed binary's parameters by release ("18.7"), read once. */
     private final Map<String, PostgresParameters> ownParameters = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The pre-flight of the major upgrade under way, by its id: run once, its verdict reported on every pass. */
+    private final Map<String, UpgradePreflight> preflights = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code patroniDocument} builds patroni.yml: once a pass, shared by everything that depends on it. */
     DataRole(HostContext ctx, Function<PatroniConfig.Input, PatroniConfig.Document> patroniDocument) {
@@ -54,7 +62,13 @@ final class DataRole implements RolePlanner {
     /** A data host's layout under {@code paths}: this host's, or another's as this host names it. */
     static PatroniConfig.Layout layout(HostPaths paths, HostContext ctx, RoleDefinition def, ClusterSpec spec)
             throws IOException {
-        String version = Integer.toString(spec.postgres().version());
+        return layout(paths, ctx, def, spec.postgres().version());
+    }
+
+    /** A data host's layout for PostgreSQL {@code major}: each major has a data directory of its own. */
+    static PatroniConfig.Layout layout(HostPaths paths, HostContext ctx, RoleDefinition def, int major)
+            throws IOException {
+        String version = Integer.toString(major);
         Path home = paths.dataDir("postgresql");
         return new PatroniConfig.Layout(home.resolve(version).resolve("data"),
                 paths.runDir().resolve("postgresql"), home.resolve("pgpass"),
@@ -134,7 +148,11 @@ final class DataRole implements RolePlanner {
         ClusterSpec spec = in.spec();
         ClusterSpec.Host host = in.host();
         ClusterSecrets secrets = in.pass().secrets().get();
-        Optional<ClusterRestore> restore = in.pass().restore();
+        Optional<DataPhase> operation = in.pass().operation();
+        Optional<ClusterRestore> restore = operation.filter(ClusterRestore.class::isInstance)
+                .map(ClusterRestore.class::cast);
+        Optional<PostgresUpgrade> upgrade = operation.filter(PostgresUpgrade.class::isInstance)
+                .map(PostgresUpgrade.class::cast).filter(PostgresUpgrade::active);
         List<String> warnings = new ArrayList<>();
         List<String> changed = PatroniTimers.of(spec.patroni()).changesOn(in.installed());
         if (!changed.isEmpty()) {
@@ -162,7 +180,7 @@ final class DataRole implements RolePlanner {
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
         PatroniConfig.Tls patroniTls = new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key());
         PatroniConfig.Document document = patroniDocument.apply(new PatroniConfig.Input(ctx.agent(), spec, host,
-                secrets, layout, patroniTls, restore));
+                secrets, layout, patroniTls, operation));
         FileResource configFile = FileResource.of(config, document.text(), new Owner(user, user, 0600)).asSensitive();
         // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
         // Postgres re-reads its ssl files on the reload Patroni passes on.
@@ -198,6 +216,28 @@ final class DataRole implements RolePlanner {
             out.add(new DirectoryResource(layout.dataDir(), new Owner(user, user, 0700)));
             return new Planned(out, warnings, false, Optional.of(document));
         }
+        // The new major's packages and the pre-flight come last: their failure skips nothing the host runs.
+        List<Resource> preflight = new ArrayList<>();
+        if (upgrade.isPresent()) {
+            PostgresUpgrade u = upgrade.get();
+            warnings.add("taking part in the " + u.describe() + ": " + u.phase() + " (pghactl apply)");
+            PgUpgrade tool = new PgUpgrade(u, user, home, layout(ctx.paths(), ctx, def, u.from()),
+                    layout(ctx.paths(), ctx, def, u.to()));
+            if (u.stopped()) {
+                out.add(ProcessResource.absent(PROGRAM, u.describe(), ctx.supervisor()));
+                if (u.phase().equals(PostgresUpgrade.UPGRADE)) {
+                    out.add(new PgUpgradeRun(tool));
+                } else if (u.phase().equals(PostgresUpgrade.ROLLBACK)) {
+                    out.add(new PgUpgradeRollback(tool));
+                }
+                return new Planned(out, warnings, false, Optional.of(document));
+            }
+            if (u.phase().equals(PostgresUpgrade.CHECK)) {
+                preflights.keySet().retainAll(java.util.Set.of(u.id()));
+                preflight.add(ctx.packages(def, Integer.toString(u.to())));
+                preflight.add(preflights.computeIfAbsent(u.id(), id -> new UpgradePreflight(tool)));
+            }
+        }
         out.add(ProcessResource.present(patroni, ctx.supervisor()));
         String restPassword = secret(secrets, "patroni_rest");
         javax.net.ssl.SSLContext restTls = ctx.certificate().sslContext();
@@ -208,6 +248,7 @@ final class DataRole implements RolePlanner {
                         restTls, restPassword)).toList();
         out.add(new PatroniConfigResource(new PatroniClient(host.address(), ClusterSpec.PATRONI_PORT,
                 Duration.ofSeconds(5), restTls, restPassword), peers, document.dynamic()));
+        out.addAll(preflight);
         return new Planned(out, warnings, false, Optional.of(document));
     }
 }

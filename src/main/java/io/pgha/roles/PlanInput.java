@@ -1,6 +1,6 @@
 package io.pgha.roles;
 
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
@@ -16,15 +16,15 @@ import java.util.Optional;
  * @param secrets the cluster's passwords (a data host's only)
  * @param refused roles the host is for but must not take now, with the reason (a slow disk)
  * @param etcd    what the agent knows of etcd this pass
- * @param restore the cluster restore this data host takes part in, if any
+ * @param operation the cluster restore or major upgrade this data host takes part in, if any
  */
 public record PlanInput(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, Map<Role, String> refused,
-                        EtcdFacts etcd, Optional<ClusterRestore> restore) {
+                        EtcdFacts etcd, Optional<DataPhase> operation) {
     public PlanInput {
         refused = refused.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(refused));
     }
 
-    /** A plan from the spec and secrets alone: nothing refused, nothing known of etcd, no restore. */
+    /** A plan from the spec and secrets alone: nothing refused, nothing known of etcd, no cluster operation. */
     public static PlanInput of(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets) {
         return new PlanInput(spec, secrets, Map.of(), EtcdFacts.UNKNOWN, Optional.empty());
     }

@@ -64,9 +64,16 @@ public final class Command {
 
     /** Output (stdout and stderr together, the last 64 KiB) goes through a temp file; past the timeout the program is killed. */
     public static Outcome run(List<String> argv, Map<String, String> extraEnv, Duration timeout) throws IOException {
+        return runIn(null, argv, extraEnv, timeout);
+    }
+
+    /** {@link #run(List, Map, Duration)} in the working directory {@code directory} (null: the agent's own). */
+    public static Outcome runIn(Path directory, List<String> argv, Map<String, String> extraEnv, Duration timeout)
+            throws IOException {
         Path out = Files.createTempFile("pgha-cmd", ".out");
         try {
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(argv).directory(directory == null ? null : directory.toFile())
+                    .redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile());
             pb.environment().clear();

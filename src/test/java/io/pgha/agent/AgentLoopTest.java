@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgha.dcs.MemoryDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
-import io.pgha.model.ClusterRestore;
+import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
@@ -59,7 +59,7 @@ class AgentLoopTest {
 
         @Override
         public DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                                 Optional<ClusterRestore> restore) {
+                                 Optional<DataPhase> operation) {
             String text = "work_mem=" + spec.map(s -> s.postgres().parameters().get("work_mem")).orElse("none")
                     + "\nsuperuser=" + secrets.flatMap(s -> s.get("superuser")).orElse("none") + "\n";
             return new DesiredState(roles(spec), List.of(FileResource.of(rendered(), text,

@@ -3,15 +3,19 @@ package io.pgha.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgha.dcs.HostStatuses;
+import io.pgha.dcs.MemoryDcs;
 import io.pgha.lab.LabPlan;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Pending;
+import io.pgha.model.PostgresUpgrade;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What {@code pghactl apply --wait} still waits for, host by host, from the stored statuses. */
@@ -51,5 +55,24 @@ class ApplyWaitTest {
         assertEquals("no status (agent down or not started)", waiting.get("lb1"));
         assertEquals(List.of("etcd1", "pg1", "pg2", "pg3", "lb1"), List.copyOf(waiting.keySet()),
                 "in the spec's host order");
+    }
+
+    @Test
+    void noApplyWhileADataHostTakesPartInAnUpgradeOrRestore() throws Exception {
+        LabPlan plan = LabPlan.standard(3, 1);
+        AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
+                Map.of()), "lab spec");
+        MemoryDcs dcs = new MemoryDcs();
+        assertEquals(Optional.empty(), ApplyCommand.operationUnderWay(dcs, spec), "no request at all");
+        dcs.putRequest("pg1", new HostRequest("b1", HostRequest.BACKUP, "full", ""));
+        assertEquals(Optional.empty(), ApplyCommand.operationUnderWay(dcs, spec), "a backup job");
+        PostgresUpgrade upgrade = new PostgresUpgrade("20261205T081500Z",
+                PostgresUpgrade.STOP, 17, 18);
+        dcs.putRequest("pg2", upgrade.request());
+        assertEquals(Optional.of("the major upgrade 20261205T081500Z of PostgreSQL 17 to 18 is under way"
+                + " (pg2 is in phase stop)"), ApplyCommand.operationUnderWay(dcs, spec));
+        dcs.putRequest("pg2", upgrade.in(PostgresUpgrade.DONE).request());
+        assertEquals(Optional.empty(), ApplyCommand.operationUnderWay(dcs, spec), "done");
     }
 }

@@ -442,10 +442,19 @@ class ClusterSpecParserTest {
         assertEquals("postgres.version", down.get(0).field());
         assertTrue(down.get(0).reason().startsWith("the cluster's data is PostgreSQL 17; expected 17 or higher,"
                 + " found 15"), down.toString());
-        List<SpecError> up = SpecChange.refused(on15, parse(VALID.replace("version: 15", "version: 17")));
-        assertEquals("postgres.version", up.get(0).field());
-        assertTrue(up.get(0).reason().startsWith("a major upgrade (15 -> 17) is not carried out by the agents yet"),
-                up.toString());
+        assertEquals(List.of(), SpecChange.refused(on15, parse(VALID.replace("version: 15", "version: 17"))),
+                "an upgrade is the agents' to carry out");
+    }
+
+    @Test
+    void aMajorUpgradeChangesNoDataHostInTheSameApply() throws Exception {
+        ClusterSpec on15 = parse(VALID);
+        ClusterSpec withoutOne = parse(VALID.replace("version: 15", "version: 17").replace(
+                "  pg2: {address: 10.0.1.2, role: data, tags: {nofailover: true}}\n", ""));
+        List<SpecError> refused = SpecChange.refused(on15, withoutOne);
+        assertEquals("postgres.version", refused.get(0).field(), refused.toString());
+        assertTrue(refused.get(0).reason().startsWith("a major upgrade (15 -> 17) runs on the data hosts there are:"
+                + " expected the data hosts ["), refused.toString());
     }
 
     @Test

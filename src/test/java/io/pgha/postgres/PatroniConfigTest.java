@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
 import io.pgha.model.ClusterRestore;
+import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
@@ -153,6 +154,32 @@ class PatroniConfigTest {
                 .asText(), "after the restore, the newest backup again");
         assertEquals(YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
                 LAYOUT, TLS, Optional.empty())), done, "done: as if there had been no restore");
+    }
+
+    @Test
+    void aMajorUpgradeFencesEveryMemberAndClonesRejoiningReplicasFromTheLeader() throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec parsed = new ClusterSpecParser(agent).parse(WITH_BACKUP, "spec");
+        ClusterSecrets secrets = plainSecrets();
+        PostgresUpgrade upgrade = new PostgresUpgrade("20261205T081500Z", PostgresUpgrade.CHECK, 17, 18);
+        java.util.function.Function<String, JsonNode> render = phase -> {
+            try {
+                return YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                        LAYOUT, TLS, Optional.of(upgrade.in(phase))));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        JsonNode usual = YAML.readTree(PatroniConfig.render(agent, parsed, parsed.host("pg1").orElseThrow(), secrets,
+                LAYOUT, TLS, Optional.empty()));
+        assertEquals(usual, render.apply(PostgresUpgrade.CHECK), "the pre-flight changes nothing Patroni runs with");
+        assertTrue(render.apply(PostgresUpgrade.FENCE).path("tags").path("nofailover").asBoolean(), "fenced");
+        assertTrue(!usual.path("tags").path("nofailover").asBoolean());
+        assertEquals("[\"basebackup\"]", render.apply(PostgresUpgrade.REJOIN).path("postgresql")
+                .path("create_replica_methods").toString(), "the repository has no backup of the new major yet");
+        assertEquals("[\"pgbackrest\",\"basebackup\"]", usual.path("postgresql").path("create_replica_methods")
+                .toString());
+        assertEquals(usual, render.apply(PostgresUpgrade.DONE), "done: as if there had been no upgrade");
     }
 
     @Test
