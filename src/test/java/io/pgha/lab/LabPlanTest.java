@@ -60,9 +60,10 @@ class LabPlanTest {
     }
 
     @Test
-    void aForkyLabRunsItsOwnPostgresOrDebian13s() throws Exception {
+    void aBootedLabRunsItsOwnPostgresOrThePreviousDebiansOne() throws Exception {
         assertEquals(List.of(17, 18), LabPlan.Os.FORKY.postgresVersions());
-        assertEquals(List.of(17), LabPlan.Os.TRIXIE.postgresVersions());
+        assertEquals(List.of(15, 17), LabPlan.Os.TRIXIE.postgresVersions());
+        assertEquals(List.of(15), LabPlan.Os.LOCAL.postgresVersions());
         LabPlan on17 = LabPlan.standard(3, 1, LabPlan.Os.FORKY).withPostgres(17).withBackupHost(LabPlan.BACKUP_ADDRESS);
         ClusterSpecParser parser = new ClusterSpecParser(AgentConfig.parse(on17.agentYmlText(on17.hosts().get(0), 30),
                 "agent.yml"));
@@ -71,6 +72,6 @@ class LabPlanTest {
         assertEquals("var/lib/pgha-agent/postgresql/17/data", on17.postgresDataDir());
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> LabPlan.standard(3, 1, LabPlan.Os.TRIXIE).withPostgres(18));
-        assertEquals("expected a PostgreSQL major of Debian 13 (one of [17]), found 18", refused.getMessage());
+        assertEquals("expected a PostgreSQL major of Debian 13 (one of [15, 17]), found 18", refused.getMessage());
     }
 }
