@@ -29,8 +29,8 @@ record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long s
     }
 
     /**
-     * A settled data host outside a cluster restore or major upgrade (which stop and rebuild every member): Patroni's and Postgres's
-     * upkeep may go on.
+     * A settled data host outside a cluster restore or major upgrade (which stop and rebuild every member):
+     * Patroni's and Postgres's upkeep may go on.
      */
     boolean dataUpkeep() {
         return settled() && desired.has(Role.DATA) && spec.isPresent()

@@ -10,22 +10,22 @@ import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterRestore;
+import io.pgha.model.ClusterSecrets;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.DataPhase;
+import io.pgha.model.EtcdMembershipChange;
 import io.pgha.model.HostRequest;
+import io.pgha.model.HostStatus;
+import io.pgha.model.InvalidSpecException;
 import io.pgha.model.PostgresUpgrade;
+import io.pgha.model.Role;
+import io.pgha.model.SpecChange;
+import io.pgha.model.SpecError;
 import io.pgha.postgres.MajorUpgrade;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PostgresProbe;
-import io.pgha.model.ClusterSecrets;
-import io.pgha.model.ClusterSpec;
-import io.pgha.model.ClusterSpecParser;
-import io.pgha.model.EtcdMembershipChange;
-import io.pgha.model.HostStatus;
-import io.pgha.model.InvalidSpecException;
-import io.pgha.model.Role;
-import io.pgha.model.SpecChange;
-import io.pgha.model.SpecError;
 import io.pgha.runtime.Installation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,9 +41,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 @Command(name = "apply", mixinStandardHelpOptions = true,
         description = "Validate a cluster spec and store it in etcd (compare-and-swap); with --wait, until it is in"
@@ -202,7 +202,7 @@ final class ApplyCommand implements Callable<Integer> {
                     ClusterSpec.PATRONI_PORT, Duration.ofSeconds(5), tls, restPassword), out, timeout)
                     .run(upgrade, text, readRevision);
         } catch (MajorUpgrade.RolledBack e) {
-            CtlMain.err(spec).println("refused: " + e.getMessage());
+            CtlMain.err(spec).println("not upgraded: " + e.getMessage());
             return CtlMain.FAILURE;
         }
         out.printf(Locale.ROOT, "upgraded to PostgreSQL %d (spec revision %d) in %.1f s: writes stopped on %s for"

@@ -40,7 +40,8 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
      */
     public enum Os {
         LOCAL("Debian 12", 15, "3.0", "", "", Optional.empty()),
-        TRIXIE("Debian 13", 17, "4.0", "trixie", "openjdk-21-jre-headless", Optional.of(new OlderPostgres(15, "bookworm"))),
+        TRIXIE("Debian 13", 17, "4.0", "trixie", "openjdk-21-jre-headless",
+                Optional.of(new OlderPostgres(15, "bookworm"))),
         // testing moves: the image records the versions it got (LabImage).
         FORKY("Debian 14", 18, "4.1", "forky", "openjdk-25-jre-headless", Optional.of(new OlderPostgres(17, "trixie")));
 

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  *   every extension available and {@code pg_upgrade --check}); nothing stops;</li>
  *   <li>{@link #FENCE}: Patroni told this member may not take over ({@code nofailover}), so that the leader can stop
  *   without a failover;</li>
- *   <li>{@link #STOP}: Patroni stopped (and Postgres with it): the leader first, its replicas receive its last WAL;</li>
+ *   <li>{@link #STOP}: Patroni stopped (and Postgres with it): the leader first, its replicas receive its last
+ *   WAL;</li>
  *   <li>{@link #UPGRADE}: on the leader, with Postgres stopped, {@code pg_upgrade --link} into the new major's data
  *   directory; the old one stays as it was until the new server first starts;</li>
  *   <li>{@link #ROLLBACK}: on the leader after a failed upgrade, the old data directory made startable again and the

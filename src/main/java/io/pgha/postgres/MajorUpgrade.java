@@ -300,7 +300,8 @@ public final class MajorUpgrade {
         boolean patroni = s.processes().stream().anyMatch(p -> p.name().equals("patroni") && p.running());
         Health.Postgres pg = s.health().postgres();
         boolean accepting = pg != null && Boolean.TRUE.equals(pg.accepting());
-        return patroni || accepting ? Optional.of((patroni ? "Patroni" : "Postgres") + " still runs") : Optional.empty();
+        return patroni || accepting ? Optional.of((patroni ? "Patroni" : "Postgres") + " still runs")
+                : Optional.empty();
     }
 
     /** The resource {@code id} is done; its failure ends the wait. */

@@ -110,7 +110,7 @@ public final class UpgradePreflight implements Resource {
         return List.copyOf(lacking);
     }
 
-    /** Debian's {@code /usr/share/postgresql/N} beside {@code /usr/lib/postgresql/N/bin}; elsewhere {@code ../share}. */
+    /** Debian's {@code /usr/share/postgresql/N} beside {@code /usr/lib/postgresql/N/bin}; else {@code ../share}. */
     private Path shareDir() {
         Path bin = Path.of(tool.to().binDir());
         String major = Integer.toString(tool.upgrade().to());

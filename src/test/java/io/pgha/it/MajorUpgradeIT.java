@@ -99,7 +99,8 @@ class MajorUpgradeIT {
         Path extensions = Path.of("usr/share/postgresql", Integer.toString(from), "extension");
         for (String host : dataHosts()) {
             Path dir = cluster.path(host, extensions.toString());
-            Files.writeString(dir.resolve(PROBE_EXTENSION + ".control"), "default_version = '1.0'\nrelocatable = true\n");
+            Files.writeString(dir.resolve(PROBE_EXTENSION + ".control"),
+                    "default_version = '1.0'\nrelocatable = true\n");
             Files.writeString(dir.resolve(PROBE_EXTENSION + "--1.0.sql"),
                     "CREATE FUNCTION pgha_upgrade_probe() RETURNS int LANGUAGE sql AS 'select 1';\n");
         }
@@ -199,8 +200,8 @@ class MajorUpgradeIT {
         for (String host : dataHosts()) {
             if (!host.equals(newLeader)) {
                 cluster.await(host + " streaming from " + newLeader, CONVERGE, () -> status(host)
-                        .filter(s -> s.path("health").path("postgres").path("streaming").asBoolean()), () -> status(host)
-                        .map(s -> s.path("health").toString()).orElse("no status"));
+                        .filter(s -> s.path("health").path("postgres").path("streaming").asBoolean()),
+                        () -> status(host).map(s -> s.path("health").toString()).orElse("no status"));
             }
         }
         assertNoAckedRowLost(log, "upgrade");
@@ -304,8 +305,9 @@ class MajorUpgradeIT {
     private void awaitConverged(long revision) throws InterruptedException {
         cluster.await("every host converged at revision " + revision, CONVERGE, () -> {
             Map<String, JsonNode> all = statuses();
-            return all.size() == plan.hosts().size() && all.values().stream().allMatch(s -> s.path("converged")
-                    .asBoolean() && s.path("spec_revision").asLong() >= revision) ? Optional.of(true) : Optional.empty();
+            boolean done = all.size() == plan.hosts().size() && all.values().stream().allMatch(s -> s.path(
+                    "converged").asBoolean() && s.path("spec_revision").asLong() >= revision);
+            return done ? Optional.of(true) : Optional.empty();
         }, () -> statuses().toString());
     }
 
