@@ -121,8 +121,8 @@ public final class UpgradePreflight implements Resource {
     private List<String> psql(String database, String query) throws IOException {
         Command.Outcome out = Command.run(Command.asUser(tool.user(), List.of(Path.of(tool.from().binDir(), "psql")
                 .toString(), "-XAtq", "-h", tool.from().socketDir().toString(), "-p",
-                Integer.toString(ClusterSpec.POSTGRES_PORT), "-U", PatroniConfig.SUPERUSER, "-d", database, "-c",
-                query)), PgUpgrade.SHORT);
+                Integer.toString(ClusterSpec.POSTGRES_PORT), "-U", PatroniConfig.SUPERUSER, "-c", query)),
+                database(database), PgUpgrade.SHORT);
         if (!out.ok()) {
             throw new IOException("psql -d " + database + " failed (exit " + out.exitCode() + "): " + out.lastLine());
         }
@@ -172,8 +172,8 @@ public final class UpgradePreflight implements Resource {
             Path dump = scratch.resolve("schema-" + Integer.toHexString(db.hashCode()) + ".sql");
             List<String> pgDump = new ArrayList<>(List.of(bin("pg_dump"), "-h", tool.from().socketDir().toString(),
                     "-p", Integer.toString(ClusterSpec.POSTGRES_PORT), "-U", PatroniConfig.SUPERUSER, "--schema-only",
-                    "--no-owner", "--no-privileges", "--no-tablespaces", "-f", dump.toString(), "-d", db));
-            Command.Outcome dumped = Command.run(Command.asUser(tool.user(), pgDump), PgUpgrade.LONG);
+                    "--no-owner", "--no-privileges", "--no-tablespaces", "-f", dump.toString()));
+            Command.Outcome dumped = Command.run(Command.asUser(tool.user(), pgDump), database(db), PgUpgrade.LONG);
             if (!dumped.ok()) {
                 return java.util.Optional.of("pg_dump " + tool.upgrade().to() + " of database " + db + "'s schema"
                         + " failed: " + dumped.lastLine());
@@ -189,8 +189,9 @@ public final class UpgradePreflight implements Resource {
             }
             List<String> restore = new ArrayList<>(List.of(bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"));
             restore.addAll(socket);
-            restore.addAll(List.of("-d", db, "-f", dump.toString()));
-            Command.Outcome restored = Command.run(Command.asUser(tool.user(), restore), PgUpgrade.LONG);
+            restore.addAll(List.of("-f", dump.toString()));
+            Command.Outcome restored = Command.run(Command.asUser(tool.user(), restore), database(db),
+                    PgUpgrade.LONG);
             if (!restored.ok()) {
                 return java.util.Optional.of("database " + db + "'s schema does not restore into PostgreSQL "
                         + tool.upgrade().to() + ", as pg_upgrade would restore it: " + restored.output().lines()
@@ -198,6 +199,14 @@ public final class UpgradePreflight implements Resource {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * A database named for psql and pg_dump through the environment: their {@code -d} reads a name with {@code =} in
+     * it as a connection string.
+     */
+    private static java.util.Map<String, String> database(String name) {
+        return java.util.Map.of("PGDATABASE", name);
     }
 
     private String bin(String program) {
