@@ -13,10 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * A copy of the cluster restored from the repository, under a directory of its own ({@code dir}: the data
@@ -122,14 +120,7 @@ public record RestoredPostgres(String user, Path binDir, Path dir, int port, Opt
     /** Stops a copy that runs and removes the directory. */
     public void remove() throws IOException {
         stop();
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        DirectoryResource.removeTree(dir);
     }
 
     String configText() {

@@ -56,7 +56,7 @@ public record DataDirectoryAside(Path dataDir, ClusterRestore restore) implement
         }
     }
 
-    private static boolean isEmpty(Path dir) throws IOException {
+    static boolean isEmpty(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
             return entries.findAny().isEmpty();
         }

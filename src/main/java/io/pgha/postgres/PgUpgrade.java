@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -187,25 +186,9 @@ public record PgUpgrade(PostgresUpgrade upgrade, String user, Path home, Patroni
         return aside;
     }
 
+    /** No directory there, or an empty one. */
     static boolean isEmpty(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
-    /** Removes a scratch tree this upgrade made (never a data directory of the cluster). */
-    static void removeScratch(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        return !Files.isDirectory(dir) || DataDirectoryAside.isEmpty(dir);
     }
 
     /** Bytes under {@code dir}, files only, as a du would count them. */

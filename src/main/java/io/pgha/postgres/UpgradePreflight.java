@@ -132,7 +132,7 @@ public final class UpgradePreflight implements Resource {
     /** pg_upgrade --check against the running server and a scratch cluster of the new major; empty when it passes. */
     private java.util.Optional<String> checkUpgrade() throws IOException {
         Path scratch = tool.home().resolve("upgrade-check-" + tool.upgrade().id());
-        PgUpgrade.removeScratch(scratch);
+        DirectoryResource.removeTree(scratch);
         Result made = new DirectoryResource(scratch, new Owner(tool.user(), tool.user(), 0700)).apply();
         if (made.status() == Status.FAILED) {
             throw new IOException("cannot make " + scratch + ": " + made.message());
@@ -147,7 +147,7 @@ public final class UpgradePreflight implements Resource {
         } finally {
             Command.run(Command.asUser(tool.user(), List.of(Path.of(tool.to().binDir(), "pg_ctl").toString(), "-D",
                     data.toString(), "-m", "immediate", "stop")), PgUpgrade.SHORT);
-            PgUpgrade.removeScratch(scratch);
+            DirectoryResource.removeTree(scratch);
         }
     }
 

@@ -45,4 +45,19 @@ public record DirectoryResource(Path path, Owner owner) implements Resource {
             return List.of(path + ": cannot inspect: " + e.getMessage());
         }
     }
+
+    /**
+     * A tree the agent made for itself (a restored copy, a scratch cluster) removed with everything under it; nothing
+     * when it is not there. Never for a data directory of the cluster: those are kept, not deleted.
+     */
+    public static void removeTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 }

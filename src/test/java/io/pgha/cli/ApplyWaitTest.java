@@ -26,12 +26,16 @@ class ApplyWaitTest {
                 null);
     }
 
-    @Test
-    void everyHostOfTheSpecMustSayItsRevisionIsApplied() throws Exception {
+    private static ClusterSpec labSpec() throws Exception {
         LabPlan plan = LabPlan.standard(3, 1);
         AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
-        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
-                Map.of()), "lab spec");
+        return new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of()),
+                "lab spec");
+    }
+
+    @Test
+    void everyHostOfTheSpecMustSayItsRevisionIsApplied() throws Exception {
+        ClusterSpec spec = labSpec();
         Map<String, HostStatus> stored = new LinkedHashMap<>();
         for (String host : spec.hosts().keySet()) {
             stored.put(host, status(host, 12, HostStatus.APPLIED, List.of(), ""));
@@ -59,10 +63,7 @@ class ApplyWaitTest {
 
     @Test
     void noApplyWhileADataHostTakesPartInAnUpgradeOrRestore() throws Exception {
-        LabPlan plan = LabPlan.standard(3, 1);
-        AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
-        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
-                Map.of()), "lab spec");
+        ClusterSpec spec = labSpec();
         MemoryDcs dcs = new MemoryDcs();
         assertEquals(Optional.empty(), ApplyCommand.operationUnderWay(dcs, spec), "no request at all");
         dcs.putRequest("pg1", new HostRequest("b1", HostRequest.BACKUP, "full", ""));

@@ -306,6 +306,39 @@ final class AgentCluster implements AutoCloseable {
         }
     }
 
+    /** The leader, as the first data host's Patroni that answers names it. */
+    String leader() throws IOException {
+        for (String h : dataHosts()) {
+            try {
+                Optional<PatroniClient.ClusterMember> l = patroni(address(h), Duration.ofSeconds(3)).leader();
+                if (l.isPresent()) {
+                    return l.get().name();
+                }
+            } catch (IOException e) {
+                // ask the next one
+            }
+        }
+        throw new AssertionError("no data host knows a leader");
+    }
+
+    /** The rows of table drill a writer saw acknowledged that the server at {@code address}:{@code port} lacks. */
+    static java.util.Set<Long> lostRows(PostgresProbe pg, io.pgha.lab.WriteLog log, String address, int port)
+            throws java.sql.SQLException {
+        java.util.TreeSet<Long> acked = new java.util.TreeSet<>(log.acked());
+        java.util.Set<Long> lost = new java.util.TreeSet<>(acked);
+        if (acked.isEmpty()) {
+            return lost;
+        }
+        try (java.sql.Connection c = pg.connect(address, port); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("select id from drill where id between " + acked.first()
+                     + " and " + acked.last())) {
+            while (rs.next()) {
+                lost.remove(rs.getLong(1));
+            }
+        }
+        return lost;
+    }
+
     /**
      * The timeline a data host's Patroni runs on now. Its agent's status can still carry the timeline from before a
      * promotion (it is a report of the last probe), so a check that must see every change asks Patroni itself.

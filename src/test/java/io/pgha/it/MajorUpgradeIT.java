@@ -13,7 +13,6 @@ import io.pgha.lab.WriteLog;
 import io.pgha.model.HostRequest;
 import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.Role;
-import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -129,7 +127,7 @@ class MajorUpgradeIT {
     @Test
     @Order(2)
     void aFailureAfterTheLeaderStoppedRollsEveryHostBack() throws Exception {
-        String leader = leader();
+        String leader = cluster.leader();
         // Where pg_upgrade's new data directory goes, a file: its initdb cannot run, after the leader has stopped.
         Path inTheWay = cluster.path(leader, plan.postgresDataDir()).getParent().resolveSibling(Integer.toString(to));
         Files.writeString(inTheWay, "in the way\n");
@@ -156,7 +154,7 @@ class MajorUpgradeIT {
     @Test
     @Order(3)
     void theUpgradeCompletesWhileAReplicaIsKilledWhichRejoinsOnTheNewMajor() throws Exception {
-        String leader = leader();
+        String leader = cluster.leader();
         String killed = dataHosts().stream().filter(h -> !h.equals(leader)).findFirst().orElseThrow();
         WriteLog log = new WriteLog();
         LabWriter writer = startWriter(log, 2_000_000);
@@ -196,7 +194,7 @@ class MajorUpgradeIT {
             cluster.await(host + " on PostgreSQL " + to, CONVERGE, () -> major(host).filter(m -> m == to),
                     () -> major(host).map(m -> "PostgreSQL " + m).orElse("not answering"));
         }
-        String newLeader = leader();
+        String newLeader = cluster.leader();
         for (String host : dataHosts()) {
             if (!host.equals(newLeader)) {
                 cluster.await(host + " streaming from " + newLeader, CONVERGE, () -> status(host)
@@ -273,33 +271,9 @@ class MajorUpgradeIT {
     private void assertNoAckedRowLost(WriteLog log, String what) throws Exception {
         Set<Long> acked = log.acked();
         assertTrue(!acked.isEmpty(), what + ": the writer had writes acknowledged");
-        Set<Long> present = new TreeSet<>();
-        try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select id from drill where id between " + ((TreeSet<Long>) acked).first()
-                     + " and " + ((TreeSet<Long>) acked).last())) {
-            while (rs.next()) {
-                present.add(rs.getLong(1));
-            }
-        }
-        Set<Long> lost = new TreeSet<>(acked);
-        lost.removeAll(present);
+        Set<Long> lost = AgentCluster.lostRows(pg, log, lb(), 5000);
         timings.put(what + ": acknowledged writes / lost", acked.size() + " / " + lost.size());
         assertEquals(Set.of(), lost, what + ": acknowledged rows missing");
-    }
-
-    private String leader() throws Exception {
-        for (String h : dataHosts()) {
-            try {
-                Optional<PatroniClient.ClusterMember> l = cluster.patroni(plan.host(h).address(),
-                        Duration.ofSeconds(3)).leader();
-                if (l.isPresent()) {
-                    return l.get().name();
-                }
-            } catch (java.io.IOException e) {
-                // ask the next one
-            }
-        }
-        throw new AssertionError("no data host knows a leader");
     }
 
     private void awaitConverged(long revision) throws InterruptedException {
