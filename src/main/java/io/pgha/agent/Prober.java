@@ -12,6 +12,7 @@ import io.pgha.probe.DiskSampler;
 import io.pgha.probe.HealthReport;
 import io.pgha.probe.HostHealth;
 import io.pgha.resources.Status;
+import io.pgha.roles.VipTrack;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,8 @@ final class Prober implements AutoCloseable {
     private Set<Role> fsyncRoles = Set.of();
     private Optional<ConvergeRun> lastPass = Optional.empty();
     private long settlingSince;
+    private final VipTrack vipTrack;
+    private Optional<String> vipFault = Optional.empty();
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
            FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
@@ -88,6 +91,7 @@ final class Prober implements AutoCloseable {
         this.lastHealth = System.nanoTime() - HEALTH_EVERY_NANOS;
         this.lastFsync = System.nanoTime();
         this.settlingSince = System.nanoTime();
+        this.vipTrack = new VipTrack(paths.vipTrackFile());
         this.thread = new Thread(this::run, "prober");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -122,9 +126,10 @@ final class Prober implements AutoCloseable {
         boolean troubled = etcdAway.getAsBoolean() || !probes.health().problems().isEmpty()
                 || !probes.health().pending().isEmpty();
         long every = settling ? SETTLING_EVERY_NANOS : troubled ? TROUBLED_EVERY_NANOS : HEALTH_EVERY_NANOS;
-        // At once on a new spec too: what is in effect is compared with the spec of now.
+        // At once on a new spec too: what is in effect is compared with the spec of now; and when keepalived has
+        // taken or given up the floating address since (a look at this host's interfaces, each tick).
         boolean fresh = now - lastHealth >= every || !roles.equals(probes.roles())
-                || s.followedRevision() != probes.revision();
+                || s.followedRevision() != probes.revision() || vipMoved(probes.health().health().vip());
         if (fresh) {
             probes = new Probes(probeHealth(roles, s), roles, s.followedRevision(),
                     disks.sample(DataDirectories.of(paths, roles)));
@@ -164,13 +169,42 @@ final class Prober implements AutoCloseable {
                 case DATA -> health.data(identity.name(), identity.address(), ClusterSpec.PATRONI_PORT,
                         ClusterSpec.POSTGRES_PORT, monitor, spec);
                 // HAProxy's stats listen on loopback only.
-                case LB -> health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
-                        spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList())
-                                .orElse(List.of()));
+                case LB -> lb(spec);
                 case BACKUP -> health.backup(identity.address(), PgBackRestConfig.TLS_PORT);
             });
         }
         return all;
+    }
+
+    private static boolean vipMoved(Health.Vip reported) {
+        return reported != null && HostHealth.vipHeld(reported.address()).held() != reported.held();
+    }
+
+    /** HAProxy, and with a floating address who holds it here and what keepalived is told (see {@link VipTrack}). */
+    private HealthReport lb(Optional<ClusterSpec> spec) {
+        Optional<ClusterSpec.Vip> vip = spec.flatMap(ClusterSpec::vip);
+        // HAProxy's stats listen on loopback only.
+        HealthReport report = health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
+                spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList()).orElse(List.of()),
+                vip);
+        if (vip.isEmpty()) {
+            return report;
+        }
+        Optional<String> fault;
+        try {
+            fault = vipTrack.update(report.health().haproxy());
+        } catch (java.io.IOException e) {
+            return report.and(new HealthReport(Health.NONE, List.of(e.getMessage())));
+        }
+        if (!fault.equals(vipFault)) {
+            if (fault.isPresent()) {
+                log.warn("standing down from the floating address {}: {}", vip.get().address(), fault.get());
+            } else {
+                log.info("may hold the floating address {} again", vip.get().address());
+            }
+            vipFault = fault;
+        }
+        return report.withVip(report.health().vip().withFault(fault.orElse(null)));
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabImage;
 import io.pgha.lab.LabPlan;
+import io.pgha.lab.LabStatuses;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
@@ -260,10 +261,12 @@ final class LabCommand implements Runnable {
             out.flush();
             spec.commandLine().getParent().getParent().execute("status");
             out.println();
-            Optional<LabPlan.Host> lb = plan.hostsWith(io.pgha.model.Role.LB).stream().findFirst();
+            LabPlan made = plan;
+            Optional<String> lb = made.vip().map(v -> v.substring(0, v.indexOf('/'))).or(() -> made
+                    .hostsWith(io.pgha.model.Role.LB).stream().findFirst().map(LabPlan.Host::address));
             if (lb.isPresent()) {
-                out.println("connect:  PGPASSWORD=$(" + ctl + " get secret superuser) psql -h " + lb.get().address()
-                        + " -p 5000 -U postgres");
+                out.println("connect:  PGPASSWORD=$(" + ctl + " get secret superuser) psql -h " + lb.get()
+                        + " -p 5000 -U postgres" + (plan.vip().isPresent() ? "   (the floating address)" : ""));
                 out.println("replicas: same with -p 5001");
             } else {
                 out.println("connect:  no lb host: psql -h <the leader's address, see PG-ROLE above> -p 5432 -U postgres,"
@@ -331,6 +334,16 @@ final class LabCommand implements Runnable {
                                         Role.join(host.roles()), StatusCommand.cell(line));
                                 out.flush();
                                 last.put(host.name(), line);
+                            }
+                        }
+                        if (all && plan.vip().isPresent()) {
+                            java.util.List<String> holders = LabStatuses.vipHolders(dcs);
+                            all = holders.size() == 1;
+                            String line = holders.isEmpty() ? "held by none yet" : "held by " + String.join(",", holders);
+                            if (!line.equals(last.get("vip"))) {
+                                out.printf("  %5.1fs  floating address %s %s%n", (System.nanoTime() - start) / 1e9,
+                                        plan.vip().get(), line);
+                                last.put("vip", line);
                             }
                         }
                         if (all) {

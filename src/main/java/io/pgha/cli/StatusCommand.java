@@ -128,6 +128,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         print(out, rows);
         List<HostStatus> known = statuses.values().stream().flatMap(x -> x.status().stream()).toList();
+        cluster.flatMap(ClusterSpec::vip).ifPresent(vip -> out.println(vipLine(vip, known)));
         out.println();
         print(out, etcdRows(members, known));
         List<String[]> backups = backupRows(known, now);
@@ -136,6 +137,21 @@ final class StatusCommand implements Callable<Integer> {
             print(out, backups);
         }
         return CtlMain.OK;
+    }
+
+    /**
+     * Who holds the floating address, as the lb hosts' kernels say: one holder is right; none or two is said plainly
+     * (two means both answer ARP for it, and clients reach either).
+     */
+    static String vipLine(ClusterSpec.Vip vip, List<HostStatus> statuses) {
+        List<String> holders = statuses.stream().filter(s -> s.health().vip() != null && s.health().vip().held())
+                .map(HostStatus::host).toList();
+        String line = "floating address " + vip.cidr() + ": ";
+        if (holders.size() == 1) {
+            return line + "held by " + holders.get(0);
+        }
+        return (holders.isEmpty() ? "WARNING: " + line + "held by no lb host (clients cannot connect through it)"
+                : "ERROR: " + line + "held by " + String.join(" and ", holders) + " at once");
     }
 
     /** The repository's newest backup, the last backup job and the last restore drill, as its host reports them. */
@@ -267,6 +283,9 @@ final class StatusCommand implements Callable<Integer> {
         if (health.haproxy() != null) {
             List<String> up = health.haproxy().up("primary");
             parts.add("writes->" + (up.isEmpty() ? "none" : String.join(",", up)));
+        }
+        if (health.vip() != null) {
+            parts.add(health.vip().held() ? "holds-vip" : health.vip().fault() != null ? "vip-fault" : "vip-standby");
         }
         return parts.isEmpty() ? "-" : String.join(" ", parts);
     }

@@ -66,10 +66,15 @@ final class BootedHosts {
                 .anyMatch(f -> f.length > 1 && f[1].equals(dir.toString()));
     }
 
-    /** Boots the host's machine in its namespace; returns systemd-nspawn once systemd inside has finished booting. */
+    /**
+     * Boots the host's machine in its namespace; returns systemd-nspawn once systemd inside has finished booting. Its
+     * root may configure the namespace's network (CAP_NET_ADMIN), as a machine's root may its own: keepalived adds the
+     * floating address.
+     */
     Process boot(LabPlan.Host host) throws IOException, InterruptedException {
         List<String> argv = List.of("/usr/bin/setsid", "systemd-nspawn", "--directory=" + plan.root(host),
-                "--network-namespace-path=/run/netns/" + plan.namespace(host), "--register=no", "--keep-unit",
+                "--network-namespace-path=/run/netns/" + plan.namespace(host), "--capability=CAP_NET_ADMIN",
+                "--register=no", "--keep-unit",
                 "--hostname=" + host.name(), "--console=passive", "--boot", "--", "systemd.firstboot=off");
         ProcessBuilder builder = new ProcessBuilder(argv);
         if (plan.os().unifiedCgroups()) {

@@ -284,6 +284,12 @@ public final class Lab {
      */
     public void kill(LabPlan.Host host) throws IOException, InterruptedException {
         LabNetwork net = network.orElseThrow(() -> new IOException("only hosts in namespaces can be killed"));
+        // A host that may hold the floating address goes silent at once, as a machine losing power does: without
+        // that, its HAProxy and address would serve on while the kill below works through its processes.
+        Optional<String> vip = host.has(io.pgha.model.Role.LB) ? plan.vip() : Optional.empty();
+        if (vip.isPresent()) {
+            net.cut(host);
+        }
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         List<Long> left = net.pids(host);
         // A booted host is gone once its systemd-nspawn has exited too (it may not boot again before).
@@ -295,6 +301,17 @@ public final class Lab {
             Thread.sleep(100);
             left = net.pids(host);
         }
+        if (vip.isPresent()) {
+            // Nothing of the host runs: it boots again without the address keepalived had added.
+            net.dropAddress(host, vip.get());
+            net.heal(host);
+        }
+    }
+
+    /** Whether a host's network has {@code address} now, as its kernel says (a killed host's has none). */
+    public boolean hasAddress(LabPlan.Host host, String address) throws IOException {
+        return network.orElseThrow(() -> new IOException("a lab without namespaces has no addresses of its own"))
+                .hasAddress(host, address);
     }
 
     /** The last lines of the host's agent log (on a booted host: its journal). */

@@ -56,6 +56,21 @@ public final class LabNetwork {
         must(List.of("ip", "link", "set", plan.veth(host), "down"));
     }
 
+    /**
+     * Takes an address off a host's interface if it has it: what a power loss does to an address keepalived added,
+     * which the namespace of a killed host would otherwise keep answering for.
+     */
+    public void dropAddress(LabPlan.Host host, String cidr) throws IOException {
+        if (hasAddress(host, cidr.substring(0, cidr.indexOf('/')))) {
+            must(List.of("ip", "-n", plan.namespace(host), "addr", "del", cidr, "dev", "eth0"));
+        }
+    }
+
+    /** Whether a host's namespace has an address (on any interface), as its kernel says. */
+    public boolean hasAddress(LabPlan.Host host, String address) throws IOException {
+        return run(List.of("ip", "-n", plan.namespace(host), "-br", "addr")).output().contains(" " + address + "/");
+    }
+
     public void heal(LabPlan.Host host) throws IOException {
         must(List.of("ip", "link", "set", plan.veth(host), "up"));
     }

@@ -379,6 +379,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         } else if (synchronousMode.equals("true")) {
             patroni.put("synchronous_mode", true);
         }
+        vip().ifPresent(vip -> root.putObject("lb").put("vip", vip));
         if (!hostsWith(Role.BACKUP).isEmpty()) {
             // The defaults spelt out, so that the lab's spec shows what there is to change.
             ObjectNode backup = root.putObject("backup");
@@ -389,6 +390,20 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             backup.put("from", "replica").put("drill", ClusterSpec.Backup.DEFAULT_DRILL);
         }
         return yaml(root);
+    }
+
+    /**
+     * The lb hosts' floating address when the lab has two or more of them: the address just below the bridge's
+     * (10.77.255.253/16 in the standard lab), with the bridge's prefix.
+     */
+    public Optional<String> vip() {
+        if (hostsWith(Role.LB).size() < 2 || network.isEmpty()) {
+            return Optional.empty();
+        }
+        String[] parts = network.get().split("/");
+        int dot = parts[0].lastIndexOf('.');
+        int last = Integer.parseInt(parts[0].substring(dot + 1));
+        return Optional.of(parts[0].substring(0, dot + 1) + (last - 1) + "/" + parts[1]);
     }
 
     private static String yaml(ObjectNode root) {

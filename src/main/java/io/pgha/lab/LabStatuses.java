@@ -22,6 +22,12 @@ public final class LabStatuses {
                 && statuses.readable().values().stream().allMatch(test);
     }
 
+    /** The lb hosts whose status says they hold the floating address. */
+    public static java.util.List<String> vipHolders(Dcs dcs) throws DcsException {
+        return dcs.hostStatuses().readable().values().stream()
+                .filter(s -> s.health().vip() != null && s.health().vip().held()).map(HostStatus::host).toList();
+    }
+
     /**
      * Every host converged under {@code revision} or a later one (0: the spec stored now), read with the admin
      * identity; false too when etcd does not answer within 3 s.
@@ -29,7 +35,8 @@ public final class LabStatuses {
     public static boolean allConverged(LabPlan plan, long revision) {
         try (EtcdDcs dcs = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(3), plan.adminTls())) {
             long want = revision > 0 ? revision : dcs.spec().map(Versioned::modRevision).orElse(-1L);
-            return every(dcs, plan, s -> s.converged() && s.specRevision() >= want);
+            return every(dcs, plan, s -> s.converged() && s.specRevision() >= want)
+                    && (plan.vip().isEmpty() || vipHolders(dcs).size() == 1);
         } catch (DcsException | IOException | RuntimeException e) {
             return false;
         }

@@ -17,7 +17,8 @@ public record ClusterSpec(
         Haproxy haproxy,
         Disk disk,
         Etcd etcd,
-        Optional<Backup> backup) {
+        Optional<Backup> backup,
+        Optional<Vip> vip) {
 
     /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
     public static final int POSTGRES_PORT = 5432;
@@ -55,6 +56,10 @@ public record ClusterSpec(
                     + " against its own postgres binary");
         }
         out.addAll(PatroniTimers.of(patroni).belowNewerMinimums());
+        if (vip.isPresent() && hostsWith(Role.LB).size() == 1) {
+            out.add("lb.vip: one lb host holds " + vip.get().address() + " and nothing takes it over when that host"
+                    + " fails; a floating address needs a second lb host to float to");
+        }
         int members = hostsWith(Role.ETCD).size();
         if (members % 2 == 0) {
             out.add("hosts: " + members + " etcd members (quorum " + (members / 2 + 1) + ") tolerate "
@@ -149,6 +154,20 @@ public record ClusterSpec(
         /** synchronous_mode as the spec and Patroni write it: false, true or quorum. */
         public String synchronousModeText() {
             return quorum ? "quorum" : Boolean.toString(synchronousMode);
+        }
+    }
+
+    /**
+     * The lb hosts' floating address: keepalived on each lb host, the one that holds it answering for it.
+     *
+     * @param address  the address clients connect to
+     * @param prefix   its network's prefix length, which every lb host's address shares
+     * @param device   the interface to put it on; empty: the one that holds the host's own address
+     * @param routerId VRRP's virtual router id, the same on every lb host of the cluster and unique on the network
+     */
+    public record Vip(String address, int prefix, Optional<String> device, int routerId) {
+        public String cidr() {
+            return address + "/" + prefix;
         }
     }
 

@@ -47,7 +47,7 @@ public final class ClusterSpecParser {
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd", "backup"));
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd", "backup", "lb"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -75,10 +75,12 @@ public final class ClusterSpecParser {
             }
         }
 
+        Optional<ClusterSpec.Vip> vip = readVip(root.field("lb"), cluster, hosts.values());
+
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd, backup);
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd, backup, vip);
     }
 
     private Map<String, ClusterSpec.Host> readHosts(Node node) {
@@ -425,6 +427,58 @@ public final class ClusterSpecParser {
                 }
             }
         }
+    }
+
+    /**
+     * The floating address: in every lb host's network (keepalived moves it between them, and a host outside could
+     * not answer for it), no host's own address, and only with an lb host to hold it.
+     */
+    private static Optional<ClusterSpec.Vip> readVip(Node node, String cluster, Collection<ClusterSpec.Host> hosts) {
+        if (node.isMissing() || !node.expectMapping(Set.of("vip", "interface", "router_id"))) {
+            return Optional.empty();
+        }
+        Optional<String> device = node.field("interface").text();
+        device.map(Values::checkInterfaceName).ifPresent(node.field("interface")::error);
+        int routerId = (int) node.field("router_id").integer(defaultRouterId(cluster), 1, 255);
+        Node vipNode = node.field("vip");
+        String text = vipNode.requiredText();
+        if (vipNode.isMissing()) {
+            return Optional.empty();
+        }
+        int slash = text.indexOf('/');
+        String address = slash < 0 ? text : text.substring(0, slash);
+        String bits = slash < 0 ? "" : text.substring(slash + 1);
+        if (Values.checkIpv4(address) != null || !bits.matches("\\d{1,2}") || Integer.parseInt(bits) > 32) {
+            vipNode.error("expected an IPv4 address with its network's prefix length, such as 10.0.2.100/24, found '"
+                    + Values.printable(text) + "'");
+            return Optional.empty();
+        }
+        int prefix = Integer.parseInt(bits);
+        List<ClusterSpec.Host> lbHosts = hosts.stream().filter(h -> h.has(Role.LB)).toList();
+        if (lbHosts.isEmpty()) {
+            vipNode.error("no host has role lb: a floating address needs lb hosts to hold it");
+        }
+        for (ClusterSpec.Host host : hosts) {
+            if (host.address().equals(address)) {
+                vipNode.error(address + " is the address of host '" + host.name() + "': the floating address must be"
+                        + " one that no host has");
+            }
+        }
+        for (ClusterSpec.Host host : lbHosts) {
+            if (Values.checkIpv4(host.address()) == null && !Values.sameNetwork(host.address(), address, prefix)) {
+                vipNode.error(text + " is outside the network of lb host '" + host.name() + "' (" + host.address()
+                        + " is not in the same /" + prefix + "): that host could not answer for it");
+            }
+        }
+        return Optional.of(new ClusterSpec.Vip(address, prefix, device, routerId));
+    }
+
+    /**
+     * A VRRP router id from the cluster name, so that two clusters on one network differ unless the names collide
+     * (lb.router_id then sets one).
+     */
+    static int defaultRouterId(String cluster) {
+        return Math.floorMod(cluster.hashCode(), 255) + 1;
     }
 
     private static ClusterSpec.Disk readDisk(Node node) {

@@ -19,11 +19,31 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) Backup backup) {
-    public static final Health NONE = new Health(null, null, null, null, null);
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Backup backup,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip) {
+    public static final Health NONE = new Health(null, null, null, null, null, null);
 
     public Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy) {
-        this(etcd, patroni, postgres, haproxy, null);
+        this(etcd, patroni, postgres, haproxy, null, null);
+    }
+
+    public Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy, Backup backup) {
+        this(etcd, patroni, postgres, haproxy, backup, null);
+    }
+
+    /**
+     * The floating address on an lb host, as its kernel has it.
+     *
+     * @param held   whether an interface of this host has the address now
+     * @param device the interface that has it, when held
+     * @param fault  why this host told keepalived to stand down (it may not hold the address); absent when it may
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Vip(String address, boolean held, String device, String fault) {
+        public Vip withFault(String reason) {
+            return new Vip(address, held, device, reason);
+        }
     }
 
     /** The repository host's pgBackRest server: whether it accepts connections on its TLS port. */
@@ -209,13 +229,13 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     public Health with(Health other) {
         return new Health(other.etcd != null ? other.etcd : etcd, other.patroni != null ? other.patroni : patroni,
                 other.postgres != null ? other.postgres : postgres, other.haproxy != null ? other.haproxy : haproxy,
-                other.backup != null ? other.backup : backup);
+                other.backup != null ? other.backup : backup, other.vip != null ? other.vip : vip);
     }
 
     /** Without the figures that move all the time (connections, lag, sizes, latencies). */
     public Health steady() {
         return new Health(etcd == null ? null : etcd.steady(), patroni, postgres == null ? null : postgres.steady(),
-                haproxy, backup);
+                haproxy, backup, vip);
     }
 
     @JsonIgnore

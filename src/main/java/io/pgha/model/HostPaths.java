@@ -20,6 +20,11 @@ public record HostPaths(Path root) {
         return stateDir().resolve(program);
     }
 
+    /** The lb host's word to keepalived, which the agent writes and keepalived tracks: may it hold the address. */
+    public Path vipTrackFile() {
+        return dataDir("keepalived").resolve("health");
+    }
+
     public Path logDir() {
         return under("var/log/pgha-agent");
     }

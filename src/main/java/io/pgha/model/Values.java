@@ -41,6 +41,29 @@ public final class Values {
         return "expected an IPv4 address such as 10.0.0.1, found '" + printable(value) + "'";
     }
 
+    /** A Linux network interface name: at most 15 characters, none of them '/', ':' or blank. */
+    public static String checkInterfaceName(String value) {
+        if (value.matches("[A-Za-z0-9_.-]{1,15}")) {
+            return null;
+        }
+        return "expected a network interface name (at most 15 of a-z, A-Z, 0-9, '_', '.', '-'), found '"
+                + printable(value) + "'";
+    }
+
+    /** Whether two valid IPv4 addresses are in one network of {@code prefix} bits. */
+    public static boolean sameNetwork(String a, String b, int prefix) {
+        long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+        return (ipv4Bits(a) & mask) == (ipv4Bits(b) & mask);
+    }
+
+    private static long ipv4Bits(String address) {
+        long ip = 0;
+        for (String octet : address.split("\\.")) {
+            ip = (ip << 8) | Integer.parseInt(octet);
+        }
+        return ip;
+    }
+
     /** An IPv4 network in CIDR form whose host bits are zero, e.g. 10.0.1.0/24. */
     public static String checkCidr(String value) {
         int slash = value.indexOf('/');

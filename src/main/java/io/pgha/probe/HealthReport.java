@@ -38,8 +38,13 @@ public record HealthReport(Health health, List<String> problems, List<Pending> p
 
     HealthReport withPatroni(Health.Patroni patroni) {
         return new HealthReport(new Health(health.etcd(), patroni, health.postgres(), health.haproxy(),
-                health.backup()), problems,
-                pending);
+                health.backup(), health.vip()), problems, pending);
+    }
+
+    /** With the floating address part in place of this one's. */
+    public HealthReport withVip(Health.Vip vip) {
+        return new HealthReport(new Health(health.etcd(), health.patroni(), health.postgres(), health.haproxy(),
+                health.backup(), vip), problems, pending);
     }
 
     HealthReport pending(List<Pending> more) {

@@ -326,8 +326,11 @@ public final class HostHealth {
      * An lb host is healthy when HAProxy routes writes: exactly one server of its primary proxy is UP. Its
      * configuration is in effect when the primary proxy has exactly the spec's data hosts as servers.
      */
-    public HealthReport lb(String address, int statsPort, List<String> dataHosts) {
+    public HealthReport lb(String address, int statsPort, List<String> dataHosts, Optional<ClusterSpec.Vip> vip) {
         HealthReport report = lbHealth(address, statsPort);
+        if (vip.isPresent()) {
+            report = report.withVip(vipHeld(vip.get().address()));
+        }
         Haproxy h = report.health().haproxy();
         List<String> servers = h == null ? List.of()
                 : List.copyOf(h.proxies().getOrDefault("primary", Map.of()).keySet());
@@ -336,6 +339,17 @@ public final class HostHealth {
                     String.join(",", dataHosts), Pending.HAPROXY_RELOAD)));
         }
         return report;
+    }
+
+    /** Whether an interface of this host has the floating address, as the kernel says (not as keepalived says). */
+    public static Health.Vip vipHeld(String address) {
+        try {
+            java.net.NetworkInterface device = java.net.NetworkInterface.getByInetAddress(
+                    java.net.InetAddress.getByName(address));
+            return new Health.Vip(address, device != null, device == null ? null : device.getName(), null);
+        } catch (IOException e) {
+            return new Health.Vip(address, false, null, null);
+        }
     }
 
     private HealthReport lbHealth(String address, int statsPort) {

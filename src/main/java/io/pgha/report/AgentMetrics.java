@@ -55,6 +55,10 @@ public final class AgentMetrics {
     private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
             "replica");
     private final Gauge patroniLeader = gauge("pgha_patroni_leader", "1 when this host's Patroni is the leader");
+    private final Gauge vipHeld = gauge("pgha_vip_held", "1 while this lb host holds the floating address",
+            "address");
+    private final Gauge vipFault = gauge("pgha_vip_standing_down",
+            "1 while this lb host tells keepalived to give up the floating address (HAProxy unfit)", "address");
     private final Gauge archiveFailing = gauge("pgha_postgres_archive_failing",
             "1 while the leader's last WAL archiving attempt failed");
     private final Gauge archiveWaiting = gauge("pgha_postgres_archive_waiting_segments",
@@ -122,6 +126,10 @@ public final class AgentMetrics {
         etcdRecoveries.set(s.etcd().recoveries().size());
         if (h.patroni() != null) {
             patroniLeader.set(h.patroni().isLeader() ? 1 : 0);
+        }
+        if (h.vip() != null) {
+            vipHeld.labelValues(h.vip().address()).set(h.vip().held() ? 1 : 0);
+            vipFault.labelValues(h.vip().address()).set(h.vip().fault() != null ? 1 : 0);
         }
         if (h.postgres() != null) {
             set(pgConnections, h.postgres().connections());

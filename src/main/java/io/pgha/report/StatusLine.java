@@ -20,7 +20,7 @@ public final class StatusLine {
                 // "member healthy" alone would not say of what, beside Postgres' words.
                 case "etcd" -> parts.add((several ? "etcd " : "") + etcd(s.health().etcd()));
                 case "data" -> parts.add(data(s.health().patroni(), s.health().postgres()));
-                case "lb" -> parts.add(lb(s.health().haproxy()));
+                case "lb" -> parts.add(lb(s.health().haproxy()) + vip(s.health().vip()));
                 case "backup" -> parts.add(backup(s.backup(), s.updated()));
                 default -> {
                     if (!s.warnings().isEmpty()) {
@@ -80,6 +80,16 @@ public final class StatusLine {
     private static String lb(Health.Haproxy haproxy) {
         Health.Haproxy h = haproxy == null ? new Health.Haproxy(null) : haproxy;
         return "writes -> " + joined(h.up("primary")) + ", reads -> " + joined(h.up("replicas"));
+    }
+
+    /** ", holds 10.0.2.100", ", standing by for 10.0.2.100", or why this host stood down from it. */
+    static String vip(Health.Vip vip) {
+        if (vip == null) {
+            return "";
+        }
+        return vip.held() ? ", holds " + vip.address() + (vip.fault() == null ? "" : " (standing down: " + vip.fault()
+                + ")") : vip.fault() == null ? ", standing by for " + vip.address()
+                : ", not taking " + vip.address() + ": " + vip.fault();
     }
 
     private static String joined(List<String> names) {

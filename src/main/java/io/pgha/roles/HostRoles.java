@@ -132,38 +132,39 @@ public final class HostRoles {
             throws IOException {
         List<Resource> absent = new ArrayList<>();
         for (Role role : Role.values()) {
-            String program = program(role);
-            // Only what this host's agent once started (its pid file stays after a stop): nothing else to stop.
-            if (roles.contains(role) || !Files.exists(ctx.supervisor().pidFile(program))) {
-                continue;
-            }
-            if (role == Role.ETCD && !etcd.knownNotMember(ctx.identity().address())) {
-                if (ctx.supervisor().runningPid(program).isPresent()) {
-                    warnings.add("etcd keeps running until this member is removed from the etcd cluster (the spec"
-                            + " gives this host no etcd role)");
+            for (String program : programs(role)) {
+                // Only what this host's agent once started (its pid file stays after a stop): nothing else to stop.
+                if (roles.contains(role) || !Files.exists(ctx.supervisor().pidFile(program))) {
+                    continue;
                 }
-                continue;
+                if (role == Role.ETCD && !etcd.knownNotMember(ctx.identity().address())) {
+                    if (ctx.supervisor().runningPid(program).isPresent()) {
+                        warnings.add("etcd keeps running until this member is removed from the etcd cluster (the"
+                                + " spec gives this host no etcd role)");
+                    }
+                    continue;
+                }
+                String why = "the spec gives this host no " + role.id() + " role";
+                absent.add(ProcessResource.absent(program, why, ctx.supervisor()));
+                String kept = "";
+                if (role == Role.DATA) {
+                    java.nio.file.Path data = DataRole.layout(ctx, RoleDefinition.load(ctx.rolesDir(), Role.DATA),
+                            spec).dataDir();
+                    kept = Files.exists(data.resolve("PG_VERSION")) ? "; postgres data kept in " + data
+                            + " (given the role back, it rejoins as a replica)" : "";
+                }
+                warnings.add(program + " stopped: " + why + kept);
             }
-            String why = "the spec gives this host no " + role.id() + " role";
-            absent.add(ProcessResource.absent(program, why, ctx.supervisor()));
-            String kept = "";
-            if (role == Role.DATA) {
-                java.nio.file.Path data = DataRole.layout(ctx, RoleDefinition.load(ctx.rolesDir(), Role.DATA), spec)
-                        .dataDir();
-                kept = Files.exists(data.resolve("PG_VERSION")) ? "; postgres data kept in " + data
-                        + " (given the role back, it rejoins as a replica)" : "";
-            }
-            warnings.add(program + " stopped: " + why + kept);
         }
         return absent;
     }
 
-    private static String program(Role role) {
+    private static List<String> programs(Role role) {
         return switch (role) {
-            case ETCD -> EtcdRole.PROGRAM;
-            case DATA -> DataRole.PROGRAM;
-            case LB -> LbRole.PROGRAM;
-            case BACKUP -> BackupRole.SERVER;
+            case ETCD -> List.of(EtcdRole.PROGRAM);
+            case DATA -> List.of(DataRole.PROGRAM);
+            case LB -> List.of(LbRole.PROGRAM, LbRole.KEEPALIVED);
+            case BACKUP -> List.of(BackupRole.SERVER);
         };
     }
 
@@ -189,7 +190,7 @@ public final class HostRoles {
      * member directory, an initialised PostgreSQL data directory). A role once taken is kept whatever its disk does.
      */
     public boolean taken(Role role, Optional<ClusterSpec> spec) throws IOException {
-        String program = program(role);
+        String program = programs(role).get(0);
         boolean running = role != Role.LB && ctx.supervisor().states().stream()
                 .anyMatch(p -> p.name().equals(program) && p.state().equals(ProcessState.RUNNING));
         return running || switch (role) {

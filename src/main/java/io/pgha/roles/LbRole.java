@@ -16,9 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** HAProxy as the cluster's single endpoint: writes to the leader, reads to the replicas. */
+/**
+ * HAProxy as the cluster's endpoint: writes to the leader, reads to the replicas; with a floating address in the spec,
+ * keepalived moves it between the lb hosts.
+ */
 final class LbRole implements RolePlanner {
     static final String PROGRAM = "haproxy";
+    static final String KEEPALIVED = "keepalived";
+    private static final String KEEPALIVED_BINARY = "/usr/sbin/keepalived";
+    /** Seconds between VRRP adverts: a holder that misses three is replaced. */
+    static final String ADVERT_INTERVAL = "0.5";
     private final HostContext ctx;
 
     LbRole(HostContext ctx) {
@@ -58,7 +65,64 @@ final class LbRole implements RolePlanner {
         out.addAll(tls.resources());
         out.add(configFile);
         out.add(ProcessResource.present(haproxy, ctx.supervisor()));
+        if (spec.vip().isPresent()) {
+            out.addAll(keepalived(spec, host, spec.vip().get()));
+        } else if (Files.exists(ctx.supervisor().pidFile(KEEPALIVED))) {
+            out.add(ProcessResource.absent(KEEPALIVED, "the spec has no floating address (lb.vip)", ctx.supervisor()));
+        }
         return Planned.of(out, List.of());
+    }
+
+    /**
+     * keepalived for the floating address, as root (it adds and removes addresses and sends raw VRRP packets). Its
+     * configuration is reloaded on a change (SIGHUP): a holder keeps the address through a reload.
+     */
+    private List<Resource> keepalived(ClusterSpec spec, ClusterSpec.Host host, ClusterSpec.Vip vip) throws IOException {
+        Path home = ctx.paths().dataDir(KEEPALIVED);
+        Path config = ctx.paths().configDir().resolve("keepalived.conf");
+        String device = vip.device().isPresent() ? vip.device().get() : deviceOf(host.address());
+        String text = renderKeepalived(Files.readString(ctx.rolesDir().resolve("lb/keepalived.conf.tmpl")), spec,
+                host, device, ctx.paths().vipTrackFile());
+        FileResource configFile = FileResource.of(config, text, new Owner("root", "root", 0600))
+                .validatedBy(List.of(KEEPALIVED_BINARY, "--config-test", "-f", "{}"));
+        // -n: foreground; -P: VRRP only; -l -G: its log to the supervisor's file, not syslog; pid files of its own, so
+        // that lb hosts sharing a file system (the lab's namespaces) never read each other's.
+        ProcessSpec keepalived = new ProcessSpec(KEEPALIVED, "root", List.of(KEEPALIVED_BINARY, "-n", "-P", "-l", "-G",
+                "-f", config.toString(), "-p", home.resolve("keepalived.pid").toString(),
+                "-r", home.resolve("vrrp.pid").toString()),
+                Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL", "C.UTF-8"), home,
+                ctx.paths().logDir().resolve("keepalived.log"), KEEPALIVED, configFile.digest(), "HUP");
+        return List.of(new DirectoryResource(home, new Owner("root", "root", 0700)), configFile,
+                ProcessResource.present(keepalived, ctx.supervisor()));
+    }
+
+    /** The interface that holds {@code address} in this host's network namespace. */
+    private static String deviceOf(String address) throws IOException {
+        java.net.NetworkInterface device = java.net.NetworkInterface.getByInetAddress(
+                java.net.InetAddress.getByName(address));
+        if (device == null) {
+            throw new IOException("no network interface of this host has its address " + address + " (the spec's);"
+                    + " set lb.interface to put the floating address on one");
+        }
+        return device.getName();
+    }
+
+    static String renderKeepalived(String template, ClusterSpec spec, ClusterSpec.Host host, String device,
+                                   Path trackFile) {
+        ClusterSpec.Vip vip = spec.vip().orElseThrow();
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("cluster", spec.cluster());
+        values.put("host", host.name());
+        values.put("vip", vip.cidr());
+        values.put("device", device);
+        values.put("router_id", Integer.toString(vip.routerId()));
+        values.put("advert_int", ADVERT_INTERVAL);
+        values.put("address", host.address());
+        values.put("track_file", trackFile.toString());
+        values.put("fault", Integer.toString(VipTrack.FAULT));
+        List<Map<String, String>> peers = spec.hostsWith(Role.LB).stream().filter(h -> !h.name().equals(host.name()))
+                .map(h -> Map.of("peer", h.address())).toList();
+        return new Template(template, "roles/lb/keepalived.conf.tmpl").render(values, Map.of("peers", peers));
     }
 
     static String render(String template, ClusterSpec spec, ClusterSpec.Host host, ProgramTls tls, Path socket,
@@ -66,7 +130,7 @@ final class LbRole implements RolePlanner {
         ClusterSpec.Haproxy ports = spec.haproxy();
         Map<String, String> values = new LinkedHashMap<>();
         values.put("cluster", spec.cluster());
-        values.put("address", host.address());
+        values.put("bind_address", spec.vip().isPresent() ? "0.0.0.0" : host.address());
         values.put("primary_port", Integer.toString(ports.primaryPort()));
         values.put("replica_port", Integer.toString(ports.replicaPort()));
         values.put("stats_port", Integer.toString(ports.statsPort()));

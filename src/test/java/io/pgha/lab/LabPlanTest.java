@@ -74,4 +74,17 @@ class LabPlanTest {
                 () -> LabPlan.standard(3, 1, LabPlan.Os.TRIXIE).withPostgres(18));
         assertEquals("expected a PostgreSQL major of Debian 13 (one of [15, 17]), found 18", refused.getMessage());
     }
+
+    @Test
+    void twoLbHostsGetAFloatingAddressJustBelowTheBridgesThatTheSpecAccepts() throws Exception {
+        assertEquals(java.util.Optional.empty(), LabPlan.standard(3, 1).vip());
+        LabPlan plan = LabPlan.standard(3, 2);
+        assertEquals(java.util.Optional.of("10.77.255.253/16"), plan.vip());
+        assertEquals(java.util.Optional.of("10.77.200.253/24"),
+                LabPlan.forTests(java.nio.file.Path.of("/tmp"), 2, 2).vip());
+        AgentConfig agent = AgentConfig.parse(plan.agentYmlText(plan.hosts().get(0), 30), "agent.yml");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(plan.specText(LabPlan.RECOMMENDED_TIMERS, false,
+                Map.of()), "lab spec");
+        assertEquals("10.77.255.253/16", spec.vip().orElseThrow().cidr());
+    }
 }

@@ -55,7 +55,7 @@ class HostHealthTest {
 
     @Test
     void anLbHostWhoseHaproxyDoesNotAnswerSaysSoAndWaitsForItsServers() {
-        HealthReport r = health.lb(NOBODY, CLOSED, List.of("pg1", "pg2"));
+        HealthReport r = health.lb(NOBODY, CLOSED, List.of("pg1", "pg2"), java.util.Optional.empty());
         assertTrue(r.problems().get(0).startsWith("HAProxy stats not answering: "), r.problems().toString());
         assertEquals(List.of(new Pending("haproxy primary servers", "", "pg1,pg2", Pending.HAPROXY_RELOAD)),
                 r.pending(), "the spec's data hosts are not known to be its servers");

@@ -122,4 +122,18 @@ class StatusLineTest {
                 List.of(), "", "0.1.0", 1, now, 0, null, null);
         assertEquals("backup: repository not read yet, spec rev 3 pending", StatusLine.of(waiting));
     }
+
+    @Test
+    void anLbHostSaysWhetherItHoldsTheFloatingAddressOrWhyItStoodDown() {
+        Health.Haproxy routing = new Health.Haproxy(Map.of("primary", Map.of("pg1", "UP"), "replicas",
+                Map.of("pg2", "UP")));
+        assertEquals("lb: writes -> pg1, reads -> pg2, holds 10.0.2.100, spec rev 7 applied", StatusLine.of(status("lb",
+                7, true, new Health(null, null, null, routing, null, new Health.Vip("10.0.2.100", true, "eth0", null)),
+                List.of(), "")));
+        assertEquals("lb: writes -> pg1, reads -> pg2, standing by for 10.0.2.100, spec rev 7 applied",
+                StatusLine.of(status("lb", 7, true, new Health(null, null, null, routing, null,
+                        new Health.Vip("10.0.2.100", false, null, null)), List.of(), "")));
+        assertEquals(", not taking 10.0.2.100: HAProxy not answering",
+                StatusLine.vip(new Health.Vip("10.0.2.100", false, null, "HAProxy not answering")));
+    }
 }

@@ -26,6 +26,10 @@ class LbRoleTest {
     Path dir;
 
     private static ClusterSpec spec(String haproxy) throws Exception {
+        return spec("", haproxy);
+    }
+
+    private static ClusterSpec spec(String moreHosts, String haproxy) throws Exception {
         AgentConfig agent = AgentConfig.parse("cluster: demo\netcd:\n  members:\n    etcd1: 10.0.0.1\n", "agent.yml");
         return new ClusterSpecParser(agent).parse("""
                 cluster: demo
@@ -34,8 +38,7 @@ class LbRoleTest {
                   pg1: {address: 10.0.1.1, role: data}
                   pg2: {address: 10.0.1.2, role: data}
                   lb1: {address: 10.0.2.1, role: lb}
-                etcd: {allow_small_cluster: true}
-                """ + haproxy, "spec");
+                """ + moreHosts + "etcd: {allow_small_cluster: true}\n" + haproxy, "spec");
     }
 
     /** Real files: haproxy -c loads the certificates the file names. */
@@ -73,6 +76,36 @@ class LbRoleTest {
         Files.writeString(file, cfg);
         Command.Outcome check = Command.run(List.of("/usr/sbin/haproxy", "-c", "-f", file.toString()), Duration.ofSeconds(20));
         assertEquals(0, check.exitCode(), check.output());
+    }
+
+    /** lb1 and lb2 behind a floating address. */
+    private static ClusterSpec vipSpec() throws Exception {
+        return spec("  lb2: {address: 10.0.2.2, role: lb}\n  lb3: {address: 10.0.2.3, role: lb}\n",
+                "lb: {vip: 10.0.2.100/24, router_id: 77}\n");
+    }
+
+    @Test
+    void withAFloatingAddressHaproxyListensOnEveryAddressOfTheHost() throws Exception {
+        String cfg = render(vipSpec());
+        assertTrue(cfg.contains("bind 0.0.0.0:5000\n"), cfg);
+        assertTrue(cfg.contains("bind 0.0.0.0:5001\n"), cfg);
+        assertTrue(cfg.contains("bind 127.0.0.1:7000\n"), "stats stay on loopback: " + cfg);
+    }
+
+    @Test
+    void keepalivedAdvertisesToTheOtherLbHostsOnlyAndTracksTheAgentsWord() throws Exception {
+        ClusterSpec spec = vipSpec();
+        String conf = LbRole.renderKeepalived(Files.readString(Path.of("roles/lb/keepalived.conf.tmpl")), spec,
+                spec.host("lb2").orElseThrow(), "eth1", dir.resolve("health"));
+        assertTrue(conf.contains("    router_id lb2\n    vrrp_version 3\n"), conf);
+        assertTrue(conf.contains("vrrp_instance demo {\n    state BACKUP\n    nopreempt\n    interface eth1\n"
+                + "    virtual_router_id 77\n    priority 100\n    advert_int 0.5\n"
+                + "    unicast_src_ip 10.0.2.2\n    unicast_peer {\n"
+                + "        10.0.2.1 min_ttl 255\n        10.0.2.3 min_ttl 255\n    }\n"), conf);
+        assertTrue(conf.contains("    virtual_ipaddress {\n        10.0.2.100/24 dev eth1\n    }\n"), conf);
+        assertTrue(conf.contains("    file \"" + dir.resolve("health") + "\"\n    weight -1\n    init_file 254\n"),
+                "keepalived starts at FAULT until the agent says otherwise: " + conf);
+        assertTrue(!conf.contains("{{"), conf);
     }
 
     @Test
