@@ -76,25 +76,33 @@ public class FloatingAddressBench {
     void once(Figures.Run run, long firstId) throws Exception {
         String holder = holder();
         WriteLog log = new WriteLog();
-        LabWriter writer = new LabWriter(vip, 5000, password, firstId, 20, WAIT.toMillis() * 2, log::add);
+        // Each failed write's reason goes to standard error: what a client met while the address moved.
+        LabWriter writer = new LabWriter(vip, 5000, password, firstId, 20, WAIT.toMillis() * 2, line -> {
+            log.add(line);
+            if (!line.contains(" ack ")) {
+                System.err.println(line);
+            }
+        });
         Thread t = new Thread(writer, "writer");
         t.setDaemon(true);
         t.start();
         long killed;
+        long stopped;
         try {
             awaitAcks(log, 50);
             killed = System.currentTimeMillis();
             LabCtl.run(PGHACTL, plan, WAIT, "lab", "kill", holder);
+            System.err.printf("%d %s killed (asked at %d)%n", System.currentTimeMillis(), holder, killed);
             awaitAcks(log, log.acked().size() + 100);
         } finally {
             writer.stop();
+            stopped = System.currentTimeMillis();
         }
         String other = holder();
         if (other.equals(holder)) {
             throw new IllegalStateException("pghactl status still names " + holder + " after its power loss");
         }
-        run.add("longest write gap through the address (s)", log.longestGap(killed, System.currentTimeMillis())
-                / 1000.0);
+        run.add("longest write gap through the address (s)", log.longestGap(killed, stopped) / 1000.0);
         Set<Long> lost = new TreeSet<>(log.acked());
         try (Connection c = connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("select id from drill where id >= " + firstId)) {

@@ -261,9 +261,7 @@ final class LabCommand implements Runnable {
             out.flush();
             spec.commandLine().getParent().getParent().execute("status");
             out.println();
-            LabPlan made = plan;
-            Optional<String> lb = made.vip().map(v -> v.substring(0, v.indexOf('/'))).or(() -> made
-                    .hostsWith(io.pgha.model.Role.LB).stream().findFirst().map(LabPlan.Host::address));
+            Optional<String> lb = entryAddress(plan);
             if (lb.isPresent()) {
                 out.println("connect:  PGPASSWORD=$(" + ctl + " get secret superuser) psql -h " + lb.get()
                         + " -p 5000 -U postgres" + (plan.vip().isPresent() ? "   (the floating address)" : ""));
@@ -283,6 +281,13 @@ final class LabCommand implements Runnable {
             }
             out.println("remove:   " + ctl + " lab down");
             return CtlMain.OK;
+        }
+
+        /** Where clients connect: the floating address, or else the first lb host's. */
+        private static Optional<String> entryAddress(LabPlan plan) {
+            Optional<String> vip = plan.vip().map(v -> v.substring(0, v.indexOf('/')));
+            return vip.isPresent() ? vip : plan.hostsWith(io.pgha.model.Role.LB).stream().findFirst()
+                    .map(LabPlan.Host::address);
         }
 
         /**

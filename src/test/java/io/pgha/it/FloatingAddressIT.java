@@ -30,7 +30,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Two lb hosts behind the spec's floating address (keepalived): exactly one holds it and the status names it; a writer
  * through the address survives the holder's power loss with nothing lost, the address on the other host; the killed
- * host boots again and never holds it beside the other (sampled from both kernels). Steps run in order on one cluster.
+ * host boots again and never holds it beside the other (sampled from both kernels); a holder whose HAProxy hangs stands
+ * down and the other takes the address. Steps run in order on one cluster.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -101,6 +102,7 @@ class FloatingAddressIT {
         thread.setDaemon(true);
         thread.start();
         long killedAt;
+        long stopped;
         try {
             awaitAcks(log, 20);
             killedAt = System.currentTimeMillis();
@@ -110,9 +112,10 @@ class FloatingAddressIT {
             awaitAcks(log, log.acked().size() + 20);
         } finally {
             writer.stop();
+            stopped = System.currentTimeMillis();
         }
         System.out.printf("floating address (%s): write gap at the holder's power loss %.2f s%n", plan.os(),
-                log.longestGap(killedAt, System.currentTimeMillis()) / 1000.0);
+                log.longestGap(killedAt, stopped) / 1000.0);
         Set<Long> lost = AgentCluster.lostRows(pg, log, vip, 5000);
         assertEquals(Set.of(), lost, "acknowledged rows missing after the address moved");
 
@@ -135,6 +138,54 @@ class FloatingAddressIT {
         assertTrue(samples.size() >= 20, "sampled " + samples.size() + " times");
         assertEquals(List.of(), wrong, "samples where the address was not on " + other + " alone, of "
                 + samples.size());
+    }
+
+    @Test
+    @Order(3)
+    void aHolderWhoseHaproxyHangsStandsDownAndTheOtherTakesTheAddress() throws Exception {
+        String holder = awaitOneHolder();
+        String other = lbHosts().stream().filter(h -> !h.equals(holder)).findFirst().orElseThrow();
+        // HAProxy's worker frozen (its master, which the agent supervises, stays up): alive to the supervisor, silent
+        // to the agent's probes and to clients.
+        long master = cluster.programPid(holder, "haproxy").orElseThrow();
+        List<String> workers = ProcessHandle.of(master).orElseThrow().children()
+                .map(p -> Long.toString(p.pid())).toList();
+        assertTrue(!workers.isEmpty(), "HAProxy's master " + master + " has a worker");
+        WriteLog log = new WriteLog();
+        LabWriter writer = new LabWriter(vip, 5000, password, 2_000_000, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS,
+                log::add);
+        Thread thread = new Thread(writer, "writer");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            awaitAcks(log, 20);
+            signal("STOP", workers);
+            try {
+                cluster.await("the address on " + other, MOVE, () -> holders().equals(List.of(other))
+                        ? Optional.of(true) : Optional.empty(), () -> "holders " + holders());
+                JsonNode vipStatus = cluster.await(holder + " reporting that it stood down", MOVE, () -> Optional
+                        .ofNullable(cluster.statusesQuietly().get(holder)).map(s -> s.path("health").path("vip"))
+                        .filter(v -> v.has("fault")), () -> String.valueOf(cluster.statusesQuietly().get(holder)));
+                assertEquals("HAProxy not answering", vipStatus.path("fault").asText(), vipStatus.toString());
+                awaitAcks(log, log.acked().size() + 20);
+            } finally {
+                signal("CONT", workers);
+            }
+            cluster.await(holder + " standing by again", MOVE, () -> Optional.ofNullable(cluster.statusesQuietly()
+                    .get(holder)).map(s -> s.path("health").path("vip")).filter(v -> !v.has("fault")
+                    && !v.path("held").asBoolean()), () -> String.valueOf(cluster.statusesQuietly().get(holder)));
+        } finally {
+            writer.stop();
+        }
+        assertEquals(List.of(other), holders(), "the address stays where it went");
+        assertEquals(Set.of(), AgentCluster.lostRows(pg, log, vip, 5000), "acknowledged rows missing");
+    }
+
+    private static void signal(String signal, List<String> pids) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("kill", "-" + signal));
+        argv.addAll(pids);
+        io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(argv, Duration.ofSeconds(10));
+        assertEquals(0, out.exitCode(), String.join(" ", argv) + ": " + out.output());
     }
 
     private String awaitOneHolder() throws InterruptedException {

@@ -71,4 +71,11 @@ class HostHealthTest {
         assertEquals("ttl 30, loop_wait 10, retry_timeout 10",
                 HostHealth.timersRun(new ObjectMapper().readTree("{}"), null), "Patroni's defaults");
     }
+
+    @Test
+    void theFloatingAddressIsHeldWhenAnInterfaceOfThisHostHasIt() {
+        assertEquals(new Health.Vip("127.0.0.1", true, "lo", null), HostHealth.vipHeld("127.0.0.1"));
+        // An address of the blackholed lab network that no interface here has.
+        assertEquals(new Health.Vip("10.77.254.254", false, null, null), HostHealth.vipHeld("10.77.254.254"));
+    }
 }
