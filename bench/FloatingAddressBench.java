@@ -82,10 +82,7 @@ public class FloatingAddressBench {
             if (!line.contains(" ack ")) {
                 System.err.println(line);
             }
-        });
-        Thread t = new Thread(writer, "writer");
-        t.setDaemon(true);
-        t.start();
+        }).started("writer");
         long killed;
         long stopped;
         try {

@@ -83,10 +83,8 @@ public class UpgradeBench {
             Files.writeString(spec, Files.readString(Path.of("/var/lib/pgha-lab/cluster.yml"))
                     .replace("version: " + from, "version: " + to));
             WriteLog log = new WriteLog();
-            LabWriter writer = new LabWriter(lb, 5000, password, 1, 20, Duration.ofMinutes(30).toMillis(), log::add);
-            Thread t = new Thread(writer, "writer");
-            t.setDaemon(true);
-            t.start();
+            LabWriter writer = new LabWriter(lb, 5000, password, 1, 20, Duration.ofMinutes(30).toMillis(), log::add)
+                    .started("writer");
             long start = System.currentTimeMillis();
             String out;
             try {

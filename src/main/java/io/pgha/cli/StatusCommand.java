@@ -144,7 +144,7 @@ final class StatusCommand implements Callable<Integer> {
      * (two means both answer ARP for it, and clients reach either).
      */
     static String vipLine(ClusterSpec.Vip vip, List<HostStatus> statuses) {
-        List<String> holders = statuses.stream().filter(s -> s.health().vip() != null && s.health().vip().held())
+        List<String> holders = statuses.stream().filter(s -> s.health().holdsVip())
                 .map(HostStatus::host).toList();
         String line = "floating address " + vip.cidr() + ": ";
         if (holders.size() == 1) {

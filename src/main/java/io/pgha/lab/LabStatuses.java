@@ -25,7 +25,7 @@ public final class LabStatuses {
     /** The lb hosts whose status says they hold the floating address. */
     public static java.util.List<String> vipHolders(Dcs dcs) throws DcsException {
         return dcs.hostStatuses().readable().values().stream()
-                .filter(s -> s.health().vip() != null && s.health().vip().held()).map(HostStatus::host).toList();
+                .filter(s -> s.health().holdsVip()).map(HostStatus::host).toList();
     }
 
     /**

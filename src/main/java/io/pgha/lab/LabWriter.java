@@ -44,6 +44,14 @@ public final class LabWriter implements Runnable {
         this.sink = sink;
     }
 
+    /** This writer, running on a daemon thread of that name (it never holds a JVM up). */
+    public LabWriter started(String threadName) {
+        Thread thread = new Thread(this, threadName);
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
     public void stop() {
         running = false;
     }

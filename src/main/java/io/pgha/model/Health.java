@@ -238,6 +238,12 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
                 haproxy, backup, vip);
     }
 
+    /** Whether this host reported the floating address on one of its interfaces. */
+    @JsonIgnore
+    public boolean holdsVip() {
+        return vip != null && vip.held();
+    }
+
     @JsonIgnore
     public boolean isEmpty() {
         return equals(NONE);

@@ -344,12 +344,17 @@ public final class HostHealth {
     /** Whether an interface of this host has the floating address, as the kernel says (not as keepalived says). */
     public static Health.Vip vipHeld(String address) {
         try {
-            java.net.NetworkInterface device = java.net.NetworkInterface.getByInetAddress(
-                    java.net.InetAddress.getByName(address));
-            return new Health.Vip(address, device != null, device == null ? null : device.getName(), null);
+            Optional<String> device = deviceHolding(address);
+            return new Health.Vip(address, device.isPresent(), device.orElse(null), null);
         } catch (IOException e) {
             return new Health.Vip(address, false, null, null);
         }
+    }
+
+    /** The interface of this host (its network namespace) that has {@code address} (an IPv4 literal), if any. */
+    public static Optional<String> deviceHolding(String address) throws IOException {
+        return Optional.ofNullable(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(address)))
+                .map(java.net.NetworkInterface::getName);
     }
 
     private HealthReport lbHealth(String address, int statsPort) {

@@ -2,6 +2,7 @@ package io.pgha.roles;
 
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
+import io.pgha.probe.HostHealth;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -80,7 +81,9 @@ final class LbRole implements RolePlanner {
     private List<Resource> keepalived(ClusterSpec spec, ClusterSpec.Host host, ClusterSpec.Vip vip) throws IOException {
         Path home = ctx.paths().dataDir(KEEPALIVED);
         Path config = ctx.paths().configDir().resolve("keepalived.conf");
-        String device = vip.device().isPresent() ? vip.device().get() : deviceOf(host.address());
+        String device = vip.device().isPresent() ? vip.device().get() : HostHealth.deviceHolding(host.address())
+                .orElseThrow(() -> new IOException("no network interface of this host has its address "
+                        + host.address() + " (the spec's); set lb.interface to put the floating address on one"));
         String text = renderKeepalived(Files.readString(ctx.rolesDir().resolve("lb/keepalived.conf.tmpl")), spec,
                 host, device, ctx.paths().vipTrackFile());
         FileResource configFile = FileResource.of(config, text, new Owner("root", "root", 0600))
@@ -94,17 +97,6 @@ final class LbRole implements RolePlanner {
                 ctx.paths().logDir().resolve("keepalived.log"), KEEPALIVED, configFile.digest(), "HUP");
         return List.of(new DirectoryResource(home, new Owner("root", "root", 0700)), configFile,
                 ProcessResource.present(keepalived, ctx.supervisor()));
-    }
-
-    /** The interface that holds {@code address} in this host's network namespace. */
-    private static String deviceOf(String address) throws IOException {
-        java.net.NetworkInterface device = java.net.NetworkInterface.getByInetAddress(
-                java.net.InetAddress.getByName(address));
-        if (device == null) {
-            throw new IOException("no network interface of this host has its address " + address + " (the spec's);"
-                    + " set lb.interface to put the floating address on one");
-        }
-        return device.getName();
     }
 
     static String renderKeepalived(String template, ClusterSpec spec, ClusterSpec.Host host, String device,

@@ -252,6 +252,25 @@ final class AgentCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every host of the lab reports itself converged under {@code revision} or a later one; on time-out
+     * fails with each host's converged flag, problems, last error and warnings.
+     */
+    void awaitConverged(long revision, Duration timeout) throws InterruptedException {
+        await("every host converged at revision " + revision, timeout, () -> {
+            Map<String, JsonNode> all = statusesQuietly();
+            boolean done = all.size() == plan.hosts().size() && all.values().stream()
+                    .allMatch(s -> s.path("converged").asBoolean() && s.path("spec_revision").asLong() >= revision);
+            return done ? Optional.of(true) : Optional.empty();
+        }, () -> {
+            StringBuilder sb = new StringBuilder();
+            statusesQuietly().forEach((h, s) -> sb.append('\n').append(h).append(' ')
+                    .append(s.path("converged")).append(' ').append(s.path("problems")).append(' ')
+                    .append(s.path("last_error")).append(' ').append(s.path("warnings")));
+            return sb.toString();
+        });
+    }
+
     /** Every host's status key, by host name, read straight from etcd (a pghactl run costs a JVM start). */
     Map<String, JsonNode> statuses() throws IOException {
         Map<String, JsonNode> out = new LinkedHashMap<>();

@@ -71,7 +71,7 @@ class EtcdCareIT {
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
         // The quota differs from what the members bootstrapped with: each restarts for it, one at a time.
         long revision = cluster.apply(spec(plan) + ETCD_SETTINGS);
-        awaitAllConverged(revision, Duration.ofSeconds(240));
+        cluster.awaitConverged(revision, Duration.ofSeconds(240));
         password = cluster.ctl("get", "secret", "superuser").out().strip();
         pg = cluster.postgres("postgres", password, 3);
         try (Connection c = pg.connect(lb(), 5000); Statement s = c.createStatement()) {
@@ -479,20 +479,5 @@ class EtcdCareIT {
 
     private String lb() {
         return cluster.lbAddress();
-    }
-
-    private void awaitAllConverged(long revision, Duration timeout) throws InterruptedException {
-        cluster.await("every host converged", timeout, () -> {
-            Map<String, JsonNode> all = cluster.statusesQuietly();
-            boolean done = all.size() == plan.hosts().size() && all.values().stream()
-                    .allMatch(s -> s.path("converged").asBoolean() && s.path("spec_revision").asLong() >= revision);
-            return done ? Optional.of(true) : Optional.empty();
-        }, () -> {
-            StringBuilder sb = new StringBuilder();
-            cluster.statusesQuietly().forEach((h, s) -> sb.append('\n').append(h).append(' ')
-                    .append(s.path("converged")).append(' ').append(s.path("problems")).append(' ')
-                    .append(s.path("last_error")).append(' ').append(s.path("warnings")));
-            return sb.toString();
-        });
     }
 }

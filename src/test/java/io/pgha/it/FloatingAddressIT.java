@@ -57,12 +57,7 @@ class FloatingAddressIT {
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
         long revision = cluster.apply(plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of()));
-        cluster.await("every host converged at revision " + revision, CONVERGE, () -> {
-            Map<String, JsonNode> all = cluster.statusesQuietly();
-            return all.size() == plan.hosts().size() && all.values().stream().allMatch(s -> s.path("converged")
-                    .asBoolean() && s.path("spec_revision").asLong() >= revision) ? Optional.of(true)
-                    : Optional.empty();
-        }, () -> cluster.statusesQuietly().toString());
+        cluster.awaitConverged(revision, CONVERGE);
         password = cluster.ctl("get", "secret", "superuser").out().strip();
         pg = cluster.postgres("postgres", password, 3);
     }
@@ -97,10 +92,8 @@ class FloatingAddressIT {
         String holder = awaitOneHolder();
         String other = lbHosts().stream().filter(h -> !h.equals(holder)).findFirst().orElseThrow();
         WriteLog log = new WriteLog();
-        LabWriter writer = new LabWriter(vip, 5000, password, 1, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add);
-        Thread thread = new Thread(writer, "writer");
-        thread.setDaemon(true);
-        thread.start();
+        LabWriter writer = new LabWriter(vip, 5000, password, 1, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add)
+                .started("writer");
         long killedAt;
         long stopped;
         try {
@@ -153,10 +146,7 @@ class FloatingAddressIT {
         assertTrue(!workers.isEmpty(), "HAProxy's master " + master + " has a worker");
         WriteLog log = new WriteLog();
         LabWriter writer = new LabWriter(vip, 5000, password, 2_000_000, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS,
-                log::add);
-        Thread thread = new Thread(writer, "writer");
-        thread.setDaemon(true);
-        thread.start();
+                log::add).started("writer");
         try {
             awaitAcks(log, 20);
             signal("STOP", workers);

@@ -72,7 +72,7 @@ class MajorUpgradeIT {
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
         long revision = cluster.apply(plan.specText(LabPlan.RECOMMENDED_TIMERS, true, Map.of()));
-        awaitConverged(revision);
+        cluster.awaitConverged(revision, CONVERGE);
         upgradeSpec = cluster.base().resolve("upgrade.yml");
         Files.writeString(upgradeSpec, plan.withPostgres(to).specText(LabPlan.RECOMMENDED_TIMERS, true, Map.of()));
         password = cluster.ctl("get", "secret", "superuser").out().strip();
@@ -253,12 +253,8 @@ class MajorUpgradeIT {
     }
 
     private LabWriter startWriter(WriteLog log, long firstId) {
-        LabWriter w = new LabWriter(lb(), 5000, password, firstId, WRITE_INTERVAL_MILLIS,
-                WRITER_MAX_MILLIS, log::add);
-        Thread t = new Thread(w, "writer-" + firstId);
-        t.setDaemon(true);
-        t.start();
-        return w;
+        return new LabWriter(lb(), 5000, password, firstId, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add)
+                .started("writer-" + firstId);
     }
 
     private void awaitAcks(WriteLog log, int count) throws InterruptedException {
@@ -274,15 +270,6 @@ class MajorUpgradeIT {
         Set<Long> lost = AgentCluster.lostRows(pg, log, lb(), 5000);
         timings.put(what + ": acknowledged writes / lost", acked.size() + " / " + lost.size());
         assertEquals(Set.of(), lost, what + ": acknowledged rows missing");
-    }
-
-    private void awaitConverged(long revision) throws InterruptedException {
-        cluster.await("every host converged at revision " + revision, CONVERGE, () -> {
-            Map<String, JsonNode> all = statuses();
-            boolean done = all.size() == plan.hosts().size() && all.values().stream().allMatch(s -> s.path(
-                    "converged").asBoolean() && s.path("spec_revision").asLong() >= revision);
-            return done ? Optional.of(true) : Optional.empty();
-        }, () -> statuses().toString());
     }
 
     private List<String> dataHosts() {
