@@ -45,14 +45,7 @@ public class FloatingAddressBench {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         LabPlan.Os os = args.length > 1 ? LabPlan.Os.named(args[1]).orElseThrow() : LabPlan.Os.LOCAL;
         FloatingAddressBench bench = new FloatingAddressBench(os);
-        List<String> up = new java.util.ArrayList<>(List.of(PGHACTL.toString(), "lab", "up", "--lb", "2"));
-        if (os.booted()) {
-            up.addAll(List.of("--os", os.suite()));
-        }
-        Command.Outcome lab = Command.run(up, Duration.ofMinutes(20));
-        if (!lab.ok()) {
-            throw new IllegalStateException("lab up failed: " + lab.lastLine());
-        }
+        LabCtl.up(PGHACTL, os, Duration.ofMinutes(20), "--lb", "2");
         try {
             bench.password = LabCtl.run(PGHACTL, bench.plan, Duration.ofMinutes(1), "get", "secret", "superuser")
                     .strip();
@@ -86,11 +79,11 @@ public class FloatingAddressBench {
         long killed;
         long stopped;
         try {
-            awaitAcks(log, 50);
+            log.awaitAcks(50, WAIT);
             killed = System.currentTimeMillis();
             LabCtl.run(PGHACTL, plan, WAIT, "lab", "kill", holder);
             System.err.printf("%d %s killed (asked at %d)%n", System.currentTimeMillis(), holder, killed);
-            awaitAcks(log, log.acked().size() + 100);
+            log.awaitAcks(log.acked().size() + 100, WAIT);
         } finally {
             writer.stop();
             stopped = System.currentTimeMillis();
@@ -136,16 +129,6 @@ public class FloatingAddressBench {
             Thread.sleep(500);
         }
         throw new IllegalStateException("pghactl status names no single holder: " + out);
-    }
-
-    void awaitAcks(WriteLog log, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (log.acked().size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + log.acked().size() + " of " + count + " writes acknowledged");
-            }
-            Thread.sleep(100);
-        }
     }
 
     Connection connect() throws Exception {

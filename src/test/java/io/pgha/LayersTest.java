@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LayersTest {
     /** Top to bottom, as README's layout section lists them. */
     static final List<String> LAYERS = List.of("launch", "cli", "lab", "agent", "report", "roles", "backup", "engine",
-            "probe", "postgres", "resources", "supervise", "dcs", "net", "tls", "runtime", "model");
+            "probe", "pooler", "postgres", "resources", "supervise", "dcs", "net", "tls", "runtime", "model");
     /** Packages held to fewer imports than their place allows: the DCS contract knows only values and identities. */
     static final Map<String, Set<String>> ONLY = Map.of("dcs", Set.of("model", "tls"));
     /** The lab is a tool for pghactl and the tests: nothing the agent runs may lean on it. */

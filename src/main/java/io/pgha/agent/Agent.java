@@ -5,6 +5,7 @@ import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
+import io.pgha.pooler.PoolerConsole;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.HostHealth;
@@ -46,6 +47,28 @@ public final class Agent {
         this.version = version;
     }
 
+    /** This host's pooler, while the spec gives it one and the certificate its console password derives from is in. */
+    private Optional<PoolerPauses.Target> poolerTarget(AgentState state) {
+        if (state == null || !state.roles().contains(io.pgha.model.Role.LB)) {
+            return Optional.empty();
+        }
+        Optional<ClusterSpec> spec = state.spec();
+        Optional<ClusterSpec.Pooler> pooler = spec.flatMap(ClusterSpec::pooler);
+        if (pooler.isEmpty()) {
+            return Optional.empty();
+        }
+        String keyPem;
+        try {
+            keyPem = host.certificate().material().keyPem();
+        } catch (IllegalStateException notYet) {
+            return Optional.empty();
+        }
+        return Optional.of(new PoolerPauses.Target(new PoolerConsole(pooler.get().port(),
+                PoolerConsole.adminPassword(keyPem), config.caCertificate()), spec.get().haproxy().statsPort(),
+                host.paths().haproxySocket(),
+                spec.get().hostsWith(io.pgha.model.Role.DATA).stream().map(ClusterSpec.Host::name).toList()));
+    }
+
     public void run() throws java.io.IOException {
         EtcdOutage outage = new EtcdOutage();
         AgentMetrics metrics = new AgentMetrics();
@@ -65,7 +88,8 @@ public final class Agent {
                 Duration.ofSeconds(5), host.certificate().sslContext(),
                 () -> reporter.state().secrets().flatMap(x -> x.get("patroni_rest")).orElse(""));
         List<Step> upkeep = DataUpkeep.steps(host.identity().name(), host.identity().address(), patroni,
-                dcs.restartLock(host.identity().name(), RESTART_LOCK_TTL_SECONDS), config.caCertificate());
+                dcs.restartLock(host.identity().name(), RESTART_LOCK_TTL_SECONDS), config.caCertificate(),
+                new PoolerClientPause(dcs, () -> reporter.state().spec()));
         HostPlanner planner = new HostPlanner(hostRoles, new DiskGate(hostRoles, host.paths(), fsync),
                 () -> host.certificate().ensure(Instant.now()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
@@ -77,11 +101,16 @@ public final class Agent {
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics),
                 Optional.of(ApiServer.tls(host.certificate().files())), ApiEndpoint.RETRY);
         api.ensureBound();
-        Prober prober = new Prober(config, host.identity(), host.paths(),
-                new HostHealth(host.certificate().sslContext(), config.caCertificate()), reporter::state, fsync, probes -> {
-            api.ensureBound();
-            reporter.onProbes(probes);
-        }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing);
+        HostHealth hostHealth = new HostHealth(host.certificate().sslContext(), config.caCertificate());
+        // A pause or resume is reported at once: pghactl switchover waits for the lb hosts' word.
+        java.util.concurrent.Semaphore probeNow = new java.util.concurrent.Semaphore(0);
+        PoolerPauses pauses = new PoolerPauses(dcs, outage, () -> poolerTarget(reporter.state()), hostHealth,
+                probeNow::release);
+        Prober prober = new Prober(config, host.identity(), host.paths(), hostHealth, reporter::state, fsync,
+                probes -> {
+                    api.ensureBound();
+                    reporter.onProbes(probes);
+                }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing, pauses, probeNow);
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();
@@ -107,6 +136,7 @@ public final class Agent {
             loop.run();
         } finally {
             backups.close();
+            pauses.close();
             prober.close();
             api.close();
             publisher.close();

@@ -4,10 +4,12 @@ import io.pgha.dcs.Lock;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
 import io.pgha.postgres.BackupMarker;
+import io.pgha.postgres.ClientPause;
 import io.pgha.postgres.FailsafeMemory;
 import io.pgha.postgres.PatroniApi;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PgSetting;
+import io.pgha.postgres.PoolerAuth;
 import io.pgha.postgres.PostgresProbe;
 import io.pgha.postgres.ReplicaRepair;
 import io.pgha.postgres.RolePasswords;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A data host's upkeep after a settled pass, as steps in this order: Patroni's failsafe memory forgotten, a replica
  * that does not stream repaired, the roles' passwords kept (before the restart step, which reads pg_settings as the
- * monitoring role they make), the restore drills' marker written, a rolling restart taken a step further. None runs
+ * monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling restart taken a step further. None runs
  * during a cluster restore or major upgrade.
  */
 final class DataUpkeep {
@@ -37,17 +39,25 @@ final class DataUpkeep {
     private DataUpkeep() {
     }
 
-    /** The steps, in order, for the data host at {@code address}; {@code restartLock} is the cluster's. */
-    static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile) {
+    /**
+     * The steps, in order, for the data host at {@code address}; {@code restartLock} is the cluster's; the leader's
+     * restart or switchover pauses the poolers with {@code clientPause}.
+     */
+    static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile,
+                            ClientPause clientPause) {
         Postgres postgres = new Postgres(address, caFile);
         return List.of(new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
-                new Marker(postgres), new Restart(hostName, patroni, restartLock, postgres));
+                new PoolerFunction(postgres), new Marker(postgres), new Restart(hostName, patroni, restartLock, clientPause, postgres));
     }
 
     /** This host's Postgres, over TLS, logged in as a role the secrets name. */
     record Postgres(String address, Path caFile) {
         Connection connect(String user, String password) throws SQLException {
-            return new PostgresProbe(user, password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT);
+            return connect(user, password, "postgres");
+        }
+
+        Connection connect(String user, String password, String database) throws SQLException {
+            return new PostgresProbe(user, password, 5, caFile).connect(address, ClusterSpec.POSTGRES_PORT, database);
         }
 
         Map<String, PgSetting> settings(String member, String monitorPassword, Collection<String> names)
@@ -164,6 +174,53 @@ final class DataUpkeep {
         }
     }
 
+    /**
+     * On the leader, with a pooler in the spec: the pooler's auth role and the function its auth query calls, checked
+     * when this host becomes the leader, for each new spec, and every minute (a database created since from template0
+     * lacks the function).
+     */
+    static final class PoolerFunction implements Step {
+        private static final long EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+        private final Postgres postgres;
+        private long checkedAt;
+        private Optional<ClusterSpec> checkedFor = Optional.empty();
+
+        PoolerFunction(Postgres postgres) {
+            this.postgres = postgres;
+        }
+
+        @Override
+        public String name() {
+            return "pooler auth function";
+        }
+
+        @Override
+        public boolean run(Pass pass) {
+            Optional<String> password = pass.secrets().flatMap(s -> s.get("superuser"));
+            if (!pass.dataUpkeep() || pass.spec().orElseThrow().pooler().isEmpty() || password.isEmpty()
+                    || !pass.leaderRunning()) {
+                checkedFor = Optional.empty();
+                return false;
+            }
+            long now = System.nanoTime();
+            if (checkedFor.equals(pass.spec()) && now - checkedAt < EVERY_NANOS) {
+                return false;
+            }
+            try {
+                List<String> changed = PoolerAuth.ensure(db -> postgres.connect(PatroniConfig.SUPERUSER,
+                        password.get(), db));
+                if (!changed.isEmpty()) {
+                    log.info("the pooler's auth function made in {}", changed);
+                }
+                checkedFor = pass.spec();
+                checkedAt = now;
+            } catch (SQLException e) {
+                log.warn("the pooler's auth function not checked: {}", e.getMessage());
+            }
+            return false;
+        }
+    }
+
     /** On the leader, with a backup section: the mark that restore drills look for, every five minutes. */
     static final class Marker implements Step {
         private final Postgres postgres;
@@ -200,8 +257,8 @@ final class DataUpkeep {
         private final RollingRestart restart;
         private final Postgres postgres;
 
-        Restart(String hostName, PatroniApi patroni, Lock restartLock, Postgres postgres) {
-            this.restart = new RollingRestart(hostName, patroni, restartLock);
+        Restart(String hostName, PatroniApi patroni, Lock restartLock, ClientPause clientPause, Postgres postgres) {
+            this.restart = new RollingRestart(hostName, patroni, restartLock, clientPause);
             this.postgres = postgres;
         }
 

@@ -74,10 +74,16 @@ final class Prober implements AutoCloseable {
     private long settlingSince;
     private final VipTrack vipTrack;
     private Optional<String> vipFault = Optional.empty();
+    private final PoolerPauses pauses;
+    /** Released to end a tick's wait early: something changed that the status should say now. */
+    private final java.util.concurrent.Semaphore probeNow;
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
            FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
-           Supplier<Map<String, String>> etcdMembers, BooleanSupplier etcdAway) {
+           Supplier<Map<String, String>> etcdMembers, BooleanSupplier etcdAway, PoolerPauses pauses,
+           java.util.concurrent.Semaphore probeNow) {
+        this.pauses = pauses;
+        this.probeNow = probeNow;
         this.config = config;
         this.etcdMembers = etcdMembers;
         this.etcdAway = etcdAway;
@@ -105,7 +111,9 @@ final class Prober implements AutoCloseable {
                 log.error("probing failed: {}", AgentLoop.describe(e), e);
             }
             try {
-                Thread.sleep(TICK_MILLIS);
+                if (probeNow.tryAcquire(TICK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    probeNow.drainPermits();
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -129,7 +137,8 @@ final class Prober implements AutoCloseable {
         // At once on a new spec too: what is in effect is compared with the spec of now; and when keepalived has
         // taken or given up the floating address since (a look at this host's interfaces, each tick).
         boolean fresh = now - lastHealth >= every || !roles.equals(probes.roles())
-                || s.followedRevision() != probes.revision() || vipMoved(probes.health().health().vip());
+                || s.followedRevision() != probes.revision() || vipMoved(probes.health().health().vip())
+                || pauseChanged(probes.health().health().pooler());
         if (fresh) {
             probes = new Probes(probeHealth(roles, s), roles, s.followedRevision(),
                     disks.sample(DataDirectories.of(paths, roles)));
@@ -180,13 +189,23 @@ final class Prober implements AutoCloseable {
         return reported != null && HostHealth.vipHeld(reported.address()).held() != reported.held();
     }
 
-    /** HAProxy, and with a floating address who holds it here and what keepalived is told (see {@link VipTrack}). */
+    /** The pooler was paused or resumed since the last probe: pghactl switchover waits for this host's word. */
+    private boolean pauseChanged(Health.Pooler reported) {
+        return reported != null && (!pauses.pausedFor().equals(Optional.ofNullable(reported.paused()))
+                || reported.answering() && !pauses.failure().equals(Optional.ofNullable(reported.detail())));
+    }
+
+    /** HAProxy, its pooler, and with a floating address who holds it here and what keepalived is told (see {@link VipTrack}). */
     private HealthReport lb(Optional<ClusterSpec> spec) {
         Optional<ClusterSpec.Vip> vip = spec.flatMap(ClusterSpec::vip);
         // HAProxy's stats listen on loopback only.
         HealthReport report = health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
                 spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList()).orElse(List.of()),
                 vip);
+        Optional<io.pgha.pooler.PoolerConsole> console = pauses.console();
+        if (console.isPresent()) {
+            report = report.and(HostHealth.pooler(console.get(), pauses.pausedFor(), pauses.failure()));
+        }
         if (vip.isEmpty()) {
             return report;
         }

@@ -7,10 +7,12 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.lab.Lab;
+import io.pgha.lab.LabApp;
 import io.pgha.lab.LabImage;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabStatuses;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSpec;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
@@ -266,6 +268,15 @@ final class LabCommand implements Runnable {
                 out.println("connect:  PGPASSWORD=$(" + ctl + " get secret superuser) psql -h " + lb.get()
                         + " -p 5000 -U postgres" + (plan.vip().isPresent() ? "   (the floating address)" : ""));
                 out.println("replicas: same with -p 5001");
+                if (plan.pooler()) {
+                    try (Dcs dcs = labDcs(plan)) {
+                        LabApp.ensure(plan, lb.get(), 5000, dcs.secrets().orElseThrow().value().get("superuser")
+                                .orElseThrow());
+                    }
+                    out.println("pooler:   PGPASSWORD=$(cat " + LabApp.passwordFile(plan) + ") psql \"host=" + lb.get()
+                            + " port=" + ClusterSpec.Pooler.DEFAULT_PORT + " user=" + LabApp.ROLE + " dbname="
+                            + LabApp.ROLE + " sslmode=require\"   (PgBouncer; " + ctl + " switchover pauses it)");
+                }
             } else {
                 out.println("connect:  no lb host: psql -h <the leader's address, see PG-ROLE above> -p 5432 -U postgres,"
                         + " password from " + ctl + " get secret superuser");
@@ -290,19 +301,24 @@ final class LabCommand implements Runnable {
                     .map(LabPlan.Host::address);
         }
 
-        /**
-         * Until etcd answers the member list that apply starts with. A member is healthy as soon as the cluster has a
-         * leader, but in the seconds after, every agent authenticates and the etcd hosts' agents write the users and
-         * roles, all through raft on a disk this lab shares: apply's first call would find etcd too busy to answer.
-         */
-        private boolean awaitMemberList(LabPlan plan, long deadline) throws IOException, InterruptedException {
+        /** The lab's etcd as pghactl reaches it, with the first etcd host's agent.yml. */
+        private static EtcdDcs labDcs(LabPlan plan) throws IOException {
             AgentConfig agent;
             try {
                 agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
             } catch (InvalidSpecException e) {
                 throw new IOException(e.describe());
             }
-            try (EtcdDcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
+            return new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls());
+        }
+
+        /**
+         * Until etcd answers the member list that apply starts with. A member is healthy as soon as the cluster has a
+         * leader, but in the seconds after, every agent authenticates and the etcd hosts' agents write the users and
+         * roles, all through raft on a disk this lab shares: apply's first call would find etcd too busy to answer.
+         */
+        private boolean awaitMemberList(LabPlan plan, long deadline) throws IOException, InterruptedException {
+            try (EtcdDcs dcs = labDcs(plan)) {
                 while (System.nanoTime() < deadline) {
                     try {
                         dcs.admin().members();
@@ -318,9 +334,8 @@ final class LabCommand implements Runnable {
         /** Prints a line whenever a host's state changes; true once every host has converged at the spec revision. */
         private boolean awaitConverged(LabPlan plan, PrintWriter out, long start, long deadline)
                 throws InterruptedException, IOException, InvalidSpecException {
-            AgentConfig agent = AgentConfig.load(plan.agentYml(plan.hosts().get(0)));
             Map<String, String> last = new LinkedHashMap<>();
-            try (Dcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls())) {
+            try (Dcs dcs = labDcs(plan)) {
                 while (System.nanoTime() < deadline) {
                     try {
                         long revision = dcs.spec().map(Versioned::modRevision).orElse(0L);

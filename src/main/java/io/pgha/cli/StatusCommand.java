@@ -287,6 +287,10 @@ final class StatusCommand implements Callable<Integer> {
         if (health.vip() != null) {
             parts.add(health.vip().held() ? "holds-vip" : health.vip().fault() != null ? "vip-fault" : "vip-standby");
         }
+        if (health.pooler() != null) {
+            parts.add(!health.pooler().answering() ? "pooler-down" : health.pooler().paused() != null ? "pooler-paused"
+                    : "pooler:" + health.pooler().clients());
+        }
         return parts.isEmpty() ? "-" : String.join(" ", parts);
     }
 

@@ -9,6 +9,7 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
+import io.pgha.pooler.SwitchoverPause;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PostgresProbe;
@@ -28,8 +29,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 @Command(name = "switchover", mixinStandardHelpOptions = true,
-        description = "Planned leader change: Patroni does it; waits until the lb routes writes to the new leader and,"
-                + " in synchronous mode, until Patroni has recorded a synchronous standby.")
+        description = "Planned leader change: Patroni does it; with a pooler in the spec, the lb hosts' poolers pause"
+                + " for it and resume once their HAProxy routes writes to the new leader (clients wait, they see no"
+                + " error); waits until the lb routes writes to the new leader and, in synchronous mode, until"
+                + " Patroni has recorded a synchronous standby.")
 final class SwitchoverCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -85,9 +88,32 @@ final class SwitchoverCommand implements Callable<Integer> {
         String leaderAddress = cluster.host(leader.name()).orElseThrow().address();
         String candidateAddress = cluster.host(candidate).orElseThrow().address();
         long start = System.nanoTime();
-        String answer = new PatroniClient(leaderAddress, ClusterSpec.PATRONI_PORT, Duration.ofSeconds(10), tls,
-                restPassword).switchover(leader.name(), candidate);
-        out.println("Patroni: " + answer);
+        Optional<SwitchoverPause> pause = Optional.empty();
+        try (Dcs dcs = ctl.dcs(agent)) {
+            if (cluster.pooler().isPresent()) {
+                pause = Optional.of(SwitchoverPause.begin(dcs, cluster.hostsWith(Role.LB).stream()
+                        .map(ClusterSpec.Host::name).toList()));
+                out.printf("poolers paused on %s %.1f s after the request%n", pause.get().paused(),
+                        (System.nanoTime() - start) / 1e9);
+                pause.get().left().forEach(why -> out.println("WARNING: not paused: " + why));
+            }
+            try {
+                String answer = new PatroniClient(leaderAddress, ClusterSpec.PATRONI_PORT, Duration.ofSeconds(10), tls,
+                        restPassword).switchover(leader.name(), candidate);
+                out.println("Patroni: " + answer);
+                if (pause.isPresent()) {
+                    List<String> late = pause.get().resumeOn(candidate, Duration.ofNanos(Math.max(0,
+                            Duration.ofSeconds(timeoutSeconds).toNanos() - (System.nanoTime() - start))));
+                    out.printf("poolers resumed on %s %.1f s after the request%n", pause.get().paused().stream()
+                            .filter(h -> !late.contains(h)).toList(), (System.nanoTime() - start) / 1e9);
+                    late.forEach(h -> out.println("WARNING: " + h + "'s pooler had not resumed; it does now"));
+                }
+            } finally {
+                if (pause.isPresent()) {
+                    pause.get().close();
+                }
+            }
+        }
         PostgresProbe pg = new PostgresProbe(PatroniConfig.SUPERUSER, secrets.get("superuser").orElseThrow(), 2,
                 agent.caCertificate());
         for (ClusterSpec.Host lb : cluster.hostsWith(Role.LB)) {

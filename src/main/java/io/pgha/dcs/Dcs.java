@@ -3,6 +3,7 @@ package io.pgha.dcs;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.PoolerPause;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -59,6 +60,17 @@ public interface Dcs extends AutoCloseable {
      * {@code onChange}, a broken watch {@code onError}.
      */
     Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
+    /** pghactl's pause of the poolers, while a switchover runs. */
+    Optional<Versioned<PoolerPause>> poolerPause() throws DcsException;
+
+    /** Stores the pause on {@code lease}: if pghactl dies, the key goes and the poolers resume. */
+    void putPoolerPause(PoolerPause pause, long lease) throws DcsException;
+
+    void deletePoolerPause() throws DcsException;
+
+    /** Follows the pause key from after {@code afterRevision}; as {@link #watchRequest}. */
+    Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
 
     /** Every host's status as stored. */
     HostStatuses hostStatuses() throws DcsException;

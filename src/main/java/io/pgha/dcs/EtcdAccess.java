@@ -9,9 +9,10 @@ import io.pgha.model.Role;
 /**
  * Who may do what in etcd, least privilege for each: admin (pghactl) is root; Patroni has its own prefix and nothing
  * else; each host's agent reads the spec and writes its own status, and a data host's agent also reads the secrets
- * and takes the restart lock. An etcd host's agent is root: its host holds the whole database on disk already, and
+ * and takes the restart lock, and pauses the poolers for its own restart (writes the pause key, reads the hosts'
+ * statuses: none holds a secret). An etcd host's agent is root: its host holds the whole database on disk already, and
  * the agent changes the membership and defragments, which etcd allows root only. An lb host's agent cannot read a
- * password. Users of client certificates are
+ * password; it reads pghactl's pause of the poolers. Users of client certificates are
  * their common names ({@code agent-<host>}, {@code admin}); Patroni logs in with a password. A host that leaves the
  * spec keeps its user with the least of all (read the spec, write its status), so that it learns to stop its
  * programs; a host the spec never listed has none, and etcd refuses it.
@@ -57,6 +58,12 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
             if (hostRoles.contains(Role.DATA)) {
                 grants.add(new Permission(keys.secrets(), false, false));
                 grants.add(new Permission(keys.restartLock(), false, true));
+                // The leader pauses the poolers for its restart and reads the lb hosts' word that they did.
+                grants.add(new Permission(keys.poolerPause(), false, true));
+                grants.add(new Permission(keys.hostsPrefix(), true, false));
+            }
+            if (hostRoles.contains(Role.LB)) {
+                grants.add(new Permission(keys.poolerPause(), false, false));
             }
             roles.put(name, List.copyOf(grants));
             users.put(name, name);

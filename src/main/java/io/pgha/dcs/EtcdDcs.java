@@ -4,6 +4,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.PoolerPause;
 import io.pgha.model.TextForm;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
@@ -96,6 +97,26 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Dcs.Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return etcd.watch(keys.request(host), afterRevision, event -> onChange.run(), onError);
+    }
+
+    @Override
+    public Optional<Versioned<PoolerPause>> poolerPause() throws DcsException {
+        return typed(keys.poolerPause(), PoolerPause.TEXT);
+    }
+
+    @Override
+    public void putPoolerPause(PoolerPause pause, long lease) throws DcsException {
+        etcd.put(keys.poolerPause(), pause.toJson(), lease);
+    }
+
+    @Override
+    public void deletePoolerPause() throws DcsException {
+        etcd.delete(keys.poolerPause());
+    }
+
+    @Override
+    public Dcs.Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return etcd.watch(keys.poolerPause(), afterRevision, event -> onChange.run(), onError);
     }
 
     @Override

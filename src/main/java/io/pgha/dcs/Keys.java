@@ -14,6 +14,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/secrets";
     }
 
+    /** pghactl's pause of the poolers during a switchover (see {@link io.pgha.model.PoolerPause}). */
+    public String poolerPause() {
+        return "/pgha/" + cluster + "/pooler-pause";
+    }
+
     /** Held by the one data host that is restarting Postgres: rolling restarts take turns through it. */
     public String restartLock() {
         return "/pgha/" + cluster + "/locks/restart";

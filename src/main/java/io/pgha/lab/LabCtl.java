@@ -30,4 +30,20 @@ public final class LabCtl {
         }
         return text;
     }
+
+    /**
+     * {@code pghactl lab up} with {@code options}, on {@code os}'s machines when they are booted ones; fails with the
+     * last line pghactl printed.
+     */
+    public static void up(Path pghactl, LabPlan.Os os, Duration limit, String... options) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(pghactl.toString(), "lab", "up"));
+        argv.addAll(List.of(options));
+        if (os.booted()) {
+            argv.addAll(List.of("--os", os.suite()));
+        }
+        io.pgha.supervise.Command.Outcome lab = io.pgha.supervise.Command.run(argv, limit);
+        if (!lab.ok()) {
+            throw new IllegalStateException("lab up failed: " + lab.lastLine());
+        }
+    }
 }

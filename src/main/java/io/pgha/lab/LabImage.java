@@ -28,9 +28,9 @@ public final class LabImage {
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(20);
     private static final String MIRROR = "http://deb.debian.org/debian";
     private static final Path SCRIPTS = Path.of("/usr/share/debootstrap/scripts");
-    /** Debian starts these on install; the agent runs etcd, Patroni, HAProxy and keepalived itself. */
+    /** Debian starts these on install; the agent runs etcd, Patroni, HAProxy, keepalived and PgBouncer itself. */
     private static final List<String> DISTRO_SERVICES = List.of("etcd.service", "haproxy.service", "keepalived.service",
-            "patroni.service", "postgresql.service");
+            "patroni.service", "pgbouncer.service", "postgresql.service");
     /** Inside the image: what it was built with. */
     private static final String VERSIONS_FILE = "etc/pgha-lab/versions";
 
@@ -53,7 +53,7 @@ public final class LabImage {
     List<String> packages() {
         return List.of("systemd", "systemd-sysv", "dbus", "iproute2", "procps", "logrotate", os.jre(), "etcd-server",
                 "etcd-client", "patroni", "python3-idna", "python3-etcd", "postgresql-" + os.postgresVersion(),
-                "haproxy", "keepalived", "pgbackrest");
+                "haproxy", "keepalived", "pgbouncer", "pgbackrest");
     }
 
     private String recipe() {

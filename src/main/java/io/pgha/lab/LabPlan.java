@@ -380,6 +380,9 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             patroni.put("synchronous_mode", true);
         }
         vip().ifPresent(vip -> root.putObject("lb").put("vip", vip));
+        if (pooler()) {
+            root.putObject("pooler").put("port", ClusterSpec.Pooler.DEFAULT_PORT).put("pool_mode", "transaction");
+        }
         if (!hostsWith(Role.BACKUP).isEmpty()) {
             // The defaults spelt out, so that the lab's spec shows what there is to change.
             ObjectNode backup = root.putObject("backup");
@@ -390,6 +393,11 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             backup.put("from", "replica").put("drill", ClusterSpec.Backup.DEFAULT_DRILL);
         }
         return yaml(root);
+    }
+
+    /** Whether the lab's spec has a pooler: with two or more lb hosts, as the floating address. */
+    public boolean pooler() {
+        return hostsWith(Role.LB).size() >= 2;
     }
 
     /**

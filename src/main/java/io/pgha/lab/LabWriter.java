@@ -26,22 +26,45 @@ import java.util.function.Consumer;
 public final class LabWriter implements Runnable {
     private final String address;
     private final int port;
+    private final String user;
     private final String password;
     private final long firstId;
     private final long intervalMillis;
     private final long maxMillis;
     private final Consumer<String> sink;
+    private final int socketTimeoutSeconds;
     private volatile boolean running = true;
 
     public LabWriter(String address, int port, String password, long firstId, long intervalMillis, long maxMillis,
            Consumer<String> sink) {
+        this(address, port, "postgres", password, firstId, intervalMillis, maxMillis, sink);
+    }
+
+    /** A writer that logs in as {@code user}: a pooler lets no superuser in. */
+    public LabWriter(String address, int port, String user, String password, long firstId, long intervalMillis,
+                     long maxMillis, Consumer<String> sink) {
+        this(address, port, user, password, firstId, intervalMillis, maxMillis, sink, 3);
+    }
+
+    private LabWriter(String address, int port, String user, String password, long firstId, long intervalMillis,
+                      long maxMillis, Consumer<String> sink, int socketTimeoutSeconds) {
+        this.socketTimeoutSeconds = socketTimeoutSeconds;
         this.address = address;
         this.port = port;
+        this.user = user;
         this.password = password;
         this.firstId = firstId;
         this.intervalMillis = intervalMillis;
         this.maxMillis = maxMillis;
         this.sink = sink;
+    }
+
+    /**
+     * This writer, but waiting up to {@code seconds} for an answer before it counts a write failed (3 s otherwise, to
+     * tell a dead server soon): a client of a pooler allows for a switchover's pause.
+     */
+    public LabWriter waitingUpTo(int seconds) {
+        return new LabWriter(address, port, user, password, firstId, intervalMillis, maxMillis, sink, seconds);
     }
 
     /** This writer, running on a daemon thread of that name (it never holds a JVM up). */
@@ -103,11 +126,13 @@ public final class LabWriter implements Runnable {
 
     private Connection connect() throws SQLException {
         Properties props = new Properties();
-        props.setProperty("user", "postgres");
+        props.setProperty("user", user);
         props.setProperty("password", password);
         props.setProperty("connectTimeout", "1");
-        props.setProperty("socketTimeout", "3");
+        props.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         props.setProperty("ApplicationName", "drill-writer");
+        // Unnamed statements only: a pooler in transaction mode may give the next one another server connection.
+        props.setProperty("prepareThreshold", "0");
         // The lab's client rules are hostssl: encrypted, as any client must be.
         props.setProperty("sslmode", "require");
         return DriverManager.getConnection("jdbc:postgresql://" + address + ":" + port + "/postgres", props);

@@ -8,7 +8,8 @@ import java.util.TreeSet;
 
 /** The lines a {@link LabWriter} reported, and what they say: which rows were acknowledged, and when. */
 public final class WriteLog {
-    public record Event(long millis, String kind, long id) {
+    /** @param detail what the writer said beyond the kind: the row's id, or why the write failed */
+    public record Event(long millis, String kind, long id, String detail) {
     }
 
     private final List<Event> events = new ArrayList<>();
@@ -19,7 +20,24 @@ public final class WriteLog {
             return;
         }
         long id = f[1].equals("ack") && f.length == 3 ? Long.parseLong(f[2].strip()) : -1;
-        events.add(new Event(Long.parseLong(f[0]), f[1], id));
+        events.add(new Event(Long.parseLong(f[0]), f[1], id, f.length == 3 ? f[2].strip() : ""));
+    }
+
+    /** Writes that failed (the connection or statement broke) or landed on a replica, in order. */
+    public synchronized List<Event> failures() {
+        return events.stream().filter(e -> !e.kind().equals("ack")).toList();
+    }
+
+    /** Waits until {@code count} writes are acknowledged; fails after {@code timeout}, saying how many were. */
+    public void awaitAcks(int count, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (acked().size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + acked().size() + " of " + count + " writes acknowledged"
+                        + " within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     public synchronized Set<Long> acked() {

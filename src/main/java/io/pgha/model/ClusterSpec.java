@@ -18,7 +18,8 @@ public record ClusterSpec(
         Disk disk,
         Etcd etcd,
         Optional<Backup> backup,
-        Optional<Vip> vip) {
+        Optional<Vip> vip,
+        Optional<Pooler> pooler) {
 
     /** Ports Patroni and PostgreSQL listen on, on every data host's address. */
     public static final int POSTGRES_PORT = 5432;
@@ -168,6 +169,26 @@ public record ClusterSpec(
     public record Vip(String address, int prefix, Optional<String> device, int routerId) {
         public String cidr() {
             return address + "/" + prefix;
+        }
+    }
+
+    /**
+     * PgBouncer on every lb host, in front of HAProxy's primary port: clients authenticate with their own PostgreSQL
+     * passwords (an auth query), TLS on both sides.
+     *
+     * @param port            where clients connect, on every address of the lb host (the floating address too)
+     * @param poolMode        transaction (a server connection per transaction: a switchover pauses only the
+     *                        transactions in flight) or session
+     * @param defaultPoolSize server connections per database and user
+     * @param maxClientConn   client connections the pooler accepts
+     * @param databases       the databases it serves; empty: every database
+     */
+    public record Pooler(int port, String poolMode, int defaultPoolSize, int maxClientConn, List<String> databases) {
+        public static final int DEFAULT_PORT = 6432;
+        public static final List<String> POOL_MODES = List.of("transaction", "session");
+
+        public Pooler {
+            databases = List.copyOf(databases);
         }
     }
 

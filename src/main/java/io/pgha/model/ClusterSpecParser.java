@@ -47,7 +47,8 @@ public final class ClusterSpecParser {
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd", "backup", "lb"));
+        root.expectMapping(Set.of("cluster", "hosts", "postgres", "patroni", "haproxy", "disk", "etcd", "backup", "lb",
+                "pooler"));
 
         Node clusterNode = root.field("cluster");
         String cluster = clusterNode.requiredText();
@@ -76,11 +77,12 @@ public final class ClusterSpecParser {
         }
 
         Optional<ClusterSpec.Vip> vip = readVip(root.field("lb"), cluster, hosts.values());
+        Optional<ClusterSpec.Pooler> pooler = readPooler(root.field("pooler"), hosts.values(), haproxy);
 
         if (!errors.isEmpty()) {
             throw new InvalidSpecException(source, errors);
         }
-        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd, backup, vip);
+        return new ClusterSpec(cluster, hosts, postgres, patroni, haproxy, disk, etcd, backup, vip, pooler);
     }
 
     private Map<String, ClusterSpec.Host> readHosts(Node node) {
@@ -471,6 +473,59 @@ public final class ClusterSpecParser {
             }
         }
         return Optional.of(new ClusterSpec.Vip(address, prefix, device, routerId));
+    }
+
+    /**
+     * The pooler: on the lb hosts (so there must be one), on a port of its own there, in a pool mode that keeps
+     * transactions whole, for databases whose names are safe in pgbouncer.ini.
+     */
+    private Optional<ClusterSpec.Pooler> readPooler(Node node, Collection<ClusterSpec.Host> hosts,
+                                                    ClusterSpec.Haproxy haproxy) {
+        if (node.isMissing() || !node.expectMapping(Set.of("port", "pool_mode", "default_pool_size",
+                "max_client_conn", "databases"))) {
+            return Optional.empty();
+        }
+        int port = (int) node.field("port").integer(ClusterSpec.Pooler.DEFAULT_PORT, 1, 65535);
+        if (haproxy.ports().contains(port)) {
+            node.field("port").error("port " + port + " is HAProxy's (haproxy.primary_port, replica_port or"
+                    + " stats_port) on the lb hosts");
+        } else if (port == agent.map(AgentConfig::apiPort).orElse(AgentConfig.DEFAULT_API_PORT)) {
+            node.field("port").error("port " + port + " is the agent's HTTP endpoint (agent.yml api.listen)");
+        }
+        Node modeNode = node.field("pool_mode");
+        String mode = modeNode.text().orElse("transaction");
+        if (mode.equals("statement")) {
+            modeNode.error("statement pooling ends a server connection's use after each statement, which breaks"
+                    + " every transaction of more than one; expected transaction or session");
+        } else if (!ClusterSpec.Pooler.POOL_MODES.contains(mode)) {
+            modeNode.error("expected transaction or session, found '" + Values.printable(mode) + "'");
+        }
+        int poolSize = (int) node.field("default_pool_size").integer(20, 1, 10_000);
+        int maxClients = (int) node.field("max_client_conn").integer(1000, 1, 100_000);
+        List<String> databases = new ArrayList<>();
+        for (Node item : node.field("databases").items()) {
+            String name = item.requiredText();
+            String problem = Values.checkDatabaseName(name);
+            if (problem != null) {
+                item.error(problem);
+            } else if (name.equals("pgbouncer")) {
+                item.error("'pgbouncer' is the pooler's admin console, not a database it may pass on");
+            } else if (databases.contains(name)) {
+                item.error("database '" + name + "' listed twice");
+            } else {
+                databases.add(name);
+            }
+        }
+        if (hosts.stream().noneMatch(h -> h.has(Role.LB))) {
+            node.error("no host has role lb: the pooler runs on the lb hosts, in front of HAProxy");
+        }
+        for (ClusterSpec.Host host : hosts) {
+            if (host.has(Role.LB) && host.has(Role.DATA) && port == ClusterSpec.POSTGRES_PORT) {
+                node.field("port").error("port " + port + " is PostgreSQL's on host " + host.name()
+                        + ", which is an lb and a data host");
+            }
+        }
+        return Optional.of(new ClusterSpec.Pooler(port, mode, poolSize, maxClients, databases));
     }
 
     /**

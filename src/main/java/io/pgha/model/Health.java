@@ -20,8 +20,13 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy,
                      @JsonInclude(JsonInclude.Include.NON_NULL) Backup backup,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip) {
-    public static final Health NONE = new Health(null, null, null, null, null, null);
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Vip vip,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) Pooler pooler) {
+    public static final Health NONE = new Health(null, null, null, null, null, null, null);
+
+    public Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy, Backup backup, Vip vip) {
+        this(etcd, patroni, postgres, haproxy, backup, vip, null);
+    }
 
     public Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy haproxy) {
         this(etcd, patroni, postgres, haproxy, null, null);
@@ -43,6 +48,23 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     public record Vip(String address, boolean held, String device, String fault) {
         public Vip withFault(String reason) {
             return new Vip(address, held, device, reason);
+        }
+    }
+
+    /**
+     * PgBouncer on an lb host, as its admin console answers.
+     *
+     * @param answering whether the console answered
+     * @param clients   client connections (absent when it did not answer)
+     * @param servers   server connections open
+     * @param paused    the switchover it is paused for (pghactl switchover), absent while not paused
+     * @param detail    why it did not answer, or why a pause failed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Pooler(int port, boolean answering, Long clients, Long servers, String paused, String detail) {
+        Pooler steady() {
+            return new Pooler(port, answering, null, null, paused, detail);
         }
     }
 
@@ -229,13 +251,14 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     public Health with(Health other) {
         return new Health(other.etcd != null ? other.etcd : etcd, other.patroni != null ? other.patroni : patroni,
                 other.postgres != null ? other.postgres : postgres, other.haproxy != null ? other.haproxy : haproxy,
-                other.backup != null ? other.backup : backup, other.vip != null ? other.vip : vip);
+                other.backup != null ? other.backup : backup, other.vip != null ? other.vip : vip,
+                other.pooler != null ? other.pooler : pooler);
     }
 
     /** Without the figures that move all the time (connections, lag, sizes, latencies). */
     public Health steady() {
         return new Health(etcd == null ? null : etcd.steady(), patroni, postgres == null ? null : postgres.steady(),
-                haproxy, backup, vip);
+                haproxy, backup, vip, pooler == null ? null : pooler.steady());
     }
 
     /** Whether this host reported the floating address on one of its interfaces. */

@@ -20,6 +20,11 @@ public record HostPaths(Path root) {
         return stateDir().resolve(program);
     }
 
+    /** HAProxy's runtime API on an lb host (root and HAProxy's user only). */
+    public Path haproxySocket() {
+        return dataDir("haproxy").resolve("admin.sock");
+    }
+
     /** The lb host's word to keepalived, which the agent writes and keepalived tracks: may it hold the address. */
     public Path vipTrackFile() {
         return dataDir("keepalived").resolve("health");

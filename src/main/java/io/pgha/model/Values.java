@@ -41,6 +41,18 @@ public final class Values {
         return "expected an IPv4 address such as 10.0.0.1, found '" + printable(value) + "'";
     }
 
+    /**
+     * A database name the agent may write into pgbouncer.ini and pass on: PostgreSQL's unquoted identifiers (letters,
+     * digits, '_', '$' after the first), at most 63 characters.
+     */
+    public static String checkDatabaseName(String value) {
+        if (value.matches("[A-Za-z_][A-Za-z0-9_$]{0,62}")) {
+            return null;
+        }
+        return "expected a database name of letters, digits and '_' (at most 63, not starting with a digit), found '"
+                + printable(value) + "'";
+    }
+
     /** A Linux network interface name: at most 15 characters, none of them '/', ':' or blank. */
     public static String checkInterfaceName(String value) {
         if (value.matches("[A-Za-z0-9_.-]{1,15}")) {

@@ -266,6 +266,11 @@ public final class PatroniConfig {
         }
         ArrayNode hba = pg.putArray("pg_hba");
         hbaLines(spec).forEach(hba::add);
+        java.util.List<String> ident = PoolerAuth.identLines(spec);
+        if (!ident.isEmpty()) {
+            ArrayNode identArray = pg.putArray("pg_ident");
+            ident.forEach(identArray::add);
+        }
 
         // While the leader stops for a major upgrade no replica may take its place: Patroni reloads the tag.
         root.putObject("tags")
@@ -278,8 +283,8 @@ public final class PatroniConfig {
 
     /**
      * The whole pg_hba.conf (Patroni would otherwise append to initdb's trust lines): Patroni itself over the
-     * socket, replication, rewind and the agents' monitoring between data hosts only and over TLS, then the spec's
-     * client rules. Nothing else.
+     * socket, replication, rewind and the agents' monitoring between data hosts only and over TLS, the pooler's auth
+     * user from the lb hosts by certificate, then the spec's client rules. Nothing else.
      */
     static java.util.List<String> hbaLines(ClusterSpec spec) {
         java.util.List<String> lines = new java.util.ArrayList<>();
@@ -291,6 +296,7 @@ public final class PatroniConfig {
             lines.add("hostssl all " + SUPERUSER + " " + cidr + " scram-sha-256");
             lines.add("hostssl postgres " + MONITOR_USER + " " + cidr + " scram-sha-256");
         }
+        lines.addAll(PoolerAuth.hbaLines(spec));
         spec.postgres().hba().forEach(rule -> lines.add(rule.line()));
         return lines;
     }

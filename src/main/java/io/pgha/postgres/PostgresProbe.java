@@ -241,7 +241,7 @@ public final class PostgresProbe implements AutoCloseable {
         }
     }
 
-    private Connection connect(String address, int port, String database) throws SQLException {
+    public Connection connect(String address, int port, String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         props.setProperty("password", password);

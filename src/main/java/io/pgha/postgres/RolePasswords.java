@@ -139,7 +139,7 @@ public final class RolePasswords {
     }
 
     /** A verifier as PostgreSQL makes it (RFC 5802/7677); our passwords are ASCII, which SASLprep leaves alone. */
-    static String scramVerifier(String password, SecureRandom random) {
+    public static String scramVerifier(String password, SecureRandom random) {
         byte[] salt = new byte[16];
         random.nextBytes(salt);
         byte[] salted = saltedPassword(password, salt, ITERATIONS);

@@ -50,6 +50,7 @@ public final class RollingRestart {
     private final String name;
     private final PatroniApi patroni;
     private final Lock lock;
+    private final ClientPause clientPause;
     private final LongSupplier clock;
     private String lastWait = "";
     /** The reloadable values out of effect here (name=desired), since when (clock), or since the last reload. */
@@ -58,15 +59,17 @@ public final class RollingRestart {
     private Duration reloadWait = Duration.ZERO;
     private int reloadsAsked;
 
-    public RollingRestart(String name, PatroniApi patroni, Lock lock) {
-        this(name, patroni, lock, System::nanoTime);
+    /** @param clientPause pauses the poolers while the leader switches over or restarts in place */
+    public RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause) {
+        this(name, patroni, lock, clientPause, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()} */
-    RollingRestart(String name, PatroniApi patroni, Lock lock, LongSupplier clock) {
+    RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause, LongSupplier clock) {
         this.name = name;
         this.patroni = patroni;
         this.lock = lock;
+        this.clientPause = clientPause;
         this.clock = clock;
     }
 
@@ -224,13 +227,19 @@ public final class RollingRestart {
     }
 
     private void restart(Lock.Held held) throws IOException, InterruptedException {
-        String before = patroni.member().postmasterStart();
+        PatroniClient.Member before = patroni.member();
         log.info("restarting Postgres for a changed setting (holding the restart lock)");
-        patroni.restart();
-        PatroniClient.Member me = MemberWait.until(patroni, held, SETTLE,
-                m -> m.state().equals("running") && !Objects.equals(m.postmasterStart(), before),
-                "Postgres on " + name + " not running again within " + SETTLE.toSeconds() + " s of its restart");
-        log.info("restart done: Postgres runs again (started {})", me.postmasterStart());
+        // The leader's clients through the poolers wait out its restart.
+        try (ClientPause.Paused paused = before.isLeader() ? clientPause.pause() : ClientPause.NOT_PAUSED) {
+            patroni.restart();
+            PatroniClient.Member me = MemberWait.until(patroni, held, SETTLE,
+                    m -> m.state().equals("running") && !Objects.equals(m.postmasterStart(), before.postmasterStart()),
+                    "Postgres on " + name + " not running again within " + SETTLE.toSeconds() + " s of its restart");
+            log.info("restart done: Postgres runs again (started {})", me.postmasterStart());
+            if (me.isLeader()) {
+                paused.resumeOn(name);
+            }
+        }
     }
 
     /** Switchover to the first replica that may take over; false when none would, and the leader stays. */
@@ -239,7 +248,10 @@ public final class RollingRestart {
         for (PatroniClient.ClusterMember candidate : PatroniClient.takeoverCandidates(members)) {
             try {
                 log.info("switching over to {} before restarting the leader", candidate.name());
-                patroni.switchover(name, candidate.name());
+                try (ClientPause.Paused paused = clientPause.pause()) {
+                    patroni.switchover(name, candidate.name());
+                    paused.resumeOn(candidate.name());
+                }
                 // The demotion restarts Postgres here as a replica.
                 MemberWait.until(patroni, held, SETTLE, m -> m.state().equals("running") && !m.isLeader(),
                         "Postgres on " + name + " not running as a replica within " + SETTLE.toSeconds()

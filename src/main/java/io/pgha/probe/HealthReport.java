@@ -38,13 +38,19 @@ public record HealthReport(Health health, List<String> problems, List<Pending> p
 
     HealthReport withPatroni(Health.Patroni patroni) {
         return new HealthReport(new Health(health.etcd(), patroni, health.postgres(), health.haproxy(),
-                health.backup(), health.vip()), problems, pending);
+                health.backup(), health.vip(), health.pooler()), problems, pending);
     }
 
     /** With the floating address part in place of this one's. */
     public HealthReport withVip(Health.Vip vip) {
         return new HealthReport(new Health(health.etcd(), health.patroni(), health.postgres(), health.haproxy(),
-                health.backup(), vip), problems, pending);
+                health.backup(), vip, health.pooler()), problems, pending);
+    }
+
+    /** With the pooler part in place of this one's. */
+    public HealthReport withPooler(Health.Pooler pooler) {
+        return new HealthReport(new Health(health.etcd(), health.patroni(), health.postgres(), health.haproxy(),
+                health.backup(), health.vip(), pooler), problems, pending);
     }
 
     HealthReport pending(List<Pending> more) {

@@ -3,6 +3,7 @@ package io.pgha.probe;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
+import io.pgha.pooler.PoolerConsole;
 import io.pgha.model.Health.Haproxy;
 import io.pgha.model.PatroniTimers;
 import io.pgha.model.Pending;
@@ -339,6 +340,37 @@ public final class HostHealth {
                     String.join(",", dataHosts), Pending.HAPROXY_RELOAD)));
         }
         return report;
+    }
+
+    /** The servers HAProxy on this host sends writes to now (its stats listen on loopback). */
+    public List<String> primariesUp(int statsPort) throws IOException {
+        List<String> up = new java.util.ArrayList<>();
+        for (HaproxyStats.Server s : haproxy.servers("127.0.0.1", statsPort)) {
+            if (s.proxy().equals("primary") && s.status().startsWith("UP")) {
+                up.add(s.name());
+            }
+        }
+        return up;
+    }
+
+    /**
+     * PgBouncer as its admin console answers, and whether it is paused for a switchover ({@code paused}, as the agent
+     * that paused it knows: PgBouncer 1.18 cannot say). A pooler that does not answer is a problem.
+     */
+    public static HealthReport pooler(PoolerConsole console, Optional<String> paused, Optional<String> pauseFailure) {
+        try {
+            PoolerConsole.Lists lists = console.lists();
+            return HealthReport.of(poolerPart(new Health.Pooler(console.port(), true, lists.clients(),
+                    lists.servers(), paused.orElse(null), pauseFailure.orElse(null))));
+        } catch (IOException e) {
+            String detail = e.getMessage();
+            return HealthReport.of(poolerPart(new Health.Pooler(console.port(), false, null, null,
+                    paused.orElse(null), detail)), "pooler not answering (" + detail + ")");
+        }
+    }
+
+    private static Health poolerPart(Health.Pooler pooler) {
+        return new Health(null, null, null, null, null, null, pooler);
     }
 
     /** Whether an interface of this host has the floating address, as the kernel says (not as keepalived says). */

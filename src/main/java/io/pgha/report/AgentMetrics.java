@@ -59,6 +59,11 @@ public final class AgentMetrics {
             "address");
     private final Gauge vipFault = gauge("pgha_vip_standing_down",
             "1 while this lb host tells keepalived to give up the floating address (HAProxy unfit)", "address");
+    private final Gauge poolerUp = gauge("pgha_pooler_up", "1 while this lb host's PgBouncer console answers");
+    private final Gauge poolerClients = gauge("pgha_pooler_clients", "Client connections to this lb host's PgBouncer");
+    private final Gauge poolerServers = gauge("pgha_pooler_server_connections",
+            "Server connections this lb host's PgBouncer holds open");
+    private final Gauge poolerPaused = gauge("pgha_pooler_paused", "1 while PgBouncer is paused for a switchover");
     private final Gauge archiveFailing = gauge("pgha_postgres_archive_failing",
             "1 while the leader's last WAL archiving attempt failed");
     private final Gauge archiveWaiting = gauge("pgha_postgres_archive_waiting_segments",
@@ -130,6 +135,12 @@ public final class AgentMetrics {
         if (h.vip() != null) {
             vipHeld.labelValues(h.vip().address()).set(h.vip().held() ? 1 : 0);
             vipFault.labelValues(h.vip().address()).set(h.vip().fault() != null ? 1 : 0);
+        }
+        if (h.pooler() != null) {
+            poolerUp.set(h.pooler().answering() ? 1 : 0);
+            set(poolerClients, h.pooler().clients());
+            set(poolerServers, h.pooler().servers());
+            poolerPaused.set(h.pooler().paused() != null ? 1 : 0);
         }
         if (h.postgres() != null) {
             set(pgConnections, h.postgres().connections());

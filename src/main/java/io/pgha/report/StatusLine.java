@@ -20,7 +20,7 @@ public final class StatusLine {
                 // "member healthy" alone would not say of what, beside Postgres' words.
                 case "etcd" -> parts.add((several ? "etcd " : "") + etcd(s.health().etcd()));
                 case "data" -> parts.add(data(s.health().patroni(), s.health().postgres()));
-                case "lb" -> parts.add(lb(s.health().haproxy()) + vip(s.health().vip()));
+                case "lb" -> parts.add(lb(s.health().haproxy()) + vip(s.health().vip()) + pooler(s.health().pooler()));
                 case "backup" -> parts.add(backup(s.backup(), s.updated()));
                 default -> {
                     if (!s.warnings().isEmpty()) {
@@ -90,6 +90,15 @@ public final class StatusLine {
         return vip.held() ? ", holds " + vip.address() + (vip.fault() == null ? "" : " (standing down: " + vip.fault()
                 + ")") : vip.fault() == null ? ", standing by for " + vip.address()
                 : ", not taking " + vip.address() + ": " + vip.fault();
+    }
+
+    /** ", pooler 12 clients", ", pooler paused for a switchover", or ", pooler down". */
+    static String pooler(Health.Pooler pooler) {
+        if (pooler == null) {
+            return "";
+        }
+        return !pooler.answering() ? ", pooler down" : pooler.paused() != null ? ", pooler paused for a switchover"
+                : ", pooler " + pooler.clients() + (pooler.clients() == 1 ? " client" : " clients");
     }
 
     private static String joined(List<String> names) {

@@ -4,6 +4,7 @@ import io.pgha.backup.PgBackRestConfig;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
+import io.pgha.postgres.PoolerAuth;
 import io.pgha.resources.DirectoryResource;
 import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * name: etcd refuses a certificate with one on its JSON gateway, which Patroni uses (Patroni logs in with a
  * password instead). A third is pgBackRest's: its TLS server lets a peer in by the common name
  * ({@code pgbackrest-HOST}, which etcd has no user for), and its client (2.45) matches only DNS names, so the
- * addresses are DNS names in it too. Keys are root's alone (0600); each program gets its own copy through its role.
+ * addresses are DNS names in it too. A fourth is PgBouncer's, its client certificate to PostgreSQL
+ * ({@code pooler-HOST}), which lets the pooler's auth user in without a password. Keys are root's alone (0600); each program gets its own copy through its role.
  */
 public final class HostCertificate {
     private static final Logger log = LoggerFactory.getLogger(HostCertificate.class);
@@ -40,7 +42,8 @@ public final class HostCertificate {
 
     /** The certificate as the roles need it: PEM texts, never logged. */
     public record Material(String caPem, String certificatePem, String keyPem, String serviceCertificatePem,
-                           String serviceKeyPem, String backupCertificatePem, String backupKeyPem, Instant notAfter) {
+                           String serviceKeyPem, String backupCertificatePem, String backupKeyPem,
+                           String poolerCertificatePem, String poolerKeyPem, Instant notAfter) {
         @Override
         public String toString() {
             return "HostCertificate.Material[until " + notAfter + "]";
@@ -102,6 +105,8 @@ public final class HostCertificate {
                 TlsFiles.read(dir.resolve("service.key"), "this host's programs' key"),
                 TlsFiles.read(dir.resolve("backup.crt"), "this host's pgBackRest certificate"),
                 TlsFiles.read(dir.resolve("backup.key"), "this host's pgBackRest key"),
+                TlsFiles.read(dir.resolve("pooler.crt"), "this host's pooler certificate"),
+                TlsFiles.read(dir.resolve("pooler.key"), "this host's pooler key"),
                 onDisk.getNotAfter().toInstant());
     }
 
@@ -112,18 +117,12 @@ public final class HostCertificate {
     public boolean ensure(Instant now) throws IOException {
         String caPem = TlsFiles.read(config.caCertificate(), CA_CERTIFICATE);
         TlsFiles files = files();
-        boolean backupOnDisk = Files.exists(dir.resolve("backup.crt")) && Files.exists(dir.resolve("backup.key"));
         if (material == null && Files.exists(files.certificate()) && Files.exists(files.key())
                 && Files.exists(dir.resolve("service.crt")) && Files.exists(dir.resolve("service.key"))) {
-            if (!backupOnDisk) {
-                // An agent from before pgBackRest's certificate: only that one is added, so that etcd, Patroni and
-                // HAProxy keep theirs (a new one would restart every etcd member once).
-                IssuedCertificate backup = backupCertificate(ca(caPem), now);
-                write(dir.resolve("backup.key"), backup.keyPem(), 0600);
-                write(dir.resolve("backup.crt"), backup.certificatePem(), 0644);
-                log.info("pgBackRest host certificate added: {} until {}", PgBackRestConfig.commonName(
-                        identity.name()), backup.notAfter());
-            }
+            // An agent from before pgBackRest's or the pooler's certificate: only those are added, so that etcd,
+            // Patroni and HAProxy keep theirs (a new one would restart every etcd member once).
+            addIfMissing("backup", () -> backupCertificate(ca(caPem), now));
+            addIfMissing("pooler", () -> poolerCertificate(ca(caPem), now));
             loadExisting();
         }
         String reason = renewalReason(caPem, now);
@@ -136,16 +135,20 @@ public final class HostCertificate {
         IssuedCertificate service = ca.issue(new CertificateRequest("", dnsNames(), addresses(),
                 config.hostCertLifetime()), now);
         IssuedCertificate backup = backupCertificate(ca, now);
+        IssuedCertificate pooler = poolerCertificate(ca, now);
         check(new DirectoryResource(dir, new Owner("root", "root", 0700)).checkApply(true));
         // Keys before certificates: a reader that sees a new certificate finds its key already there.
         write(files.key(), issued.keyPem(), 0600);
         write(dir.resolve("service.key"), service.keyPem(), 0600);
         write(dir.resolve("backup.key"), backup.keyPem(), 0600);
+        write(dir.resolve("pooler.key"), pooler.keyPem(), 0600);
         write(files.certificate(), issued.certificatePem(), 0644);
         write(dir.resolve("service.crt"), service.certificatePem(), 0644);
         write(dir.resolve("backup.crt"), backup.certificatePem(), 0644);
+        write(dir.resolve("pooler.crt"), pooler.certificatePem(), 0644);
         material = new Material(caPem, issued.certificatePem(), issued.keyPem(), service.certificatePem(),
-                service.keyPem(), backup.certificatePem(), backup.keyPem(), issued.notAfter());
+                service.keyPem(), backup.certificatePem(), backup.keyPem(), pooler.certificatePem(), pooler.keyPem(),
+                issued.notAfter());
         log.info("host certificate issued ({}): {} until {}", reason, agentUser(identity.name()), issued.notAfter());
         return true;
     }
@@ -171,6 +174,27 @@ public final class HostCertificate {
                 config.hostCertLifetime()), now);
     }
 
+    private IssuedCertificate poolerCertificate(ClusterCa ca, Instant now) throws IOException {
+        return ca.issue(new CertificateRequest(PoolerAuth.commonName(identity.name()), dnsNames(), addresses(),
+                config.hostCertLifetime()), now);
+    }
+
+    private interface Issue {
+        IssuedCertificate issue() throws IOException;
+    }
+
+    private void addIfMissing(String name, Issue issue) throws IOException {
+        Path cert = dir.resolve(name + ".crt");
+        Path key = dir.resolve(name + ".key");
+        if (Files.exists(cert) && Files.exists(key)) {
+            return;
+        }
+        IssuedCertificate issued = issue.issue();
+        write(key, issued.keyPem(), 0600);
+        write(cert, issued.certificatePem(), 0644);
+        log.info("{} certificate added until {}", name, issued.notAfter());
+    }
+
     private String renewalReason(String caPem, Instant now) throws IOException {
         Material m = material;
         if (m == null) {
@@ -193,7 +217,8 @@ public final class HostCertificate {
         }
         if (!caPem.equals(m.caPem())) {
             material = new Material(caPem, m.certificatePem(), m.keyPem(), m.serviceCertificatePem(),
-                    m.serviceKeyPem(), m.backupCertificatePem(), m.backupKeyPem(), m.notAfter());
+                    m.serviceKeyPem(), m.backupCertificatePem(), m.backupKeyPem(), m.poolerCertificatePem(),
+                    m.poolerKeyPem(), m.notAfter());
         }
         return "";
     }

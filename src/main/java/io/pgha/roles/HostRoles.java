@@ -118,9 +118,9 @@ public final class HostRoles {
                 restartsDue, patroni);
     }
 
+    /** Every role but etcd's has a package of the spec's PostgreSQL major: the server, or psql on an lb host. */
     private Resource packagesOf(Role role, RoleDefinition def, Optional<ClusterSpec> spec) {
-        boolean runsPostgres = role == Role.DATA || role == Role.BACKUP;
-        return ctx.packages(def, runsPostgres ? Integer.toString(spec.orElseThrow().postgres().version()) : "");
+        return ctx.packages(def, role == Role.ETCD ? "" : Integer.toString(spec.orElseThrow().postgres().version()));
     }
 
     /**
@@ -163,7 +163,7 @@ public final class HostRoles {
         return switch (role) {
             case ETCD -> List.of(EtcdRole.PROGRAM);
             case DATA -> List.of(DataRole.PROGRAM);
-            case LB -> List.of(LbRole.PROGRAM, LbRole.KEEPALIVED);
+            case LB -> List.of(LbRole.PROGRAM, LbRole.KEEPALIVED, LbRole.POOLER);
             case BACKUP -> List.of(BackupRole.SERVER);
         };
     }

@@ -8,6 +8,8 @@ import io.pgha.resources.FileResource;
 import io.pgha.resources.Owner;
 import io.pgha.resources.ProcessResource;
 import io.pgha.resources.Resource;
+import io.pgha.resources.UserResource;
+import io.pgha.pooler.PoolerConsole;
 import io.pgha.supervise.ProcessSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,11 +21,14 @@ import java.util.stream.Collectors;
 
 /**
  * HAProxy as the cluster's endpoint: writes to the leader, reads to the replicas; with a floating address in the spec,
- * keepalived moves it between the lb hosts.
+ * keepalived moves it between the lb hosts; with a pooler, PgBouncer in front of HAProxy's primary port.
  */
 final class LbRole implements RolePlanner {
     static final String PROGRAM = "haproxy";
     static final String KEEPALIVED = "keepalived";
+    static final String POOLER = "pgbouncer";
+    private static final String POOLER_USER = "pgbouncer";
+    private static final String POOLER_BINARY = "/usr/sbin/pgbouncer";
     private static final String KEEPALIVED_BINARY = "/usr/sbin/keepalived";
     /** Seconds between VRRP adverts: a holder that misses three is replaced. */
     static final String ADVERT_INTERVAL = "0.5";
@@ -42,7 +47,7 @@ final class LbRole implements RolePlanner {
         Path home = ctx.paths().dataDir(PROGRAM);
         Path config = ctx.paths().configDir().resolve("haproxy.cfg");
         ProgramTls tls = ProgramTls.combined(ctx, PROGRAM, user);
-        Path socket = home.resolve("admin.sock");
+        Path socket = ctx.paths().haproxySocket();
         Path stateFile = home.resolve("server-state");
         String text = render(Files.readString(ctx.rolesDir().resolve("lb/haproxy.cfg.tmpl")), spec, host, tls,
                 socket, stateFile);
@@ -57,7 +62,7 @@ final class LbRole implements RolePlanner {
                         spec.hostsWith(Role.DATA).stream().collect(Collectors.toMap(ClusterSpec.Host::name,
                                 h -> h.address() + " " + ClusterSpec.POSTGRES_PORT + " " + ClusterSpec.PATRONI_PORT))));
         List<Resource> out = new java.util.ArrayList<>(List.of(
-                ctx.packages(def, ""),
+                ctx.packages(def, Integer.toString(spec.postgres().version())),
                 ctx.user(def, home),
                 new DirectoryResource(ctx.paths().configDir(), new Owner("root", "root", 0755)),
                 new DirectoryResource(ctx.paths().logDir(), new Owner("root", "root", 0750)),
@@ -66,6 +71,11 @@ final class LbRole implements RolePlanner {
         out.addAll(tls.resources());
         out.add(configFile);
         out.add(ProcessResource.present(haproxy, ctx.supervisor()));
+        if (spec.pooler().isPresent()) {
+            out.addAll(pooler(spec, host));
+        } else if (Files.exists(ctx.supervisor().pidFile(POOLER))) {
+            out.add(ProcessResource.absent(POOLER, "the spec has no pooler", ctx.supervisor()));
+        }
         if (spec.vip().isPresent()) {
             out.addAll(keepalived(spec, host, spec.vip().get()));
         } else if (Files.exists(ctx.supervisor().pidFile(KEEPALIVED))) {
@@ -97,6 +107,34 @@ final class LbRole implements RolePlanner {
                 ctx.paths().logDir().resolve("keepalived.log"), KEEPALIVED, configFile.digest(), "HUP");
         return List.of(new DirectoryResource(home, new Owner("root", "root", 0700)), configFile,
                 ProcessResource.present(keepalived, ctx.supervisor()));
+    }
+
+    /**
+     * PgBouncer in front of this host's HAProxy, as a user of its own; reloaded (SIGHUP) on a change of its files,
+     * which it reads again then, certificates included.
+     */
+    private List<Resource> pooler(ClusterSpec spec, ClusterSpec.Host host) throws IOException {
+        Path home = ctx.paths().dataDir(POOLER);
+        ProgramTls tls = ProgramTls.of(ctx, POOLER, POOLER_USER);
+        ProgramTls serverTls = ProgramTls.pooler(ctx, POOLER_USER);
+        PoolerFiles files = new PoolerFiles(Files.readString(ctx.rolesDir().resolve("lb/pgbouncer.ini.tmpl")),
+                ctx.paths().configDir().resolve("pgbouncer-hba.conf"), home.resolve("admin.txt"), tls, serverTls);
+        FileResource ini = FileResource.of(ctx.paths().configDir().resolve("pgbouncer.ini"), files.ini(spec, host),
+                new Owner("root", POOLER_USER, 0640));
+        FileResource hba = FileResource.of(files.hbaFile(), PoolerFiles.hba(spec.cluster()),
+                new Owner("root", POOLER_USER, 0640));
+        FileResource auth = FileResource.of(files.authFile(), PoolerFiles.authFile(PoolerConsole.adminPassword(
+                ctx.certificate().material().keyPem())), new Owner(POOLER_USER, POOLER_USER, 0600)).asSensitive();
+        ProcessSpec pgbouncer = new ProcessSpec(POOLER, POOLER_USER, List.of(POOLER_BINARY, ini.path().toString()),
+                Map.of("PATH", "/usr/sbin:/usr/bin:/bin", "HOME", home.toString(), "LC_ALL", "C.UTF-8"), home,
+                ctx.paths().logDir().resolve("pgbouncer.log"), POOLER,
+                ini.digest() + hba.digest() + auth.digest() + tls.digest() + serverTls.digest(), "HUP");
+        List<Resource> out = new java.util.ArrayList<>(List.of(new UserResource(POOLER_USER, home),
+                new DirectoryResource(home, new Owner(POOLER_USER, POOLER_USER, 0700))));
+        out.addAll(tls.resources());
+        out.addAll(serverTls.resources());
+        out.addAll(List.of(ini, hba, auth, ProcessResource.present(pgbouncer, ctx.supervisor())));
+        return out;
     }
 
     static String renderKeepalived(String template, ClusterSpec spec, ClusterSpec.Host host, String device,

@@ -18,22 +18,27 @@ record ProgramTls(Path ca, Path certificate, Path key, List<Resource> resources,
 
     static ProgramTls of(HostContext ctx, String program, String user) {
         HostCertificate.Material m = ctx.certificate().material();
-        Path dir = dir(ctx);
-        FileResource cert = FileResource.of(dir.resolve(program + ".crt"), m.serviceCertificatePem(),
-                new Owner("root", "root", 0644));
-        FileResource key = FileResource.of(dir.resolve(program + ".key"), m.serviceKeyPem(),
-                new Owner(user, user, 0600)).asSensitive();
-        return withCa(ctx, cert.path(), key.path(), List.of(cert, key), cert.digest());
+        return separate(ctx, program, m.serviceCertificatePem(), m.serviceKeyPem(), user);
     }
 
     /** pgBackRest's copy of the host's pgBackRest certificate (common name {@code pgbackrest-HOST}). */
     static ProgramTls pgBackRest(HostContext ctx, String user) {
         HostCertificate.Material m = ctx.certificate().material();
+        return separate(ctx, "pgbackrest", m.backupCertificatePem(), m.backupKeyPem(), user);
+    }
+
+    /** PgBouncer's client certificate to PostgreSQL (common name {@code pooler-HOST}). */
+    static ProgramTls pooler(HostContext ctx, String user) {
+        HostCertificate.Material m = ctx.certificate().material();
+        return separate(ctx, "pooler-client", m.poolerCertificatePem(), m.poolerKeyPem(), user);
+    }
+
+    private static ProgramTls separate(HostContext ctx, String name, String certificatePem, String keyPem,
+                                       String user) {
         Path dir = dir(ctx);
-        FileResource cert = FileResource.of(dir.resolve("pgbackrest.crt"), m.backupCertificatePem(),
-                new Owner("root", "root", 0644));
-        FileResource key = FileResource.of(dir.resolve("pgbackrest.key"), m.backupKeyPem(),
-                new Owner(user, user, 0600)).asSensitive();
+        FileResource cert = FileResource.of(dir.resolve(name + ".crt"), certificatePem, new Owner("root", "root", 0644));
+        FileResource key = FileResource.of(dir.resolve(name + ".key"), keyPem, new Owner(user, user, 0600))
+                .asSensitive();
         return withCa(ctx, cert.path(), key.path(), List.of(cert, key), cert.digest());
     }
 

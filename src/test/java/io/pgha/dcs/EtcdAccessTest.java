@@ -29,7 +29,9 @@ class EtcdAccessTest {
         assertTrue(pg.contains(new EtcdAccess.Permission("/pgha/demo/locks/restart", false, true)), pg.toString());
         List<EtcdAccess.Permission> lb = access.roles().get("agent-lb1");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
-                new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true)), lb, "an lb host reads no password");
+                new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true),
+                new EtcdAccess.Permission("/pgha/demo/pooler-pause", false, false)), lb,
+                "an lb host reads no password; it reads the poolers' pause");
         assertEquals("root", access.users().get("agent-etcd1"), "an etcd host's agent changes the membership and"
                 + " defragments, which etcd allows root only (its disk holds the whole database anyway)");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),

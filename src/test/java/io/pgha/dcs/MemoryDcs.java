@@ -2,6 +2,7 @@ package io.pgha.dcs;
 
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
+import io.pgha.model.PoolerPause;
 import io.pgha.model.HostStatus;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ public final class MemoryDcs implements Dcs {
     private Optional<Versioned<String>> spec = Optional.empty();
     private Optional<Versioned<ClusterSecrets>> secrets = Optional.empty();
     private final Map<String, Versioned<HostRequest>> requests = new HashMap<>();
+    private Versioned<PoolerPause> poolerPause;
     private final Map<String, HostStatus> statuses = new LinkedHashMap<>();
     private final List<HostStatus> statusWrites = new ArrayList<>();
     private final List<Long> statusLeases = new ArrayList<>();
@@ -169,6 +171,36 @@ public final class MemoryDcs implements Dcs {
     @Override
     public Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return watch("request/" + host, onChange, onError);
+    }
+
+    @Override
+    public synchronized Optional<Versioned<PoolerPause>> poolerPause() throws DcsException {
+        check();
+        return Optional.ofNullable(poolerPause);
+    }
+
+    /** The lease is not kept here: tests that need it to expire run against etcd. */
+    @Override
+    public void putPoolerPause(PoolerPause pause, long lease) throws DcsException {
+        synchronized (this) {
+            check();
+            poolerPause = new Versioned<>(pause, ++revision);
+        }
+        tell("pooler-pause");
+    }
+
+    @Override
+    public void deletePoolerPause() throws DcsException {
+        synchronized (this) {
+            check();
+            poolerPause = null;
+        }
+        tell("pooler-pause");
+    }
+
+    @Override
+    public Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch("pooler-pause", onChange, onError);
     }
 
     private Watch watch(String key, Runnable onChange, Consumer<DcsException> onError) {

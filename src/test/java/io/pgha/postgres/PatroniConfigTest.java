@@ -52,8 +52,12 @@ class PatroniConfigTest {
             Path.of("/etc/pgha-agent/tls/postgres.crt"), Path.of("/etc/pgha-agent/tls/postgres.key"));
 
     private static JsonNode render(String superuserPassword, String host) throws Exception {
+        return render(SPEC, superuserPassword, host);
+    }
+
+    private static JsonNode render(String specText, String superuserPassword, String host) throws Exception {
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
-        ClusterSpec spec = new ClusterSpecParser(agent).parse(SPEC, "spec");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(specText, "spec");
         ClusterSecrets secrets = ClusterSecrets.of(Map.of("superuser", superuserPassword, "replication", "rep:pass",
                 "rewind", "rw", "patroni_rest", "rest", "patroni_etcd", "etcdpw"));
         String text = PatroniConfig.render(agent, spec, spec.host(host).orElseThrow(), secrets, LAYOUT, TLS,
@@ -258,6 +262,16 @@ class PatroniConfigTest {
                 "hostssl postgres pgha_monitor 10.0.1.2/32 scram-sha-256",
                 "host all all 10.0.0.0/8 scram-sha-256"), hba);
         assertFalse(hba.stream().anyMatch(l -> l.contains("0.0.0.0/0") || l.contains("trust")), hba.toString());
+    }
+
+    @Test
+    void thePoolersAuthUserComesInByCertificateFromTheLbHostsOnly() throws Exception {
+        JsonNode pg = render(SPEC + "pooler: {}\n", "s", "pg1").path("postgresql");
+        List<String> hba = texts(pg.path("pg_hba"));
+        assertEquals("hostssl all pgha_pooler 10.0.2.1/32 cert map=pooler", hba.get(hba.size() - 2),
+                "before the spec's own rules, which would ask it for a password: " + hba);
+        assertEquals(List.of("pooler pooler-lb1 pgha_pooler"), texts(pg.path("pg_ident")));
+        assertTrue(render("s", "pg1").path("postgresql").path("pg_ident").isMissingNode(), "no pooler, no map");
     }
 
     @Test

@@ -28,6 +28,21 @@ class RollingRestartTest {
         final Map<String, Integer> running = new LinkedHashMap<>();
         final Map<String, Integer> starts = new LinkedHashMap<>();
         final List<String> log = new ArrayList<>();
+        /** The poolers' pause, as the restart asks for it, each step in the same log as the restarts. */
+        final ClientPause pause = () -> {
+            log.add("pause");
+            return new ClientPause.Paused() {
+                @Override
+                public void resumeOn(String leader) {
+                    log.add("resume on " + leader);
+                }
+
+                @Override
+                public void close() {
+                    log.add("pause over");
+                }
+            };
+        };
         int desired;
         String lockHolder;
 
@@ -127,7 +142,7 @@ class RollingRestartTest {
             RollingRestart.Settings settings = (address, names) -> Map.of("max_connections", new PgSetting(
                     "max_connections", running.get(address).toString(), "", "integer",
                     running.get(address).toString(), "postmaster"));
-            return new RollingRestart(name, member(name), lock(name))
+            return new RollingRestart(name, member(name), lock(name), pause)
                     .step(Map.of("max_connections", Integer.toString(desired)), LOOP_WAIT, settings);
         }
     }
@@ -141,8 +156,9 @@ class RollingRestartTest {
         assertFalse(c.step("pg2"));
         assertFalse(c.step("pg3"));
         assertFalse(c.step("pg1"));
-        assertEquals(List.of("restart pg2", "restart pg3", "switchover pg1 -> pg2"), c.log,
-                "the old leader came back as a replica with 150: no second restart");
+        assertEquals(List.of("restart pg2", "restart pg3", "pause", "switchover pg1 -> pg2", "resume on pg2",
+                "pause over"), c.log, "the poolers pause for the leader's switchover alone; the old leader came back"
+                + " as a replica with 150: no second restart");
         assertEquals(Map.of("pg1", 150, "pg2", 150, "pg3", 150), c.running);
         assertEquals(null, c.lockHolder, "the lock is released after each restart");
     }
@@ -155,15 +171,17 @@ class RollingRestartTest {
         assertTrue(c.step("pg3"));
         assertEquals(List.of(), c.log, "no restart in vain");
         assertFalse(c.step("pg1"));
-        assertEquals(List.of("restart pg1"), c.log, "no switchover: every replica still runs 150");
+        assertEquals(List.of("pause", "restart pg1", "resume on pg1", "pause over"), c.log,
+                "no switchover: every replica still runs 150; the poolers wait out the leader's restart");
+        c.log.clear();
         assertFalse(c.step("pg2"));
         assertFalse(c.step("pg3"));
-        assertEquals(List.of("restart pg1", "restart pg2", "restart pg3"), c.log);
+        assertEquals(List.of("restart pg2", "restart pg3"), c.log, "no pause for a replica's restart");
         assertEquals(Map.of("pg1", 120, "pg2", 120, "pg3", 120), c.running);
         assertEquals("pg1", c.leader());
         assertFalse(c.step("pg1"));
         assertFalse(c.step("pg2"));
-        assertEquals(3, c.log.size(), "done: nothing restarts again");
+        assertEquals(2, c.log.size(), "done: nothing restarts again");
     }
 
     @Test
@@ -206,7 +224,7 @@ class RollingRestartTest {
         Lock noLock = () -> {
             throw new AssertionError("a reload takes no restart lock");
         };
-        RollingRestart r = new RollingRestart("pg3", patroni, noLock, now::get);
+        RollingRestart r = new RollingRestart("pg3", patroni, noLock, ClientPause.NONE, now::get);
         RollingRestart.Settings settings = (address, names) -> Map.of("work_mem", new PgSetting("work_mem",
                 Integer.toString(Integer.parseInt(workMem[0].replace("MB", "")) * 1024), "kB", "integer",
                 workMem[0], "user"));
@@ -247,7 +265,7 @@ class RollingRestartTest {
         FakePatroni patroni = new FakePatroni(
                 () -> new PatroniClient.Member("running", "master", 2, false, "start 0", false, false, "3.0.2"),
                 () -> List.of(new PatroniClient.ClusterMember("pg1", "leader", "running", "pg1", 2, 0, false, false)));
-        RollingRestart r = new RollingRestart("pg1", patroni, Optional::empty, now::get);
+        RollingRestart r = new RollingRestart("pg1", patroni, Optional::empty, ClientPause.NONE, now::get);
         RollingRestart.Settings settings = (address, names) -> Map.of("work_mem", new PgSetting("work_mem", "8192",
                 "kB", "integer", "8MB", "user"));
         for (int i = 0; i < 5; i++) {

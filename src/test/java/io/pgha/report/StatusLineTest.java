@@ -136,4 +136,14 @@ class StatusLineTest {
         assertEquals(", not taking 10.0.2.100: HAProxy not answering",
                 StatusLine.vip(new Health.Vip("10.0.2.100", false, null, "HAProxy not answering")));
     }
+
+    @Test
+    void anLbHostWithAPoolerSaysItsClientsOrThatItIsPausedOrDown() {
+        assertEquals(", pooler 3 clients", StatusLine.pooler(new Health.Pooler(6432, true, 3L, 2L, null, null)));
+        assertEquals(", pooler paused for a switchover",
+                StatusLine.pooler(new Health.Pooler(6432, true, 3L, 0L, "id-1", null)));
+        assertEquals(", pooler down", StatusLine.pooler(new Health.Pooler(6432, false, null, null, null,
+                "connection refused")));
+        assertEquals("", StatusLine.pooler(null));
+    }
 }

@@ -21,7 +21,7 @@ class PackageMapTest {
         for (Role role : Role.values()) {
             RoleDefinition def = RoleDefinition.load(ROLES, role);
             boolean runsPostgres = role == Role.DATA || role == Role.BACKUP;
-            String version = runsPostgres ? Integer.toString(postgres) : "";
+            String version = role == Role.ETCD ? "" : Integer.toString(postgres);
             List<String> packages = def.packagesFor(platform.family(), version);
             String repos = String.join(",", platform.needed(packages).stream().map(Platform.Repository::id).toList());
             out.put(role.id(), String.join(" ", packages) + " | " + def.user() + " | " + def.binary()
@@ -37,7 +37,7 @@ class PackageMapTest {
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
                 "data", "postgresql-15 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
                         + " | /usr/lib/postgresql/15/bin | repos: -",
-                "lb", "haproxy keepalived | haproxy | /usr/sbin/haproxy | repos: -",
+                "lb", "haproxy keepalived pgbouncer postgresql-client-15 | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql-15 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/15/bin"
                         + " | repos: -"), map("debian12", 15));
         assertEquals("postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
@@ -50,7 +50,7 @@ class PackageMapTest {
                 "etcd", "etcd-server etcd-client | etcd | /usr/bin/etcd | repos: -",
                 "data", "postgresql-17 patroni python3-idna python3-etcd | postgres | /usr/bin/patroni"
                         + " | /usr/lib/postgresql/17/bin | repos: -",
-                "lb", "haproxy keepalived | haproxy | /usr/sbin/haproxy | repos: -",
+                "lb", "haproxy keepalived pgbouncer postgresql-client-17 | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql-17 | postgres | /usr/bin/pgbackrest | /usr/lib/postgresql/17/bin"
                         + " | repos: -"), map("debian13", 17));
     }
@@ -61,7 +61,7 @@ class PackageMapTest {
                 "etcd", "etcd | etcd | /usr/bin/etcd | repos: pgdg-rhel9-extras",
                 "data", "postgresql16-server patroni patroni-etcd | postgres | /usr/bin/patroni | /usr/pgsql-16/bin"
                         + " | repos: pgdg16,pgdg-common,epel",
-                "lb", "haproxy keepalived | haproxy | /usr/sbin/haproxy | repos: -",
+                "lb", "haproxy keepalived pgbouncer postgresql | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql16-server | postgres | /usr/bin/pgbackrest | /usr/pgsql-16/bin"
                         + " | repos: pgdg-common,pgdg16"), map("el9", 16));
     }
@@ -72,7 +72,7 @@ class PackageMapTest {
                 "etcd", "etcd | etcd | /usr/bin/etcd | repos: pgdg-rhel8-extras",
                 "data", "postgresql15-server patroni patroni-etcd | postgres | /usr/bin/patroni | /usr/pgsql-15/bin"
                         + " | repos: pgdg15,pgdg-common,epel",
-                "lb", "haproxy keepalived | haproxy | /usr/sbin/haproxy | repos: -",
+                "lb", "haproxy keepalived pgbouncer postgresql | haproxy | /usr/sbin/haproxy | repos: -",
                 "backup", "pgbackrest postgresql15-server | postgres | /usr/bin/pgbackrest | /usr/pgsql-15/bin"
                         + " | repos: pgdg-common,pgdg15"), map("el8", 15));
     }
