@@ -5,7 +5,7 @@ import java.io.IOException;
 /**
  * The poolers' pause around a change of the leader's Postgres (a switchover, a restart in place), so that clients
  * through them wait instead of failing; {@link #NONE} without a pooler. The agent gives the real one
- * (io.pgha.pooler.SwitchoverPause).
+ * (SwitchoverPause, of the pooler package).
  */
 public interface ClientPause {
     /** A pause under way: {@link #resumeOn} once the leader serves again, {@link #close} ends it in any case. */
