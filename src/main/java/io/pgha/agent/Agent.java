@@ -5,8 +5,9 @@ import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdAdmin;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
-import io.pgha.pooler.PoolerConsole;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.Role;
+import io.pgha.pooler.PoolerConsole;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.HostHealth;
 import io.pgha.report.AgentMetrics;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +51,7 @@ public final class Agent {
 
     /** This host's pooler, while the spec gives it one and the certificate its console password derives from is in. */
     private Optional<PoolerPauses.Target> poolerTarget(AgentState state) {
-        if (state == null || !state.roles().contains(io.pgha.model.Role.LB)) {
+        if (state == null || !state.roles().contains(Role.LB)) {
             return Optional.empty();
         }
         Optional<ClusterSpec> spec = state.spec();
@@ -66,7 +68,7 @@ public final class Agent {
         return Optional.of(new PoolerPauses.Target(new PoolerConsole(pooler.get().port(),
                 PoolerConsole.adminPassword(keyPem), config.caCertificate()), spec.get().haproxy().statsPort(),
                 host.paths().haproxySocket(),
-                spec.get().hostsWith(io.pgha.model.Role.DATA).stream().map(ClusterSpec.Host::name).toList()));
+                spec.get().hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList()));
     }
 
     public void run() throws java.io.IOException {
@@ -103,14 +105,15 @@ public final class Agent {
         api.ensureBound();
         HostHealth hostHealth = new HostHealth(host.certificate().sslContext(), config.caCertificate());
         // A pause or resume is reported at once: pghactl switchover waits for the lb hosts' word.
-        java.util.concurrent.Semaphore probeNow = new java.util.concurrent.Semaphore(0);
+        Semaphore probeNow = new Semaphore(0);
         PoolerPauses pauses = new PoolerPauses(dcs, outage, () -> poolerTarget(reporter.state()), hostHealth,
                 probeNow::release);
         Prober prober = new Prober(config, host.identity(), host.paths(), hostHealth, reporter::state, fsync,
                 probes -> {
                     api.ensureBound();
                     reporter.onProbes(probes);
-                }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing, pauses, probeNow);
+                }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing, pauses,
+                probeNow);
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A data host's upkeep after a settled pass, as steps in this order: Patroni's failsafe memory forgotten, a replica
  * that does not stream repaired, the roles' passwords kept (before the restart step, which reads pg_settings as the
- * monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling restart taken a step further. None runs
- * during a cluster restore or major upgrade.
+ * monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling
+ * restart taken a step further. None runs during a cluster restore or major upgrade.
  */
 final class DataUpkeep {
     private static final Logger log = LoggerFactory.getLogger(DataUpkeep.class);
@@ -47,7 +47,8 @@ final class DataUpkeep {
                             ClientPause clientPause) {
         Postgres postgres = new Postgres(address, caFile);
         return List.of(new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
-                new PoolerFunction(postgres), new Marker(postgres), new Restart(hostName, patroni, restartLock, clientPause, postgres));
+                new PoolerFunction(postgres), new Marker(postgres),
+                new Restart(hostName, patroni, restartLock, clientPause, postgres));
     }
 
     /** This host's Postgres, over TLS, logged in as a role the secrets name. */

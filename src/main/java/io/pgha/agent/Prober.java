@@ -8,6 +8,7 @@ import io.pgha.model.Health;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
 import io.pgha.model.Role;
+import io.pgha.pooler.PoolerConsole;
 import io.pgha.probe.DiskSampler;
 import io.pgha.probe.HealthReport;
 import io.pgha.probe.HostHealth;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -76,12 +79,12 @@ final class Prober implements AutoCloseable {
     private Optional<String> vipFault = Optional.empty();
     private final PoolerPauses pauses;
     /** Released to end a tick's wait early: something changed that the status should say now. */
-    private final java.util.concurrent.Semaphore probeNow;
+    private final Semaphore probeNow;
 
     Prober(AgentConfig config, HostIdentity identity, HostPaths paths, HostHealth health, Supplier<AgentState> state,
            FsyncResults fsync, Consumer<Probes> report, Consumer<Health> probed,
            Supplier<Map<String, String>> etcdMembers, BooleanSupplier etcdAway, PoolerPauses pauses,
-           java.util.concurrent.Semaphore probeNow) {
+           Semaphore probeNow) {
         this.pauses = pauses;
         this.probeNow = probeNow;
         this.config = config;
@@ -111,7 +114,7 @@ final class Prober implements AutoCloseable {
                 log.error("probing failed: {}", AgentLoop.describe(e), e);
             }
             try {
-                if (probeNow.tryAcquire(TICK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (probeNow.tryAcquire(TICK_MILLIS, TimeUnit.MILLISECONDS)) {
                     probeNow.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -195,14 +198,17 @@ final class Prober implements AutoCloseable {
                 || reported.answering() && !pauses.failure().equals(Optional.ofNullable(reported.detail())));
     }
 
-    /** HAProxy, its pooler, and with a floating address who holds it here and what keepalived is told (see {@link VipTrack}). */
+    /**
+     * HAProxy, its pooler, and with a floating address who holds it here and what keepalived is told (see
+     * {@link VipTrack}).
+     */
     private HealthReport lb(Optional<ClusterSpec> spec) {
         Optional<ClusterSpec.Vip> vip = spec.flatMap(ClusterSpec::vip);
         // HAProxy's stats listen on loopback only.
         HealthReport report = health.lb("127.0.0.1", spec.map(x -> x.haproxy().statsPort()).orElse(0),
                 spec.map(x -> x.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList()).orElse(List.of()),
                 vip);
-        Optional<io.pgha.pooler.PoolerConsole> console = pauses.console();
+        Optional<PoolerConsole> console = pauses.console();
         if (console.isPresent()) {
             report = report.and(HostHealth.pooler(console.get(), pauses.pausedFor(), pauses.failure()));
         }

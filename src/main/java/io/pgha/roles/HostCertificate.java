@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * password instead). A third is pgBackRest's: its TLS server lets a peer in by the common name
  * ({@code pgbackrest-HOST}, which etcd has no user for), and its client (2.45) matches only DNS names, so the
  * addresses are DNS names in it too. A fourth is PgBouncer's, its client certificate to PostgreSQL
- * ({@code pooler-HOST}), which lets the pooler's auth user in without a password. Keys are root's alone (0600); each program gets its own copy through its role.
+ * ({@code pooler-HOST}), which lets the pooler's auth user in without a password. Keys are root's alone (0600);
+ * each program gets its own copy through its role.
  */
 public final class HostCertificate {
     private static final Logger log = LoggerFactory.getLogger(HostCertificate.class);
