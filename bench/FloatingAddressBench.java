@@ -37,8 +37,7 @@ public class FloatingAddressBench {
 
     FloatingAddressBench(LabPlan.Os os) {
         plan = LabPlan.standard(3, 2, os);
-        String cidr = plan.vip().orElseThrow();
-        vip = cidr.substring(0, cidr.indexOf('/'));
+        vip = plan.vipAddress().orElseThrow();
     }
 
     public static void main(String[] args) throws Exception {

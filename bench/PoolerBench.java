@@ -45,8 +45,7 @@ public class PoolerBench {
 
     PoolerBench(LabPlan.Os os) {
         plan = LabPlan.standard(3, 2, os);
-        String cidr = plan.vip().orElseThrow();
-        vip = cidr.substring(0, cidr.indexOf('/'));
+        vip = plan.vipAddress().orElseThrow();
     }
 
     public static void main(String[] args) throws Exception {

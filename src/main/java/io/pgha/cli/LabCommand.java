@@ -296,7 +296,7 @@ final class LabCommand implements Runnable {
 
         /** Where clients connect: the floating address, or else the first lb host's. */
         private static Optional<String> entryAddress(LabPlan plan) {
-            Optional<String> vip = plan.vip().map(v -> v.substring(0, v.indexOf('/')));
+            Optional<String> vip = plan.vipAddress();
             return vip.isPresent() ? vip : plan.hostsWith(io.pgha.model.Role.LB).stream().findFirst()
                     .map(LabPlan.Host::address);
         }

@@ -414,6 +414,11 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
         return Optional.of(parts[0].substring(0, dot + 1) + (last - 1) + "/" + parts[1]);
     }
 
+    /** The floating address alone, without its prefix: where clients connect. */
+    public Optional<String> vipAddress() {
+        return vip().map(cidr -> cidr.substring(0, cidr.indexOf('/')));
+    }
+
     private static String yaml(ObjectNode root) {
         try {
             return YAML.writeValueAsString(root);

@@ -344,13 +344,7 @@ public final class HostHealth {
 
     /** The servers HAProxy on this host sends writes to now (its stats listen on loopback). */
     public List<String> primariesUp(int statsPort) throws IOException {
-        List<String> up = new java.util.ArrayList<>();
-        for (HaproxyStats.Server s : haproxy.servers("127.0.0.1", statsPort)) {
-            if (s.proxy().equals("primary") && s.status().startsWith("UP")) {
-                up.add(s.name());
-            }
-        }
-        return up;
+        return routing("127.0.0.1", statsPort).up("primary");
     }
 
     /**
@@ -391,11 +385,7 @@ public final class HostHealth {
 
     private HealthReport lbHealth(String address, int statsPort) {
         try {
-            Map<String, Map<String, String>> proxies = new LinkedHashMap<>();
-            for (HaproxyStats.Server s : haproxy.servers(address, statsPort)) {
-                proxies.computeIfAbsent(s.proxy(), k -> new LinkedHashMap<>()).put(s.name(), s.status());
-            }
-            Health.Haproxy h = new Health.Haproxy(proxies);
+            Health.Haproxy h = routing(address, statsPort);
             int primariesUp = h.up("primary").size();
             return primariesUp == 1 ? HealthReport.of(new Health(null, null, null, h))
                     : HealthReport.of(new Health(null, null, null, h),
@@ -404,5 +394,14 @@ public final class HostHealth {
             return HealthReport.of(new Health(null, null, null, new Health.Haproxy(Map.of())),
                     "HAProxy stats not answering: " + e.getMessage());
         }
+    }
+
+    /** HAProxy's servers by proxy, each with its status, as its stats say now. */
+    private Health.Haproxy routing(String address, int statsPort) throws IOException {
+        Map<String, Map<String, String>> proxies = new LinkedHashMap<>();
+        for (HaproxyStats.Server s : haproxy.servers(address, statsPort)) {
+            proxies.computeIfAbsent(s.proxy(), k -> new LinkedHashMap<>()).put(s.name(), s.status());
+        }
+        return new Health.Haproxy(proxies);
     }
 }

@@ -65,8 +65,7 @@ class FloatingAddressIT {
     @BeforeAll
     void start() throws Exception {
         plan = LabPlan.forTests(AgentCluster.tempBase(), 2, 2, AgentCluster.OS);
-        String cidr = plan.vip().orElseThrow();
-        vip = cidr.substring(0, cidr.indexOf('/'));
+        vip = plan.vipAddress().orElseThrow();
         cluster = new AgentCluster(plan, 10);
         cluster.startAll();
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));

@@ -5,22 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.TestSpecs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PoolerFilesTest {
-    private static final String HOSTS = """
-            cluster: demo
-            hosts:
-              etcd1: {address: 10.0.0.1, role: etcd}
-              etcd2: {address: 10.0.0.2, role: etcd}
-              etcd3: {address: 10.0.0.3, role: etcd}
-              pg1: {address: 10.0.1.1, role: data}
-              lb1: {address: 10.0.2.1, role: lb}
-              lb2: {address: 10.0.2.2, role: lb}
-            """;
+    /** Two lb hosts: the ini of the second is rendered. */
+    private static final String HOSTS = TestSpecs.GUIDE_HOSTS + "  lb2: {address: 10.0.2.2, role: lb}\n";
 
     private static String ini(String sections) throws Exception {
         ClusterSpec spec = ClusterSpecParser.standalone().parse(HOSTS + sections, "spec");
