@@ -144,13 +144,21 @@ public record ClusterSpec(
      * @param synchronousNodeCount      how many standbys a commit waits for
      * @param replicaRepairAfterSeconds how long a replica may go without streaming from a healthy leader before its
      *                                  agent has Patroni reinitialise it from the leader (0: never)
+     * @param fastFailoverAfterSeconds  with fast failover (synchronous modes only): how long a quorum of observers
+     *                                  must see the leader unreachable before its claim is ended early (0: off, the
+     *                                  leader key's ttl alone)
      */
     public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
                           boolean quorum, int synchronousNodeCount, boolean failsafeMode,
-                          int replicaRepairAfterSeconds) {
+                          int replicaRepairAfterSeconds, int fastFailoverAfterSeconds) {
         public static final int REPLICA_REPAIR_AFTER_SECONDS = 120;
+        public static final int FAST_FAILOVER_AFTER_SECONDS = 3;
         public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, false, 1, true,
-                REPLICA_REPAIR_AFTER_SECONDS);
+                REPLICA_REPAIR_AFTER_SECONDS, 0);
+
+        public boolean fastFailover() {
+            return fastFailoverAfterSeconds > 0;
+        }
 
         /** synchronous_mode as the spec and Patroni write it: false, true or quorum. */
         public String synchronousModeText() {

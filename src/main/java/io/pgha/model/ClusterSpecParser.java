@@ -378,7 +378,8 @@ public final class ClusterSpecParser {
 
     private static ClusterSpec.Patroni readPatroni(Node node) {
         node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
-                "synchronous_node_count", "failsafe_mode", "replica_repair_after"));
+                "synchronous_node_count", "failsafe_mode", "replica_repair_after", "fast_failover",
+                "fast_failover_after"));
         ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
         int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
         int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
@@ -398,7 +399,22 @@ public final class ClusterSpecParser {
             node.field("ttl").error("Patroni needs loop_wait + 2*retry_timeout <= ttl, found " + loopWait + " + 2*"
                     + retry + " = " + (loopWait + 2 * retry) + " > " + ttl);
         }
-        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, quorum, syncCount, failsafe, repairAfter);
+        Node fastNode = node.field("fast_failover");
+        boolean fast = fastNode.bool(false);
+        if (fast && !sync) {
+            fastNode.error("applies only with synchronous_mode true or quorum: an early promotion in asynchronous"
+                    + " mode loses the writes the new leader had not received yet");
+        }
+        Node afterNode = node.field("fast_failover_after");
+        int fastAfter = (int) afterNode.integer(ClusterSpec.Patroni.FAST_FAILOVER_AFTER_SECONDS, 1, 3600);
+        if (!afterNode.isMissing() && !fast) {
+            afterNode.error("applies only with fast_failover: true");
+        } else if (fast && fastAfter >= ttl) {
+            afterNode.error("expected less than ttl (" + ttl + " s), found " + fastAfter
+                    + ": the leader key expires by then anyway");
+        }
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, quorum, syncCount, failsafe, repairAfter,
+                fast ? fastAfter : 0);
     }
 
     /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */

@@ -75,7 +75,7 @@ class ClusterSpecParserTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """);
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
-        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, false, 1, true, 120), spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, false, 1, true, 120, 0), spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
         assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
         assertEquals(15, spec.postgres().version());
@@ -472,6 +472,28 @@ class ClusterSpecParserTest {
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
                 "synchronous_mode: false\n  synchronous_node_count: 2")), "patroni.synchronous_node_count",
                 "applies only with synchronous_mode true or quorum");
+    }
+
+    @Test
+    void fastFailoverOnlyInASynchronousModeAndBeforeTheLeaderKeyExpires() throws Exception {
+        ClusterSpec.Patroni off = parse(VALID).patroni();
+        assertTrue(!off.fastFailover(), "off unless asked");
+        ClusterSpec.Patroni on = parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: true\n  fast_failover: true")).patroni();
+        assertTrue(on.fastFailover());
+        assertEquals(ClusterSpec.Patroni.FAST_FAILOVER_AFTER_SECONDS, on.fastFailoverAfterSeconds());
+        assertEquals(5, parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: quorum\n  fast_failover: true\n  fast_failover_after: 5")).patroni()
+                .fastFailoverAfterSeconds());
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: false\n  fast_failover: true")), "patroni.fast_failover",
+                "applies only with synchronous_mode true or quorum: an early promotion in asynchronous mode loses");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: true\n  fast_failover_after: 2")), "patroni.fast_failover_after",
+                "applies only with fast_failover: true");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: true\n  fast_failover: true\n  fast_failover_after: 3600")),
+                "patroni.fast_failover_after", "expected less than ttl");
     }
 
     @Test
