@@ -10,6 +10,7 @@ import io.pgha.model.Role;
 import io.pgha.pooler.PoolerConsole;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.HostHealth;
+import io.pgha.probe.LeaderLook;
 import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusPublisher;
 import io.pgha.roles.HostContext;
@@ -114,6 +115,11 @@ public final class Agent {
                     reporter.onProbes(probes);
                 }, health -> loop.post(new Event.Probed(health)), etcdCare::memberUrls, outage::ongoing, pauses,
                 probeNow);
+        LeaderObserver observer = new LeaderObserver(host.identity().name(), dcs, outage, () -> {
+            AgentState s = reporter.state();
+            return s == null ? Optional.empty() : s.spec().map(spec -> new LeaderObserver.View(spec, s.roles()));
+        }, new LeaderLook(LeaderObserver.LOOK_TIMEOUT, host.certificate().sslContext(),
+                ClusterSpec.POSTGRES_PORT, ClusterSpec.PATRONI_PORT));
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();
@@ -139,6 +145,7 @@ public final class Agent {
             loop.run();
         } finally {
             backups.close();
+            observer.close();
             pauses.close();
             prober.close();
             api.close();

@@ -137,6 +137,15 @@ final class LabCommand implements Runnable {
                         + " quorum commit (Patroni 4.0 and later), any standby that holds a commit may be promoted")
         String synchronous;
 
+        @Option(names = "--strict", description = "with --sync: synchronous_mode_strict (commits wait rather than go on"
+                + " unreplicated when no synchronous standby is left)")
+        boolean strict;
+
+        @Option(names = "--fast-failover", description = "with --sync: patroni.fast_failover, a dead leader replaced"
+                + " once a quorum of the other hosts' agents has seen it unreachable for 3 s, before its lease"
+                + " runs out")
+        boolean fastFailover;
+
         @Option(names = "--spare", defaultValue = "0", description = "hosts with an agent and no role (spare1 ...), to"
                 + " add or replace an etcd member or a data host by editing the spec (default: ${DEFAULT-VALUE})")
         int spares;
@@ -172,6 +181,10 @@ final class LabCommand implements Runnable {
             }
             if (synchronous != null && !synchronous.equals("true") && !synchronous.equals("quorum")) {
                 CtlMain.err(spec).println("--sync: expected no value or quorum, found '" + synchronous + "'");
+                return CtlMain.BAD_INPUT;
+            }
+            if ((strict || fastFailover) && synchronous == null) {
+                CtlMain.err(spec).println("--strict and --fast-failover: expected with --sync, found without");
                 return CtlMain.BAD_INPUT;
             }
             Optional<LabPlan.Os> booted = os == null ? Optional.empty() : LabPlan.Os.named(os);
@@ -247,7 +260,8 @@ final class LabCommand implements Runnable {
             out.printf("etcd healthy after %.1f s%n", (System.nanoTime() - start) / 1e9);
             Path specFile = plan.baseDir().resolve("cluster.yml");
             Files.writeString(specFile, plan.specText(guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS,
-                    synchronous == null ? "false" : synchronous, Map.of("max_connections", "100")));
+                    synchronous == null ? "false" : synchronous, strict, fastFailover,
+                    Map.of("max_connections", "100")));
             int applied = spec.commandLine().getParent().getParent().execute("--config",
                     plan.agentYml(plan.hosts().get(0)).toString(), "apply", "-f", specFile.toString());
             if (applied != CtlMain.OK) {

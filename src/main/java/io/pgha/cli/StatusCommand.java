@@ -10,13 +10,16 @@ import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
+import io.pgha.model.EarlyFailover;
 import io.pgha.model.EtcdAlarm;
 import io.pgha.model.EtcdMember;
 import io.pgha.model.EtcdReport;
+import io.pgha.model.FailoverQuorum;
 import io.pgha.model.Health;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Pending;
 import io.pgha.model.Role;
 import java.io.IOException;
@@ -64,12 +67,20 @@ final class StatusCommand implements Callable<Integer> {
         Optional<Versioned<String>> stored;
         List<EtcdAlarm> alarms;
         List<EtcdMember> members;
+        Map<String, LeaderVerdict> verdicts;
+        Optional<EarlyFailover> earlyFailover;
+        Optional<Versioned<String>> leaderKey;
+        Map<String, String> patroniVersions;
         try (EtcdDcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
+            verdicts = dcs.verdicts();
+            earlyFailover = dcs.lastEarlyFailover();
+            leaderKey = dcs.leaderKey();
             // Read live: while NOSPACE is raised no agent can write its status to say so.
             alarms = dcs.admin().alarms();
             members = dcs.admin().members();
             HostStatuses read = dcs.hostStatuses();
+            patroniVersions = read.patroniVersions();
             read.readable().forEach((host, s) -> statuses.put(host, new Stored(Optional.of(s), "")));
             read.unreadable().forEach((host, why) -> statuses.put(host, new Stored(Optional.empty(), why)));
         }
@@ -129,6 +140,8 @@ final class StatusCommand implements Callable<Integer> {
         print(out, rows);
         List<HostStatus> known = statuses.values().stream().flatMap(x -> x.status().stream()).toList();
         cluster.flatMap(ClusterSpec::vip).ifPresent(vip -> out.println(vipLine(vip, known)));
+        fastFailoverLines(cluster, leaderKey.map(Versioned::value), verdicts, patroniVersions, earlyFailover, now)
+                .forEach(out::println);
         out.println();
         print(out, etcdRows(members, known));
         List<String[]> backups = backupRows(known, now);
@@ -152,6 +165,46 @@ final class StatusCommand implements Callable<Integer> {
         }
         return (holders.isEmpty() ? "WARNING: " + line + "held by no lb host (clients cannot connect through it)"
                 : "ERROR: " + line + "held by " + String.join(" and ", holders) + " at once");
+    }
+
+    /**
+     * Fast failover: whether it is on, each observer's verdict on the leader now, and the last early failover with
+     * its evidence (shown while one is recorded, whether the option is still on or not).
+     */
+    static List<String> fastFailoverLines(Optional<ClusterSpec> cluster, Optional<String> leader,
+                                          Map<String, LeaderVerdict> verdicts, Map<String, String> patroniVersions,
+                                          Optional<EarlyFailover> last, long now) {
+        List<String> lines = new ArrayList<>();
+        Optional<ClusterSpec.Patroni> patroni = cluster.map(ClusterSpec::patroni)
+                .filter(ClusterSpec.Patroni::fastFailover);
+        if (patroni.isPresent()) {
+            StringBuilder line = new StringBuilder("fast failover: on, after "
+                    + patroni.get().fastFailoverAfterSeconds() + " s unreachable");
+            Optional<String> refused = FailoverQuorum.patroniRefusal(patroniVersions);
+            if (refused.isPresent()) {
+                line.append(", but idle: ").append(refused.get());
+            } else if (leader.isEmpty()) {
+                line.append("; no leader now");
+            } else {
+                List<ClusterSpec.Host> observers = FailoverQuorum.observers(cluster.get(), leader.get());
+                line.append("; observers of ").append(leader.get()).append(" (")
+                        .append(FailoverQuorum.needed(observers.size())).append(" of ").append(observers.size())
+                        .append(" must agree):");
+                for (ClusterSpec.Host h : observers) {
+                    Optional<LeaderVerdict> v = Optional.ofNullable(verdicts.get(h.name()))
+                            .filter(x -> x.leader().equals(leader.get()));
+                    line.append(' ').append(h.name()).append(' ').append(v.map(x -> x.reachable() ? "reachable"
+                            : "UNREACHABLE(" + age(now - x.since()) + ")").orElse("no-verdict"));
+                }
+            }
+            lines.add(line.toString());
+        }
+        last.ifPresent(f -> {
+            lines.add("last early failover: " + f.leader() + "'s claim ended by " + f.by() + " " + age(now - f.at())
+                    + " ago (" + java.time.Instant.ofEpochMilli(f.at()) + "), on the word of:");
+            f.evidence().forEach(e -> lines.add("  " + e.describe()));
+        });
+        return lines;
     }
 
     /** The repository's newest backup, the last backup job and the last restore drill, as its host reports them. */

@@ -1,10 +1,13 @@
 package io.pgha.dcs;
 
 import io.pgha.model.ClusterSecrets;
+import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.PoolerPause;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -71,6 +74,29 @@ public interface Dcs extends AutoCloseable {
 
     /** Follows the pause key from after {@code afterRevision}; as {@link #watchRequest}. */
     Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
+    /** Patroni's leader key: the leading member's name and the revision that wrote it; empty when nobody leads. */
+    Optional<Versioned<String>> leaderKey() throws DcsException;
+
+    /** Follows the leader key from after {@code afterRevision}; as {@link #watchRequest}. */
+    Watch watchLeaderKey(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
+    /** Stores this observer's verdict on the leader on {@code lease}: it counts while the observer's agent lives. */
+    void putVerdict(LeaderVerdict verdict, long lease) throws DcsException;
+
+    /** Every observer's verdict as stored, by observer. Unreadable ones are left out. */
+    Map<String, LeaderVerdict> verdicts() throws DcsException;
+
+    /**
+     * Ends a leader's claim for fast failover, in one transaction: deletes Patroni's leader key if it still holds
+     * {@code leader} as read (same value, same revision: a leader that took it again is left alone) and no early
+     * failover happened within {@code guardSeconds}; records {@code record} and takes the guard for
+     * {@code guardSeconds}. True if it did; false if the key moved on or the guard is held.
+     */
+    boolean endLeaderClaim(Versioned<String> leader, EarlyFailover record, long guardSeconds) throws DcsException;
+
+    /** The last early failover, if there was one. */
+    Optional<EarlyFailover> lastEarlyFailover() throws DcsException;
 
     /** Every host's status as stored. */
     HostStatuses hostStatuses() throws DcsException;

@@ -10,7 +10,10 @@ import io.pgha.model.Role;
  * Who may do what in etcd, least privilege for each: admin (pghactl) is root; Patroni has its own prefix and nothing
  * else; each host's agent reads the spec and writes its own status, and a data host's agent also reads the secrets
  * and takes the restart lock, and pauses the poolers for its own restart (writes the pause key, reads the hosts'
- * statuses: none holds a secret). An etcd host's agent is root: its host holds the whole database on disk already, and
+ * statuses: none holds a secret). For fast failover every agent reads Patroni's leader key and writes its own verdict
+ * on the leader; a data host's agent also reads the others' verdicts and may end the leader's claim (delete the leader
+ * key, write the early failover's record and guard): its host holds Patroni's etcd password, which can do that
+ * already, so this widens nothing. An etcd host's agent is root: its host holds the whole database on disk already, and
  * the agent changes the membership and defragments, which etcd allows root only. An lb host's agent cannot read a
  * password; it reads pghactl's pause of the poolers. Users of client certificates are
  * their common names ({@code agent-<host>}, {@code admin}); Patroni logs in with a password. A host that leaves the
@@ -55,7 +58,17 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
                 return;
             }
             List<Permission> grants = new java.util.ArrayList<>(agentBasics(keys, host));
+            if (!hostRoles.isEmpty()) {
+                grants.add(new Permission(keys.verdict(host), false, true));
+            }
+            if (!hostRoles.isEmpty() && !hostRoles.contains(Role.DATA)) {
+                grants.add(new Permission(keys.patroniLeader(), false, false));
+            }
             if (hostRoles.contains(Role.DATA)) {
+                grants.add(new Permission(keys.verdictsPrefix(), true, false));
+                grants.add(new Permission(keys.patroniLeader(), false, true));
+                grants.add(new Permission(keys.earlyFailover(), false, true));
+                grants.add(new Permission(keys.earlyFailoverGuard(), false, true));
                 grants.add(new Permission(keys.secrets(), false, false));
                 grants.add(new Permission(keys.restartLock(), false, true));
                 // The leader pauses the poolers for its restart and reads the lb hosts' word that they did.

@@ -143,6 +143,28 @@ final class EtcdConnection implements AutoCloseable {
         return response.getHeader().getRevision();
     }
 
+    /**
+     * Deletes Patroni's leader key if it is still {@code leader} (value and revision) and the early failover guard is
+     * absent; writes {@code record} and the guard on a fresh lease of {@code guardSeconds} in the same transaction.
+     */
+    boolean endLeaderClaim(Versioned<String> leader, String record, long guardSeconds) throws DcsException {
+        long lease = grantLease(guardSeconds);
+        ByteSequence key = bytes(keys.patroniLeader());
+        TxnResponse response = await(client.getKVClient().txn().If(
+                        new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(leader.modRevision())),
+                        new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(bytes(leader.value()))),
+                        new Cmp(bytes(keys.earlyFailoverGuard()), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT),
+                        Op.put(bytes(keys.earlyFailoverGuard()), bytes(leader.value()),
+                                PutOption.builder().withLeaseId(lease).build()),
+                        Op.put(bytes(keys.earlyFailover()), bytes(record), PutOption.DEFAULT))
+                .commit(), "end the leader claim of " + leader.value());
+        if (!response.isSucceeded()) {
+            revokeLease(lease);
+        }
+        return response.isSucceeded();
+    }
+
     long grantLease(long ttlSeconds) throws DcsException {
         return await(client.getLeaseClient().grant(ttlSeconds), "grant lease").getID();
     }

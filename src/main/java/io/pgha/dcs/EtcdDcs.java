@@ -2,6 +2,8 @@ package io.pgha.dcs;
 
 import io.etcd.jetcd.watch.WatchEvent;
 import io.pgha.model.ClusterSecrets;
+import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.PoolerPause;
@@ -117,6 +119,46 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Dcs.Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return etcd.watch(keys.poolerPause(), afterRevision, event -> onChange.run(), onError);
+    }
+
+    @Override
+    public Optional<Versioned<String>> leaderKey() throws DcsException {
+        return etcd.get(keys.patroniLeader());
+    }
+
+    @Override
+    public Dcs.Watch watchLeaderKey(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return etcd.watch(keys.patroniLeader(), afterRevision, event -> onChange.run(), onError);
+    }
+
+    @Override
+    public void putVerdict(LeaderVerdict verdict, long lease) throws DcsException {
+        etcd.put(keys.verdict(verdict.observer()), verdict.toJson(), lease);
+    }
+
+    @Override
+    public Map<String, LeaderVerdict> verdicts() throws DcsException {
+        Map<String, LeaderVerdict> out = new LinkedHashMap<>();
+        String prefix = keys.verdictsPrefix();
+        for (Map.Entry<String, Versioned<String>> e : etcd.getPrefix(prefix).entrySet()) {
+            try {
+                out.put(e.getKey().substring(prefix.length()), LeaderVerdict.fromJson(e.getValue().value()));
+            } catch (IOException ex) {
+                // An observer whose word cannot be read does not count.
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean endLeaderClaim(Versioned<String> leader, EarlyFailover record, long guardSeconds)
+            throws DcsException {
+        return etcd.endLeaderClaim(leader, record.toJson(), guardSeconds);
+    }
+
+    @Override
+    public Optional<EarlyFailover> lastEarlyFailover() throws DcsException {
+        return typed(keys.earlyFailover(), EarlyFailover.TEXT).map(Versioned::value);
     }
 
     @Override

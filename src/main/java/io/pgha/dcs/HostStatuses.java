@@ -15,6 +15,17 @@ public record HostStatuses(Map<String, HostStatus> readable, Map<String, String>
         unreadable = Collections.unmodifiableMap(new LinkedHashMap<>(unreadable));
     }
 
+    /** The Patroni version each host that runs one reports, by host. */
+    public Map<String, String> patroniVersions() {
+        Map<String, String> out = new LinkedHashMap<>();
+        readable.forEach((host, s) -> {
+            if (s.health() != null && s.health().patroni() != null && s.health().patroni().version() != null) {
+                out.put(host, s.health().patroni().version());
+            }
+        });
+        return out;
+    }
+
     /** How many hosts have a status key at all. */
     public int size() {
         return readable.size() + unreadable.size();

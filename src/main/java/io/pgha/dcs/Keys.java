@@ -1,8 +1,9 @@
 package io.pgha.dcs;
 
 /**
- * The etcd key layout of one cluster. Patroni keeps its own keys under /service/<scope>/; we never write those, and
- * remove them only for a whole-cluster restore, with every Patroni stopped.
+ * The etcd key layout of one cluster. Patroni keeps its own keys under /service/<scope>/; we write none of them but
+ * the leader key, which fast failover deletes (on a compare) to end a dead leader's claim, and remove them all only for
+ * a whole-cluster restore, with every Patroni stopped.
  */
 public record Keys(String cluster) {
     public String spec() {
@@ -32,6 +33,30 @@ public record Keys(String cluster) {
     /** Patroni's own keys (its namespace /service/, its scope the cluster name). */
     public String patroniPrefix() {
         return "/service/" + cluster + "/";
+    }
+
+    /** Patroni's leader key: the leading member's name, on the leader's lease. */
+    public String patroniLeader() {
+        return patroniPrefix() + "leader";
+    }
+
+    /** Fast failover: each observer's verdict on the leader, on the observer's lease. */
+    public String verdictsPrefix() {
+        return "/pgha/" + cluster + "/leader-verdicts/";
+    }
+
+    public String verdict(String host) {
+        return verdictsPrefix() + host;
+    }
+
+    /** The last early failover's record (see {@link io.pgha.model.EarlyFailover}), kept until the next one. */
+    public String earlyFailover() {
+        return "/pgha/" + cluster + "/early-failover";
+    }
+
+    /** Present for a ttl after an early failover, on a lease of that ttl: at most one early failover per ttl. */
+    public String earlyFailoverGuard() {
+        return "/pgha/" + cluster + "/locks/early-failover";
     }
 
     public String hostsPrefix() {

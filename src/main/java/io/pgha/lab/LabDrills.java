@@ -44,9 +44,23 @@ import java.util.function.Supplier;
 public final class LabDrills {
     static final long WRITE_EVERY_MS = 20;
 
-    /** A Patroni configuration the benches compare. */
-    /** @param synchronousMode Patroni's synchronous_mode: false, true or quorum */
-    public record Config(String name, LabPlan.Timers timers, String synchronousMode) {
+    /**
+     * A Patroni configuration the benches compare.
+     *
+     * @param synchronousMode Patroni's synchronous_mode: false, true or quorum
+     * @param strict          synchronous_mode_strict
+     * @param fastFailover    patroni.fast_failover
+     */
+    public record Config(String name, LabPlan.Timers timers, String synchronousMode, boolean strict,
+                         boolean fastFailover) {
+        public Config(String name, LabPlan.Timers timers, String synchronousMode) {
+            this(name, timers, synchronousMode, false, false);
+        }
+
+        String specText(LabPlan plan, Map<String, String> parameters) {
+            return plan.specText(timers, synchronousMode, strict, fastFailover, parameters);
+        }
+
         public boolean synchronous() {
             return !synchronousMode.equals("false");
         }
@@ -150,11 +164,18 @@ public final class LabDrills {
 
     /** Applies a changed parameter (work_mem) and waits until all 7 agents report it applied. */
     public void specChange(Config config, Path spec, Figures.Run out) throws Exception {
-        Files.writeString(spec, plan.specText(config.timers(), config.synchronousMode(), Map.of("work_mem", "8MB")));
+        Files.writeString(spec, config.specText(plan, Map.of("work_mem", "8MB")));
         long before = System.nanoTime();
         long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
         await(Duration.ofSeconds(120), () -> allConverged(rev));
         out.add("spec change -> all 7 agents report it applied (s)", (System.nanoTime() - before) / 1e9);
+    }
+
+    /** Applies {@code config}'s spec (work_mem as at bring-up) and waits until every host has converged on it. */
+    public void reapply(Config config, Path spec) throws Exception {
+        Files.writeString(spec, config.specText(plan, Map.of("work_mem", "4MB")));
+        long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
+        await(Duration.ofSeconds(120), () -> allConverged(rev));
     }
 
     /** Starts every host's agent, applies the spec, waits for a healthy cluster; returns the spec file. */
@@ -168,7 +189,7 @@ public final class LabDrills {
             await(Duration.ofSeconds(120), () -> etcd.probe(url).healthy());
         }
         Path spec = plan.baseDir().resolve("cluster.yml");
-        Files.writeString(spec, plan.specText(config.timers(), config.synchronousMode(), Map.of("work_mem", "4MB")));
+        Files.writeString(spec, config.specText(plan, Map.of("work_mem", "4MB")));
         ctl("apply", "-f", spec.toString());
         password = ctl("get", "secret", "superuser").strip();
         pg = new PostgresProbe("postgres", password, 2, plan.adminTls().ca());
@@ -457,6 +478,63 @@ public final class LabDrills {
         } finally {
             writer.stop();
         }
+        out.add(name + ": acknowledged writes lost", lost(log));
+        lab.start(plan.host(old));
+        await(Duration.ofSeconds(240), () -> allConverged(0));
+    }
+
+    /**
+     * A host crash of the leader under writes through the lb, its write gap split into parts: until the observers
+     * first saw the leader down (from the early failover's evidence), until an agent ended its claim, until Patroni
+     * elected the successor (the leader key, polled every 20 ms), and until HAProxy sent the writes there (the first
+     * acknowledgement after that). Without an early failover (the option off) only the election and the switch.
+     */
+    public void crashInParts(String name, Figures.Run out, long firstId) throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = writer(log, firstId);
+        String old = leader();
+        long elected = 0;
+        long t0;
+        Optional<io.pgha.model.EarlyFailover> early;
+        try (EtcdDcs dcs = dcs()) {
+            awaitAcks(log, 0, 25);
+            t0 = System.currentTimeMillis();
+            lab.kill(plan.host(old));
+            long deadline = t0 + TimeUnit.SECONDS.toMillis(90);
+            while (elected == 0 && System.currentTimeMillis() < deadline) {
+                try {
+                    if (dcs.leaderKey().filter(k -> !k.value().equals(old)).isPresent()) {
+                        elected = System.currentTimeMillis();
+                    }
+                } catch (io.pgha.dcs.DcsException e) {
+                    // etcd busy: the next poll
+                }
+                Thread.sleep(20);
+            }
+            if (elected == 0) {
+                throw new IllegalStateException("no new leader key within 90 s of the crash");
+            }
+            awaitAcks(log, elected, 25);
+            early = dcs.lastEarlyFailover().filter(f -> f.leader().equals(old) && f.at() >= t0);
+        } finally {
+            writer.stop();
+        }
+        long gap = log.longestGap(t0, System.currentTimeMillis());
+        long resumed = log.firstAckAfter(elected).orElseThrow();
+        out.add(name + ": write gap via lb (s)", gap / 1000.0);
+        out.add(name + ": early failover (1 = yes)", early.isPresent() ? 1 : 0);
+        if (early.isPresent()) {
+            long seen = early.get().evidence().stream().mapToLong(io.pgha.model.LeaderVerdict::since).min()
+                    .orElse(early.get().at());
+            out.add(name + ": 1 detection: crash -> first observer saw it down (s)", (seen - t0) / 1000.0);
+            out.add(name + ": 2 decision: -> quorum agreed, claim ended (s)", (early.get().at() - seen) / 1000.0);
+            out.add(name + ": 3 election: -> successor holds the leader key (s)",
+                    (elected - early.get().at()) / 1000.0);
+        } else {
+            out.add(name + ": 1-3 lease expiry and election: crash -> successor holds the key (s)",
+                    (elected - t0) / 1000.0);
+        }
+        out.add(name + ": 4 switch: -> first write acknowledged via lb (s)", (resumed - elected) / 1000.0);
         out.add(name + ": acknowledged writes lost", lost(log));
         lab.start(plan.host(old));
         await(Duration.ofSeconds(240), () -> allConverged(0));

@@ -350,6 +350,15 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
 
     /** With Patroni's synchronous_mode as the spec writes it: false, true or quorum. */
     public String specText(Timers timers, String synchronousMode, Map<String, String> parameters) {
+        return specText(timers, synchronousMode, false, false, parameters);
+    }
+
+    /**
+     * With synchronous_mode (false, true or quorum), synchronous_mode_strict and fast_failover (both only in the
+     * synchronous modes).
+     */
+    public String specText(Timers timers, String synchronousMode, boolean strict, boolean fastFailover,
+                           Map<String, String> parameters) {
         ObjectNode root = YAML.createObjectNode().put("cluster", cluster);
         ObjectNode hostsNode = root.putObject("hosts");
         for (Host h : hosts) {
@@ -378,6 +387,12 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
             patroni.put("synchronous_mode", "quorum");
         } else if (synchronousMode.equals("true")) {
             patroni.put("synchronous_mode", true);
+        }
+        if (strict) {
+            patroni.put("synchronous_mode_strict", true);
+        }
+        if (fastFailover) {
+            patroni.put("fast_failover", true);
         }
         vip().ifPresent(vip -> root.putObject("lb").put("vip", vip));
         if (pooler()) {

@@ -56,6 +56,12 @@ public final class WriteLog {
     }
 
 
+    /** The first acknowledgement after {@code millis}. */
+    public synchronized Optional<Long> firstAckAfter(long millis) {
+        return events.stream().filter(e -> e.kind().equals("ack") && e.millis() > millis).map(Event::millis)
+                .findFirst();
+    }
+
     public synchronized Optional<Long> lastAck() {
         return events.stream().filter(e -> e.kind().equals("ack")).map(Event::millis).reduce((a, b) -> b);
     }

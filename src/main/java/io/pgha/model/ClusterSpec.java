@@ -139,6 +139,8 @@ public record ClusterSpec(
      * a leader that still reaches every member stays primary instead of demoting itself.
      *
      * @param synchronousMode           commits wait for a standby (synchronous_mode true or quorum)
+     * @param strict                    synchronous_mode_strict: with no synchronous standby left, commits wait
+     *                                  rather than go on unreplicated
      * @param quorum                    quorum commit (Patroni 4.0+): a commit waits for any synchronousNodeCount of
      *                                  the standbys, and any of them that holds it may be promoted
      * @param synchronousNodeCount      how many standbys a commit waits for
@@ -149,11 +151,11 @@ public record ClusterSpec(
      *                                  leader key's ttl alone)
      */
     public record Patroni(int ttl, int loopWait, int retryTimeout, long maximumLagOnFailover, boolean synchronousMode,
-                          boolean quorum, int synchronousNodeCount, boolean failsafeMode,
+                          boolean quorum, boolean strict, int synchronousNodeCount, boolean failsafeMode,
                           int replicaRepairAfterSeconds, int fastFailoverAfterSeconds) {
         public static final int REPLICA_REPAIR_AFTER_SECONDS = 120;
         public static final int FAST_FAILOVER_AFTER_SECONDS = 3;
-        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, false, 1, true,
+        public static final Patroni GUIDE = new Patroni(30, 10, 10, 1048576, false, false, false, 1, true,
                 REPLICA_REPAIR_AFTER_SECONDS, 0);
 
         public boolean fastFailover() {

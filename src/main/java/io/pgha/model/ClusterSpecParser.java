@@ -378,8 +378,8 @@ public final class ClusterSpecParser {
 
     private static ClusterSpec.Patroni readPatroni(Node node) {
         node.expectMapping(Set.of("ttl", "loop_wait", "retry_timeout", "maximum_lag_on_failover", "synchronous_mode",
-                "synchronous_node_count", "failsafe_mode", "replica_repair_after", "fast_failover",
-                "fast_failover_after"));
+                "synchronous_mode_strict", "synchronous_node_count", "failsafe_mode", "replica_repair_after",
+                "fast_failover", "fast_failover_after"));
         ClusterSpec.Patroni g = ClusterSpec.Patroni.GUIDE;
         int ttl = (int) node.field("ttl").integer(g.ttl(), 5, 3600);
         int loopWait = (int) node.field("loop_wait").integer(g.loopWait(), 1, 3600);
@@ -392,6 +392,11 @@ public final class ClusterSpecParser {
         int syncCount = (int) countNode.integer(1, 1, 8);
         if (!countNode.isMissing() && !sync) {
             countNode.error("applies only with synchronous_mode true or quorum");
+        }
+        Node strictNode = node.field("synchronous_mode_strict");
+        boolean strict = strictNode.bool(false);
+        if (strict && !sync) {
+            strictNode.error("applies only with synchronous_mode true or quorum");
         }
         boolean failsafe = node.field("failsafe_mode").bool(g.failsafeMode());
         int repairAfter = (int) node.field("replica_repair_after").integer(g.replicaRepairAfterSeconds(), 0, 86400);
@@ -413,8 +418,8 @@ public final class ClusterSpecParser {
             afterNode.error("expected less than ttl (" + ttl + " s), found " + fastAfter
                     + ": the leader key expires by then anyway");
         }
-        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, quorum, syncCount, failsafe, repairAfter,
-                fast ? fastAfter : 0);
+        return new ClusterSpec.Patroni(ttl, loopWait, retry, lag, sync, quorum, strict, syncCount, failsafe,
+                repairAfter, fast ? fastAfter : 0);
     }
 
     /** HAProxy binds its ports on the lb host's address, where the agent, and any other role there, listen too. */

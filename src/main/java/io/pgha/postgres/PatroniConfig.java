@@ -79,6 +79,10 @@ public final class PatroniConfig {
         } else {
             dcs.put("synchronous_mode", p.synchronousMode());
         }
+        // Written in the synchronous modes, where it means something, both ways: turning it off must reach Patroni too.
+        if (p.synchronousMode()) {
+            dcs.put("synchronous_mode_strict", p.strict());
+        }
         // Written only where it says something: quorum mode, or more than Patroni's default of one standby.
         if (p.quorum() || p.synchronousNodeCount() != 1) {
             dcs.put("synchronous_node_count", p.synchronousNodeCount());

@@ -30,8 +30,14 @@ class EtcdAccessTest {
         List<EtcdAccess.Permission> lb = access.roles().get("agent-lb1");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true),
+                new EtcdAccess.Permission("/pgha/demo/leader-verdicts/lb1", false, true),
+                new EtcdAccess.Permission("/service/demo/leader", false, false),
                 new EtcdAccess.Permission("/pgha/demo/pooler-pause", false, false)), lb,
-                "an lb host reads no password; it reads the poolers' pause");
+                "an lb host reads no password; it reads the poolers' pause, observes the leader for fast failover"
+                        + " and may not end its claim");
+        assertTrue(pg.contains(new EtcdAccess.Permission("/service/demo/leader", false, true)), "a data host may end"
+                + " a dead leader's claim, as its Patroni's password may: " + pg);
+        assertTrue(pg.contains(new EtcdAccess.Permission("/pgha/demo/leader-verdicts/", true, false)), pg.toString());
         assertEquals("root", access.users().get("agent-etcd1"), "an etcd host's agent changes the membership and"
                 + " defragments, which etcd allows root only (its disk holds the whole database anyway)");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),

@@ -1,6 +1,8 @@
 package io.pgha.dcs;
 
 import io.pgha.model.ClusterSecrets;
+import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.PoolerPause;
 import io.pgha.model.HostStatus;
@@ -26,6 +28,11 @@ public final class MemoryDcs implements Dcs {
     private Optional<Versioned<ClusterSecrets>> secrets = Optional.empty();
     private final Map<String, Versioned<HostRequest>> requests = new HashMap<>();
     private Versioned<PoolerPause> poolerPause;
+    private Versioned<String> leaderKey;
+    private final Map<String, LeaderVerdict> verdicts = new LinkedHashMap<>();
+    private EarlyFailover lastEarlyFailover;
+    private boolean earlyFailoverGuard;
+    private int endLeaderClaimCalls;
     private final Map<String, HostStatus> statuses = new LinkedHashMap<>();
     private final List<HostStatus> statusWrites = new ArrayList<>();
     private final List<Long> statusLeases = new ArrayList<>();
@@ -201,6 +208,67 @@ public final class MemoryDcs implements Dcs {
     @Override
     public Watch watchPoolerPause(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return watch("pooler-pause", onChange, onError);
+    }
+
+    /** Patroni takes the leader key, as it would in etcd. */
+    public void putLeaderKey(String member) {
+        synchronized (this) {
+            leaderKey = new Versioned<>(member, ++revision);
+        }
+        tell("leader");
+    }
+
+    /** How often an agent tried to end a leader's claim. */
+    public synchronized int endLeaderClaimCalls() {
+        return endLeaderClaimCalls;
+    }
+
+    @Override
+    public synchronized Optional<Versioned<String>> leaderKey() throws DcsException {
+        check();
+        return Optional.ofNullable(leaderKey);
+    }
+
+    @Override
+    public Watch watchLeaderKey(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch("leader", onChange, onError);
+    }
+
+    @Override
+    public synchronized void putVerdict(LeaderVerdict verdict, long lease) throws DcsException {
+        check();
+        verdicts.put(verdict.observer(), verdict);
+    }
+
+    @Override
+    public synchronized Map<String, LeaderVerdict> verdicts() throws DcsException {
+        check();
+        return Map.copyOf(verdicts);
+    }
+
+    /** The guard's lease is not kept here: once taken, it holds for the test. */
+    @Override
+    public boolean endLeaderClaim(Versioned<String> leader, EarlyFailover record, long guardSeconds)
+            throws DcsException {
+        synchronized (this) {
+            check();
+            endLeaderClaimCalls++;
+            if (!leader.equals(leaderKey) || earlyFailoverGuard) {
+                return false;
+            }
+            leaderKey = null;
+            earlyFailoverGuard = true;
+            lastEarlyFailover = record;
+            revision++;
+        }
+        tell("leader");
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<EarlyFailover> lastEarlyFailover() throws DcsException {
+        check();
+        return Optional.ofNullable(lastEarlyFailover);
     }
 
     private Watch watch(String key, Runnable onChange, Consumer<DcsException> onError) {

@@ -12,6 +12,9 @@ import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.EarlyFailover;
+import io.pgha.model.FailoverQuorum;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
@@ -39,15 +42,20 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The failures operators fear, on the seven-host lab in synchronous mode, each with a writer inserting through the
- * lb at a steady rate. Each drill asserts what must hold and prints its timings; none asserts a timing. Runs on both
- * platforms ({@link AgentCluster#OS}).
+ * The failures operators fear, on the seven-host lab in strict synchronous mode with fast failover on, each with a
+ * writer inserting through the lb at a steady rate. Each drill asserts what must hold and prints its timings; none
+ * asserts a timing. Where Patroni allows it (3.0.3 and later: Debian 13 and 14), a dead or cut-off leader is replaced
+ * by an early failover, which the drills assert happened with its evidence; on Debian 12 (Patroni 3.0.2) they assert
+ * that the agents left it to the lease. The faults that must not cause one (a stopped postmaster, one observer or the
+ * lb cut off alone, etcd down) assert that the leader stayed. Runs on every platform ({@link AgentCluster#OS}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillsIT {
     private static final long WRITE_INTERVAL_MILLIS = 50;
     private static final long WRITER_MAX_MILLIS = TimeUnit.MINUTES.toMillis(5);
+    /** Longer than fast_failover_after twice over: a fault that could cause an early failover would have. */
+    private static final long FAULT_MILLIS = 7000;
 
     private AgentCluster cluster;
     private LabPlan plan;
@@ -67,7 +75,7 @@ class DrillsIT {
         // Debian 14's Patroni 4.1 runs the drills in quorum commit, what its users pick; the others in synchronous_mode
         // true (quorum needs Patroni 4.0).
         revision = cluster.apply(plan.specText(LabPlan.RECOMMENDED_TIMERS, plan.os() == LabPlan.Os.FORKY ? "quorum"
-                : "true", Map.of()));
+                : "true", true, true, Map.of()));
         awaitAllConverged("the lab", Duration.ofSeconds(240));
         password = cluster.ctl("get", "secret", "superuser").out().strip();
         pg = cluster.postgres("postgres", password, 3);
@@ -98,6 +106,7 @@ class DrillsIT {
                     () -> "none yet");
             assertNotEquals(old, fresh);
             awaitAcks(log, t0, 20);
+            assertEarlyFailoverOf(old, t0, "host crash");
             timings.put("host crash: write gap via lb (ms)", String.valueOf(log.longestGap(t0, System.currentTimeMillis())));
             timings.put("host crash: new leader elected after (ms)", String.valueOf(System.currentTimeMillis() - t0));
             cluster.start(old);
@@ -127,6 +136,7 @@ class DrillsIT {
                     () -> leaderAmong(isolated), () -> "none yet");
             long promoted = firstWritable(fresh, Duration.ofSeconds(60));
             awaitAcks(viaLb, t0, 20);
+            assertEarlyFailoverOf(isolated, t0, "partition");
             timings.put("partition: write gap via lb (ms)", String.valueOf(viaLb.longestGap(t0, System.currentTimeMillis())));
             timings.put("partition: new leader writable after (ms)", String.valueOf(promoted - t0));
             cluster.await("the isolated primary stops accepting writes", Duration.ofSeconds(60),
@@ -340,6 +350,99 @@ class DrillsIT {
 
     @Test
     @Order(7)
+    void theLeadersPostmasterStoppedForFiveSecondsIsNoFailover() throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 6_000_000);
+        String leader = leader();
+        Optional<EarlyFailover> before = lastEarlyFailover();
+        try {
+            awaitAcks(log, 0, 20);
+            String pid = String.valueOf(postmasterPid(leader));
+            long t0 = System.currentTimeMillis();
+            cluster.runOn(leader, "kill", "-STOP", pid);
+            try {
+                // The fault is a postmaster stopped for five seconds: its length is the drill.
+                Thread.sleep(5000);
+            } finally {
+                cluster.runOn(leader, "kill", "-CONT", pid);
+            }
+            awaitAcks(log, System.currentTimeMillis(), 20);
+            timings.put("postmaster stopped 5 s: write gap via lb (ms)",
+                    String.valueOf(log.longestGap(t0, System.currentTimeMillis())));
+        } finally {
+            writer.stop();
+        }
+        assertEquals(leader, leader(), "the leader stays: its Patroni answered the observers throughout");
+        assertEquals(before, lastEarlyFailover(), "no early failover");
+        assertNoAckedRowLost(log, "postmaster stopped 5 s");
+    }
+
+    @Test
+    @Order(8)
+    void oneObserverOrAnLbHostCutOffAloneIsNoFailover() throws Exception {
+        String leader = leader();
+        Optional<EarlyFailover> before = lastEarlyFailover();
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 7_000_000);
+        try {
+            awaitAcks(log, 0, 20);
+            for (String cut : List.of(replicas().get(0), plan.hostsWith(Role.LB).get(0).name())) {
+                long t0 = System.currentTimeMillis();
+                network.cut(plan.host(cut));
+                try {
+                    Thread.sleep(FAULT_MILLIS);
+                } finally {
+                    network.heal(plan.host(cut));
+                }
+                awaitAcks(log, System.currentTimeMillis(), 20);
+                timings.put(cut + " cut off alone for " + FAULT_MILLIS + " ms: write gap via lb (ms)",
+                        String.valueOf(log.longestGap(t0, System.currentTimeMillis())));
+                assertEquals(leader, leader(), cut + " cut off alone: the leader stays");
+                assertEquals(before, lastEarlyFailover(), cut + " cut off alone: no early failover");
+            }
+        } finally {
+            writer.stop();
+        }
+        assertNoAckedRowLost(log, "an observer or the lb cut off alone");
+        awaitAllConverged("after the cuts", Duration.ofSeconds(120));
+    }
+
+    @Test
+    @Order(9)
+    void etcdsRaftLeaderKilledWhileTheObserversDecideLosesNothing() throws Exception {
+        WriteLog log = new WriteLog();
+        LabWriter writer = startWriter(log, 8_000_000);
+        String old = leader();
+        String raft = raftLeader();
+        try {
+            awaitAcks(log, 0, 20);
+            long t0 = System.currentTimeMillis();
+            killHost(old);
+            // Inside the observers' window (fast_failover_after, 3 s): the etcd they vote through loses its leader.
+            Thread.sleep(1500);
+            killHost(raft);
+            String fresh = cluster.await("a new leader", Duration.ofSeconds(90), () -> leaderAmong(old),
+                    () -> "none yet");
+            assertNotEquals(old, fresh);
+            awaitAcks(log, t0, 20);
+            timings.put("host crash + etcd raft leader (" + raft + ") killed: write gap via lb (ms)",
+                    String.valueOf(log.longestGap(t0, System.currentTimeMillis())));
+            timings.put("host crash + etcd raft leader killed: early failover",
+                    lastEarlyFailover().filter(f -> f.leader().equals(old) && f.at() >= t0)
+                            .map(f -> "yes, after " + (f.at() - t0) + " ms").orElse("no (the lease ran out)"));
+        } finally {
+            writer.stop();
+        }
+        assertNoAckedRowLost(log, "host crash + etcd raft leader killed");
+        cluster.start(raft);
+        cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
+        cluster.start(old);
+        awaitReplicaStreaming(old, Duration.ofSeconds(180));
+    }
+
+    /** Last: the bad spec it stores stays refused, and no host converges on it. */
+    @Test
+    @Order(10)
     void aBadSpecAppliedRawIsRefusedEverywhereAndChangesNothing() throws Exception {
         Map<Path, byte[]> files = new LinkedHashMap<>();
         for (LabPlan.Host h : plan.hosts()) {
@@ -387,6 +490,50 @@ class DrillsIT {
     private Process startWriterInside(String host, WriteLog log, long firstId) throws Exception {
         return LabWriter.startInside(network, plan.host(host), AgentCluster.HOME.resolve("target/pgha-agent.jar"),
                 password, firstId, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS, log::add);
+    }
+
+    /**
+     * Asserts that the agents ended {@code leader}'s claim early after {@code t0}, on the word of a quorum, where the
+     * data hosts' Patroni allows it; else that they did not.
+     */
+    private void assertEarlyFailoverOf(String leader, long t0, String drill) throws Exception {
+        Map<String, String> versions;
+        try (EtcdDcs dcs = cluster.dcs()) {
+            versions = dcs.hostStatuses().patroniVersions();
+        }
+        Optional<String> refused = FailoverQuorum.patroniRefusal(versions);
+        if (refused.isPresent()) {
+            assertTrue(lastEarlyFailover().filter(f -> f.at() >= t0).isEmpty(), drill + ": " + refused.get()
+                    + ", yet an early failover: " + lastEarlyFailover());
+            timings.put(drill + ": early failover", "none, as required: " + refused.get());
+            return;
+        }
+        EarlyFailover f = lastEarlyFailover().orElseThrow(() -> new AssertionError(drill + ": no early failover"
+                + " recorded; agent logs:\n" + cluster.logTails()));
+        assertEquals(leader, f.leader(), drill + ": " + f);
+        assertTrue(f.at() >= t0, drill + ": the early failover recorded is an older one: " + f);
+        int observers = plan.hosts().size() - 1;
+        assertTrue(f.evidence().size() >= observers / 2 + 1 && f.evidence().stream()
+                .noneMatch(LeaderVerdict::reachable), drill + ": a quorum's evidence: " + f.evidence());
+        timings.put(drill + ": early failover decided after (ms)", String.valueOf(f.at() - t0));
+        timings.put(drill + ": observers that saw the leader unreachable", f.evidence().size() + " of " + observers);
+    }
+
+    private Optional<EarlyFailover> lastEarlyFailover() throws Exception {
+        try (EtcdDcs dcs = cluster.dcs()) {
+            return dcs.lastEarlyFailover();
+        }
+    }
+
+    private String raftLeader() throws Exception {
+        try (EtcdDcs dcs = cluster.dcs()) {
+            for (LabPlan.Host h : plan.hostsWith(Role.ETCD)) {
+                if (dcs.admin().memberStatus("https://" + h.address() + ":2379").isLeader()) {
+                    return h.name();
+                }
+            }
+        }
+        throw new AssertionError("no etcd member says it leads");
     }
 
     private void awaitAcks(WriteLog log, long after, int count) throws InterruptedException {

@@ -1,6 +1,7 @@
 package io.pgha.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,9 @@ import io.pgha.dcs.Keys;
 import io.pgha.dcs.Lock;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.ClusterSecrets;
+import io.pgha.model.EarlyFailover;
 import io.pgha.model.Health;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import java.nio.file.Path;
@@ -108,6 +111,42 @@ class EtcdDcsIT {
         assertEquals(null, dcs.hostStatuses().readable().get("st1"), "gone with its lease");
         assertThrows(DcsException.LeaseLost.class, () -> dcs.keepAlive(lease));
         dcs.delete(keys.status("st2"));
+    }
+
+    @Test
+    void aLeadersClaimEndsOnlyAsReadAndAtMostOncePerGuard() throws Exception {
+        long patroniLease = dcs.grantLease(30);
+        dcs.put(keys.patroniLeader(), "pg1", patroniLease);
+        Versioned<String> read = dcs.leaderKey().orElseThrow();
+        EarlyFailover record = new EarlyFailover("pg1", "pg2", 1000,
+                List.of(new LeaderVerdict("pg2", "pg1", false, 900, "connection refused", "connection refused")));
+        assertFalse(dcs.endLeaderClaim(new Versioned<>("pg1", read.modRevision() - 1), record, 30),
+                "a key written since it was read stays");
+        assertFalse(dcs.endLeaderClaim(new Versioned<>("pg3", read.modRevision()), record, 30),
+                "another holder's key stays");
+        assertEquals(Optional.empty(), dcs.lastEarlyFailover(), "nothing recorded when nothing was done");
+        assertTrue(dcs.endLeaderClaim(read, record, 30));
+        assertEquals(Optional.empty(), dcs.leaderKey(), "the claim is gone");
+        assertEquals(Optional.of(record), dcs.lastEarlyFailover());
+        dcs.put(keys.patroniLeader(), "pg2", patroniLease);
+        assertFalse(dcs.endLeaderClaim(dcs.leaderKey().orElseThrow(), record, 30),
+                "the guard holds for a ttl: no second early failover");
+        assertEquals(Optional.of("pg2"), dcs.leaderKey().map(Versioned::value));
+        dcs.revokeLease(patroniLease);
+        dcs.delete(keys.earlyFailoverGuard());
+        dcs.delete(keys.earlyFailover());
+    }
+
+    @Test
+    void verdictsLiveOnTheirObserversLease() throws Exception {
+        long lease = dcs.grantLease(30);
+        LeaderVerdict v = new LeaderVerdict("lb1", "pg1", true, 1000, "answers", "not asked");
+        dcs.putVerdict(v, lease);
+        dcs.put(keys.verdict("bad"), "{", 0);
+        assertEquals(Map.of("lb1", v), dcs.verdicts(), "an unreadable verdict does not count");
+        dcs.revokeLease(lease);
+        dcs.delete(keys.verdict("bad"));
+        assertEquals(Map.of(), dcs.verdicts());
     }
 
     @Test

@@ -75,7 +75,8 @@ class ClusterSpecParserTest {
                   pg1: {address: 10.0.1.1, role: data}
                 """);
         assertEquals(ClusterSpec.Patroni.GUIDE, spec.patroni());
-        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, false, 1, true, 120, 0), spec.patroni());
+        assertEquals(new ClusterSpec.Patroni(30, 10, 10, 1048576, false, false, false, 1, true, 120, 0),
+                spec.patroni());
         assertEquals(ClusterSpec.Haproxy.DEFAULT, spec.haproxy());
         assertEquals(new ClusterSpec.Disk(10, false), spec.disk());
         assertEquals(15, spec.postgres().version());
@@ -494,6 +495,16 @@ class ClusterSpecParserTest {
         assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
                 "synchronous_mode: true\n  fast_failover: true\n  fast_failover_after: 3600")),
                 "patroni.fast_failover_after", "expected less than ttl");
+    }
+
+    @Test
+    void strictSynchronousMode() throws Exception {
+        assertTrue(parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: true\n  synchronous_mode_strict: true")).patroni().strict());
+        assertTrue(!parse(VALID).patroni().strict(), "off unless asked");
+        assertRefused(() -> parse(VALID.replace("synchronous_mode: true",
+                "synchronous_mode: false\n  synchronous_mode_strict: true")), "patroni.synchronous_mode_strict",
+                "applies only with synchronous_mode true or quorum");
     }
 
     @Test
