@@ -13,7 +13,7 @@ import java.util.List;
  * Prints a table per mode: medians and ranges over the rounds that finished, each row with its n; a failed round adds
  * no row and is counted apart. Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/FastFailoverBench.java \
- *       [rounds] [--os trixie|forky] [off-rounds=N]
+ *       [rounds] [--os trixie|forky] [off-rounds=N] [strict|quorum]
  */
 public class FastFailoverBench {
     public static void main(String[] args) throws Exception {
@@ -25,11 +25,15 @@ public class FastFailoverBench {
                 rest.remove(word);
             }
         }
+        List<String> modeWords = rest.stream().filter(w -> w.equals("strict") || w.equals("quorum")).toList();
+        rest.removeAll(modeWords);
         LabDrills.Args a = LabDrills.Args.parse(rest.toArray(String[]::new), 10);
         Path home = Path.of("").toAbsolutePath();
         List<LabDrills.Config> modes = new ArrayList<>();
-        modes.add(new LabDrills.Config("strict synchronous", LabPlan.RECOMMENDED_TIMERS, "true", true, true));
-        if (a.os() != LabPlan.Os.LOCAL) {
+        if (modeWords.isEmpty() || modeWords.contains("strict")) {
+            modes.add(new LabDrills.Config("strict synchronous", LabPlan.RECOMMENDED_TIMERS, "true", true, true));
+        }
+        if (a.os() != LabPlan.Os.LOCAL && (modeWords.isEmpty() || modeWords.contains("quorum"))) {
             modes.add(new LabDrills.Config("quorum commit", LabPlan.RECOMMENDED_TIMERS, "quorum", true, true));
         }
         StringBuilder report = new StringBuilder(Figures.heading("FastFailoverBench (" + a.os() + ")",

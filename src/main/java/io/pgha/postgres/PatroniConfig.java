@@ -109,6 +109,11 @@ public final class PatroniConfig {
         parameters.put("max_wal_senders", "8");
         parameters.put("max_replication_slots", "8");
         parameters.put("wal_keep_size", WAL_KEEP_SIZE);
+        if (spec.patroni().fastFailover()) {
+            // A replica whose leader died retries streaming every 5 s by default; after an early failover the new
+            // leader waits for it (a synchronous standby) before its first commit. The spec may set another value.
+            parameters.put("wal_retrieve_retry_interval", "1000");
+        }
         if (spec.backup().isPresent()) {
             // Commits reach the repository within a minute even when little is written (a segment is archived only
             // once full or switched); the spec may set another value.

@@ -92,6 +92,18 @@ class PatroniConfigTest {
     }
 
     @Test
+    void withFastFailoverAReplicaRetriesStreamingEverySecond() throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        JsonNode plain = PatroniConfig.dynamic(new ClusterSpecParser(agent).parse(SPEC, "spec"))
+                .path("postgresql").path("parameters");
+        assertTrue(plain.path("wal_retrieve_retry_interval").isMissingNode(), "Postgres' default without the option");
+        ClusterSpec fast = new ClusterSpecParser(agent).parse(SPEC.replace("  retry_timeout: 4\n",
+                "  retry_timeout: 4\n  synchronous_mode: true\n  fast_failover: true\n"), "spec");
+        assertEquals("1000", PatroniConfig.dynamic(fast).path("postgresql").path("parameters")
+                .path("wal_retrieve_retry_interval").asText());
+    }
+
+    @Test
     void withABackupSectionWalIsArchivedAndReplicasComeFromTheRepository() throws Exception {
         String spec = WITH_BACKUP;
         AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
