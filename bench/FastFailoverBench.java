@@ -42,11 +42,12 @@ public class FastFailoverBench {
             Figures figures = new Figures();
             LabDrills drills = new LabDrills(home, a.os());
             int off = offRounds;
+            java.time.Duration ttl = java.time.Duration.ofSeconds(mode.timers().ttl());
             figures.run("lab", lab -> drills.withLab(mode, lab, spec -> {
                 for (int round = 1; round <= a.runs(); round++) {
                     System.err.printf("== %s, fast failover on, round %d of %d%n", mode.name(), round, a.runs());
                     long firstId = 10_000_000L * round;
-                    figures.run("round, fast failover on", out -> drills.crashInParts("on", out, firstId));
+                    figures.run("round, fast failover on", out -> drills.crashInParts("on", out, firstId, ttl));
                     System.err.print(figures.table());
                 }
                 drills.reapply(new LabDrills.Config(mode.name(), mode.timers(), mode.synchronousMode(),
@@ -54,7 +55,7 @@ public class FastFailoverBench {
                 for (int round = 1; round <= off; round++) {
                     System.err.printf("== %s, fast failover off, round %d of %d%n", mode.name(), round, off);
                     long firstId = 500_000_000L + 10_000_000L * round;
-                    figures.run("round, fast failover off", out -> drills.crashInParts("off", out, firstId));
+                    figures.run("round, fast failover off", out -> drills.crashInParts("off", out, firstId, ttl));
                 }
             }));
             report.append('\n').append(mode.name()).append(", timers ").append(mode.timers()).append('\n')

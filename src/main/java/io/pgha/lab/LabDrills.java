@@ -488,8 +488,10 @@ public final class LabDrills {
      * first saw the leader down (from the early failover's evidence), until an agent ended its claim, until Patroni
      * elected the successor (the leader key, polled every 20 ms), and until HAProxy sent the writes there (the first
      * acknowledgement after that). Without an early failover (the option off) only the election and the switch.
+     * A crash starts once the last early failover is older than {@code ttl}: the agents make at most one per ttl,
+     * and a round sooner would measure that rule, not the failover.
      */
-    public void crashInParts(String name, Figures.Run out, long firstId) throws Exception {
+    public void crashInParts(String name, Figures.Run out, long firstId, Duration ttl) throws Exception {
         WriteLog log = new WriteLog();
         LabWriter writer = writer(log, firstId);
         String old = leader();
@@ -498,6 +500,10 @@ public final class LabDrills {
         Optional<io.pgha.model.EarlyFailover> early;
         try (EtcdDcs dcs = dcs()) {
             awaitAcks(log, 0, 25);
+            Optional<io.pgha.model.EarlyFailover> previous = dcs.lastEarlyFailover();
+            if (previous.isPresent()) {
+                Thread.sleep(Math.max(0, previous.get().at() + ttl.toMillis() + 1000 - System.currentTimeMillis()));
+            }
             t0 = System.currentTimeMillis();
             lab.kill(plan.host(old));
             long deadline = t0 + TimeUnit.SECONDS.toMillis(90);
