@@ -13,6 +13,7 @@ import io.pgha.dcs.Keys;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
+import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Role;
 import io.pgha.net.HttpText;
 import io.pgha.tls.Pem;
@@ -148,11 +149,17 @@ class SecurityIT {
                     "only admin writes the spec");
             assertThrows(DcsException.Refused.class, () -> asLb.put(new Keys(plan.cluster()).status(pg1), "{}", 0),
                     "an agent writes its own status only");
+            assertTrue(asLb.leaderKey().isPresent(), "an lb host's agent reads who leads (it observes the leader)");
+            assertThrows(DcsException.Refused.class, () -> asLb.delete(new Keys(plan.cluster()).patroniLeader()),
+                    "an lb host's agent may not end the leader's claim");
+            assertThrows(DcsException.Refused.class, () -> asLb.putVerdict(new LeaderVerdict(pg1, pg1, false, 1,
+                    "x", "y"), 0), "an agent writes its own verdict only");
         }
         try (EtcdDcs asData = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(pg1))) {
             assertTrue(asData.secrets().isPresent(), "a data host's agent reads the secrets");
-            assertThrows(DcsException.Refused.class, () -> asData.get("/service/" + plan.cluster() + "/leader"),
-                    "Patroni's keys are Patroni's");
+            assertTrue(asData.leaderKey().isPresent(), "a data host's agent reads the leader key (fast failover)");
+            assertThrows(DcsException.Refused.class, () -> asData.get("/service/" + plan.cluster() + "/config"),
+                    "Patroni's other keys are Patroni's");
         }
         AgentCluster.Outcome status = cluster.ctl("status");
         assertEquals(0, status.exitCode(), status.toString());
