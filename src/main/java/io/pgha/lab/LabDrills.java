@@ -166,14 +166,17 @@ public final class LabDrills {
     public void specChange(Config config, Path spec, Figures.Run out) throws Exception {
         Files.writeString(spec, config.specText(plan, Map.of("work_mem", "8MB")));
         long before = System.nanoTime();
-        long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
-        await(Duration.ofSeconds(120), () -> allConverged(rev));
+        applyAndAwait(spec);
         out.add("spec change -> all 7 agents report it applied (s)", (System.nanoTime() - before) / 1e9);
     }
 
     /** Applies {@code config}'s spec (work_mem as at bring-up) and waits until every host has converged on it. */
     public void reapply(Config config, Path spec) throws Exception {
         Files.writeString(spec, config.specText(plan, Map.of("work_mem", "4MB")));
+        applyAndAwait(spec);
+    }
+
+    private void applyAndAwait(Path spec) throws Exception {
         long rev = Long.parseLong(ctl("apply", "-f", spec.toString()).replaceAll("(?s).*revision (\\d+).*", "$1"));
         await(Duration.ofSeconds(120), () -> allConverged(rev));
     }
