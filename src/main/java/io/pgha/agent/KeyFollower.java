@@ -3,8 +3,10 @@ package io.pgha.agent;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Versioned;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -14,12 +16,14 @@ import org.slf4j.LoggerFactory;
  * Follows one etcd key on a thread of its own (the spec; on a data host the secrets and its request key): reads it,
  * watches it, reads it again at each change, and after a watch error starts over, with a backoff while etcd does not
  * answer. Each value read goes to the loop as news; the watch callbacks, which run on the etcd client's threads, only
- * wake this thread.
+ * wake this thread. The watch is a hint, the read the truth: with no change seen for {@link #REREAD} the key is read
+ * anyway, so that a watch that went quiet without an error delays a change by that much, not for ever.
  */
 final class KeyFollower<T> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KeyFollower.class);
     private static final long MIN_BACKOFF_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 5000;
+    static final Duration REREAD = Duration.ofSeconds(30);
 
     /** How one key is read. */
     interface Read<T> {
@@ -37,10 +41,20 @@ final class KeyFollower<T> implements AutoCloseable {
     private final Consumer<Optional<Versioned<T>>> news;
     private final EtcdOutage outage;
     private final Thread thread;
+    private final Duration reread;
     private volatile boolean running = true;
+    // Confined to this follower's thread.
+    /** The revision of the value last told (0: absent). */
+    private long told;
 
     KeyFollower(String name, Read<T> read, Watch watch, Consumer<Optional<Versioned<T>>> news, EtcdOutage outage) {
+        this(name, read, watch, news, outage, REREAD);
+    }
+
+    KeyFollower(String name, Read<T> read, Watch watch, Consumer<Optional<Versioned<T>>> news, EtcdOutage outage,
+                Duration reread) {
         this.name = name;
+        this.reread = reread;
         this.read = read;
         this.watch = watch;
         this.news = news;
@@ -68,12 +82,16 @@ final class KeyFollower<T> implements AutoCloseable {
                     }
                     backoff = MIN_BACKOFF_MILLIS;
                     while (running) {
-                        wake.acquire();
+                        boolean woken = wake.tryAcquire(reread.toMillis(), TimeUnit.MILLISECONDS);
                         wake.drainPermits();
                         if (ended.get()) {
                             break;
                         }
-                        readAndTell();
+                        if (woken) {
+                            readAndTell();
+                        } else {
+                            rereadQuietly();
+                        }
                     }
                 }
             } catch (DcsException e) {
@@ -92,13 +110,32 @@ final class KeyFollower<T> implements AutoCloseable {
         }
     }
 
+    /** The read with no change seen: news only when the key's revision differs from the last one told. */
+    private void rereadQuietly() throws DcsException {
+        long before = told;
+        try {
+            Optional<Versioned<T>> value = read.read();
+            outage.answered();
+            long now = value.map(Versioned::modRevision).orElse(0L);
+            if (now != before) {
+                log.warn("{}: revision {} (was {}) came with no watch event; read at the {} s re-read", name, now,
+                        before, reread.toSeconds());
+                told = now;
+                news.accept(value);
+            }
+        } catch (DcsException.Malformed e) {
+            outage.answered();
+        }
+    }
+
     /** Reads the key and tells the loop; the revision a watch goes on after (0: absent). */
     private long readAndTell() throws DcsException {
         try {
             Optional<Versioned<T>> value = read.read();
             outage.answered();
+            told = value.map(Versioned::modRevision).orElse(0L);
             news.accept(value);
-            return value.map(Versioned::modRevision).orElse(0L);
+            return told;
         } catch (DcsException.Malformed e) {
             // etcd answered; the value is not one this agent reads: it keeps what it had until the next change.
             outage.answered();

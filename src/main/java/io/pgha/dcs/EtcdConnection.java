@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -204,12 +205,23 @@ final class EtcdConnection implements AutoCloseable {
      * One key from after {@code afterRevision} (0: from now), each event to {@code onEvent}, an interruption to
      * {@code onError}.
      * Both run on the etcd client's threads inside its lock: they hand the news on and return, calling nothing here.
+     * A watch from now returns once etcd has created it: jetcd sends the request on a stream of its own, and a caller
+     * that reads the key before etcd knows the watch can miss a change made in between. When etcd does not confirm
+     * it within the deadline, {@code onError} hears so.
      */
     Dcs.Watch watch(String key, long afterRevision, Consumer<WatchEvent> onEvent, Consumer<DcsException> onError) {
         KeyWatch w = new KeyWatch(key, afterRevision, onEvent, onError);
         synchronized (this) {
             watches.add(w);
             w.start(client);
+        }
+        try {
+            w.created.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            onError.accept(new DcsException.Unreachable("watch " + key + ": etcd at " + endpoints
+                    + " did not confirm it within " + timeout.toMillis() + " ms", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return () -> {
             synchronized (this) {
@@ -234,21 +246,38 @@ final class EtcdConnection implements AutoCloseable {
         /** Counts starts and stops: a listener whose start is no longer the latest belongs to a replaced watcher. */
         private final AtomicLong generation = new AtomicLong();
         private final AtomicReference<io.etcd.jetcd.Watch.Watcher> watcher = new AtomicReference<>();
+        /** Done once etcd created the watch (or it ended first); at once for a watch from a past revision. */
+        final CompletableFuture<Void> created = new CompletableFuture<>();
 
         KeyWatch(String key, long afterRevision, Consumer<WatchEvent> onEvent, Consumer<DcsException> onError) {
             this.key = key;
             this.lastRevision = afterRevision;
             this.onEvent = onEvent;
             this.onError = onError;
+            if (afterRevision > 0) {
+                created.complete(null);
+            }
         }
 
         /** Called under the owner's lock, never from a listener: one start or move at a time. */
         void start(Client on) {
             long mine = generation.incrementAndGet();
             // Nothing seen yet (a key absent when its watch began): from now on; else from after the last event.
-            WatchOption option = lastRevision <= 0 ? WatchOption.DEFAULT
+            // The first created notice of a watch from now says where "now" was, so that a move after it leaves no
+            // gap; moved from "now" again, a watch would miss a change made in between, and its owner would wait
+            // for a change that had come. Later notices (jetcd re-creating the watch after a broken stream, or a
+            // watch from a past revision) come before the events they replay, so they say nothing of what was seen.
+            AtomicBoolean fromNow = new AtomicBoolean(lastRevision <= 0);
+            WatchOption option = fromNow.get() ? WatchOption.builder().withCreateNotify(true).build()
                     : WatchOption.builder().withRevision(lastRevision + 1).build();
             watcher.set(on.getWatchClient().watch(bytes(key), option, io.etcd.jetcd.Watch.listener(response -> {
+                if (response.isCreatedNotify()) {
+                    if (fromNow.getAndSet(false)) {
+                        lastRevision = Math.max(lastRevision, response.getHeader().getRevision());
+                    }
+                    created.complete(null);
+                    return;
+                }
                 for (WatchEvent event : response.getEvents()) {
                     lastRevision = Math.max(lastRevision, event.getKeyValue().getModRevision());
                     onEvent.accept(event);
@@ -258,6 +287,7 @@ final class EtcdConnection implements AutoCloseable {
                 if (generation.get() == mine) {
                     onError.accept(new DcsException.Unreachable("watch " + key + " at " + endpoints
                             + " interrupted: " + message(error), error));
+                    created.complete(null);
                 }
             })));
         }

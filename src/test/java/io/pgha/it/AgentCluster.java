@@ -19,10 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -394,10 +397,26 @@ final class AgentCluster implements AutoCloseable {
         return Files.readString(plan.hostDir(plan.host(host)).resolve("agent.log"));
     }
 
+    /**
+     * The tail of every agent log, those of hosts that report no converged pass (or nothing) first and longer: a
+     * failure's report is often cut, and theirs say why.
+     */
     String logTails() {
+        Set<String> unconverged = new HashSet<>();
+        try {
+            Map<String, JsonNode> statuses = statuses();
+            plan.hosts().stream().map(LabPlan.Host::name).filter(h -> !statuses.containsKey(h)
+                    || !statuses.get(h).path("converged").asBoolean()).forEach(unconverged::add);
+        } catch (IOException e) {
+            // etcd does not answer: every log as it comes
+        }
         StringBuilder sb = new StringBuilder();
-        for (LabPlan.Host h : plan.hosts()) {
-            sb.append("--- ").append(h.name()).append(" agent log (last 15 lines)\n").append(lab.agentLog(h, 15));
+        List<LabPlan.Host> hosts = new ArrayList<>(plan.hosts());
+        hosts.sort(Comparator.comparing(h -> !unconverged.contains(h.name())));
+        for (LabPlan.Host h : hosts) {
+            int lines = unconverged.contains(h.name()) ? 40 : 15;
+            sb.append("--- ").append(h.name()).append(unconverged.contains(h.name()) ? " (not converged)" : "")
+                    .append(" agent log (last ").append(lines).append(" lines)\n").append(lab.agentLog(h, lines));
         }
         return sb.toString();
     }

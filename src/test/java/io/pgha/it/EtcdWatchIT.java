@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Keys;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,44 @@ class EtcdWatchIT {
 
     @TempDir
     Path dir;
+
+    /**
+     * A watch from now, on a key that is absent, sees a put another client makes the moment the watch is returned,
+     * and again one made the moment a move to other endpoints returns, before any event came. jetcd creates a watch
+     * on a stream of its own: returned before etcd had created it, or moved from "now" again, a watch could miss such
+     * a put, and its owner wait for a change that had come. Moved from "now", it lost the put in the second round:
+     * the new client's stream takes longer to set up than another client's put.
+     */
+    @Test
+    void aWatchFromNowMissesNoChangeMadeOnceItIsReturnedNorAcrossAMove() throws Exception {
+        TestEtcd etcd = new TestEtcd(dir, ADDRESS, CLUSTER);
+        List<String> first = List.of(etcd.clientUrl());
+        List<String> second = List.of(etcd.secondClientUrl());
+        Keys keys = new Keys(CLUSTER);
+        try (EtcdDcs watching = etcd.dcs(); EtcdDcs writer = etcd.dcs()) {
+            List<String> at = first;
+            for (int round = 0; round < 40; round++) {
+                String host = "host" + round;
+                Semaphore changes = new Semaphore(0);
+                try (Dcs.Watch watch = watching.watchRequest(host, 0, changes::release, e -> { })) {
+                    if (round % 2 == 1) {
+                        at = at == first ? second : first;
+                        watching.useEndpoints(at);
+                    }
+                    writer.put(keys.request(host), "a", 0);
+                    assertTrue(changes.tryAcquire(10, TimeUnit.SECONDS), "round " + round + ": a put made once the"
+                            + (round % 2 == 1 ? " watch moved" : " watch was returned") + " was never seen");
+                    at = at == first ? second : first;
+                    watching.useEndpoints(at);
+                    writer.put(keys.request(host), "b", 0);
+                    assertTrue(changes.tryAcquire(10, TimeUnit.SECONDS),
+                            "round " + round + ": a put made once the watch moved after an event was never seen");
+                }
+            }
+        } finally {
+            etcd.close();
+        }
+    }
 
     @Test
     void movingToNewEndpointsWhileAWatchEndsNeitherHangsNorLosesTheEnd() throws Exception {
