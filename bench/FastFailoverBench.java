@@ -10,18 +10,26 @@ import java.util.List;
  * one lab per mode: strict synchronous mode, and quorum commit where Patroni has it (4.0 and later: --os trixie or
  * forky). Each lab first runs its rounds with patroni.fast_failover on, then the same spec with it off, on the same
  * lab and day. Each round's write gap is split into detection, decision, Patroni's election and HAProxy's switch.
+ * Before the crashes with the option on and again after it was turned off, {@code cost-windows} windows of 30 s on
+ * the idle cluster measure what the looks cost: the CPU of the leader's Postgres and of the other hosts' agents.
  * Prints a table per mode: medians and ranges over the rounds that finished, each row with its n; a failed round adds
  * no row and is counted apart. Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/FastFailoverBench.java \
- *       [rounds] [--os trixie|forky] [off-rounds=N] [strict|quorum]
+ *       [rounds] [--os trixie|forky] [off-rounds=N] [cost-windows=N] [strict|quorum]
  */
 public class FastFailoverBench {
+    private static final long COST_SECONDS = 30;
+
     public static void main(String[] args) throws Exception {
         List<String> rest = new ArrayList<>(List.of(args));
         int offRounds = 3;
+        int costWindows = 3;
         for (String word : List.copyOf(rest)) {
             if (word.startsWith("off-rounds=")) {
                 offRounds = Integer.parseInt(word.substring("off-rounds=".length()));
+                rest.remove(word);
+            } else if (word.startsWith("cost-windows=")) {
+                costWindows = Integer.parseInt(word.substring("cost-windows=".length()));
                 rest.remove(word);
             }
         }
@@ -42,8 +50,12 @@ public class FastFailoverBench {
             Figures figures = new Figures();
             LabDrills drills = new LabDrills(home, a.os());
             int off = offRounds;
+            int windows = costWindows;
             java.time.Duration ttl = java.time.Duration.ofSeconds(mode.timers().ttl());
             figures.run("lab", lab -> drills.withLab(mode, lab, spec -> {
+                for (int window = 1; window <= windows; window++) {
+                    figures.run("cost window, fast failover on", out -> drills.observerCost("on", out, COST_SECONDS));
+                }
                 for (int round = 1; round <= a.runs(); round++) {
                     System.err.printf("== %s, fast failover on, round %d of %d%n", mode.name(), round, a.runs());
                     long firstId = 10_000_000L * round;
@@ -52,6 +64,9 @@ public class FastFailoverBench {
                 }
                 drills.reapply(new LabDrills.Config(mode.name(), mode.timers(), mode.synchronousMode(),
                         mode.strict(), false), spec);
+                for (int window = 1; window <= windows; window++) {
+                    figures.run("cost window, fast failover off", out -> drills.observerCost("off", out, COST_SECONDS));
+                }
                 for (int round = 1; round <= off; round++) {
                     System.err.printf("== %s, fast failover off, round %d of %d%n", mode.name(), round, off);
                     long firstId = 500_000_000L + 10_000_000L * round;

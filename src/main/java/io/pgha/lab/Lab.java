@@ -227,6 +227,25 @@ public final class Lab {
         return recorded(host).flatMap(nspawn -> BootedHosts.init(nspawn.pid()));
     }
 
+    /** A data host's postmaster as this machine sees its pid (postmaster.pid's first line, read inside the host). */
+    public Optional<Long> postmasterPid(LabPlan.Host host) {
+        String file = plan.postgresDataDir() + "/postmaster.pid";
+        try {
+            if (machines.isEmpty()) {
+                return Optional.of(Long.parseLong(Files.readAllLines(plan.root(host).resolve(file)).get(0).strip()));
+            }
+            Optional<Long> init = init(host);
+            if (init.isEmpty()) {
+                return Optional.empty();
+            }
+            long inside = Long.parseLong(Files.readAllLines(Path.of("/proc", init.get().toString(), "root", file))
+                    .get(0).strip());
+            return BootedHosts.outsidePid(init.get(), inside);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The host's agent, if it runs (on a booted host: the main process of pgha-agent.service). */
     public Optional<ProcessHandle> agent(LabPlan.Host host) {
         if (machines.isEmpty()) {

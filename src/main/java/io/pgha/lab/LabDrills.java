@@ -404,6 +404,31 @@ public final class LabDrills {
         }
     }
 
+    /**
+     * What fast failover's looks cost over {@code seconds} of a healthy, idle cluster: the CPU of the leader's Postgres
+     * (its postmaster and the backends that exited meanwhile, so each look's short-lived backend is in) and of the
+     * other hosts' agents. Run once with the option on and once with it off, the difference is the looks.
+     */
+    public void observerCost(String name, Figures.Run out, long seconds) throws Exception {
+        String leader = leader();
+        long postmaster = lab.postmasterPid(plan.host(leader))
+                .orElseThrow(() -> new IllegalStateException("no postmaster.pid on " + leader));
+        List<Long> agents = plan.hosts().stream().filter(h -> !h.name().equals(leader))
+                .map(h -> lab.agent(h).orElseThrow().pid()).toList();
+        long postgres0 = ProcessUsage.cpuTicksWithExitedChildren(postmaster);
+        long agents0 = agents.stream().mapToLong(ProcessUsage::cpuTicks).sum();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+        long postgres1 = ProcessUsage.cpuTicksWithExitedChildren(postmaster);
+        long agents1 = agents.stream().mapToLong(ProcessUsage::cpuTicks).sum();
+        if (!leader.equals(leader()) || postgres1 == 0) {
+            throw new IllegalStateException("the leader changed or its postmaster went during the window");
+        }
+        // Ticks are 1/100 s: ticks per second of wall time are % of a core.
+        out.add(name + ": cost: leader's Postgres CPU (% of a core)", (postgres1 - postgres0) / (double) seconds);
+        out.add(name + ": cost: agent CPU per other host (% of a core)",
+                (agents1 - agents0) / (double) seconds / agents.size());
+    }
+
     /** The agents' own load over {@code seconds} of a healthy, idle cluster. */
     public void idle(Figures.Run out, long seconds) throws Exception {
         Thread.sleep(5000);
