@@ -83,7 +83,7 @@ final class KeyFollower<T> implements AutoCloseable {
                     backoff = MIN_BACKOFF_MILLIS;
                     while (running) {
                         boolean woken = wake.tryAcquire(reread.toMillis(), TimeUnit.MILLISECONDS);
-                        wake.drainPermits();
+                        woken |= wake.drainPermits() > 0;
                         if (ended.get()) {
                             break;
                         }

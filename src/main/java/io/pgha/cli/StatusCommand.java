@@ -71,11 +71,15 @@ final class StatusCommand implements Callable<Integer> {
         Optional<EarlyFailover> earlyFailover;
         Optional<Versioned<String>> leaderKey;
         Map<String, String> patroniVersions;
+        Optional<ClusterSpec> cluster;
         try (EtcdDcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
-            verdicts = dcs.verdicts();
+            cluster = parsed(agent, stored);
+            // The observers' keys only while the option is on; a recorded early failover is shown either way.
+            boolean observed = cluster.map(c -> c.patroni().fastFailover()).orElse(false);
+            verdicts = observed ? dcs.verdicts() : Map.of();
+            leaderKey = observed ? dcs.leaderKey() : Optional.empty();
             earlyFailover = dcs.lastEarlyFailover();
-            leaderKey = dcs.leaderKey();
             // Read live: while NOSPACE is raised no agent can write its status to say so.
             alarms = dcs.admin().alarms();
             members = dcs.admin().members();
@@ -83,15 +87,6 @@ final class StatusCommand implements Callable<Integer> {
             patroniVersions = read.patroniVersions();
             read.readable().forEach((host, s) -> statuses.put(host, new Stored(Optional.of(s), "")));
             read.unreadable().forEach((host, why) -> statuses.put(host, new Stored(Optional.empty(), why)));
-        }
-        Optional<ClusterSpec> cluster = Optional.empty();
-        if (stored.isPresent()) {
-            try {
-                cluster = Optional.of(new ClusterSpecParser(agent).parse(stored.get().value(), "stored spec"));
-            } catch (InvalidSpecException e) {
-                CtlMain.err(spec).println("warning: the stored spec (revision " + stored.get().modRevision()
-                        + ") is invalid, agents refuse it: " + e.getMessage());
-            }
         }
         List<String> hosts = new ArrayList<>();
         cluster.ifPresent(c -> hosts.addAll(c.hosts().keySet()));
@@ -150,6 +145,20 @@ final class StatusCommand implements Callable<Integer> {
             print(out, backups);
         }
         return CtlMain.OK;
+    }
+
+    /** The stored spec as the agents read it; empty (with a warning) when there is none or it is invalid. */
+    private Optional<ClusterSpec> parsed(AgentConfig agent, Optional<Versioned<String>> stored) {
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ClusterSpecParser(agent).parse(stored.get().value(), "stored spec"));
+        } catch (InvalidSpecException e) {
+            CtlMain.err(spec).println("warning: the stored spec (revision " + stored.get().modRevision()
+                    + ") is invalid, agents refuse it: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**

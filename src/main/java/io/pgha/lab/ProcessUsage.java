@@ -21,13 +21,7 @@ public final class ProcessUsage {
 
     /** utime + stime, in clock ticks (100 a second on Linux): ticks per second of wall time are % of a core. */
     public static long cpuTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return ticks(pid, 2);
     }
 
     /**
@@ -35,10 +29,19 @@ public final class ProcessUsage {
      * takes in the backends that came and went.
      */
     public static long cpuTicksWithExitedChildren(long pid) {
+        return ticks(pid, 4);
+    }
+
+    /** The sum of the first {@code fields} of utime, stime, cutime, cstime (/proc/PID/stat's 14th to 17th). */
+    private static long ticks(long pid, int fields) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            long sum = 0;
+            for (int i = 11; i < 11 + fields; i++) {
+                sum += Long.parseLong(f[i]);
+            }
+            return sum;
         } catch (IOException | RuntimeException e) {
             return 0;
         }
