@@ -118,8 +118,8 @@ final class KeyFollower<T> implements AutoCloseable {
             outage.answered();
             long now = value.map(Versioned::modRevision).orElse(0L);
             if (now != before) {
-                log.warn("{}: revision {} (was {}) came with no watch event; read at the {} s re-read", name, now,
-                        before, reread.toSeconds());
+                log.warn("{}: revision {} (was {}) came with no watch event; read at the re-read after {} ms without"
+                        + " one", name, now, before, reread.toMillis());
                 told = now;
                 news.accept(value);
             }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.Keys;
 import io.pgha.dcs.Versioned;
 import io.pgha.lab.LabNetwork;
 import io.pgha.lab.LabPlan;
@@ -102,6 +104,7 @@ class DrillsIT {
         try {
             awaitAcks(log, 0, 20);
             String old = leader();
+            awaitNoEarlyFailoverGuard();
             long t0 = System.currentTimeMillis();
             killHost(old);
             String fresh = cluster.await("a new leader", Duration.ofSeconds(90), () -> leaderAmong(old),
@@ -129,11 +132,14 @@ class DrillsIT {
         String isolated = leader();
         WriteLog direct = new WriteLog();
         Process inside = startWriterInside(isolated, direct, 3_000_000);
+        boolean linkDown = false;
         try {
             awaitAcks(viaLb, 0, 20);
             awaitAcks(direct, 0, 5);
+            awaitNoEarlyFailoverGuard();
             long t0 = System.currentTimeMillis();
             network.cut(plan.host(isolated));
+            linkDown = true;
             String fresh = cluster.await("a new leader among the others", Duration.ofSeconds(90),
                     () -> leaderAmong(isolated), () -> "none yet");
             long promoted = firstWritable(fresh, Duration.ofSeconds(60));
@@ -157,6 +163,7 @@ class DrillsIT {
             long delay = cluster.healDelayAfterFailover(LabPlan.RECOMMENDED_TIMERS.ttl()).toMillis();
             Thread.sleep(Math.max(0, promoted + delay - System.currentTimeMillis()));
             network.heal(plan.host(isolated));
+            linkDown = false;
             long healed = System.currentTimeMillis();
             awaitReplicaStreaming(isolated, Duration.ofSeconds(ClusterSpec.Patroni.REPLICA_REPAIR_AFTER_SECONDS + 180));
             timings.put("partition: old primary streaming again after heal (ms)",
@@ -164,6 +171,10 @@ class DrillsIT {
             timings.put("partition: the old primary's warnings once streaming",
                     status(isolated).map(st -> st.path("warnings").toString()).orElse("no status"));
         } finally {
+            if (linkDown) {
+                // A failed check leaves no host cut off for the drills after it.
+                network.heal(plan.host(isolated));
+            }
             writer.stop();
             inside.destroy();
             inside.waitFor(10, TimeUnit.SECONDS);
@@ -361,6 +372,7 @@ class DrillsIT {
         try {
             awaitAcks(log, 0, 20);
             String pid = String.valueOf(postmasterPid(leader));
+            awaitNoEarlyFailoverGuard();
             long t0 = System.currentTimeMillis();
             cluster.runOn(leader, "kill", "-STOP", pid);
             try {
@@ -391,6 +403,7 @@ class DrillsIT {
         try {
             awaitAcks(log, 0, 20);
             for (String cut : List.of(replicas().get(0), plan.hostsWith(Role.LB).get(0).name())) {
+                awaitNoEarlyFailoverGuard();
                 long t0 = System.currentTimeMillis();
                 network.cut(plan.host(cut));
                 try {
@@ -421,6 +434,7 @@ class DrillsIT {
         String raft = raftLeader();
         try {
             awaitAcks(log, 0, 20);
+            awaitNoEarlyFailoverGuard();
             long t0 = System.currentTimeMillis();
             killHost(old);
             // Inside the observers' window (fast_failover_after, 3 s): the etcd they vote through loses its leader.
@@ -530,6 +544,25 @@ class DrillsIT {
                 .noneMatch(LeaderVerdict::reachable), drill + ": a quorum's evidence: " + f.evidence());
         timings.put(drill + ": early failover decided after (ms)", String.valueOf(f.at() - t0));
         timings.put(drill + ": observers that saw the leader unreachable", f.evidence().size() + " of " + observers);
+    }
+
+    /**
+     * Waits until no early failover's guard is held. The agents make at most one per ttl: a drill that began within
+     * a ttl of the one before would meet that rule (the lease decides), and one that expects no early failover would
+     * pass whatever the observers did.
+     */
+    private void awaitNoEarlyFailoverGuard() throws Exception {
+        String guard = new Keys(plan.cluster()).earlyFailoverGuard();
+        try (EtcdDcs dcs = cluster.dcs()) {
+            cluster.await("no early failover guard held", Duration.ofSeconds(LabPlan.RECOMMENDED_TIMERS.ttl() + 30),
+                    () -> {
+                        try {
+                            return dcs.get(guard).isEmpty() ? Optional.of(true) : Optional.empty();
+                        } catch (DcsException e) {
+                            return Optional.empty();
+                        }
+                    }, () -> "the guard key " + guard + " is still there");
+        }
     }
 
     private Optional<EarlyFailover> lastEarlyFailover() throws Exception {
