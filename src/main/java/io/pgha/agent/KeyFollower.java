@@ -68,7 +68,7 @@ final class KeyFollower<T> implements AutoCloseable {
         long backoff = MIN_BACKOFF_MILLIS;
         while (running) {
             try {
-                long revision = readAndTell();
+                long revision = readAndTell(true);
                 Semaphore wake = new Semaphore(0);
                 AtomicBoolean ended = new AtomicBoolean();
                 try (Dcs.Watch watching = watch.watch(revision, wake::release, error -> {
@@ -78,7 +78,7 @@ final class KeyFollower<T> implements AutoCloseable {
                 })) {
                     if (revision == 0) {
                         // Absent when read: written before the watch began, it would go unseen until a change.
-                        readAndTell();
+                        readAndTell(true);
                     }
                     backoff = MIN_BACKOFF_MILLIS;
                     while (running) {
@@ -87,11 +87,7 @@ final class KeyFollower<T> implements AutoCloseable {
                         if (ended.get()) {
                             break;
                         }
-                        if (woken) {
-                            readAndTell();
-                        } else {
-                            rereadQuietly();
-                        }
+                        readAndTell(woken);
                     }
                 }
             } catch (DcsException e) {
@@ -110,36 +106,31 @@ final class KeyFollower<T> implements AutoCloseable {
         }
     }
 
-    /** The read with no change seen: news only when the key's revision differs from the last one told. */
-    private void rereadQuietly() throws DcsException {
-        long before = told;
+    /**
+     * Reads the key and tells the loop; the revision a watch goes on after (0: absent). A read with no change seen
+     * (the re-read) tells only a revision that differs from the last one told.
+     */
+    private long readAndTell(boolean changeSeen) throws DcsException {
         try {
             Optional<Versioned<T>> value = read.read();
             outage.answered();
-            long now = value.map(Versioned::modRevision).orElse(0L);
-            if (now != before) {
+            long revision = value.map(Versioned::modRevision).orElse(0L);
+            if (!changeSeen) {
+                if (revision == told) {
+                    return revision;
+                }
                 log.warn("{}: revision {} (was {}) came with no watch event; read at the re-read after {} ms without"
-                        + " one", name, now, before, reread.toMillis());
-                told = now;
-                news.accept(value);
+                        + " one", name, revision, told, reread.toMillis());
             }
-        } catch (DcsException.Malformed e) {
-            outage.answered();
-        }
-    }
-
-    /** Reads the key and tells the loop; the revision a watch goes on after (0: absent). */
-    private long readAndTell() throws DcsException {
-        try {
-            Optional<Versioned<T>> value = read.read();
-            outage.answered();
-            told = value.map(Versioned::modRevision).orElse(0L);
+            told = revision;
             news.accept(value);
-            return told;
+            return revision;
         } catch (DcsException.Malformed e) {
             // etcd answered; the value is not one this agent reads: it keeps what it had until the next change.
             outage.answered();
-            log.warn("{} ignored: {}", name, e.getMessage());
+            if (changeSeen) {
+                log.warn("{} ignored: {}", name, e.getMessage());
+            }
             return e.revision();
         }
     }
