@@ -117,13 +117,16 @@ public final class Agent {
                 probeNow);
         LeaderObserver observer = new LeaderObserver(host.identity().name(), dcs, outage, () -> {
             AgentState s = reporter.state();
-            return s == null ? Optional.empty() : s.spec().map(spec -> new LeaderObserver.View(spec, s.roles()));
+            // Paused, nobody looks: an early end of the leader's claim is a failover, which a pause holds off.
+            return s == null || s.maintenance().isPresent() ? Optional.empty()
+                    : s.spec().map(spec -> new LeaderObserver.View(spec, s.roles()));
         }, new LeaderLook(LeaderObserver.LOOK_TIMEOUT, host.certificate().sslContext(),
                 ClusterSpec.POSTGRES_PORT, ClusterSpec.PATRONI_PORT));
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();
-                    return s == null ? BackupWorker.HostView.NONE : new BackupWorker.HostView(s.spec(), s.roles());
+                    return s == null ? BackupWorker.HostView.NONE : new BackupWorker.HostView(s.spec(), s.roles(),
+                            s.maintenance().isPresent());
                 }, reporter::onBackup);
 
         CountDownLatch finished = new CountDownLatch(1);

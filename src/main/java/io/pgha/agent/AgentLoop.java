@@ -113,6 +113,10 @@ final class AgentLoop {
                         nextPass = System.nanoTime();
                     }
                 }
+                if (schedule.etcdSeen(parts.outage().ongoing())) {
+                    log.info("etcd answers again: the pass that failed meanwhile runs again now");
+                    nextPass = System.nanoTime();
+                }
                 if (System.nanoTime() - nextPass >= 0) {
                     nextPass = System.nanoTime() + schedule.after(pass()).toNanos();
                 } else if (news) {
@@ -141,6 +145,16 @@ final class AgentLoop {
         if (event instanceof Event.RequestRead read) {
             return operationAsked(read) && dataKeys;
         }
+        if (event instanceof Event.MaintenanceRead read) {
+            Optional<io.pgha.model.Maintenance> now = read.maintenance().map(Versioned::value);
+            if (now.equals(state.maintenance())) {
+                return false;
+            }
+            log.info("{}", now.map(m -> m.describe() + ": " + io.pgha.model.Maintenance.HELD + " wait for pghactl"
+                    + " resume").orElse("resumed: the cluster runs normally again"));
+            state = state.withMaintenance(now);
+            return true;
+        }
         if (event instanceof Event.Probed probed) {
             state = state.withProbed(probed.health());
             // Every step hears the news (reduce, unlike anyMatch, asks them all): a step may keep what it saw.
@@ -161,7 +175,7 @@ final class AgentLoop {
             return true;
         } catch (InvalidSpecException e) {
             state = state.withSpecError("spec rev " + value.modRevision() + " refused, still following rev "
-                    + state.revisionText() + ": " + e.getMessage());
+                    + state.revisionText() + ": " + e.getMessage(), value.modRevision());
             log.error("{}", state.specError());
             return false;
         }
@@ -169,7 +183,7 @@ final class AgentLoop {
 
     private boolean specGone() {
         if (state.followed().isPresent()) {
-            state = state.withSpecError("the spec key was deleted; still following rev " + state.revisionText());
+            state = state.withSpecError("the spec key was deleted; still following rev " + state.revisionText(), 0);
             log.warn("{}", state.specError());
         }
         return false;
@@ -228,7 +242,7 @@ final class AgentLoop {
             String error = run.firstFailure().orElse(refusal);
             report(reportOf(s.revision(), desired.roles(), Optional.of(run), error));
             Pass pass = new Pass(s.spec(), s.secretValues(), s.secretsRevision(), desired, run, state.probed(),
-                    s.operation());
+                    s.operation(), s.maintenance());
             boolean busy = false;
             String failed = "";
             for (Step step : steps) {
@@ -268,7 +282,8 @@ final class AgentLoop {
         List<String> warnings = new ArrayList<>(state.roleWarnings());
         steps.forEach(step -> warnings.addAll(step.warnings()));
         return new AgentState(state.spec(), state.revision(), applied, roles, parts.planner().roles(state.spec()), run,
-                warnings, state.specError(), error, state.secretValues(), secretsInEffect(), parts.etcd().report());
+                warnings, state.specError(), state.refusedRevision(), error, state.secretValues(), secretsInEffect(),
+                parts.etcd().report(), state.maintenance());
     }
 
     private void report(AgentState next) {

@@ -4,6 +4,7 @@ import io.pgha.engine.ConvergeRun;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.EtcdReport;
+import io.pgha.model.Maintenance;
 import io.pgha.model.Role;
 import java.util.EnumSet;
 import java.util.List;
@@ -20,14 +21,17 @@ import java.util.Set;
  * @param expectedRoles    the roles the spec gives this host (before the first pass: what will be converged)
  * @param lastRun          the last pass, if one ran
  * @param specError        why the newest spec is not followed (refused, deleted), else empty
+ * @param refusedRevision  the generation of the newest spec refused, 0 when none since the one followed
  * @param convergeError    why the last pass did not converge (a failed resource, a refused role), else empty
  * @param secrets          the cluster's passwords, for the probes only: never in the status
  * @param secretsRevision  the generation of those passwords in effect on this host (0: none needed or none yet)
  * @param etcd             what the agent knows of etcd and did to it
+ * @param maintenance      the cluster's pause, while there is one
  */
 record AgentState(Optional<ClusterSpec> spec, long followedRevision, long appliedRevision, Set<Role> roles,
                   Set<Role> expectedRoles, Optional<ConvergeRun> lastRun, List<String> warnings, String specError,
-                  String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision, EtcdReport etcd) {
+                  long refusedRevision, String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision, EtcdReport etcd,
+                  Optional<Maintenance> maintenance) {
 
     AgentState {
         roles = Role.ordered(roles);
@@ -37,8 +41,8 @@ record AgentState(Optional<ClusterSpec> spec, long followedRevision, long applie
 
     static AgentState initial(Optional<ClusterSpec> spec, long revision, Set<Role> expected,
                               Optional<ClusterSecrets> secrets) {
-        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", "", secrets, 0,
-                EtcdReport.NONE);
+        return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", 0, "", secrets, 0,
+                EtcdReport.NONE, Optional.empty());
     }
 
     ClusterSpec.Disk diskPolicy() {

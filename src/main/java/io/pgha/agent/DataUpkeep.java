@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A data host's upkeep after a settled pass, as steps in this order: Patroni's failsafe memory forgotten, a replica
- * that does not stream repaired, the roles' passwords kept (before the restart step, which reads pg_settings as the
+ * A data host's upkeep after a settled pass, as steps in this order: Patroni paused or resumed as the maintenance key
+ * says, Patroni's failsafe memory forgotten, a replica that does not stream repaired (not while paused), the roles' passwords kept (before the restart step, which reads pg_settings as the
  * monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling
- * restart taken a step further. None runs during a cluster restore or major upgrade.
+ * restart taken a step further (not while paused). None runs during a cluster restore or major upgrade.
  */
 final class DataUpkeep {
     private static final Logger log = LoggerFactory.getLogger(DataUpkeep.class);
@@ -46,7 +46,7 @@ final class DataUpkeep {
     static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile,
                             ClientPause clientPause) {
         Postgres postgres = new Postgres(address, caFile);
-        return List.of(new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
+        return List.of(new Pause(patroni), new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
                 new PoolerFunction(postgres), new Marker(postgres),
                 new Restart(hostName, patroni, restartLock, clientPause, postgres));
     }
@@ -65,6 +65,38 @@ final class DataUpkeep {
                 throws SQLException {
             return new PostgresProbe(PatroniConfig.MONITOR_USER, monitorPassword, 5, caFile).settings(member,
                     ClusterSpec.POSTGRES_PORT, names);
+        }
+    }
+
+    /**
+     * Patroni paused while the cluster is, resumed after. Any data host's Patroni takes the change cluster-wide (its
+     * dynamic config), so a cluster whose leader is gone is resumed by its replicas' agents.
+     */
+    static final class Pause implements Step {
+        private final PatroniApi patroni;
+
+        Pause(PatroniApi patroni) {
+            this.patroni = patroni;
+        }
+
+        @Override
+        public String name() {
+            return "Patroni pause";
+        }
+
+        @Override
+        public boolean run(Pass pass) throws Exception {
+            if (!pass.dataUpkeep()) {
+                return false;
+            }
+            boolean wanted = pass.maintenance().isPresent();
+            if (patroni.member().paused() == wanted) {
+                return false;
+            }
+            patroni.pause(wanted);
+            log.info("Patroni {}", wanted ? "paused: no automatic failover until pghactl resume" : "resumed");
+            // Back soon: the probes should see Patroni's new state, and another agent's patch may have raced ours.
+            return true;
         }
     }
 
@@ -114,7 +146,7 @@ final class DataUpkeep {
 
         @Override
         public boolean run(Pass pass) throws Exception {
-            return pass.dataUpkeep() && repair.step(pass.probed(),
+            return pass.disruptiveUpkeep() && repair.step(pass.probed(),
                     Duration.ofSeconds(pass.spec().orElseThrow().patroni().replicaRepairAfterSeconds()));
         }
 
@@ -270,7 +302,7 @@ final class DataUpkeep {
 
         @Override
         public boolean run(Pass pass) throws Exception {
-            if (!pass.dataUpkeep()) {
+            if (!pass.disruptiveUpkeep()) {
                 return false;
             }
             Map<String, String> parameters = pass.desired().patroni().map(PatroniConfig.Document::parameters)

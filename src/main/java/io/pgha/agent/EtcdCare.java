@@ -220,7 +220,7 @@ final class EtcdCare implements EtcdKeeping {
     @Override
     public boolean run(Pass pass) {
         try {
-            return after(pass.spec(), pass.desired().etcdRestartDue());
+            return after(pass.spec(), pass.desired().etcdRestartDue(), pass.maintenance().isPresent());
         } catch (RuntimeException e) {
             log.warn("etcd care: {}", AgentLoop.describe(e), e);
             return true;
@@ -229,9 +229,10 @@ final class EtcdCare implements EtcdKeeping {
 
     /**
      * After a pass: this member promoted or restarted in its turn, and, on the raft leader's host, the cluster looked
-     * after. True while something is under way that the next pass should look at soon.
+     * after. True while something is under way that the next pass should look at soon. While {@code paused}, no
+     * member is defragmented for its thresholds (a NOSPACE alarm is still recovered: etcd refuses every write then).
      */
-    boolean after(Optional<ClusterSpec> spec, boolean restartDue) {
+    boolean after(Optional<ClusterSpec> spec, boolean restartDue, boolean paused) {
         if (members.isEmpty()) {
             ownMember = null;
             return restartHeld != null;
@@ -255,7 +256,7 @@ final class EtcdCare implements EtcdKeeping {
             busy |= promote(me.get(), own.get());
         }
         if (own.isPresent() && own.get().isLeader() && spec.isPresent()) {
-            busy |= lead(spec.get(), settings, own.get());
+            busy |= lead(spec.get(), settings, own.get(), paused);
         }
         busy |= !membership.isEmpty();
         if (alarms.stream().anyMatch(EtcdAlarm::noSpace)) {
@@ -311,7 +312,7 @@ final class EtcdCare implements EtcdKeeping {
     }
 
     /** The raft leader's duties: a member the spec dropped removed, NOSPACE recovered, members defragmented. */
-    private boolean lead(ClusterSpec spec, ClusterSpec.Etcd settings, EtcdMemberStatus leader) {
+    private boolean lead(ClusterSpec spec, ClusterSpec.Etcd settings, EtcdMemberStatus leader, boolean paused) {
         Map<EtcdMember, Optional<EtcdMemberStatus>> statuses = new LinkedHashMap<>();
         for (EtcdMember m : members.get()) {
             statuses.put(m, m.clientUrls().isEmpty() ? Optional.empty() : status(m.clientUrls().get(0)));
@@ -321,7 +322,9 @@ final class EtcdCare implements EtcdKeeping {
             recoverNoSpace(statuses, leader);
             return !alarms.isEmpty();
         }
-        defragment(settings, statuses, leader);
+        if (!paused) {
+            defragment(settings, statuses, leader);
+        }
         return busy;
     }
 

@@ -4,6 +4,7 @@ import io.pgha.dcs.Versioned;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.Health;
 import io.pgha.model.HostRequest;
+import io.pgha.model.Maintenance;
 import java.util.Optional;
 
 /** News that wakes the agent's loop. Events only carry news: the loop alone decides and acts on it. */
@@ -18,6 +19,10 @@ sealed interface Event {
 
     /** This host's request key holds this value (read on a data host, for a cluster restore's phases). */
     record RequestRead(Optional<Versioned<HostRequest>> request) implements Event {
+    }
+
+    /** The maintenance key holds this pause, or none (the cluster runs normally). */
+    record MaintenanceRead(Optional<Versioned<Maintenance>> maintenance) implements Event {
     }
 
     /** What the probes saw on this host just now. */

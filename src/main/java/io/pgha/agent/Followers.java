@@ -3,11 +3,12 @@ package io.pgha.agent;
 import io.pgha.dcs.Dcs;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.HostRequest;
+import io.pgha.model.Maintenance;
 import java.util.function.Consumer;
 
 /**
- * The keys the loop follows, each on a {@link KeyFollower} that posts what it reads: the spec always; the secrets and
- * this host's request key while the host is a data host (etcd lets no other host read them).
+ * The keys the loop follows, each on a {@link KeyFollower} that posts what it reads: the spec and the maintenance key
+ * always; the secrets and this host's request key while the host is a data host (etcd lets no other host read them).
  */
 final class Followers implements AutoCloseable {
     private final Dcs dcs;
@@ -15,6 +16,7 @@ final class Followers implements AutoCloseable {
     private final EtcdOutage outage;
     private final Consumer<Event> post;
     private KeyFollower<String> spec;
+    private KeyFollower<Maintenance> maintenance;
     private KeyFollower<ClusterSecrets> secrets;
     private KeyFollower<HostRequest> request;
 
@@ -30,6 +32,10 @@ final class Followers implements AutoCloseable {
             spec = new KeyFollower<>("spec", dcs::spec,
                     (after, changed, ended) -> dcs.watchSpec(after, value -> changed.run(), ended),
                     value -> post.accept(new Event.SpecRead(value)), outage);
+            // An outage of its own: until the first apply by a newer pghactl grants the key, etcd refuses it to an
+            // upgraded agent, and that refusal must not make the host look refused (the spec follower says that).
+            maintenance = new KeyFollower<>("maintenance", dcs::maintenance, dcs::watchMaintenance,
+                    value -> post.accept(new Event.MaintenanceRead(value)), new EtcdOutage());
         }
     }
 
@@ -60,7 +66,9 @@ final class Followers implements AutoCloseable {
         closeDataKeys();
         if (spec != null) {
             spec.close();
+            maintenance.close();
             spec = null;
+            maintenance = null;
         }
     }
 }

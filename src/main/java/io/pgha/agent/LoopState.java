@@ -5,6 +5,7 @@ import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
+import io.pgha.model.Maintenance;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +15,7 @@ import java.util.Optional;
  * @param followed        the spec text followed (the last valid one seen) and its generation
  * @param spec            that spec, parsed
  * @param specError       why the newest spec is not followed (refused, deleted), else empty
+ * @param refusedRevision the generation of the newest spec refused, 0 when none since the one followed
  * @param secrets         the cluster's passwords and their generation (a data host's)
  * @param operation       the cluster restore or major upgrade this data host takes part in, as its request key says
  * @param probed          what the probes saw last
@@ -21,18 +23,21 @@ import java.util.Optional;
  * @param roleWarnings    what the roles said of the last pass
  * @param renderedSecrets the secrets generation the last converged pass of a data host wrote into patroni.yml
  * @param reported        the state last handed to the reporter
+ * @param maintenance     the cluster's pause, while the maintenance key holds one
  */
 record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spec, String specError,
-                 Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation, Health probed,
-                 boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported) {
+                 long refusedRevision, Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation, Health probed,
+                 boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported,
+                 Optional<Maintenance> maintenance) {
 
     LoopState {
         roleWarnings = List.copyOf(roleWarnings);
     }
 
     static LoopState empty() {
-        return new LoopState(Optional.empty(), Optional.empty(), "", Optional.empty(), Optional.empty(), Health.NONE,
-                false, List.of(), 0, AgentState.initial(Optional.empty(), 0, java.util.Set.of(), Optional.empty()));
+        return new LoopState(Optional.empty(), Optional.empty(), "", 0, Optional.empty(), Optional.empty(),
+                Health.NONE, false, List.of(), 0,
+                AgentState.initial(Optional.empty(), 0, java.util.Set.of(), Optional.empty()), Optional.empty());
     }
 
     long revision() {
@@ -52,36 +57,42 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
     }
 
     LoopState following(Versioned<String> text, ClusterSpec parsed) {
-        return new LoopState(Optional.of(text), Optional.of(parsed), "", secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, reported);
+        return new LoopState(Optional.of(text), Optional.of(parsed), "", 0, secrets, operation, probed, dataHost,
+                roleWarnings, renderedSecrets, reported, maintenance);
     }
 
-    LoopState withSpecError(String error) {
-        return new LoopState(followed, spec, error, secrets, operation, probed, dataHost, roleWarnings,
-                renderedSecrets, reported);
+    LoopState withSpecError(String error, long refused) {
+        return new LoopState(followed, spec, error, refused, secrets, operation, probed, dataHost, roleWarnings,
+                renderedSecrets, reported, maintenance);
     }
 
     LoopState withSecrets(Versioned<ClusterSecrets> value) {
-        return new LoopState(followed, spec, specError, Optional.of(value), operation, probed, dataHost, roleWarnings,
-                renderedSecrets, reported);
+        return new LoopState(followed, spec, specError, refusedRevision, Optional.of(value), operation, probed,
+                dataHost, roleWarnings, renderedSecrets, reported, maintenance);
     }
 
     LoopState withOperation(Optional<DataPhase> value) {
-        return new LoopState(followed, spec, specError, secrets, value, probed, dataHost, roleWarnings,
-                renderedSecrets, reported);
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, value, probed, dataHost,
+                roleWarnings, renderedSecrets, reported, maintenance);
     }
 
     LoopState withProbed(Health value) {
-        return new LoopState(followed, spec, specError, secrets, operation, value, dataHost, roleWarnings,
-                renderedSecrets, reported);
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, value, dataHost,
+                roleWarnings, renderedSecrets, reported, maintenance);
     }
 
     LoopState afterPass(boolean data, List<String> warnings, long rendered) {
-        return new LoopState(followed, spec, specError, secrets, operation, probed, data, warnings, rendered, reported);
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, data, warnings,
+                rendered, reported, maintenance);
     }
 
     LoopState withReported(AgentState value) {
-        return new LoopState(followed, spec, specError, secrets, operation, probed, dataHost, roleWarnings,
-                renderedSecrets, value);
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
+                roleWarnings, renderedSecrets, value, maintenance);
+    }
+
+    LoopState withMaintenance(Optional<Maintenance> value) {
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
+                roleWarnings, renderedSecrets, reported, value);
     }
 }

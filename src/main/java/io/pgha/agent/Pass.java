@@ -5,6 +5,7 @@ import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
+import io.pgha.model.Maintenance;
 import io.pgha.model.Role;
 import io.pgha.roles.DesiredState;
 import java.util.Optional;
@@ -19,9 +20,10 @@ import java.util.Optional;
  * @param run             what the engine did
  * @param probed          what the probes saw last
  * @param operation       the cluster restore or major upgrade this host takes part in, if any
+ * @param maintenance     the cluster's pause, while there is one: no upkeep that restarts or rebuilds anything
  */
 record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long secretsRevision, DesiredState desired,
-            ConvergeRun run, Health probed, Optional<DataPhase> operation) {
+            ConvergeRun run, Health probed, Optional<DataPhase> operation, Optional<Maintenance> maintenance) {
 
     /** The host converged with nothing refused: what follows may build on what runs. */
     boolean settled() {
@@ -35,6 +37,11 @@ record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long s
     boolean dataUpkeep() {
         return settled() && desired.has(Role.DATA) && spec.isPresent()
                 && operation.filter(DataPhase::active).isEmpty();
+    }
+
+    /** Upkeep that restarts or rebuilds something (a rolling restart, a replica repair) may start. */
+    boolean disruptiveUpkeep() {
+        return dataUpkeep() && maintenance.isEmpty();
     }
 
     /** Patroni here leads and its Postgres runs, as the probes saw last. */

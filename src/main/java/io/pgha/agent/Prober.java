@@ -75,6 +75,8 @@ final class Prober implements AutoCloseable {
     private Set<Role> fsyncRoles = Set.of();
     private Optional<ConvergeRun> lastPass = Optional.empty();
     private long settlingSince;
+    private boolean etcdWasAway;
+    private Optional<io.pgha.model.Maintenance> maintenanceSeen = Optional.empty();
     private final VipTrack vipTrack;
     private Optional<String> vipFault = Optional.empty();
     private final PoolerPauses pauses;
@@ -133,13 +135,25 @@ final class Prober implements AutoCloseable {
             settlingSince = now;
         }
         lastPass = s.lastRun();
+        if (!s.maintenance().equals(maintenanceSeen)) {
+            // Paused or resumed: Patroni's word on it is what pghactl pause and resume wait for.
+            maintenanceSeen = s.maintenance();
+            settlingSince = now;
+        }
+        boolean away = etcdAway.getAsBoolean();
+        boolean etcdBack = etcdWasAway && !away;
+        etcdWasAway = away;
+        if (etcdBack) {
+            // At once, then often: Patroni and etcd's own health catch up with etcd's return within seconds.
+            settlingSince = now;
+        }
         boolean settling = now - settlingSince < SETTLING_FOR_NANOS && !settled(probes, s);
-        boolean troubled = etcdAway.getAsBoolean() || !probes.health().problems().isEmpty()
+        boolean troubled = away || !probes.health().problems().isEmpty()
                 || !probes.health().pending().isEmpty();
         long every = settling ? SETTLING_EVERY_NANOS : troubled ? TROUBLED_EVERY_NANOS : HEALTH_EVERY_NANOS;
         // At once on a new spec too: what is in effect is compared with the spec of now; and when keepalived has
         // taken or given up the floating address since (a look at this host's interfaces, each tick).
-        boolean fresh = now - lastHealth >= every || !roles.equals(probes.roles())
+        boolean fresh = now - lastHealth >= every || etcdBack || !roles.equals(probes.roles())
                 || s.followedRevision() != probes.revision() || vipMoved(probes.health().health().vip())
                 || pauseChanged(probes.health().health().pooler());
         if (fresh) {
@@ -163,11 +177,17 @@ final class Prober implements AutoCloseable {
         }
     }
 
-    /** The probes read back, for the spec of now, that the pass's work is in effect and healthy. */
+    /**
+     * The probes read back, for the spec of now, that the pass's work is in effect and healthy, and on a data host
+     * that Patroni is paused exactly while the cluster is.
+     */
     private static boolean settled(Probes probes, AgentState s) {
+        Health.Patroni patroni = probes.health().health().patroni();
+        boolean pauseSeen = !s.roles().contains(Role.DATA)
+                || patroni != null && patroni.isPaused() == s.maintenance().isPresent();
         return probes.revision() == s.followedRevision() && probes.roles().equals(s.roles())
                 && s.appliedRevision() == s.followedRevision() && probes.health().pending().isEmpty()
-                && probes.health().problems().isEmpty();
+                && probes.health().problems().isEmpty() && pauseSeen;
     }
 
     /** Each role's probes; a host with several roles reports every engine's part. */

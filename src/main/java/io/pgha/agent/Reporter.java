@@ -132,17 +132,17 @@ final class Reporter {
                 s.appliedRevision(), converged, specState, pending, resources, processes, probes.health().health(),
                 probes.health().problems(), diskLines(probes.disk()), fsync.lines(policy, s.probedRoles()), warnings,
                 error, version, ProcessHandle.current().pid(), System.currentTimeMillis(), s.secretsRevision(),
-                s.etcd(), backup.orElse(null));
+                s.etcd(), backup.orElse(null), s.refusedRevision(), s.maintenance().orElse(null));
     }
 
     /**
      * "applied" only when the pass for the spec followed now is done, every program runs, and the probes read back,
-     * for that very spec, that nothing is pending; "failed" while the pass or the newest spec failed.
+     * for that very spec, that nothing is pending; "failed" while its pass failed. A newer spec refused leaves the
+     * state of the one followed as it is: the status names the refused revision beside it.
      */
     private static String specState(AgentState s, Probes probes, boolean probed,
                                     List<HostStatus.ProcessLine> processes, List<Pending> pending) {
-        if (!s.specError().isEmpty() || !s.convergeError().isEmpty()
-                || s.lastRun().map(r -> !r.converged()).orElse(false)) {
+        if (!s.convergeError().isEmpty() || s.lastRun().map(r -> !r.converged()).orElse(false)) {
             return HostStatus.FAILED;
         }
         boolean inEffect = s.followedRevision() != 0 && s.appliedRevision() == s.followedRevision()

@@ -114,9 +114,12 @@ public final class BackupWorker implements AutoCloseable {
         Optional<BackupTools> of(ClusterSpec spec) throws IOException;
     }
 
-    /** What the worker needs of the agent's state: the spec it follows, the roles it converged. */
-    public record HostView(Optional<ClusterSpec> spec, Set<Role> roles) {
-        public static final HostView NONE = new HostView(Optional.empty(), Set.of());
+    /**
+     * What the worker needs of the agent's state: the spec it follows, the roles it converged, whether the cluster is
+     * paused (no scheduled backup or drill starts then; pghactl's requests still run).
+     */
+    public record HostView(Optional<ClusterSpec> spec, Set<Role> roles, boolean paused) {
+        public static final HostView NONE = new HostView(Optional.empty(), Set.of(), false);
     }
 
     /**
@@ -206,6 +209,9 @@ public final class BackupWorker implements AutoCloseable {
         Optional<HostRequest> request = request();
         if (request.isPresent()) {
             runRequest(tools.get(), request.get());
+            return;
+        }
+        if (s.paused()) {
             return;
         }
         if (info.backups().isEmpty() && runningNothing()

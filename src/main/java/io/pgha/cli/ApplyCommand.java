@@ -18,6 +18,7 @@ import io.pgha.model.EtcdMembershipChange;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.model.Maintenance;
 import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.Role;
 import io.pgha.model.SpecChange;
@@ -136,6 +137,12 @@ final class ApplyCommand implements Callable<Integer> {
             }
             CtlMain.out(spec).println("applied " + file + " to cluster " + cluster.cluster() + ": revision "
                     + written + " (" + ValidateCommand.describe(cluster) + ")");
+            Optional<Maintenance> paused = dcs.maintenance().map(Versioned::value);
+            if (paused.isPresent()) {
+                CtlMain.out(spec).println(paused.get().describe() + ": the agents converge files and reloads now; "
+                        + Maintenance.HELD + " wait for " + Installation.ctl() + " resume (a parameter that needs a"
+                        + " restart shows as pending until then" + (await ? ", and --wait waits for it" : "") + ")");
+            }
             return await ? awaitApplied(dcs, cluster, written) : CtlMain.OK;
         }
     }

@@ -21,7 +21,7 @@ import picocli.CommandLine;
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
         subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
-                PlanCommand.class, SwitchoverCommand.class, BackupCommand.class, RestoreCommand.class,
+                PlanCommand.class, SwitchoverCommand.class, PauseCommand.class, ResumeCommand.class, BackupCommand.class, RestoreCommand.class,
                 LabCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;

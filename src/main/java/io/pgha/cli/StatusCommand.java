@@ -20,6 +20,7 @@ import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.LeaderVerdict;
+import io.pgha.model.Maintenance;
 import io.pgha.model.Pending;
 import io.pgha.model.Role;
 import java.io.IOException;
@@ -72,8 +73,10 @@ final class StatusCommand implements Callable<Integer> {
         Optional<Versioned<String>> leaderKey;
         Map<String, String> patroniVersions;
         Optional<ClusterSpec> cluster;
+        Optional<Maintenance> maintenance;
         try (EtcdDcs dcs = ctl.dcs(agent)) {
             stored = dcs.spec();
+            maintenance = dcs.maintenance().map(Versioned::value);
             cluster = parsed(agent, stored);
             // The observers' keys only while the option is on; a recorded early failover is shown either way.
             boolean observed = cluster.map(c -> c.patroni().fastFailover()).orElse(false);
@@ -105,6 +108,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         long revision = stored.map(Versioned::modRevision).orElse(0L);
         out.println("cluster " + agent.cluster() + ", spec revision " + (revision == 0 ? "none" : revision));
+        Map<String, HostStatus> readable = new LinkedHashMap<>();
+        statuses.forEach((h, s) -> s.status().ifPresent(x -> readable.put(h, x)));
+        maintenanceLines(maintenance, readable).forEach(out::println);
         for (EtcdAlarm alarm : alarms) {
             out.println("ERROR: etcd alarm " + alarm.type() + " on member " + members.stream()
                     .filter(m -> m.id() == alarm.memberId()).map(EtcdMember::name).findFirst()
@@ -280,6 +286,42 @@ final class StatusCommand implements Callable<Integer> {
         return rows;
     }
 
+    /**
+     * The pause, when there is one: since when and why, what waits for resume, which data hosts' Patroni says it is
+     * paused, and why there is no leader if there is none; else a Patroni paused behind the agents' back.
+     */
+    static List<String> maintenanceLines(Optional<Maintenance> maintenance, Map<String, HostStatus> statuses) {
+        List<String> lines = new ArrayList<>();
+        List<HostStatus> data = statuses.values().stream().filter(s -> s.has(Role.DATA)).toList();
+        List<String> patroniPaused = data.stream().filter(s -> s.health().patroni() != null
+                && s.health().patroni().isPaused()).map(HostStatus::host).toList();
+        if (maintenance.isEmpty()) {
+            if (!patroniPaused.isEmpty()) {
+                lines.add("WARNING: Patroni says paused on " + String.join(", ", patroniPaused) + " although the"
+                        + " cluster is not (paused outside pghactl, or a resume under way): the agents resume it");
+            }
+            return lines;
+        }
+        lines.add(maintenance.get().describe() + ": no automatic failover; " + Maintenance.HELD
+                + " wait for pghactl resume");
+        List<String> notYet = data.stream().map(HostStatus::host).filter(h -> !patroniPaused.contains(h)).toList();
+        if (!notYet.isEmpty()) {
+            lines.add("  Patroni not paused yet on " + String.join(", ", notYet));
+        }
+        for (HostStatus s : data) {
+            if (!s.pending().isEmpty()) {
+                lines.add("  waits for resume on " + s.host() + ": " + String.join("; ",
+                        s.pending().stream().map(Pending::describe).toList()));
+            }
+        }
+        boolean leader = data.stream().anyMatch(s -> s.health().patroni() != null
+                && s.health().patroni().isLeader() && "running".equals(s.health().patroni().state()));
+        if (!data.isEmpty() && !leader) {
+            lines.add("  no leader: Patroni elects none while paused (pghactl resume lets it fail over)");
+        }
+        return lines;
+    }
+
     static String mib(long bytes) {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
@@ -298,12 +340,12 @@ final class StatusCommand implements Callable<Integer> {
         String pending = String.join("; ", s.pending().stream().map(Pending::describe).toList());
         String warnings = String.join("; ", s.warnings());
         if (!wide) {
-            return new String[] {s.host(), orDash(s.role()), rev, s.specState(), processes(s, false),
+            return new String[] {s.host(), orDash(s.role()), rev, s.specStateText(), processes(s, false),
                     health(s), pgRole, state, lag, fsyncP99(s), age, orDash(error.isEmpty() ? pending : error),
                     warnings};
         }
         Optional<HostStatus.DiskLine> disk = s.disk().stream().findFirst();
-        return new String[] {s.host(), orDash(s.role()), s.address(), rev, s.specState(),
+        return new String[] {s.host(), orDash(s.role()), s.address(), rev, s.specStateText(),
                 s.converged() ? "yes" : "no", processes(s, true),
                 health(s), pgRole, state,
                 data && patroni != null && patroni.timeline() != null && patroni.timeline() > 0

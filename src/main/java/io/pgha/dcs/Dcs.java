@@ -5,6 +5,7 @@ import io.pgha.model.EarlyFailover;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.Maintenance;
 import io.pgha.model.PoolerPause;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,18 @@ public interface Dcs extends AutoCloseable {
      * {@code onChange}, a broken watch {@code onError}.
      */
     Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError);
+
+    /** The maintenance mode, while the cluster is paused. */
+    Optional<Versioned<Maintenance>> maintenance() throws DcsException;
+
+    /** Pauses the cluster (pghactl, with the admin identity). */
+    void putMaintenance(Maintenance maintenance) throws DcsException;
+
+    /** Ends the pause. */
+    void deleteMaintenance() throws DcsException;
+
+    /** Follows the maintenance key from after {@code afterRevision}; as {@link #watchRequest}. */
+    Watch watchMaintenance(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
 
     /** pghactl's pause of the poolers, while a switchover runs. */
     Optional<Versioned<PoolerPause>> poolerPause() throws DcsException;

@@ -102,7 +102,7 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
     }
 
     private static List<Permission> agentBasics(Keys keys, String host) {
-        return List.of(new Permission(keys.spec(), false, false),
+        return List.of(new Permission(keys.spec(), false, false), new Permission(keys.maintenance(), false, false),
                 new Permission(keys.hostsPrefix() + host + "/", true, true));
     }
 }

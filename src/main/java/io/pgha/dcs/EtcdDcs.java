@@ -6,6 +6,7 @@ import io.pgha.model.EarlyFailover;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.Maintenance;
 import io.pgha.model.PoolerPause;
 import io.pgha.model.TextForm;
 import io.pgha.tls.TlsFiles;
@@ -99,6 +100,26 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Dcs.Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return etcd.watch(keys.request(host), afterRevision, event -> onChange.run(), onError);
+    }
+
+    @Override
+    public Optional<Versioned<Maintenance>> maintenance() throws DcsException {
+        return typed(keys.maintenance(), Maintenance.TEXT);
+    }
+
+    @Override
+    public void putMaintenance(Maintenance maintenance) throws DcsException {
+        etcd.put(keys.maintenance(), maintenance.toJson(), 0);
+    }
+
+    @Override
+    public void deleteMaintenance() throws DcsException {
+        etcd.delete(keys.maintenance());
+    }
+
+    @Override
+    public Dcs.Watch watchMaintenance(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return etcd.watch(keys.maintenance(), afterRevision, event -> onChange.run(), onError);
     }
 
     @Override

@@ -15,6 +15,11 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/secrets";
     }
 
+    /** The cluster's maintenance mode (see {@link io.pgha.model.Maintenance}): present while paused. */
+    public String maintenance() {
+        return "/pgha/" + cluster + "/maintenance";
+    }
+
     /** pghactl's pause of the poolers during a switchover (see {@link io.pgha.model.PoolerPause}). */
     public String poolerPause() {
         return "/pgha/" + cluster + "/pooler-pause";

@@ -123,13 +123,26 @@ public record Health(Etcd etcd, Patroni patroni, Postgres postgres, Haproxy hapr
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Patroni(String role, String state, Long timeline,
                           @JsonProperty("pending_restart") Boolean pendingRestart, String leader,
-                          @JsonProperty("failsafe_active") Boolean failsafeActive, String version, String timers) {
+                          @JsonProperty("failsafe_active") Boolean failsafeActive, String version, String timers,
+                          Boolean paused) {
         public static final String LEADER = "leader";
+
+        /** A member of a cluster that is not paused. */
+        public Patroni(String role, String state, Long timeline, Boolean pendingRestart, String leader,
+                       Boolean failsafeActive, String version, String timers) {
+            this(role, state, timeline, pendingRestart, leader, failsafeActive, version, timers, null);
+        }
+
+        /** Patroni itself says the cluster is paused (no automatic failover). */
+        @JsonIgnore
+        public boolean isPaused() {
+            return Boolean.TRUE.equals(paused);
+        }
         public static final Patroni UNREACHABLE = new Patroni(null, "unreachable", null, null, null, null, null, null);
 
         /** With the timers this Patroni runs ("ttl 20, loop_wait 2, retry_timeout 4"). */
         public Patroni withTimers(String runs) {
-            return new Patroni(role, state, timeline, pendingRestart, leader, failsafeActive, version, runs);
+            return new Patroni(role, state, timeline, pendingRestart, leader, failsafeActive, version, runs, paused);
         }
 
         @JsonIgnore

@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param converged    the last converge under that spec left every resource as desired, and the host is healthy
  * @param specState    {@link #APPLIED} when everything that revision asks of this host is in effect, as read back
  *                     from the engines; {@link #PENDING} while something is not yet (see {@code pending}); {@link
- *                     #FAILED} when the last pass failed or the newest spec was refused (see {@code last_error})
+ *                     #FAILED} when the last pass failed (see {@code last_error}); always of {@code spec_revision}
  * @param pending      what is not in effect yet, and what each waits for
  * @param problems     why the host is not healthy, from the probes (empty when healthy)
  * @param disk         I/O of the devices under the roles' data directories
@@ -30,6 +30,9 @@ import java.util.Objects;
  *                     the leader the roles' passwords; 0 on a host that needs no secret)
  * @param etcd         etcd as this agent sees it: endpoints, its member's figures, alarms, defragmentations it ran
  * @param backup       pgBackRest on this host: the repository's backups and the jobs run (absent where none ran)
+ * @param refusedRevision the newest spec generation this host refused (it does not parse or validate here; the
+ *                     reason is in {@code last_error}), 0 when none: the host stays at {@code spec_revision}
+ * @param maintenance  the cluster's pause as this agent follows it (absent while the cluster runs normally)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record HostStatus(
@@ -54,7 +57,9 @@ public record HostStatus(
         long updated,
         @JsonProperty("secrets_revision") long secretsRevision,
         EtcdReport etcd,
-        @JsonInclude(JsonInclude.Include.NON_NULL) BackupReport backup) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) BackupReport backup,
+        @JsonProperty("refused_revision") long refusedRevision,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Maintenance maintenance) {
 
     public static final int SCHEMA = 1;
     public static final String APPLIED = "applied";
@@ -76,6 +81,22 @@ public record HostStatus(
         role = Objects.requireNonNullElse(role, "");
         lastError = Objects.requireNonNullElse(lastError, "");
         etcd = Objects.requireNonNullElse(etcd, EtcdReport.NONE);
+    }
+
+    /** A status that refused no spec, of a cluster not paused. */
+    public HostStatus(int schema, String host, String address, String role, long specRevision, boolean converged,
+                      String specState, List<Pending> pending, List<ResourceLine> resources,
+                      List<ProcessLine> processes, Health health, List<String> problems, List<DiskLine> disk,
+                      List<FsyncLine> fsync, List<String> warnings, String lastError, String agentVersion,
+                      long agentPid, long updated, long secretsRevision, EtcdReport etcd, BackupReport backup) {
+        this(schema, host, address, role, specRevision, converged, specState, pending, resources, processes, health,
+                problems, disk, fsync, warnings, lastError, agentVersion, agentPid, updated, secretsRevision, etcd,
+                backup, 0, null);
+    }
+
+    /** The spec state, and the newer revision refused if any: "applied", "applied, 1132 refused". */
+    public String specStateText() {
+        return specState + (refusedRevision == 0 ? "" : ", " + refusedRevision + " refused");
     }
 
     /** What applying one resource did; {@code status} is ok, changed, failed or skipped. */
@@ -141,7 +162,7 @@ public record HostStatus(
         return new HostStatus(schema, host, address, role, specRevision, converged, specState, pending, resources,
                 processes,
                 health.steady(), problems, List.of(), List.of(), warnings, lastError, agentVersion, agentPid, 0, secretsRevision,
-                etcd.steady(), backup);
+                etcd.steady(), backup, refusedRevision, maintenance);
     }
 
     public String toJson() {

@@ -22,6 +22,9 @@ public interface PatroniApi {
     /** See {@link FailsafeMemory}. */
     void forgetFailsafeLeader() throws IOException;
 
+    /** Pauses Patroni cluster-wide (no automatic failover) or resumes it: {@code pause} in its dynamic config. */
+    void pause(boolean on) throws IOException;
+
     /** A planned switchover from {@code leader} to {@code candidate}; Patroni answers once it happened. */
     String switchover(String leader, String candidate) throws IOException;
 }

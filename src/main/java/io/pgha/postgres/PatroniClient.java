@@ -47,7 +47,14 @@ public final class PatroniClient implements PatroniApi {
      * {@code clusterUnlocked}: Patroni's last view of etcd had no leader key; {@code version}: Patroni's own.
      */
     public record Member(String state, String role, long timeline, boolean pendingRestart, String postmasterStart,
-                         boolean failsafeActive, boolean clusterUnlocked, String version) {
+                         boolean failsafeActive, boolean clusterUnlocked, String version, boolean paused) {
+        /** A member of a cluster that is not paused. */
+        public Member(String state, String role, long timeline, boolean pendingRestart, String postmasterStart,
+                      boolean failsafeActive, boolean clusterUnlocked, String version) {
+            this(state, role, timeline, pendingRestart, postmasterStart, failsafeActive, clusterUnlocked, version,
+                    false);
+        }
+
         public boolean isLeader() {
             return role.equals("master") || role.equals("primary");
         }
@@ -90,7 +97,7 @@ public final class PatroniClient implements PatroniApi {
         return new Member(n.path("state").asText(), n.path("role").asText(), n.path("timeline").asLong(),
                 n.path("pending_restart").asBoolean(false), n.path("postmaster_start_time").asText(""),
                 n.path("failsafe_mode_is_active").asBoolean(false), n.path("cluster_unlocked").asBoolean(false),
-                n.path("patroni").path("version").asText(""));
+                n.path("patroni").path("version").asText(""), n.path("pause").asBoolean(false));
     }
 
     @Override
@@ -148,6 +155,11 @@ public final class PatroniClient implements PatroniApi {
     /** A JSON merge patch of the dynamic configuration; Patroni applies it cluster-wide. */
     public void patchConfig(ObjectNode patch) throws IOException {
         send("PATCH", "/config", patch, 200, http.timeout());
+    }
+
+    @Override
+    public void pause(boolean on) throws IOException {
+        patchConfig(JSON.createObjectNode().put("pause", on));
     }
 
     @Override

@@ -227,7 +227,7 @@ public final class HostHealth {
                 member.timeline(), member.pendingRestart(),
                 leader.map(PatroniClient.ClusterMember::name).orElse(member.isLeader() ? name : ""),
                 member.failsafeActive() ? Boolean.TRUE : null, member.version().isEmpty() ? null : member.version(),
-                null);
+                null, member.paused() ? Boolean.TRUE : null);
         if (member.isLeader() && member.failsafeActive()) {
             problems.add("etcd unreachable for Patroni: this leader stays primary on failsafe (every member answered"
                     + " its call); no failover is possible until etcd is back");

@@ -31,14 +31,24 @@ public final class StatusLine {
         }
         String what = String.join(", ", parts);
         // "applied" only when the host says it is in effect; what it waits for comes first among the troubles.
-        String spec = s.specRevision() == 0 ? "no spec yet" : "spec rev " + s.specRevision() + " " + s.specState();
-        String line = role + ": " + (what.isEmpty() ? "" : what + ", ") + spec;
+        String spec = s.specRevision() == 0 ? "no spec yet" : "spec rev " + s.specRevision() + " " + s.specStateText();
+        String line = paused(s) + role + ": " + (what.isEmpty() ? "" : what + ", ") + spec;
         String trouble = !s.lastError().isEmpty() ? s.lastError() : !s.problems().isEmpty() ? s.problems().get(0)
                 : s.pending().isEmpty() ? "" : s.pending().get(0).describe();
         if (!trouble.isEmpty()) {
             line += "; " + trouble.lines().findFirst().orElse("");
         }
         return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+
+    /** "PAUSED since ... (reason); " first while the cluster is paused, with Patroni's word on a data host. */
+    private static String paused(HostStatus s) {
+        if (s.maintenance() == null) {
+            return "";
+        }
+        Health.Patroni patroni = s.health().patroni();
+        boolean notYet = s.has(io.pgha.model.Role.DATA) && (patroni == null || !patroni.isPaused());
+        return s.maintenance().describe() + (notYet ? ", Patroni not paused yet" : "") + "; ";
     }
 
     /** The repository: how many backups, the newest's age, the last drill's outcome. */

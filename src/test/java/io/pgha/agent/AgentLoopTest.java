@@ -236,7 +236,26 @@ class AgentLoopTest {
         AgentState refused = awaitState("rev " + bad + " refused", s -> s.specError().startsWith("spec rev " + bad
                 + " refused, still following rev " + rev));
         assertEquals(rev, refused.followedRevision());
+        assertEquals(bad, refused.refusedRevision(), "the refused revision is named beside the one followed");
+        assertEquals(rev, refused.appliedRevision());
         assertTrue(file().startsWith("work_mem=4MB\n"), file());
+    }
+
+    @Test
+    void aPauseReachesTheStepsAtOnceAndIsReportedUntilResumed() throws Exception {
+        dcs.storeSecrets(ClusterSecrets.of(Map.of("superuser", "s1")));
+        long rev = dcs.storeSpec(spec("4MB"));
+        start(Duration.ofMinutes(10));
+        awaitState("rev " + rev + " applied", s -> s.appliedRevision() == rev);
+        io.pgha.model.Maintenance pause = new io.pgha.model.Maintenance("disk swap", 1_000, "ops1");
+        dcs.putMaintenance(pause);
+        awaitState("the pause reported", s -> s.maintenance().equals(Optional.of(pause)));
+        await("a step ran with the pause, without waiting for the drift interval", () -> first.passes.stream()
+                .filter(p -> p.maintenance().isPresent()).findFirst(), () -> first.passes.toString());
+        dcs.deleteMaintenance();
+        awaitState("the resume reported", s -> s.maintenance().isEmpty() && s.appliedRevision() == rev);
+        await("a step ran after the resume", () -> Optional.of(first.passes.get(first.passes.size() - 1))
+                .filter(p -> p.maintenance().isEmpty()), () -> first.passes.toString());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.pgha.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -28,5 +30,29 @@ class ConvergeScheduleTest {
         assertEquals(ConvergeSchedule.ROLLOUT_POLL, s.after(ConvergeSchedule.Pass.ROLLING_OUT));
         assertEquals(Duration.ofSeconds(1), new ConvergeSchedule(Duration.ofSeconds(1))
                 .after(ConvergeSchedule.Pass.ROLLING_OUT), "never later than the drift interval");
+    }
+
+    @Test
+    void etcdsReturnAfterAFailedPassRunsOneAtOnceAndStartsTheBackoffOver() {
+        ConvergeSchedule s = new ConvergeSchedule(Duration.ofSeconds(30));
+        assertFalse(s.etcdSeen(true));
+        for (int i = 0; i < 6; i++) {
+            s.after(ConvergeSchedule.Pass.FAILED);
+        }
+        assertFalse(s.etcdSeen(true), "still away");
+        assertTrue(s.etcdSeen(false), "back after failed passes: one now");
+        assertEquals(0, s.failures());
+        assertEquals(Duration.ofSeconds(1), s.after(ConvergeSchedule.Pass.FAILED), "the backoff starts over");
+        assertFalse(s.etcdSeen(false), "once per return");
+    }
+
+    @Test
+    void etcdsReturnAfterPassesThatSucceededChangesNothing() {
+        ConvergeSchedule s = new ConvergeSchedule(Duration.ofSeconds(30));
+        s.etcdSeen(true);
+        s.after(ConvergeSchedule.Pass.SETTLED);
+        assertFalse(s.etcdSeen(false));
+        s.after(ConvergeSchedule.Pass.FAILED);
+        assertFalse(s.etcdSeen(false), "a failure with etcd there waits for its backoff");
     }
 }

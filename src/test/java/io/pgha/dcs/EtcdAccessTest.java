@@ -29,6 +29,7 @@ class EtcdAccessTest {
         assertTrue(pg.contains(new EtcdAccess.Permission("/pgha/demo/locks/restart", false, true)), pg.toString());
         List<EtcdAccess.Permission> lb = access.roles().get("agent-lb1");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/maintenance", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/lb1/", true, true),
                 new EtcdAccess.Permission("/pgha/demo/leader-verdicts/lb1", false, true),
                 new EtcdAccess.Permission("/service/demo/leader", false, false),
@@ -41,8 +42,9 @@ class EtcdAccessTest {
         assertEquals("root", access.users().get("agent-etcd1"), "an etcd host's agent changes the membership and"
                 + " defragments, which etcd allows root only (its disk holds the whole database anyway)");
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/maintenance", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/spare1/", true, true)), access.roles().get("agent-spare1"),
-                "a spare host reads the spec and writes its status");
+                "a spare host reads the spec and the pause, and writes its status");
         assertTrue(access.roles().values().stream().flatMap(List::stream)
                 .noneMatch(p -> p.key().equals("/pgha/demo/spec") && p.write()), "only admin writes the spec");
     }
@@ -52,6 +54,7 @@ class EtcdAccessTest {
         EtcdAccess access = EtcdAccess.of("demo", Map.of("pg1", Set.of(Role.DATA)))
                 .withDeparted("demo", List.of("root", "admin", "agent-pg1", "agent-pg9", "backup-operator"));
         assertEquals(List.of(new EtcdAccess.Permission("/pgha/demo/spec", false, false),
+                new EtcdAccess.Permission("/pgha/demo/maintenance", false, false),
                 new EtcdAccess.Permission("/pgha/demo/hosts/pg9/", true, true)), access.roles().get("agent-pg9"),
                 "it reads the spec that took its roles away, and says it stopped; no secrets any more");
         assertTrue(access.roles().get("agent-pg1").contains(

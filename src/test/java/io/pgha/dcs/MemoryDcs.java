@@ -4,6 +4,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.EarlyFailover;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
+import io.pgha.model.Maintenance;
 import io.pgha.model.PoolerPause;
 import io.pgha.model.HostStatus;
 import java.io.IOException;
@@ -28,6 +29,7 @@ public final class MemoryDcs implements Dcs {
     private Optional<Versioned<ClusterSecrets>> secrets = Optional.empty();
     private final Map<String, Versioned<HostRequest>> requests = new HashMap<>();
     private Versioned<PoolerPause> poolerPause;
+    private Versioned<Maintenance> maintenance;
     private Versioned<String> leaderKey;
     private final Map<String, LeaderVerdict> verdicts = new LinkedHashMap<>();
     private EarlyFailover lastEarlyFailover;
@@ -178,6 +180,35 @@ public final class MemoryDcs implements Dcs {
     @Override
     public Watch watchRequest(String host, long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
         return watch("request/" + host, onChange, onError);
+    }
+
+    @Override
+    public synchronized Optional<Versioned<Maintenance>> maintenance() throws DcsException {
+        check();
+        return Optional.ofNullable(maintenance);
+    }
+
+    @Override
+    public void putMaintenance(Maintenance value) throws DcsException {
+        synchronized (this) {
+            check();
+            maintenance = new Versioned<>(value, ++revision);
+        }
+        tell("maintenance");
+    }
+
+    @Override
+    public void deleteMaintenance() throws DcsException {
+        synchronized (this) {
+            check();
+            maintenance = null;
+        }
+        tell("maintenance");
+    }
+
+    @Override
+    public Watch watchMaintenance(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch("maintenance", onChange, onError);
     }
 
     @Override

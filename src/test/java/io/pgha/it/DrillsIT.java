@@ -296,6 +296,12 @@ class DrillsIT {
                     + " which the agents then make it forget)");
         }
         cluster.awaitEtcdHealthy(Duration.ofSeconds(90));
+        long answering = System.currentTimeMillis();
+        cluster.await("every agent's /health 200 within 10 s of etcd answering again", Duration.ofSeconds(10),
+                () -> unhealthyAgents().isEmpty() ? Optional.of(true) : Optional.empty(),
+                () -> unhealthyAgents().toString());
+        timings.put("all etcd down 30 s: every /health 200 after etcd answered again (ms)",
+                String.valueOf(System.currentTimeMillis() - answering));
         awaitAllConverged("after etcd came back", Duration.ofSeconds(180));
         timings.put("all etcd down 30 s: everything converged again after etcd's return (ms)",
                 String.valueOf(System.currentTimeMillis() - back));
@@ -305,6 +311,22 @@ class DrillsIT {
             assertEquals(postmasters.get(h), postmasterPidOrZero(h), "the same postmaster on " + h + "; its Patroni"
                     + " said:\n" + patroniLogTail(h, 60));
         }
+    }
+
+    /** Each host whose agent's /health does not answer 200, with what it answered. */
+    private Map<String, String> unhealthyAgents() {
+        Map<String, String> unhealthy = new LinkedHashMap<>();
+        for (LabPlan.Host h : plan.hosts()) {
+            try {
+                java.net.http.HttpResponse<String> r = cluster.agentApi(h.address(), "/health");
+                if (r.statusCode() != 200) {
+                    unhealthy.put(h.name(), r.statusCode() + " " + r.body().strip());
+                }
+            } catch (java.io.IOException e) {
+                unhealthy.put(h.name(), e.getMessage());
+            }
+        }
+        return unhealthy;
     }
 
     /** The last lines of a data host's patroni.log that say more than "no action", for a failure message. */

@@ -49,6 +49,11 @@ final class FakePatroni implements PatroniApi {
     }
 
     @Override
+    public void pause(boolean on) {
+        calls.add(on ? "pause" : "resume");
+    }
+
+    @Override
     public void forgetFailsafeLeader() {
         calls.add("forget");
     }

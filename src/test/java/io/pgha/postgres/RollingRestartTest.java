@@ -104,6 +104,10 @@ class RollingRestartTest {
                 }
 
                 @Override
+                public void pause(boolean on) {
+                }
+
+                @Override
                 public void forgetFailsafeLeader() {
                     log.add("forget failsafe leader");
                 }

@@ -21,6 +21,18 @@ class StatusLineTest {
                 problems, List.of(), List.of(), List.of(), error, "0.1.0", 1, 0, 0, null, null);
     }
 
+    @Test
+    void aRefusedNewerSpecShowsBesideTheRevisionStillApplied() {
+        Health health = new Health(null, patroni("replica", "pg1"), replicaStreaming(0), null);
+        HostStatus s = status("data", 1013, true, health, List.of(), "");
+        HostStatus refused = new HostStatus(s.schema(), s.host(), s.address(), s.role(), s.specRevision(), false,
+                s.specState(), s.pending(), s.resources(), s.processes(), s.health(), s.problems(), s.disk(),
+                s.fsync(), s.warnings(), "spec rev 1132 refused, still following rev 1013: hosts.pg9.role: unknown",
+                s.agentVersion(), s.agentPid(), s.updated(), s.secretsRevision(), s.etcd(), s.backup(), 1132, null);
+        assertEquals("data: replica of pg1, streaming, lag 0 B, spec rev 1013 applied, 1132 refused; spec rev 1132"
+                + " refused, still following rev 1013: hosts.pg9.role: unknown", StatusLine.of(refused));
+    }
+
     private static Health.Patroni patroni(String role, String leader) {
         return new Health.Patroni(role, "running", 1L, false, leader, null, null, null);
     }
