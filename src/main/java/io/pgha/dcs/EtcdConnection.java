@@ -45,6 +45,7 @@ import javax.net.ssl.X509TrustManager;
  * those two that knows jetcd.
  */
 final class EtcdConnection implements AutoCloseable {
+    static final Duration RENEW_AFTER = Duration.ofSeconds(5);
     final Keys keys;
     private final Duration timeout;
     private final X509TrustManager trust;
@@ -54,6 +55,9 @@ final class EtcdConnection implements AutoCloseable {
     private volatile Client client;
     private volatile List<String> endpoints;
     private final List<KeyWatch> watches = new ArrayList<>();
+    /** When calls began failing as unreachable with no success since (System.nanoTime), 0 while etcd answers. */
+    private final AtomicLong failingSince = new AtomicLong();
+    private volatile long renewedAt = System.nanoTime();
 
     EtcdConnection(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls) throws IOException {
         this.keys = new Keys(cluster);
@@ -88,14 +92,33 @@ final class EtcdConnection implements AutoCloseable {
         if (sorted.isEmpty() || sorted.equals(endpoints.stream().sorted().toList())) {
             return;
         }
+        replaceClient(sorted);
+    }
+
+    private synchronized void replaceClient(List<String> urls) {
         try {
             Client old = client;
-            client = build(sorted);
-            endpoints = sorted;
+            client = build(urls);
+            endpoints = urls;
+            renewedAt = System.nanoTime();
             watches.forEach(w -> w.moveTo(client));
             old.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A call found etcd unreachable. gRPC waits longer and longer between attempts to reconnect a channel (up to two
+     * minutes), so once etcd is back a channel that failed for a while would stay idle for up to that long: after
+     * {@link #RENEW_AFTER} of failures with no success, the client is replaced by a fresh one (at most once per that
+     * period), whose channel connects at once.
+     */
+    private void failed() {
+        long now = System.nanoTime();
+        failingSince.compareAndSet(0, now);
+        if (now - failingSince.get() >= RENEW_AFTER.toNanos() && now - renewedAt >= RENEW_AFTER.toNanos()) {
+            replaceClient(endpoints);
         }
     }
 
@@ -312,9 +335,12 @@ final class EtcdConnection implements AutoCloseable {
 
     <T> T await(CompletableFuture<T> future, String what, Duration timeout) throws DcsException {
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            T value = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            failingSince.set(0);
+            return value;
         } catch (TimeoutException e) {
             future.cancel(true);
+            failed();
             throw new DcsException.Unreachable(what + ": etcd at " + endpoints + " did not answer within "
                     + timeout.toMillis() + " ms", e);
         } catch (ExecutionException e) {
@@ -323,6 +349,7 @@ final class EtcdConnection implements AutoCloseable {
                     || refusedByAuth(e.getCause())) {
                 throw new DcsException.Refused(what + ": etcd refused: " + message(e.getCause()), e.getCause());
             }
+            failed();
             throw new DcsException.Unreachable(what + ": etcd at " + endpoints + " failed: " + message(e.getCause()),
                     e.getCause());
         } catch (InterruptedException e) {
