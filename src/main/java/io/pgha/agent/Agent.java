@@ -118,7 +118,7 @@ public final class Agent {
         LeaderObserver observer = new LeaderObserver(host.identity().name(), dcs, outage, () -> {
             AgentState s = reporter.state();
             // Paused, nobody looks: an early end of the leader's claim is a failover, which a pause holds off.
-            return s == null || s.maintenance().isPresent() ? Optional.empty()
+            return s == null || s.holdsOff() ? Optional.empty()
                     : s.spec().map(spec -> new LeaderObserver.View(spec, s.roles()));
         }, new LeaderLook(LeaderObserver.LOOK_TIMEOUT, host.certificate().sslContext(),
                 ClusterSpec.POSTGRES_PORT, ClusterSpec.PATRONI_PORT));
@@ -126,7 +126,7 @@ public final class Agent {
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();
                     return s == null ? BackupWorker.HostView.NONE : new BackupWorker.HostView(s.spec(), s.roles(),
-                            s.maintenance().isPresent());
+                            s.holdsOff());
                 }, reporter::onBackup);
 
         CountDownLatch finished = new CountDownLatch(1);

@@ -147,13 +147,14 @@ final class AgentLoop {
         }
         if (event instanceof Event.MaintenanceRead read) {
             Optional<io.pgha.model.Maintenance> now = read.maintenance().map(Versioned::value);
-            if (now.equals(state.maintenance())) {
-                return false;
+            boolean changed = !now.equals(state.maintenance());
+            if (changed) {
+                log.info("{}", now.map(m -> m.describe() + ": " + io.pgha.model.Maintenance.HELD + " wait for"
+                        + " pghactl resume").orElse("resumed: the cluster runs normally again"));
             }
-            log.info("{}", now.map(m -> m.describe() + ": " + io.pgha.model.Maintenance.HELD + " wait for pghactl"
-                    + " resume").orElse("resumed: the cluster runs normally again"));
+            boolean first = !state.maintenanceKnown();
             state = state.withMaintenance(now);
-            return true;
+            return changed || first;
         }
         if (event instanceof Event.Probed probed) {
             state = state.withProbed(probed.health());
@@ -242,7 +243,7 @@ final class AgentLoop {
             String error = run.firstFailure().orElse(refusal);
             report(reportOf(s.revision(), desired.roles(), Optional.of(run), error));
             Pass pass = new Pass(s.spec(), s.secretValues(), s.secretsRevision(), desired, run, state.probed(),
-                    s.operation(), s.maintenance());
+                    s.operation(), s.maintenance(), s.maintenanceKnown());
             boolean busy = false;
             String failed = "";
             for (Step step : steps) {
@@ -283,7 +284,7 @@ final class AgentLoop {
         steps.forEach(step -> warnings.addAll(step.warnings()));
         return new AgentState(state.spec(), state.revision(), applied, roles, parts.planner().roles(state.spec()), run,
                 warnings, state.specError(), state.refusedRevision(), error, state.secretValues(), secretsInEffect(),
-                parts.etcd().report(), state.maintenance());
+                parts.etcd().report(), state.maintenance(), state.maintenanceKnown());
     }
 
     private void report(AgentState next) {

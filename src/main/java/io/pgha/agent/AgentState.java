@@ -27,11 +27,12 @@ import java.util.Set;
  * @param secretsRevision  the generation of those passwords in effect on this host (0: none needed or none yet)
  * @param etcd             what the agent knows of etcd and did to it
  * @param maintenance      the cluster's pause, while there is one
+ * @param maintenanceKnown the maintenance key was read since the agent started
  */
 record AgentState(Optional<ClusterSpec> spec, long followedRevision, long appliedRevision, Set<Role> roles,
                   Set<Role> expectedRoles, Optional<ConvergeRun> lastRun, List<String> warnings, String specError,
-                  long refusedRevision, String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision, EtcdReport etcd,
-                  Optional<Maintenance> maintenance) {
+                  long refusedRevision, String convergeError, Optional<ClusterSecrets> secrets, long secretsRevision,
+                  EtcdReport etcd, Optional<Maintenance> maintenance, boolean maintenanceKnown) {
 
     AgentState {
         roles = Role.ordered(roles);
@@ -42,7 +43,12 @@ record AgentState(Optional<ClusterSpec> spec, long followedRevision, long applie
     static AgentState initial(Optional<ClusterSpec> spec, long revision, Set<Role> expected,
                               Optional<ClusterSecrets> secrets) {
         return new AgentState(spec, revision, 0, Set.of(), expected, Optional.empty(), List.of(), "", 0, "", secrets, 0,
-                EtcdReport.NONE, Optional.empty());
+                EtcdReport.NONE, Optional.empty(), false);
+    }
+
+    /** What a pause holds off must wait: the cluster is paused, or the agent has not read yet whether it is. */
+    boolean holdsOff() {
+        return maintenance.isPresent() || !maintenanceKnown;
     }
 
     ClusterSpec.Disk diskPolicy() {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A data host's upkeep after a settled pass, as steps in this order: Patroni paused or resumed as the maintenance key
- * says, Patroni's failsafe memory forgotten, a replica that does not stream repaired (not while paused), the roles' passwords kept (before the restart step, which reads pg_settings as the
- * monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling
+ * says, Patroni's failsafe memory forgotten, a replica that does not stream repaired (not while paused), the roles'
+ * passwords kept (before the restart step, which reads pg_settings as the monitoring role they make), the pooler's auth function kept, the restore drills' marker written, a rolling
  * restart taken a step further (not while paused). None runs during a cluster restore or major upgrade.
  */
 final class DataUpkeep {
@@ -46,8 +46,8 @@ final class DataUpkeep {
     static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile,
                             ClientPause clientPause) {
         Postgres postgres = new Postgres(address, caFile);
-        return List.of(new Pause(patroni), new Failsafe(patroni), new Repair(hostName, patroni, restartLock), new Passwords(postgres),
-                new PoolerFunction(postgres), new Marker(postgres),
+        return List.of(new Pause(patroni), new Failsafe(patroni), new Repair(hostName, patroni, restartLock),
+                new Passwords(postgres), new PoolerFunction(postgres), new Marker(postgres),
                 new Restart(hostName, patroni, restartLock, clientPause, postgres));
     }
 
@@ -86,7 +86,7 @@ final class DataUpkeep {
 
         @Override
         public boolean run(Pass pass) throws Exception {
-            if (!pass.dataUpkeep()) {
+            if (!pass.dataUpkeep() || !pass.maintenanceKnown()) {
                 return false;
             }
             boolean wanted = pass.maintenance().isPresent();

@@ -220,7 +220,7 @@ final class EtcdCare implements EtcdKeeping {
     @Override
     public boolean run(Pass pass) {
         try {
-            return after(pass.spec(), pass.desired().etcdRestartDue(), pass.maintenance().isPresent());
+            return after(pass.spec(), pass.desired().etcdRestartDue(), pass.holdsOff());
         } catch (RuntimeException e) {
             log.warn("etcd care: {}", AgentLoop.describe(e), e);
             return true;

@@ -24,11 +24,13 @@ import java.util.Optional;
  * @param renderedSecrets the secrets generation the last converged pass of a data host wrote into patroni.yml
  * @param reported        the state last handed to the reporter
  * @param maintenance     the cluster's pause, while the maintenance key holds one
+ * @param maintenanceKnown the maintenance key was read since the agent started (until then nothing that a pause
+ *                        holds off may start: the cluster may well be paused)
  */
 record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spec, String specError,
-                 long refusedRevision, Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation, Health probed,
-                 boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported,
-                 Optional<Maintenance> maintenance) {
+                 long refusedRevision, Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation,
+                 Health probed, boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported,
+                 Optional<Maintenance> maintenance, boolean maintenanceKnown) {
 
     LoopState {
         roleWarnings = List.copyOf(roleWarnings);
@@ -37,7 +39,8 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
     static LoopState empty() {
         return new LoopState(Optional.empty(), Optional.empty(), "", 0, Optional.empty(), Optional.empty(),
                 Health.NONE, false, List.of(), 0,
-                AgentState.initial(Optional.empty(), 0, java.util.Set.of(), Optional.empty()), Optional.empty());
+                AgentState.initial(Optional.empty(), 0, java.util.Set.of(), Optional.empty()), Optional.empty(),
+                false);
     }
 
     long revision() {
@@ -58,41 +61,41 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
 
     LoopState following(Versioned<String> text, ClusterSpec parsed) {
         return new LoopState(Optional.of(text), Optional.of(parsed), "", 0, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
     }
 
     LoopState withSpecError(String error, long refused) {
         return new LoopState(followed, spec, error, refused, secrets, operation, probed, dataHost, roleWarnings,
-                renderedSecrets, reported, maintenance);
+                renderedSecrets, reported, maintenance, maintenanceKnown);
     }
 
     LoopState withSecrets(Versioned<ClusterSecrets> value) {
         return new LoopState(followed, spec, specError, refusedRevision, Optional.of(value), operation, probed,
-                dataHost, roleWarnings, renderedSecrets, reported, maintenance);
+                dataHost, roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
     }
 
     LoopState withOperation(Optional<DataPhase> value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, value, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
     }
 
     LoopState withProbed(Health value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, value, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
     }
 
     LoopState afterPass(boolean data, List<String> warnings, long rendered) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, data, warnings,
-                rendered, reported, maintenance);
+                rendered, reported, maintenance, maintenanceKnown);
     }
 
     LoopState withReported(AgentState value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, value, maintenance);
+                roleWarnings, renderedSecrets, value, maintenance, maintenanceKnown);
     }
 
     LoopState withMaintenance(Optional<Maintenance> value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, value);
+                roleWarnings, renderedSecrets, reported, value, true);
     }
 }

@@ -21,9 +21,11 @@ import java.util.Optional;
  * @param probed          what the probes saw last
  * @param operation       the cluster restore or major upgrade this host takes part in, if any
  * @param maintenance     the cluster's pause, while there is one: no upkeep that restarts or rebuilds anything
+ * @param maintenanceKnown the maintenance key was read since the agent started (until then the pass holds off too)
  */
 record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long secretsRevision, DesiredState desired,
-            ConvergeRun run, Health probed, Optional<DataPhase> operation, Optional<Maintenance> maintenance) {
+            ConvergeRun run, Health probed, Optional<DataPhase> operation, Optional<Maintenance> maintenance,
+            boolean maintenanceKnown) {
 
     /** The host converged with nothing refused: what follows may build on what runs. */
     boolean settled() {
@@ -39,9 +41,14 @@ record Pass(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, long s
                 && operation.filter(DataPhase::active).isEmpty();
     }
 
+    /** What a pause holds off must wait: the cluster is paused, or whether it is was not read yet. */
+    boolean holdsOff() {
+        return maintenance.isPresent() || !maintenanceKnown;
+    }
+
     /** Upkeep that restarts or rebuilds something (a rolling restart, a replica repair) may start. */
     boolean disruptiveUpkeep() {
-        return dataUpkeep() && maintenance.isEmpty();
+        return dataUpkeep() && !holdsOff();
     }
 
     /** Patroni here leads and its Postgres runs, as the probes saw last. */

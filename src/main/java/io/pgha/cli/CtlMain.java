@@ -20,9 +20,9 @@ import picocli.CommandLine;
 /** {@code pghactl}: the operator's tool. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
         description = "Apply and inspect the pgha cluster spec.",
-        subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class,
-                PlanCommand.class, SwitchoverCommand.class, PauseCommand.class, ResumeCommand.class, BackupCommand.class, RestoreCommand.class,
-                LabCommand.class})
+        subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class,
+                GetCommand.class, StatusCommand.class, PlanCommand.class, SwitchoverCommand.class, PauseCommand.class,
+                ResumeCommand.class, BackupCommand.class, RestoreCommand.class, LabCommand.class})
 public final class CtlMain implements Runnable {
     static final int OK = 0;
     static final int FAILURE = 1;

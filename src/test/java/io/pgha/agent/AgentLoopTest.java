@@ -198,15 +198,22 @@ class AgentLoopTest {
         assertTrue(file().startsWith("work_mem=4MB\n"), file());
 
         // An agent restarted while etcd is away converges what it cached.
+        running.get(0).post(new Event.Stop());
+        loops.get(0).join(WAIT.toMillis());
         Files.delete(rendered());
         published.clear();
+        first.passes.clear();
         start(Duration.ofMinutes(10));
         awaitState("the cached rev " + rev + " applied again", s -> s.appliedRevision() == rev);
         assertTrue(file().startsWith("work_mem=4MB\n"), file());
+        assertTrue(!first.passes.isEmpty() && first.passes.stream().allMatch(Pass::holdsOff), "not knowing whether the"
+                + " cluster is paused, the steps start nothing a pause holds off: " + first.passes);
 
         dcs.reachable(true);
         long next = dcs.storeSpec(spec("16MB"));
         awaitState("rev " + next + " applied after etcd is back", s -> s.appliedRevision() == next);
+        await("a pass that knows the cluster is not paused", () -> first.passes.stream()
+                .filter(p -> !p.holdsOff()).findFirst(), () -> first.passes.toString());
     }
 
     @Test
