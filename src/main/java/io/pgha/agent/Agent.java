@@ -75,6 +75,13 @@ public final class Agent {
     public void run() throws java.io.IOException {
         EtcdOutage outage = new EtcdOutage();
         AgentMetrics metrics = new AgentMetrics();
+        metrics.certificateExpiry(() -> {
+            try {
+                return Optional.of(host.certificate().material().notAfter());
+            } catch (IllegalStateException notYet) {
+                return Optional.empty();
+            }
+        });
         FsyncResults fsync = new FsyncResults();
         HostRoles hostRoles = new HostRoles(host);
         StatusPublisher publisher = new StatusPublisher(dcs, HEARTBEAT,

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgha.model.HostStatus;
 import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusLine;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -34,21 +33,7 @@ final class AgentApi implements ApiServer.Endpoints {
     }
 
     static List<String> reasons(HostStatus s) {
-        List<String> reasons = new ArrayList<>();
-        if (s == null) {
-            reasons.add("starting: no status assembled yet");
-            return reasons;
-        }
-        if (!s.lastError().isEmpty()) {
-            reasons.add(s.lastError());
-        }
-        reasons.addAll(s.problems());
-        s.processes().stream().filter(p -> !p.running())
-                .forEach(p -> reasons.add(p.name() + " is " + p.state() + " (" + p.lastExit() + ")"));
-        if (!s.converged() && reasons.isEmpty()) {
-            reasons.add(s.specRevision() == 0 ? "no spec converged yet" : "converging spec rev " + s.specRevision());
-        }
-        return reasons;
+        return s == null ? List.of("starting: no status assembled yet") : s.unhealthyReasons();
     }
 
     @Override

@@ -133,6 +133,21 @@ public record HostStatus(
                             @JsonProperty("p99_ms") double p99Millis, @JsonProperty("limit_ms") double limitMillis) {
     }
 
+    /** Why the host is not healthy (its /health answers 503 with these); empty when it is. */
+    public List<String> unhealthyReasons() {
+        List<String> reasons = new java.util.ArrayList<>();
+        if (!lastError.isEmpty()) {
+            reasons.add(lastError);
+        }
+        reasons.addAll(problems);
+        processes.stream().filter(p -> !p.running())
+                .forEach(p -> reasons.add(p.name() + " is " + p.state() + " (" + p.lastExit() + ")"));
+        if (!converged && reasons.isEmpty()) {
+            reasons.add(specRevision == 0 ? "no spec converged yet" : "converging spec rev " + specRevision);
+        }
+        return reasons;
+    }
+
     public boolean applied() {
         return APPLIED.equals(specState);
     }

@@ -7,11 +7,15 @@ import io.pgha.resources.Result;
 import io.pgha.resources.Status;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.pgha.model.BackupReport;
 import io.pgha.model.EtcdReport;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,11 +24,21 @@ import java.nio.charset.StandardCharsets;
 /** The agent's figures in Prometheus' text format: converges, changes, restarts, disk, fsync, etcd and Postgres. */
 public final class AgentMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private volatile java.util.function.Supplier<java.util.Optional<java.time.Instant>> certificateNotAfter =
+            java.util.Optional::empty;
     private final Counter convergeRuns = Counter.builder().name("pgha_converge_runs")
             .help("Converge passes, by result (converged or failed)").labelNames("result").register(registry);
     private final Counter resourceChanges = Counter.builder().name("pgha_resource_changes")
             .help("Resources the agent changed, by kind").labelNames("kind").register(registry);
     private final Gauge converged = gauge("pgha_converged", "1 when the host is converged to the spec and healthy");
+    private final Gauge healthy = gauge("pgha_healthy", "1 when the agent's /health answers 200");
+    private final Gauge paused = gauge("pgha_paused", "1 while the cluster is paused (pghactl pause), as this agent"
+            + " follows it");
+    private final Gauge refusedRevision = gauge("pgha_spec_refused_revision",
+            "The newest spec revision this host refused (0: none)");
+    private final Gauge patroniTimeline = gauge("pgha_patroni_timeline", "This host's Postgres timeline, as Patroni"
+            + " reports it (each failover or switchover starts a new one)");
+    private final Gauge patroniPaused = gauge("pgha_patroni_paused", "1 while this host's Patroni says it is paused");
     private final Gauge specRevision = gauge("pgha_spec_revision", "The spec revision last converged");
     private final Gauge processRunning = gauge("pgha_process_running", "1 while a supervised program runs", "process");
     private final Gauge processRestarts = gauge("pgha_process_restarts", "Restarts after a crash", "process");
@@ -54,6 +68,8 @@ public final class AgentMetrics {
     private final Gauge pgMaxConnections = gauge("pgha_postgres_max_connections", "max_connections");
     private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
             "replica");
+    private final Gauge pgStreaming = gauge("pgha_postgres_streaming", "On a data host that does not lead: 1 while it"
+            + " streams from the leader (in the leader's pg_stat_replication as streaming)");
     private final Gauge patroniLeader = gauge("pgha_patroni_leader", "1 when this host's Patroni is the leader");
     private final Gauge vipHeld = gauge("pgha_vip_held", "1 while this lb host holds the floating address",
             "address");
@@ -78,6 +94,38 @@ public final class AgentMetrics {
     private final Gauge jobSeconds = gauge("pgha_backup_job_duration_seconds", "How long the last job of a kind took",
             "kind");
 
+    /** The agent's own cost: what its process has used of the CPU, and its resident memory. */
+    public AgentMetrics() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean unix) {
+            CounterWithCallback.builder().name("pgha_agent_cpu_seconds")
+                    .help("CPU time the agent's process has used (user and system)")
+                    .callback(c -> c.call(unix.getProcessCpuTime() / 1e9)).register(registry);
+        }
+        GaugeWithCallback.builder().name("pgha_agent_resident_bytes").help("The agent's resident memory")
+                .callback(c -> residentBytes().ifPresent(c::call)).register(registry);
+        GaugeWithCallback.builder().name("pgha_certificate_expiry_timestamp_seconds")
+                .help("When this host's certificate expires").callback(c -> certificateNotAfter.get()
+                        .ifPresent(t -> c.call(t.getEpochSecond()))).register(registry);
+    }
+
+    /** Where the host certificate's expiry is read from at each scrape (the agent renews it before then). */
+    public void certificateExpiry(java.util.function.Supplier<java.util.Optional<java.time.Instant>> notAfter) {
+        this.certificateNotAfter = notAfter;
+    }
+
+    /** Resident set size from /proc (Linux): resident pages times 4 KiB (x86-64, and arm64 by default). */
+    private static java.util.OptionalDouble residentBytes() {
+        try {
+            String[] statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim()
+                    .split("\\s+");
+            return java.util.OptionalDouble.of(Long.parseLong(statm[1]) * 4096.0);
+        } catch (IOException | RuntimeException e) {
+            return java.util.OptionalDouble.empty();
+        }
+    }
+
     private Gauge gauge(String name, String help, String... labels) {
         return Gauge.builder().name(name).help(help).labelNames(labels).register(registry);
     }
@@ -94,6 +142,9 @@ public final class AgentMetrics {
     /** Sets every gauge from the host's current status. */
     public void update(HostStatus s) {
         converged.set(s.converged() ? 1 : 0);
+        healthy.set(s.unhealthyReasons().isEmpty() ? 1 : 0);
+        paused.set(s.maintenance() != null ? 1 : 0);
+        refusedRevision.set(s.refusedRevision());
         specRevision.set(s.specRevision());
         for (HostStatus.ProcessLine p : s.processes()) {
             processRunning.labelValues(p.name()).set(p.running() ? 1 : 0);
@@ -131,6 +182,12 @@ public final class AgentMetrics {
         etcdRecoveries.set(s.etcd().recoveries().size());
         if (h.patroni() != null) {
             patroniLeader.set(h.patroni().isLeader() ? 1 : 0);
+            patroniPaused.set(h.patroni().isPaused() ? 1 : 0);
+            set(patroniTimeline, h.patroni().timeline());
+            if (!h.patroni().isLeader()) {
+                // Also 0 while Postgres or Patroni here does not answer: a stopped replica streams nothing.
+                pgStreaming.set(h.postgres() != null && h.postgres().isStreaming() ? 1 : 0);
+            }
         }
         if (h.vip() != null) {
             vipHeld.labelValues(h.vip().address()).set(h.vip().held() ? 1 : 0);
@@ -146,6 +203,8 @@ public final class AgentMetrics {
             set(pgConnections, h.postgres().connections());
             set(pgMaxConnections, h.postgres().maxConnections());
             if (h.postgres().replicas() != null) {
+                // A replica gone from pg_stat_replication must not keep its last lag.
+                pgLag.clear();
                 h.postgres().replicas().forEach(r -> set(pgLag, r.lagBytes(), r.name()));
             }
             Health.Archive a = h.postgres().archive();
@@ -183,6 +242,16 @@ public final class AgentMetrics {
             throw new UncheckedIOException("writing to memory", e);
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Every metric this registry exposes, by the name a query uses (a counter's with its _total). */
+    public java.util.Set<String> names() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (MetricSnapshot m : registry.scrape()) {
+            String name = m.getMetadata().getPrometheusName();
+            names.add(m instanceof CounterSnapshot ? name + "_total" : name);
+        }
+        return names;
     }
 
     public static String contentType() {
