@@ -69,7 +69,8 @@ public final class AgentMetrics {
     private final Gauge pgLag = gauge("pgha_postgres_replica_lag_bytes", "Replay lag of a replica seen from the leader",
             "replica");
     private final Gauge pgStreaming = gauge("pgha_postgres_streaming", "On a data host that does not lead: 1 while it"
-            + " streams from the leader (in the leader's pg_stat_replication as streaming)");
+            + " streams from the leader (in the leader's pg_stat_replication as streaming); absent on the leader",
+            "member");
     private final Gauge patroniLeader = gauge("pgha_patroni_leader", "1 when this host's Patroni is the leader");
     private final Gauge vipHeld = gauge("pgha_vip_held", "1 while this lb host holds the floating address",
             "address");
@@ -184,9 +185,11 @@ public final class AgentMetrics {
             patroniLeader.set(h.patroni().isLeader() ? 1 : 0);
             patroniPaused.set(h.patroni().isPaused() ? 1 : 0);
             set(patroniTimeline, h.patroni().timeline());
+            // Labelled by the member so that a leader, which streams from nobody, can drop the series.
+            pgStreaming.clear();
             if (!h.patroni().isLeader()) {
                 // Also 0 while Postgres or Patroni here does not answer: a stopped replica streams nothing.
-                pgStreaming.set(h.postgres() != null && h.postgres().isStreaming() ? 1 : 0);
+                pgStreaming.labelValues(s.host()).set(h.postgres() != null && h.postgres().isStreaming() ? 1 : 0);
             }
         }
         if (h.vip() != null) {

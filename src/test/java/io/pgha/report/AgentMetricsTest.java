@@ -35,7 +35,7 @@ class AgentMetricsTest {
         assertTrue(text.contains("pgha_paused 1.0"), text);
         assertTrue(text.contains("pgha_patroni_paused 1.0"), text);
         assertTrue(text.contains("pgha_patroni_timeline 3.0"), text);
-        assertTrue(text.contains("pgha_postgres_streaming 1.0"), text);
+        assertTrue(text.contains("pgha_postgres_streaming{member=\"pg2\"} 1.0"), text);
         assertTrue(text.contains("pgha_certificate_expiry_timestamp_seconds 1.8E9"), text);
         assertTrue(text.contains("pgha_agent_cpu_seconds_total"), text);
 
@@ -44,7 +44,12 @@ class AgentMetricsTest {
         assertTrue(text.contains("pgha_healthy 0.0"), "a refused spec is a reason: " + text);
         assertTrue(text.contains("pgha_paused 0.0"), text);
         assertTrue(text.contains("pgha_spec_refused_revision 1132.0"), text);
-        assertTrue(text.contains("pgha_postgres_streaming 0.0"), "a replica whose Patroni does not answer: " + text);
+        assertTrue(text.contains("pgha_postgres_streaming{member=\"pg2\"} 0.0"), "a replica whose Patroni does not"
+                + " answer: " + text);
+
+        m.update(replica(false, patroni("leader", false), null, 0, List.of()));
+        assertFalse(m.scrape().contains("pgha_postgres_streaming{"), "promoted: it streams from nobody, and no"
+                + " alert may say it does not stream: " + m.scrape());
     }
 
     @Test
@@ -54,6 +59,7 @@ class AgentMetricsTest {
                 List.of(new Health.Replica("pg2", "streaming", "async", 10L), new Health.Replica("pg3", "streaming",
                         "async", 20L))));
         assertTrue(m.scrape().contains("replica=\"pg3\""), m.scrape());
+        assertFalse(m.scrape().contains("pgha_postgres_streaming{"), "the leader streams from nobody: " + m.scrape());
         m.update(replica(false, patroni("leader", false), null, 0,
                 List.of(new Health.Replica("pg2", "streaming", "async", 10L))));
         assertFalse(m.scrape().contains("replica=\"pg3\""), m.scrape());
