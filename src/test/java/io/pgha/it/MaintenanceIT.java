@@ -80,7 +80,7 @@ class MaintenanceIT {
                     h + "'s Patroni says paused, as pghactl pause waited for");
         }
 
-        Path file = Files.createTempFile(AgentCluster.tempBase(), "paused", ".yml");
+        Path file = Files.createTempFile(cluster.base(), "paused", ".yml");
         Files.writeString(file, plan.specText(LabPlan.RECOMMENDED_TIMERS, false, Map.of("max_connections", "150")));
         AgentCluster.Outcome applied = cluster.ctl("apply", "-f", file.toString());
         assertEquals(0, applied.exitCode(), applied.toString());
