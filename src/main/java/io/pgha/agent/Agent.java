@@ -8,6 +8,7 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Role;
 import io.pgha.pooler.PoolerConsole;
+import io.pgha.postgres.LeaderChangeLog;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.probe.HostHealth;
 import io.pgha.probe.LeaderLook;
@@ -15,6 +16,7 @@ import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusPublisher;
 import io.pgha.roles.HostContext;
 import io.pgha.roles.HostRoles;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +37,8 @@ public final class Agent {
     private static final Duration HEARTBEAT = Duration.ofSeconds(60);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
     private static final long RESTART_LOCK_TTL_SECONDS = 30;
+    /** Where the agent's own output goes when not to the journal: the lab's agents log to a file. */
+    public static final String AGENT_LOG = "PGHA_AGENT_LOG";
 
     private final AgentConfig config;
     private final HostContext host;
@@ -99,7 +103,7 @@ public final class Agent {
                 () -> reporter.state().secrets().flatMap(x -> x.get("patroni_rest")).orElse(""));
         List<Step> upkeep = DataUpkeep.steps(host.identity().name(), host.identity().address(), patroni,
                 dcs.restartLock(host.identity().name(), RESTART_LOCK_TTL_SECONDS), config.caCertificate(),
-                new PoolerClientPause(dcs, () -> reporter.state().spec()));
+                new PoolerClientPause(dcs, () -> reporter.state().spec()), LeaderChangeLog.into(dcs, log::warn));
         HostPlanner planner = new HostPlanner(hostRoles, new DiskGate(hostRoles, host.paths(), fsync),
                 () -> host.certificate().ensure(Instant.now()));
         AgentLoop loop = new AgentLoop(new AgentLoop.Parts(host.identity().name(), new ClusterSpecParser(config),
@@ -108,7 +112,8 @@ public final class Agent {
                 reporter::onState);
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
-                + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics),
+                + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics,
+                new HostLogs(host.paths(), Optional.ofNullable(System.getenv(AGENT_LOG)).map(Path::of))),
                 Optional.of(ApiServer.tls(host.certificate().files())), ApiEndpoint.RETRY);
         api.ensureBound();
         HostHealth hostHealth = new HostHealth(host.certificate().sslContext(), config.caCertificate());

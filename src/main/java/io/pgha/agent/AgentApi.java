@@ -8,17 +8,20 @@ import io.pgha.report.StatusLine;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** What the agent answers on api.listen: /health, /status and /metrics, from the status it last assembled. */
+/** What the agent answers on api.listen: /health, /status and /metrics from the status it last assembled; /logs. */
 final class AgentApi implements ApiServer.Endpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
+    private static final String TEXT_TYPE = "text/plain; charset=utf-8";
 
     private final Supplier<HostStatus> latest;
     private final AgentMetrics metrics;
+    private final HostLogs logs;
 
-    AgentApi(Supplier<HostStatus> latest, AgentMetrics metrics) {
+    AgentApi(Supplier<HostStatus> latest, AgentMetrics metrics, HostLogs logs) {
         this.latest = latest;
         this.metrics = metrics;
+        this.logs = logs;
     }
 
     /** 200 when converged and healthy; 503 with every reason otherwise. */
@@ -46,5 +49,25 @@ final class AgentApi implements ApiServer.Endpoints {
     @Override
     public ApiServer.Response metrics() {
         return new ApiServer.Response(200, AgentMetrics.contentType(), metrics.scrape());
+    }
+
+    @Override
+    public ApiServer.Response logs(String program, int lines) {
+        if (!HostLogs.PROGRAMS.contains(program)) {
+            return new ApiServer.Response(400, TEXT_TYPE, "program: expected one of " + HostLogs.PROGRAMS + ", found '"
+                    + program.replaceAll("[^ -~]", "?") + "'\n");
+        }
+        if (lines < 1 || lines > HostLogs.MAX_LINES) {
+            return new ApiServer.Response(400, TEXT_TYPE, "lines: expected 1 to " + HostLogs.MAX_LINES + ", found "
+                    + lines + "\n");
+        }
+        try {
+            return logs.tail(program, lines).map(l -> new ApiServer.Response(200, TEXT_TYPE,
+                            l.isEmpty() ? "" : String.join("\n", l) + "\n"))
+                    .orElseGet(() -> new ApiServer.Response(404, TEXT_TYPE, "no " + program + " log on this host: "
+                            + program + " does not run here\n"));
+        } catch (java.io.IOException e) {
+            return new ApiServer.Response(500, TEXT_TYPE, program + "'s log unreadable: " + e.getMessage() + "\n");
+        }
     }
 }

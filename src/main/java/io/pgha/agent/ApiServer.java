@@ -27,10 +27,12 @@ import io.netty.handler.ssl.OptionalSslHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.pgha.tls.ClusterFiles;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -39,7 +41,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * The agent's HTTP endpoint, read-only, one small event loop: /health and /metrics over plain http or https, for
  * anyone (health checks and Prometheus); /status only over https with a client certificate of the cluster CA (an
  * agent's or pghactl's), since it names files, endpoints and errors of the host. One port serves both: the first
- * bytes of a connection tell TLS from plain http.
+ * bytes of a connection tell TLS from plain http. /logs, which may show what users typed, only with pghactl's admin
+ * certificate, and off the event loop: reading a log must not hold up /health.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -50,12 +53,21 @@ public final class ApiServer implements AutoCloseable {
         Response status();
 
         Response metrics();
+
+        /** The last {@code lines} of {@code program}'s log; may read files and run journalctl (called off the loop). */
+        Response logs(String program, int lines);
     }
 
     public record Response(int code, String contentType, String body) {
     }
 
     private final EventLoopGroup group;
+    private final java.util.concurrent.ExecutorService slow = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "api-logs");
+                t.setDaemon(true);
+                return t;
+            });
     private final Channel channel;
 
     /**
@@ -78,15 +90,17 @@ public final class ApiServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             tls.ifPresent(t -> ch.pipeline().addLast(new OptionalSslHandler(t)));
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024),
-                                    new Handler(endpoints));
+                                    new Handler(endpoints, slow));
                         }
                     }).bind(listen).sync().channel();
         } catch (InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            slow.shutdownNow();
             throw e;
         } catch (Exception e) {
             // Netty rethrows the bind's own exception (a checked BindException) without declaring it.
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            slow.shutdownNow();
             throw new IOException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
         }
     }
@@ -98,6 +112,7 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
+        slow.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
@@ -105,33 +120,83 @@ public final class ApiServer implements AutoCloseable {
         private static final Response STATUS_REFUSED = new Response(403, "text/plain; charset=utf-8",
                 "/status needs https with a client certificate of the cluster CA (pghactl's admin.crt, an agent's"
                         + " host certificate); /health and /metrics need none\n");
+        private static final Response LOGS_REFUSED = new Response(403, "text/plain; charset=utf-8",
+                "/logs needs https with pghactl's admin certificate (pghactl logs)\n");
         private final Endpoints endpoints;
+        private final java.util.concurrent.Executor slow;
 
-        Handler(Endpoints endpoints) {
+        Handler(Endpoints endpoints, java.util.concurrent.Executor slow) {
             this.endpoints = endpoints;
+            this.slow = slow;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             Response response;
-            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            boolean head = request.method().equals(HttpMethod.HEAD);
+            if (!request.method().equals(HttpMethod.GET) && !head) {
                 response = new Response(405, "text/plain; charset=utf-8", "only GET\n");
+            } else if (uri.path().equals("/logs") && adminCertificate(ctx)) {
+                String program = uri.parameters().getOrDefault("program", List.of("")).get(0);
+                String lines = uri.parameters().getOrDefault("lines", List.of("100")).get(0);
+                slow.execute(() -> respond(ctx, head, logs(program, lines)));
+                return;
             } else {
-                response = switch (new QueryStringDecoder(request.uri()).path()) {
+                response = switch (uri.path()) {
                     case "/health" -> endpoints.health();
                     case "/status" -> clusterCertificate(ctx) ? endpoints.status() : STATUS_REFUSED;
                     case "/metrics" -> endpoints.metrics();
+                    case "/logs" -> LOGS_REFUSED;
                     default -> new Response(404, "text/plain; charset=utf-8",
-                            "not found: try /health, /status or /metrics\n");
+                            "not found: try /health, /status, /metrics or /logs\n");
                 };
             }
+            respond(ctx, head, response);
+        }
+
+        private Response logs(String program, String lines) {
+            try {
+                return endpoints.logs(program, Integer.parseInt(lines));
+            } catch (NumberFormatException e) {
+                return new Response(400, "text/plain; charset=utf-8", "lines: expected a whole number, found '"
+                        + lines.replaceAll("[^ -~]", "?") + "'\n");
+            } catch (RuntimeException e) {
+                return new Response(500, "text/plain; charset=utf-8", e + "\n");
+            }
+        }
+
+        private static void respond(ChannelHandlerContext ctx, boolean head, Response response) {
             byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
             FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(response.code()),
-                    request.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        /** As {@link #clusterCertificate}, and the certificate is pghactl's: its common name is the admin's. */
+        private static boolean adminCertificate(ChannelHandlerContext ctx) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                return false;
+            }
+            try {
+                java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+                if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) {
+                    return false;
+                }
+                for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(
+                        cert.getSubjectX500Principal().getName()).getRdns()) {
+                    if (rdn.getType().equalsIgnoreCase("CN") && ClusterFiles.ADMIN.equals(rdn.getValue())) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+                return false;
+            }
         }
 
         /** The connection is TLS and its client presented a certificate the cluster CA signed (checked then). */

@@ -6,6 +6,7 @@ import io.pgha.model.Health;
 import io.pgha.postgres.BackupMarker;
 import io.pgha.postgres.ClientPause;
 import io.pgha.postgres.FailsafeMemory;
+import io.pgha.postgres.LeaderChangeLog;
 import io.pgha.postgres.PatroniApi;
 import io.pgha.postgres.PatroniConfig;
 import io.pgha.postgres.PgSetting;
@@ -41,14 +42,14 @@ final class DataUpkeep {
 
     /**
      * The steps, in order, for the data host at {@code address}; {@code restartLock} is the cluster's; the leader's
-     * restart or switchover pauses the poolers with {@code clientPause}.
+     * restart or switchover pauses the poolers with {@code clientPause} and is recorded in {@code changes}.
      */
     static List<Step> steps(String hostName, String address, PatroniApi patroni, Lock restartLock, Path caFile,
-                            ClientPause clientPause) {
+                            ClientPause clientPause, LeaderChangeLog changes) {
         Postgres postgres = new Postgres(address, caFile);
         return List.of(new Pause(patroni), new Failsafe(patroni), new Repair(hostName, patroni, restartLock),
                 new Passwords(postgres), new PoolerFunction(postgres), new Marker(postgres),
-                new Restart(hostName, patroni, restartLock, clientPause, postgres));
+                new Restart(hostName, patroni, restartLock, clientPause, changes, postgres));
     }
 
     /** This host's Postgres, over TLS, logged in as a role the secrets name. */
@@ -290,8 +291,9 @@ final class DataUpkeep {
         private final RollingRestart restart;
         private final Postgres postgres;
 
-        Restart(String hostName, PatroniApi patroni, Lock restartLock, ClientPause clientPause, Postgres postgres) {
-            this.restart = new RollingRestart(hostName, patroni, restartLock, clientPause);
+        Restart(String hostName, PatroniApi patroni, Lock restartLock, ClientPause clientPause,
+                LeaderChangeLog changes, Postgres postgres) {
+            this.restart = new RollingRestart(hostName, patroni, restartLock, clientPause, changes);
             this.postgres = postgres;
         }
 

@@ -6,8 +6,10 @@ import io.pgha.dcs.Versioned;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.EarlyFailover;
 import io.pgha.model.FailoverQuorum;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Role;
+import io.pgha.postgres.LeaderChangeLog;
 import io.pgha.probe.LeaderLook;
 import java.time.Duration;
 import java.util.Optional;
@@ -182,6 +184,8 @@ final class LeaderObserver implements AutoCloseable {
         if (dcs.endLeaderClaim(key, record, spec.patroni().ttl())) {
             log.warn("fast failover: ended {}'s claim to lead: {}; evidence: {}", key.value(), d.reason(),
                     record.evidence().stream().map(LeaderVerdict::describe).toList());
+            LeaderChangeLog.into(dcs, log::warn).record(new LeaderChange(LeaderChange.EARLY_FAILOVER, key.value(), "", record.at(),
+                    "agent on " + host, d.reason(), 0));
         } else {
             log.info("fast failover: {}'s claim not ended: another agent ended it first, it was taken again, or an"
                     + " early failover happened within the last {} s (ttl)", key.value(), spec.patroni().ttl());

@@ -9,7 +9,9 @@ import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.Role;
+import io.pgha.postgres.LeaderChangeLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -31,6 +33,7 @@ public final class WholeClusterRestore {
     private final ClusterSpec cluster;
     private final HostJob jobs;
     private final PhaseDriver driver;
+    private final LeaderChangeLog changes;
 
     /** What pghactl does to the restored leader besides asking its agent. */
     public interface Leader {
@@ -51,6 +54,7 @@ public final class WholeClusterRestore {
         this.jobs = jobs;
         this.driver = new PhaseDriver(dcs, notes, timeout, "The restore stays where it is (pghactl status shows each"
                 + " host)");
+        this.changes = LeaderChangeLog.into(dcs, why -> notes.println("note: " + why));
     }
 
     /**
@@ -143,6 +147,8 @@ public final class WholeClusterRestore {
             return !inRestore && s.applied() ? Optional.empty()
                     : Optional.of(inRestore ? "still in the restore's configuration" : "spec " + s.specState());
         });
+        changes.record(new LeaderChange(LeaderChange.RESTORE, "", first, System.currentTimeMillis(), "pghactl",
+                restore.describe(), timeline[0]));
         return new Outcome(first, timeline[0], backup.detail(), kept, driver.seconds());
     }
 

@@ -22,8 +22,11 @@ import picocli.CommandLine;
         description = "Apply and inspect the pgha cluster spec.",
         subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class,
                 GetCommand.class, StatusCommand.class, PlanCommand.class, SwitchoverCommand.class, PauseCommand.class,
-                ResumeCommand.class, BackupCommand.class, RestoreCommand.class, LabCommand.class})
+                ResumeCommand.class, RestartCommand.class, ReinitCommand.class, FailoverCommand.class,
+                HistoryCommand.class, LogsCommand.class, BackupCommand.class, RestoreCommand.class, LabCommand.class})
 public final class CtlMain implements Runnable {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     static final int OK = 0;
     static final int FAILURE = 1;
     static final int BAD_INPUT = 2;
@@ -107,6 +110,17 @@ public final class CtlMain implements Runnable {
             return java.util.Optional.of(agentConfig());
         }
         return java.util.Optional.empty();
+    }
+
+    static void checkTimeout(int seconds) throws BadInputException {
+        if (seconds <= 0) {
+            throw new BadInputException("--timeout: expected a number of seconds above 0, found " + seconds);
+        }
+    }
+
+    /** A command's --json answer: one pretty-printed document on standard output. */
+    static void printJson(CommandLine.Model.CommandSpec spec, Object value) throws IOException {
+        out(spec).println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));
     }
 
     static PrintWriter out(CommandLine.Model.CommandSpec spec) {

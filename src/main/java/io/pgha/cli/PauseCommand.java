@@ -48,7 +48,7 @@ final class PauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CtlMain.BadInputException, DcsException, IOException, InterruptedException {
-        checkTimeout(timeoutSeconds);
+        CtlMain.checkTimeout(timeoutSeconds);
         if (reason.length() > Maintenance.MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
             throw new CtlMain.BadInputException("--reason: expected one line of at most " + Maintenance.MAX_REASON
                     + " characters, found " + reason.length() + " characters"
@@ -98,12 +98,6 @@ final class PauseCommand implements Callable<Integer> {
             return Optional.of(new ClusterSpecParser(agent).parse(text.get().value(), "stored spec"));
         } catch (InvalidSpecException e) {
             throw new CtlMain.BadInputException(e.describe());
-        }
-    }
-
-    static void checkTimeout(int seconds) throws CtlMain.BadInputException {
-        if (seconds <= 0) {
-            throw new CtlMain.BadInputException("--timeout: expected a number of seconds above 0, found " + seconds);
         }
     }
 

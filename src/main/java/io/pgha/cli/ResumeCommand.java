@@ -31,7 +31,7 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CtlMain.BadInputException, DcsException, IOException, InterruptedException {
-        PauseCommand.checkTimeout(timeoutSeconds);
+        CtlMain.checkTimeout(timeoutSeconds);
         AgentConfig agent = ctl.agentConfig();
         try (EtcdDcs dcs = ctl.dcs(agent)) {
             Optional<ClusterSpec> cluster = PauseCommand.stored(dcs, agent);

@@ -2,6 +2,7 @@ package io.pgha.dcs;
 
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
@@ -110,6 +111,14 @@ public interface Dcs extends AutoCloseable {
 
     /** The last early failover, if there was one. */
     Optional<EarlyFailover> lastEarlyFailover() throws DcsException;
+
+    /** Records why the leader changed; only the newest {@link #LEADER_CHANGES_KEPT} are kept. */
+    void recordLeaderChange(LeaderChange change) throws DcsException;
+
+    /** The recorded leader changes, oldest first. Unreadable ones are left out. */
+    List<LeaderChange> leaderChanges() throws DcsException;
+
+    int LEADER_CHANGES_KEPT = 100;
 
     /** Every host's status as stored. */
     HostStatuses hostStatuses() throws DcsException;

@@ -69,6 +69,8 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
                 grants.add(new Permission(keys.patroniLeader(), false, true));
                 grants.add(new Permission(keys.earlyFailover(), false, true));
                 grants.add(new Permission(keys.earlyFailoverGuard(), false, true));
+                // Why its leader changed: a rolling restart's switchover, an early failover.
+                grants.add(new Permission(keys.leaderChangesPrefix(), true, true));
                 grants.add(new Permission(keys.secrets(), false, false));
                 grants.add(new Permission(keys.restartLock(), false, true));
                 // The leader pauses the poolers for its restart and reads the lb hosts' word that they did.

@@ -3,6 +3,7 @@ package io.pgha.dcs;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
@@ -180,6 +181,29 @@ public final class EtcdDcs implements Dcs {
     @Override
     public Optional<EarlyFailover> lastEarlyFailover() throws DcsException {
         return typed(keys.earlyFailover(), EarlyFailover.TEXT).map(Versioned::value);
+    }
+
+    @Override
+    public void recordLeaderChange(LeaderChange change) throws DcsException {
+        etcd.put(keys.leaderChange(change.at(), change.by().replaceAll("[^A-Za-z0-9_.-]", "_")), change.toJson(), 0);
+        List<String> stored = new java.util.ArrayList<>(etcd.getPrefix(keys.leaderChangesPrefix()).keySet());
+        java.util.Collections.sort(stored);
+        for (String old : stored.subList(0, Math.max(0, stored.size() - LEADER_CHANGES_KEPT))) {
+            etcd.delete(old);
+        }
+    }
+
+    @Override
+    public List<LeaderChange> leaderChanges() throws DcsException {
+        List<LeaderChange> out = new java.util.ArrayList<>();
+        new java.util.TreeMap<>(etcd.getPrefix(keys.leaderChangesPrefix())).values().forEach(v -> {
+            try {
+                out.add(LeaderChange.fromJson(v.value()));
+            } catch (IOException e) {
+                // A record that cannot be read explains nothing.
+            }
+        });
+        return out;
     }
 
     @Override

@@ -64,6 +64,16 @@ public record Keys(String cluster) {
         return "/pgha/" + cluster + "/locks/early-failover";
     }
 
+    /** Why the leader changed, one key each (see {@link io.pgha.model.LeaderChange}), the newest kept. */
+    public String leaderChangesPrefix() {
+        return "/pgha/" + cluster + "/leader-changes/";
+    }
+
+    /** Sorted by time: the epoch ms zero-padded, then who recorded it (two may record in the same ms). */
+    public String leaderChange(long at, String by) {
+        return leaderChangesPrefix() + String.format("%015d", at) + "-" + by;
+    }
+
     public String hostsPrefix() {
         return "/pgha/" + cluster + "/hosts/";
     }

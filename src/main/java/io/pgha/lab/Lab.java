@@ -3,6 +3,7 @@ package io.pgha.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgha.agent.Agent;
 import io.pgha.model.Role;
 import io.pgha.supervise.Procs;
 import io.pgha.tls.ClusterFiles;
@@ -133,7 +134,10 @@ public final class Lab {
         List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid"));
         network.ifPresent(n -> argv.addAll(n.inside(host)));
         argv.addAll(List.of(agentSource.toString(), "--config", plan.agentYml(host).toString()));
-        Process p = new ProcessBuilder(argv)
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        // pghactl logs HOST --program agent reads the file the agent's output goes to here (no journal).
+        builder.environment().put(Agent.AGENT_LOG, plan.hostDir(host).resolve("agent.log").toString());
+        Process p = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(plan.hostDir(host).resolve("agent.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -104,5 +104,10 @@ public final class ClassTraining {
         public ApiServer.Response metrics() {
             return OK;
         }
+
+        @Override
+        public ApiServer.Response logs(String program, int lines) {
+            return OK;
+        }
     }
 }

@@ -15,6 +15,8 @@ import java.util.Set;
  * reach a host lives here, so a spec either passes whole or changes nothing anywhere.
  */
 public final class ClusterSpecParser {
+    /** The common name of pghactl's certificate, which no host may take. */
+    public static final String ADMIN_NAME = "admin";
     static final Set<Integer> POSTGRES_VERSIONS = Set.of(13, 14, 15, 16, 17, 18);
     static final Set<String> HBA_TYPES = Set.of("host", "hostssl", "hostnossl", "local");
     static final Set<String> HBA_METHODS = Set.of("scram-sha-256", "md5", "trust", "reject", "cert", "peer");
@@ -95,6 +97,10 @@ public final class ClusterSpecParser {
         List<SpecError> before = List.copyOf(node.errors());
         node.entries().forEach((name, entry) -> {
             AgentConfig.check(entry, Values.checkName(name) == null ? null : "host name " + Values.checkName(name));
+            if (name.equals(ADMIN_NAME)) {
+                // A host's certificate is named for it: one named admin would pass for pghactl's (pghactl logs).
+                entry.error("host name 'admin' is taken by pghactl's certificate: expected any other name");
+            }
             entry.expectMapping(Set.of("address", "role", "roles", "allow_colocation", "tags"));
             Node addressNode = entry.field("address");
             String address = addressNode.requiredText();

@@ -193,6 +193,26 @@ public final class PatroniClient implements PatroniApi {
                 200);
     }
 
+    /**
+     * A manual failover to {@code candidate}, for a cluster without a healthy leader (paused, say): Patroni answers once
+     * the candidate leads or its poll gives up.
+     */
+    public String failover(String candidate) throws IOException {
+        return send("POST", "/failover", JSON.createObjectNode().put("candidate", candidate), 200);
+    }
+
+    /** One timeline's end as Patroni's history keeps it: the timeline that ended, when, and who leads the next. */
+    public record TimelineSwitch(long timeline, long lsn, String at, String newLeader) {
+    }
+
+    /** Patroni's history of timeline switches, oldest first. */
+    public List<TimelineSwitch> history() throws IOException {
+        List<TimelineSwitch> out = new ArrayList<>();
+        get("/history").forEach(line -> out.add(new TimelineSwitch(line.path(0).asLong(), line.path(1).asLong(),
+                line.path(3).asText(""), line.path(4).asText(""))));
+        return out;
+    }
+
     private JsonNode get(String path) throws IOException {
         HttpResponse<String> response = http.get(baseUrl + path);
         // /patroni answers 503 with a body while Postgres is not running; the body is still the answer.

@@ -2,6 +2,7 @@ package io.pgha.postgres;
 
 import io.pgha.dcs.Lock;
 import io.pgha.model.ClusterSpec;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.Pending;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -51,6 +52,7 @@ public final class RollingRestart {
     private final PatroniApi patroni;
     private final Lock lock;
     private final ClientPause clientPause;
+    private final LeaderChangeLog changes;
     private final LongSupplier clock;
     private String lastWait = "";
     /** The reloadable values out of effect here (name=desired), since when (clock), or since the last reload. */
@@ -60,16 +62,24 @@ public final class RollingRestart {
     private int reloadsAsked;
 
     /** @param clientPause pauses the poolers while the leader switches over or restarts in place */
-    public RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause) {
-        this(name, patroni, lock, clientPause, System::nanoTime);
+    /** @param changes where the leader's switchover before its restart is recorded */
+    public RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause,
+                          LeaderChangeLog changes) {
+        this(name, patroni, lock, clientPause, changes, System::nanoTime);
     }
 
     /** @param clock nanoseconds, as {@link System#nanoTime()} */
     RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause, LongSupplier clock) {
+        this(name, patroni, lock, clientPause, LeaderChangeLog.NONE, clock);
+    }
+
+    private RollingRestart(String name, PatroniApi patroni, Lock lock, ClientPause clientPause,
+                           LeaderChangeLog changes, LongSupplier clock) {
         this.name = name;
         this.patroni = patroni;
         this.lock = lock;
         this.clientPause = clientPause;
+        this.changes = changes;
         this.clock = clock;
     }
 
@@ -248,8 +258,11 @@ public final class RollingRestart {
         for (PatroniClient.ClusterMember candidate : PatroniClient.takeoverCandidates(members)) {
             try {
                 log.info("switching over to {} before restarting the leader", candidate.name());
+                long at = System.currentTimeMillis();
                 try (ClientPause.Paused paused = clientPause.pause()) {
                     patroni.switchover(name, candidate.name());
+                    changes.record(new LeaderChange(LeaderChange.SWITCHOVER, name, candidate.name(), at,
+                            "agent on " + name, "rolling restart", 0));
                     paused.resumeOn(candidate.name());
                 }
                 // The demotion restarts Postgres here as a replica.

@@ -18,7 +18,7 @@ import java.util.List;
  * of the first out.
  */
 public final class ClusterFiles {
-    public static final String ADMIN = "admin";
+    public static final String ADMIN = io.pgha.model.ClusterSpecParser.ADMIN_NAME;
     /** An operator's identity. Nothing renews it yet: two years, as README says. */
     public static final Duration ADMIN_LIFETIME = Duration.ofDays(730);
 

@@ -21,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -41,10 +42,18 @@ class AgentApiTest {
                 Health.NONE, problems, List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null, null);
     }
 
+    private HostLogs agentLogs;
+
+    @org.junit.jupiter.api.BeforeEach
+    void agentLog(@TempDir Path logs) throws Exception {
+        Files.writeString(logs.resolve("agent.log"), "a\nb\nc\n");
+        agentLogs = new HostLogs(new HostPaths(logs), Optional.of(logs.resolve("agent.log")));
+    }
+
     @Test
     void healthyOnlyWhenConvergedWithNothingWrong() {
         AtomicReference<HostStatus> latest = new AtomicReference<>();
-        AgentApi api = new AgentApi(latest::get, new AgentMetrics());
+        AgentApi api = new AgentApi(latest::get, new AgentMetrics(), agentLogs);
         assertEquals(503, api.health().code(), "before the first status");
         assertTrue(api.health().body().contains("starting"));
 
@@ -69,7 +78,7 @@ class AgentApiTest {
         ApiEndpoint endpoint;
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = taken.getLocalPort();
-            endpoint = new ApiEndpoint("127.0.0.1:" + port, new AgentApi(latest::get, new AgentMetrics()),
+            endpoint = new ApiEndpoint("127.0.0.1:" + port, new AgentApi(latest::get, new AgentMetrics(), agentLogs),
                     Optional.empty(), Duration.ZERO);
             assertFalse(endpoint.ensureBound(), "the port is taken");
         }
@@ -97,7 +106,7 @@ class AgentApiTest {
         SSLContext trustOnly = SSLContext.getInstance("TLS");
         trustOnly.init(null, new TrustManager[] {admin.trustManager()}, null);
         try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.1", 0),
-                new AgentApi(latest::get, new AgentMetrics()), Optional.of(ApiServer.tls(host.files())))) {
+                new AgentApi(latest::get, new AgentMetrics(), agentLogs), Optional.of(ApiServer.tls(host.files())))) {
             String at = "127.0.0.1:" + server.address().getPort();
             HttpText plain = new HttpText(Duration.ofSeconds(5));
             HttpText anonymous = new HttpText(Duration.ofSeconds(5), trustOnly);
@@ -112,6 +121,19 @@ class AgentApiTest {
             HttpResponse<String> status = cluster.get("https://" + at + "/status");
             assertEquals(200, status.statusCode(), status.body());
             assertEquals(latest.get(), HostStatus.TEXT.read(status.body()));
+
+            // Logs may hold what users typed: pghactl's certificate only, not a host's, never anonymously.
+            HttpText hostCertificate = new HttpText(Duration.ofSeconds(5), host.sslContext());
+            assertEquals(403, plain.get("http://" + at + "/logs?program=agent").statusCode());
+            assertEquals(403, anonymous.get("https://" + at + "/logs?program=agent").statusCode());
+            HttpResponse<String> asHost = hostCertificate.get("https://" + at + "/logs?program=agent");
+            assertEquals(403, asHost.statusCode(), asHost.body());
+            assertTrue(asHost.body().contains("admin certificate"), asHost.body());
+            HttpResponse<String> logs = cluster.get("https://" + at + "/logs?program=agent&lines=2");
+            assertEquals(200, logs.statusCode(), logs.body());
+            assertEquals("b\nc\n", logs.body());
+            assertEquals(400, cluster.get("https://" + at + "/logs?program=agent&lines=many").statusCode());
+            assertEquals(200, plain.get("http://" + at + "/health").statusCode(), "a log read holds nothing up");
         }
     }
 }

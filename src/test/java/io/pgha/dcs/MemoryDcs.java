@@ -2,6 +2,7 @@ package io.pgha.dcs;
 
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.EarlyFailover;
+import io.pgha.model.LeaderChange;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.Maintenance;
@@ -33,6 +34,7 @@ public final class MemoryDcs implements Dcs {
     private Versioned<String> leaderKey;
     private final Map<String, LeaderVerdict> verdicts = new LinkedHashMap<>();
     private EarlyFailover lastEarlyFailover;
+    private final List<LeaderChange> leaderChanges = new java.util.ArrayList<>();
     private boolean earlyFailoverGuard;
     private int endLeaderClaimCalls;
     private final Map<String, HostStatus> statuses = new LinkedHashMap<>();
@@ -294,6 +296,18 @@ public final class MemoryDcs implements Dcs {
         }
         tell("leader");
         return true;
+    }
+
+    @Override
+    public synchronized void recordLeaderChange(LeaderChange change) throws DcsException {
+        check();
+        leaderChanges.add(change);
+    }
+
+    @Override
+    public synchronized List<LeaderChange> leaderChanges() throws DcsException {
+        check();
+        return List.copyOf(leaderChanges);
     }
 
     @Override

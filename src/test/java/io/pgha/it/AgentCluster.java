@@ -147,6 +147,24 @@ final class AgentCluster implements AutoCloseable {
                 + path);
     }
 
+    /** The postmaster's pid as its data directory records it (in the host's own pid namespace when booted). */
+    long postmasterPid(String host) throws IOException {
+        return Long.parseLong(Files.readAllLines(path(host, plan.postgresDataDir()).resolve("postmaster.pid"))
+                .get(0).strip());
+    }
+
+    /** The leader as the first of {@code hosts} whose Patroni answers lists it. */
+    Optional<String> leaderAmong(List<String> hosts) {
+        for (String h : hosts) {
+            try {
+                return patroni(address(h), Duration.ofSeconds(3)).leader().map(PatroniClient.ClusterMember::name);
+            } catch (IOException e) {
+                // ask the next one
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The first lb host's address. */
     String lbAddress() {
         return plan.hostsWith(io.pgha.model.Role.LB).get(0).address();

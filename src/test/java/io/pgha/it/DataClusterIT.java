@@ -478,7 +478,7 @@ class DataClusterIT {
                 "needs a booted host with the .deb installed (PackagingIT upgrades the RPM under systemd)");
         String host = leader();
         long patroni = cluster.programPid(host, "patroni").orElseThrow();
-        long postmaster = postmasterPid(host);
+        long postmaster = cluster.postmasterPid(host);
         long agentBefore = statuses().get(host).path("agent_pid").asLong();
         String agentYml = java.nio.file.Files.readString(cluster.path(host, "etc/pgha-agent/agent.yml"));
         cluster.lab().installPackage(plan.host(host), AgentCluster.deb(2));
@@ -488,7 +488,7 @@ class DataClusterIT {
                         && st.path("converged").asBoolean()),
                 () -> String.valueOf(statuses().get(host)));
         assertEquals(Optional.of(patroni), cluster.programPid(host, "patroni"), "Patroni adopted, not restarted");
-        assertEquals(postmaster, postmasterPid(host), "the same postmaster");
+        assertEquals(postmaster, cluster.postmasterPid(host), "the same postmaster");
         assertEquals(host, leader(), "no failover");
         assertEquals(agentYml, java.nio.file.Files.readString(cluster.path(host, "etc/pgha-agent/agent.yml")),
                 "the operator's agent.yml (a conffile) is kept");
@@ -545,12 +545,6 @@ class DataClusterIT {
                             .asBoolean() && all.get(h).path("last_error").asText().isEmpty());
                     return done ? Optional.of(true) : Optional.empty();
                 }, () -> summary(statuses()));
-    }
-
-    /** The postmaster's pid as its data directory records it (in the host's own pid namespace when booted). */
-    private long postmasterPid(String host) throws java.io.IOException {
-        return Long.parseLong(java.nio.file.Files.readAllLines(cluster.path(host, plan.postgresDataDir())
-                .resolve("postmaster.pid")).get(0).strip());
     }
 
     private Optional<String> show(String host, String parameter) {

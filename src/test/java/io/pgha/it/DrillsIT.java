@@ -190,7 +190,7 @@ class DrillsIT {
     void killNineOfADataHostsAgentLeavesPostgresAndPatroniRunning() throws Exception {
         String host = replicas().get(0);
         long patroni = cluster.programPid(host, "patroni").orElseThrow();
-        long postmaster = postmasterPid(host);
+        long postmaster = cluster.postmasterPid(host);
         long before = status(host).orElseThrow().path("agent_pid").asLong();
         ProcessHandle agent = cluster.lab().agent(plan.host(host)).orElseThrow();
         agent.destroyForcibly();
@@ -203,7 +203,7 @@ class DrillsIT {
                 () -> status(host).filter(s -> s.path("agent_pid").asLong() != before && s.path("converged").asBoolean()),
                 () -> status(host).map(JsonNode::toString).orElse("none"));
         assertEquals(Optional.of(patroni), cluster.programPid(host, "patroni"), "Patroni adopted, not restarted");
-        assertEquals(postmaster, postmasterPid(host), "Postgres kept running");
+        assertEquals(postmaster, cluster.postmasterPid(host), "Postgres kept running");
     }
 
     @Test
@@ -265,7 +265,7 @@ class DrillsIT {
         Map<String, Long> postmasters = new LinkedHashMap<>();
         for (String h : dataHosts()) {
             patroni.put(h, cluster.programPid(h, "patroni").orElseThrow());
-            postmasters.put(h, postmasterPid(h));
+            postmasters.put(h, cluster.postmasterPid(h));
         }
         String leader = leader();
         Watch during;
@@ -397,7 +397,7 @@ class DrillsIT {
         Optional<EarlyFailover> before = lastEarlyFailover();
         try {
             awaitAcks(log, 0, 20);
-            String pid = String.valueOf(postmasterPid(leader));
+            String pid = String.valueOf(cluster.postmasterPid(leader));
             awaitNoEarlyFailoverGuard();
             long t0 = System.currentTimeMillis();
             cluster.runOn(leader, "kill", "-STOP", pid);
@@ -674,14 +674,9 @@ class DrillsIT {
         }
     }
 
-    private long postmasterPid(String host) throws Exception {
-        Path pid = cluster.path(host, plan.postgresDataDir()).resolve("postmaster.pid");
-        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
-    }
-
     private long postmasterPidOrZero(String host) {
         try {
-            return postmasterPid(host);
+            return cluster.postmasterPid(host);
         } catch (Exception e) {
             return 0;
         }

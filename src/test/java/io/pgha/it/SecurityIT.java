@@ -89,7 +89,7 @@ class SecurityIT {
             s.execute("create table drill (id bigint primary key, note text)");
         }
         for (String h : dataHosts()) {
-            postmasters.put(h, postmasterPid(h));
+            postmasters.put(h, cluster.postmasterPid(h));
         }
     }
 
@@ -192,7 +192,7 @@ class SecurityIT {
         Map<String, JsonNode> all = statuses();
         for (String h : dataHosts()) {
             assertEquals(generation, all.get(h).path("secrets_revision").asLong(), h + " reports the new generation");
-            assertEquals(postmasters.get(h), postmasterPid(h), "no Postgres restart on " + h);
+            assertEquals(postmasters.get(h), cluster.postmasterPid(h), "no Postgres restart on " + h);
         }
         assertAllAckedPresent(log);
         awaitReplicasStreaming("after the rotation");
@@ -280,7 +280,7 @@ class SecurityIT {
         cluster.await("PostgreSQL presents the renewed certificate", Duration.ofSeconds(60),
                 () -> presentedByPostgres(address(pg1)).filter(renewed::equals), () -> "another serial");
         for (String h : dataHosts()) {
-            assertEquals(postmasters.get(h), postmasterPid(h), "no Postgres restart on " + h);
+            assertEquals(postmasters.get(h), cluster.postmasterPid(h), "no Postgres restart on " + h);
         }
         try (Connection c = cluster.postgres("postgres", password, 5).connect(lb(), 5000);
              Statement s = c.createStatement()) {
@@ -427,11 +427,6 @@ class SecurityIT {
     /** A file's mode and owner as the host sees them (a booted machine has its own users). */
     private String modeAndOwner(String host, String relative) throws IOException {
         return cluster.runOn(host, "stat", "-c", "%A %U", cluster.pathOnHost(host, relative)).strip();
-    }
-
-    private long postmasterPid(String host) throws IOException {
-        Path pid = cluster.path(host, plan.postgresDataDir()).resolve("postmaster.pid");
-        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
     }
 
     private Map<String, JsonNode> statuses() {

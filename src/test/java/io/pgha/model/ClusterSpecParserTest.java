@@ -85,6 +85,18 @@ class ClusterSpecParserTest {
     }
 
     @Test
+    void aHostMayNotBeNamedForPghactlsCertificate() {
+        assertRefused(() -> parse("""
+                cluster: demo
+                hosts:
+                  etcd1: {address: 10.0.0.1, role: etcd}
+                  etcd2: {address: 10.0.0.2, role: etcd}
+                  etcd3: {address: 10.0.0.3, role: etcd}
+                  admin: {address: 10.0.1.1, role: data}
+                """), "hosts.admin", "taken by pghactl's certificate");
+    }
+
+    @Test
     void malformedYaml() {
         assertRefused(() -> parse("cluster: demo\nhosts:\n  pg1: {address: 10.0.1.1\n"), "(yaml)", "malformed YAML");
         assertRefused(() -> parse("cluster: demo\n\thosts: {}\n"), "(yaml)", "malformed YAML");
