@@ -26,7 +26,8 @@ public final class HostLogs {
     /** How far back from a log's end a tail reads at most: bounds the work of one request. */
     private static final int MAX_BYTES = 8 * 1024 * 1024;
     /** Patroni's own lines ("2026-12-06 05:01:02,123 INFO: ..."); every other line of its output is Postgres'. */
-    private static final Pattern PATRONI_LINE = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} [A-Z]+: ");
+    private static final Pattern PATRONI_LINE =
+            Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} [A-Z]+: ");
 
     private final HostPaths paths;
     private final Optional<Path> agentLog;

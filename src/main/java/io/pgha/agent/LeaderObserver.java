@@ -184,8 +184,8 @@ final class LeaderObserver implements AutoCloseable {
         if (dcs.endLeaderClaim(key, record, spec.patroni().ttl())) {
             log.warn("fast failover: ended {}'s claim to lead: {}; evidence: {}", key.value(), d.reason(),
                     record.evidence().stream().map(LeaderVerdict::describe).toList());
-            LeaderChangeLog.into(dcs, log::warn).record(new LeaderChange(LeaderChange.EARLY_FAILOVER, key.value(), "", record.at(),
-                    "agent on " + host, d.reason(), 0));
+            LeaderChangeLog.into(dcs, log::warn).record(new LeaderChange(LeaderChange.EARLY_FAILOVER, key.value(),
+                    "", record.at(), "agent on " + host, d.reason(), 0));
         } else {
             log.info("fast failover: {}'s claim not ended: another agent ended it first, it was taken again, or an"
                     + " early failover happened within the last {} s (ttl)", key.value(), spec.patroni().ttl());

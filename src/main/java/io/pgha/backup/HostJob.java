@@ -2,14 +2,9 @@ package io.pgha.backup;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
-import io.pgha.dcs.Versioned;
-import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
-import io.pgha.model.ClusterSpec;
-import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
-import io.pgha.model.InvalidSpecException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -24,19 +19,6 @@ public final class HostJob {
 
     public HostJob(Dcs dcs) {
         this.dcs = dcs;
-    }
-
-    /** The stored spec, parsed. */
-    public static ClusterSpec storedSpec(Dcs dcs, AgentConfig agent) throws IOException, DcsException {
-        Optional<Versioned<String>> stored = dcs.spec();
-        if (stored.isEmpty()) {
-            throw new IOException("no spec stored for cluster " + agent.cluster() + " (pghactl apply -f cluster.yml)");
-        }
-        try {
-            return new ClusterSpecParser(agent).parse(stored.get().value(), "stored spec");
-        } catch (InvalidSpecException e) {
-            throw new IOException(e.describe());
-        }
     }
 
     /** A host's status as its agent last published it, if it has one. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgha.backup.HostJob;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
 import io.pgha.model.ClusterSpec;
@@ -55,7 +56,7 @@ final class BackupCommand implements Runnable {
                       boolean json) throws Exception {
         AgentConfig agent = ctl.agentConfig();
         try (Dcs dcs = ctl.dcs(agent)) {
-            ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
+            ClusterSpec cluster = StoredSpec.read(dcs, agent);
             String host = repositoryHost(cluster).name();
             HostJob jobs = new HostJob(dcs);
             long start = System.nanoTime();
@@ -143,7 +144,7 @@ final class BackupCommand implements Runnable {
         public Integer call() throws Exception {
             AgentConfig agent = parent.ctl.agentConfig();
             try (Dcs dcs = parent.ctl.dcs(agent)) {
-                ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
+                ClusterSpec cluster = StoredSpec.read(dcs, agent);
                 String host = repositoryHost(cluster).name();
                 Optional<BackupReport> report = new HostJob(dcs).status(host).map(HostStatus::backup);
                 if (report.isEmpty()) {

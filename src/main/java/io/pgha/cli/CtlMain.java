@@ -118,6 +118,13 @@ public final class CtlMain implements Runnable {
         }
     }
 
+    /** Exit 2 with {@code problem}'s text when there is one. */
+    static void badInput(java.util.Optional<String> problem) throws BadInputException {
+        if (problem.isPresent()) {
+            throw new BadInputException(problem.get());
+        }
+    }
+
     /** A command's --json answer: one pretty-printed document on standard output. */
     static void printJson(CommandLine.Model.CommandSpec spec, Object value) throws IOException {
         out(spec).println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));

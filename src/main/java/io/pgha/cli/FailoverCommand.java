@@ -52,9 +52,7 @@ final class FailoverCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         try (Dcs dcs = ctl.dcs(agent)) {
             Members members = Members.stored(dcs, agent, CtlMain.adminTls(agent).sslContext());
-            if (members.notDataHost("--to", to) != null) {
-                throw new CtlMain.BadInputException(members.notDataHost("--to", to));
-            }
+            CtlMain.badInput(members.notDataHost("--to", to));
             PrintWriter out = CtlMain.out(spec);
             PrintWriter progress = json ? CtlMain.err(spec) : out;
             ManualFailover failover = new ManualFailover(members, dcs, progress::println);

@@ -3,10 +3,10 @@ package io.pgha.cli;
 import io.pgha.agent.HostLogs;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSpec;
 import io.pgha.net.HttpText;
-import io.pgha.postgres.Members;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
@@ -37,7 +37,8 @@ final class LogsCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--program", paramLabel = "NAME", defaultValue = "agent",
-            description = "agent, patroni, postgres, etcd, haproxy, keepalived or pgbouncer (default: ${DEFAULT-VALUE})")
+            description = "agent, patroni, postgres, etcd, haproxy, keepalived or pgbouncer"
+                    + " (default: ${DEFAULT-VALUE})")
     String program;
 
     @Option(names = "--lines", paramLabel = "N", defaultValue = "100",
@@ -54,7 +55,8 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
         if (!HostLogs.PROGRAMS.contains(program)) {
-            throw new CtlMain.BadInputException("--program: expected one of " + HostLogs.PROGRAMS + ", found '" + program + "'");
+            throw new CtlMain.BadInputException("--program: expected one of " + HostLogs.PROGRAMS + ", found '"
+                    + program + "'");
         }
         if (lines < 1 || lines > HostLogs.MAX_LINES) {
             throw new CtlMain.BadInputException("--lines: expected 1 to " + HostLogs.MAX_LINES + ", found " + lines);
@@ -63,11 +65,12 @@ final class LogsCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster;
         try (Dcs dcs = ctl.dcs(agent)) {
-            cluster = Members.stored(dcs, agent, CtlMain.adminTls(agent).sslContext()).spec();
+            cluster = StoredSpec.read(dcs, agent);
         }
         Optional<ClusterSpec.Host> target = cluster.host(host);
         if (target.isEmpty()) {
-            throw new CtlMain.BadInputException("HOST: expected a host of the spec, one of " + cluster.hosts().keySet() + ", found '" + host + "'");
+            throw new CtlMain.BadInputException("HOST: expected a host of the spec, one of "
+                    + cluster.hosts().keySet() + ", found '" + host + "'");
         }
         String url = "https://" + target.get().address() + ":" + agent.apiPort() + "/logs?program="
                 + URLEncoder.encode(program, StandardCharsets.UTF_8) + "&lines=" + lines;

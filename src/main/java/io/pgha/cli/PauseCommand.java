@@ -1,13 +1,13 @@
 package io.pgha.cli;
 
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.dcs.EtcdAccess;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
-import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
 import io.pgha.model.HostStatus;
 import io.pgha.model.InvalidSpecException;
@@ -90,12 +90,8 @@ final class PauseCommand implements Callable<Integer> {
     /** The stored spec, if any; one that no longer parses here is reported as bad input. */
     static Optional<ClusterSpec> stored(EtcdDcs dcs, AgentConfig agent)
             throws DcsException, CtlMain.BadInputException {
-        Optional<Versioned<String>> text = dcs.spec();
-        if (text.isEmpty()) {
-            return Optional.empty();
-        }
         try {
-            return Optional.of(new ClusterSpecParser(agent).parse(text.get().value(), "stored spec"));
+            return StoredSpec.find(dcs, agent);
         } catch (InvalidSpecException e) {
             throw new CtlMain.BadInputException(e.describe());
         }

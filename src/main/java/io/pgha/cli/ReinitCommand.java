@@ -43,9 +43,7 @@ final class ReinitCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         try (Dcs dcs = ctl.dcs(agent)) {
             Members members = Members.stored(dcs, agent, CtlMain.adminTls(agent).sslContext());
-            if (members.notDataHost("HOST", host) != null) {
-                throw new CtlMain.BadInputException(members.notDataHost("HOST", host));
-            }
+            CtlMain.badInput(members.notDataHost("HOST", host));
             PrintWriter out = CtlMain.out(spec);
             PrintWriter progress = json ? CtlMain.err(spec) : out;
             long start = System.nanoTime();

@@ -58,8 +58,8 @@ final class RestartCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         try (Dcs dcs = ctl.dcs(agent)) {
             Members members = Members.stored(dcs, agent, CtlMain.adminTls(agent).sslContext());
-            if (host != null && members.notDataHost("HOST", host) != null) {
-                throw new CtlMain.BadInputException(members.notDataHost("HOST", host));
+            if (host != null) {
+                CtlMain.badInput(members.notDataHost("HOST", host));
             }
             List<String> order = Restarts.order(members.dataHosts(), host == null ? List.of() : List.of(host),
                     pending, members.cluster());

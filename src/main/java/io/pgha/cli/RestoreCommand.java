@@ -6,6 +6,7 @@ import io.pgha.backup.HostJob;
 import io.pgha.backup.WholeClusterRestore;
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.EtcdDcs;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.BackupReport;
@@ -118,7 +119,7 @@ final class RestoreCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         PrintWriter out = CtlMain.out(spec);
         try (EtcdDcs dcs = ctl.dcs(agent)) {
-            ClusterSpec cluster = HostJob.storedSpec(dcs, agent);
+            ClusterSpec cluster = StoredSpec.read(dcs, agent);
             ClusterSpec.Host repository = BackupCommand.repositoryHost(cluster);
             List<String> candidates = new ArrayList<>(cluster.hosts().values().stream()
                     .filter(h -> h.roles().isEmpty()).map(ClusterSpec.Host::name).toList());

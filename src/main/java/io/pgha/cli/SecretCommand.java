@@ -2,13 +2,12 @@ package io.pgha.cli;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
-import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.HostStatus;
-import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,7 +74,7 @@ final class SecretCommand implements Runnable {
             PrintWriter out = CtlMain.out(spec);
             long start = System.nanoTime();
             try (Dcs dcs = ctl.dcs(agent)) {
-                ClusterSpec cluster = storedSpec(dcs, agent);
+                ClusterSpec cluster = StoredSpec.read(dcs, agent);
                 List<String> dataHosts = cluster.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
                 if (ClusterSecrets.ROLE_PASSWORDS.contains(name)) {
                     Versioned<ClusterSecrets> stored = dcs.secrets()
@@ -104,15 +103,6 @@ final class SecretCommand implements Runnable {
 
         private static double seconds(long start) {
             return (System.nanoTime() - start) / 1e9;
-        }
-
-        private static ClusterSpec storedSpec(Dcs dcs, AgentConfig agent) throws DcsException, IOException {
-            Versioned<String> stored = dcs.spec().orElseThrow(() -> new IOException("no spec stored: apply one first"));
-            try {
-                return new ClusterSpecParser(agent).parse(stored.value(), "stored spec");
-            } catch (InvalidSpecException e) {
-                throw new IOException(e.describe(), e);
-            }
         }
 
         /**

@@ -39,9 +39,8 @@ final class SwitchoverCommand implements Callable<Integer> {
         AgentConfig agent = ctl.agentConfig();
         try (Dcs dcs = ctl.dcs(agent)) {
             Members members = Members.stored(dcs, agent, CtlMain.adminTls(agent).sslContext());
-            if (to != null && members.notDataHost("--to", to) != null) {
-                CtlMain.err(spec).println(members.notDataHost("--to", to));
-                return CtlMain.BAD_INPUT;
+            if (to != null) {
+                CtlMain.badInput(members.notDataHost("--to", to));
             }
             List<PatroniClient.ClusterMember> listed = members.cluster();
             PatroniClient.ClusterMember leader = listed.stream().filter(PatroniClient.ClusterMember::isLeader)

@@ -144,7 +144,8 @@ public final class MemberWork {
                 Thread.sleep(POLL_MILLIS);
             }
         }
-        throw new IOException(host + " runs but does not stream from the leader within the timeout; last seen: " + seen);
+        throw new IOException(host + " runs but does not stream from the leader within the timeout; last seen: "
+                + seen);
     }
 
     private static Duration left(long deadline) {

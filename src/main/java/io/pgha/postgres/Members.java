@@ -2,12 +2,11 @@ package io.pgha.postgres;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.StoredSpec;
 import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
-import io.pgha.model.ClusterSpecParser;
-import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
 import java.io.IOException;
 import java.time.Duration;
@@ -33,17 +32,10 @@ public final class Members {
 
     /** The stored spec and secrets, or an IOException saying none is stored or the stored one does not parse. */
     public static Members stored(Dcs dcs, AgentConfig agent, SSLContext tls) throws IOException, DcsException {
-        Optional<Versioned<String>> text = dcs.spec();
-        Optional<Versioned<ClusterSecrets>> secrets = dcs.secrets();
-        if (text.isEmpty() || secrets.isEmpty()) {
-            throw new IOException("no spec stored for cluster " + agent.cluster() + " (pghactl apply -f cluster.yml)");
-        }
-        try {
-            return new Members(new ClusterSpecParser(agent).parse(text.get().value(), "stored spec"),
-                    secrets.get().value(), tls);
-        } catch (InvalidSpecException e) {
-            throw new IOException(e.describe());
-        }
+        ClusterSpec spec = StoredSpec.read(dcs, agent);
+        ClusterSecrets secrets = dcs.secrets().map(Versioned::value).orElseThrow(() -> new IOException(
+                "no secrets stored for cluster " + agent.cluster() + " (pghactl apply stores them with the spec)"));
+        return new Members(spec, secrets, tls);
     }
 
     public ClusterSpec spec() {
@@ -58,10 +50,10 @@ public final class Members {
         return spec.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).toList();
     }
 
-    /** Null when {@code host} is a data host of the spec, else what was expected and found, for {@code field}. */
-    public String notDataHost(String field, String host) {
-        return dataHosts().contains(host) ? null
-                : field + ": expected a data host of the spec, one of " + dataHosts() + ", found '" + host + "'";
+    /** What was expected and found for {@code field} when {@code host} is no data host of the spec. */
+    public Optional<String> notDataHost(String field, String host) {
+        return dataHosts().contains(host) ? Optional.empty() : Optional.of(field + ": expected a data host of the"
+                + " spec, one of " + dataHosts() + ", found '" + host + "'");
     }
 
     /** {@code host}'s Patroni; {@code timeout} bounds each request (a restart or switchover answers once done). */

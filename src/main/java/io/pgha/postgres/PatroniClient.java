@@ -194,8 +194,8 @@ public final class PatroniClient implements PatroniApi {
     }
 
     /**
-     * A manual failover to {@code candidate}, for a cluster without a healthy leader (paused, say): Patroni answers once
-     * the candidate leads or its poll gives up.
+     * A manual failover to {@code candidate}, for a cluster without a healthy leader (paused, say): Patroni answers
+     * once the candidate leads or its poll gives up.
      */
     public String failover(String candidate) throws IOException {
         return send("POST", "/failover", JSON.createObjectNode().put("candidate", candidate), 200);

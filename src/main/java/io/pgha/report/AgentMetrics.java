@@ -61,7 +61,7 @@ public final class AgentMetrics {
     private final Gauge etcdApplied = gauge("pgha_etcd_applied_index", "This host's etcd member: applied index",
             "member");
     private final Gauge etcdLastDefrag = gauge("pgha_etcd_last_defrag_timestamp_seconds",
-            "When this agent last defragmented a member", "member");
+            "When this agent last defragmented a member; 0: never", "member");
     private final Gauge etcdAlarms = gauge("pgha_etcd_alarms", "Alarms raised in the etcd cluster (NOSPACE, CORRUPT)");
     private final Gauge etcdRecoveries = gauge("pgha_etcd_alarm_recoveries", "Alarms this agent recovered");
     private final Gauge pgConnections = gauge("pgha_postgres_connections", "Connections in use");
@@ -177,6 +177,8 @@ public final class AgentMetrics {
             etcdIsLeader.labelValues(m.name()).set(m.name().equals(m.leader()) ? 1 : 0);
             etcdTerm.labelValues(m.name()).set(m.raftTerm());
             etcdApplied.labelValues(m.name()).set(m.appliedIndex());
+            // 0 until this agent defragments its member: "never", where an absent series would look like no etcd.
+            etcdLastDefrag.labelValues(m.name()).set(0);
         }
         s.etcd().defragmentations().forEach(d -> etcdLastDefrag.labelValues(d.member()).set(d.end() / 1000.0));
         etcdAlarms.set(s.etcd().alarms().size());

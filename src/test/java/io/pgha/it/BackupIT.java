@@ -270,6 +270,16 @@ class BackupIT {
         JsonNode done = JSON.readTree(restore.out().substring(restore.out().indexOf('{')));
         assertTrue(cluster.dataHosts().contains(done.path("leader").asText()), restore.out());
         assertTrue(done.path("timeline").asLong() > timelineBefore, "a new timeline: " + restore.out());
+        AgentCluster.Outcome history = cluster.ctl("history", "--json");
+        assertEquals(0, history.exitCode(), history.toString());
+        List<String> restores = new ArrayList<>();
+        JSON.readTree(history.out()).forEach(r -> {
+            if (r.path("why").asText().equals("restore")) {
+                restores.add(r.path("timeline").asLong() + " " + r.path("to").asText());
+            }
+        });
+        assertEquals(List.of(done.path("timeline").asLong() + " " + done.path("leader").asText()), restores,
+                "pghactl history tells the restore: " + history.out());
         for (String host : cluster.dataHosts()) {
             Set<Long> rows = new TreeSet<>();
             try (Connection c = pg.connect(cluster.address(host), 5432); Statement s = c.createStatement();

@@ -120,7 +120,8 @@ class ConsoleIT {
                     : Optional.empty();
         }, () -> cluster.statusesQuietly().toString());
         for (String h : cluster.dataHosts()) {
-            assertNotEquals(postmasters.get(h), cluster.postmasterPid(h), "the rollout restarted " + h + " after resume");
+            assertNotEquals(postmasters.get(h), cluster.postmasterPid(h), "the rollout restarted " + h
+                    + " after resume");
             assertEquals("150", show(h, "max_connections"), h);
         }
         revision = changed;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.Keys;
@@ -56,6 +57,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long WRITE_INTERVAL_MILLIS = 50;
     private static final long WRITER_MAX_MILLIS = TimeUnit.MINUTES.toMillis(5);
     /** Longer than fast_failover_after twice over: a fault that could cause an early failover would have. */
@@ -111,9 +113,10 @@ class DrillsIT {
                     () -> "none yet");
             assertNotEquals(old, fresh);
             awaitAcks(log, t0, 20);
+            long elected = System.currentTimeMillis();
             assertEarlyFailoverOf(old, t0, "host crash");
-            timings.put("host crash: write gap via lb (ms)", String.valueOf(log.longestGap(t0, System.currentTimeMillis())));
-            timings.put("host crash: new leader elected after (ms)", String.valueOf(System.currentTimeMillis() - t0));
+            timings.put("host crash: write gap via lb (ms)", String.valueOf(log.longestGap(t0, elected)));
+            timings.put("host crash: new leader elected after (ms)", String.valueOf(elected - t0));
             cluster.start(old);
             awaitReplicaStreaming(old, Duration.ofSeconds(180));
             timings.put("host crash: old host streaming again after restart (ms)",
@@ -568,6 +571,26 @@ class DrillsIT {
         int observers = plan.hosts().size() - 1;
         assertTrue(f.evidence().size() >= observers / 2 + 1 && f.evidence().stream()
                 .noneMatch(LeaderVerdict::reachable), drill + ": a quorum's evidence: " + f.evidence());
+        cluster.await("pghactl history naming the early failover of " + leader, Duration.ofSeconds(60), () -> {
+            try {
+                AgentCluster.Outcome history = cluster.ctl("history", "--json");
+                for (JsonNode row : JSON.readTree(history.out())) {
+                    if (row.path("why").asText().equals("early failover") && row.path("from").asText().equals(leader)
+                            && row.path("detail").asText().contains("by agent on " + f.by())) {
+                        return Optional.of(row);
+                    }
+                }
+                return Optional.empty();
+            } catch (Exception e) {
+                return Optional.empty();
+            }
+        }, () -> {
+            try {
+                return cluster.ctl("history").toString();
+            } catch (Exception e) {
+                return e.toString();
+            }
+        });
         timings.put(drill + ": early failover decided after (ms)", String.valueOf(f.at() - t0));
         timings.put(drill + ": observers that saw the leader unreachable", f.evidence().size() + " of " + observers);
     }

@@ -162,7 +162,8 @@ class RollingRestartTest {
         assertFalse(c.step("pg3"));
         assertFalse(c.step("pg1"));
         assertEquals(List.of("restart pg2", "restart pg3", "pause", "switchover pg1 -> pg2",
-                "recorded switchover pg1 -> pg2 (rolling restart)", "resume on pg2", "pause over"), c.log, "the poolers pause for the leader's switchover alone; the old leader came back"
+                "recorded switchover pg1 -> pg2 (rolling restart)", "resume on pg2", "pause over"), c.log,
+                "the poolers pause for the leader's switchover alone; the old leader came back"
                 + " as a replica with 150: no second restart");
         assertEquals(Map.of("pg1", 150, "pg2", 150, "pg3", 150), c.running);
         assertEquals(null, c.lockHolder, "the lock is released after each restart");
