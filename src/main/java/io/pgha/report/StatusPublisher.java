@@ -39,7 +39,7 @@ public final class StatusPublisher implements AutoCloseable {
 
     /**
      * @param onFailure hears of every failed etcd call (the agent tracks outages with it)
-     * @param onSuccess hears of every call that went through
+     * @param onSuccess hears of every status write that went through (etcd answers and takes this host's status)
      */
     public StatusPublisher(Dcs dcs, Duration heartbeat, Consumer<DcsException> onFailure,
                            Runnable onSuccess) {
@@ -98,8 +98,11 @@ public final class StatusPublisher implements AutoCloseable {
             }
             lastHandled = next;
             try {
-                publish(next);
-                onSuccess.run();
+                // Only a write says etcd takes this host's status: a status left for the heartbeat proves nothing
+                // (etcd may have begun refusing the host, or gone away, since the last write).
+                if (publish(next)) {
+                    onSuccess.run();
+                }
             } catch (DcsException e) {
                 log.debug("status not published: {}", e.getMessage());
                 onFailure.accept(e);
@@ -111,7 +114,8 @@ public final class StatusPublisher implements AutoCloseable {
         withdraw();
     }
 
-    private void publish(HostStatus status) throws DcsException {
+    /** True when it wrote the status; false when it is left for the heartbeat. */
+    private boolean publish(HostStatus status) throws DcsException {
         long now = System.nanoTime();
         if (leaseId != 0 && now - lastKeepAlive >= KEEPALIVE_NANOS) {
             try {
@@ -125,7 +129,7 @@ public final class StatusPublisher implements AutoCloseable {
         }
         boolean changed = lastWritten == null || !lastWritten.significant().equals(status.significant());
         if (leaseId != 0 && !changed && now - lastWrite < heartbeatNanos) {
-            return;
+            return false;
         }
         if (leaseId == 0) {
             leaseId = dcs.grantLease(LEASE_TTL_SECONDS);
@@ -135,6 +139,7 @@ public final class StatusPublisher implements AutoCloseable {
         lastWritten = status;
         lastWrite = now;
         writes++;
+        return true;
     }
 
     private void withdraw() {

@@ -145,7 +145,13 @@ class ColocationIT {
             } catch (Exception e) {
                 return Optional.empty();
             }
-        }, () -> "another last_error");
+        }, () -> {
+            try {
+                return "node2's /status: " + cluster.agentApi("10.77.201.2", "/status").body();
+            } catch (Exception e) {
+                return "node2's /status unreadable: " + e;
+            }
+        });
         assertEquals("", node2.path("role").asText(), node2.toString());
     }
 

@@ -45,13 +45,17 @@ class StatusPublisherTest {
     @Test
     void writesSignificantChangesAtOnceAndMovingFiguresOnlyWithTheHeartbeat() throws Exception {
         MemoryDcs dcs = new MemoryDcs();
-        try (StatusPublisher p = new StatusPublisher(dcs, Duration.ofHours(1), e -> { }, () -> { })) {
+        java.util.concurrent.atomic.AtomicInteger successes = new java.util.concurrent.atomic.AtomicInteger();
+        try (StatusPublisher p = new StatusPublisher(dcs, Duration.ofHours(1), e -> { },
+                successes::incrementAndGet)) {
             p.offer(status(false, 5, 1));
             await("the first status written", () -> dcs.statusWrites().size() == 1);
             p.offer(status(false, 9, 2));
             // Two rounds of the publisher (it looks once a second at least): the moving figure caused no write.
             Thread.sleep(2500);
             assertEquals(1, dcs.statusWrites().size(), "a new connection count alone waits for the heartbeat");
+            assertEquals(1, successes.get(), "a status left for the heartbeat is no word from etcd: the agent would"
+                    + " take a host etcd began refusing as accepted");
             p.offer(status(true, 9, 3));
             await("the converged status written", () -> dcs.statusWrites().size() == 2);
             assertTrue(dcs.statusWrites().get(1).converged(), dcs.statusWrites().toString());
