@@ -6,6 +6,7 @@ import io.pgha.model.HostStatus;
 import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusLine;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** What the agent answers on api.listen: /health, /status and /metrics from the status it last assembled; /logs. */
@@ -53,13 +54,9 @@ final class AgentApi implements ApiServer.Endpoints {
 
     @Override
     public ApiServer.Response logs(String program, int lines) {
-        if (!HostLogs.PROGRAMS.contains(program)) {
-            return new ApiServer.Response(400, TEXT_TYPE, "program: expected one of " + HostLogs.PROGRAMS + ", found '"
-                    + program.replaceAll("[^ -~]", "?") + "'\n");
-        }
-        if (lines < 1 || lines > HostLogs.MAX_LINES) {
-            return new ApiServer.Response(400, TEXT_TYPE, "lines: expected 1 to " + HostLogs.MAX_LINES + ", found "
-                    + lines + "\n");
+        Optional<String> invalid = HostLogs.invalid("program", program, "lines", lines);
+        if (invalid.isPresent()) {
+            return new ApiServer.Response(400, TEXT_TYPE, invalid.get() + "\n");
         }
         try {
             return logs.tail(program, lines).map(l -> new ApiServer.Response(200, TEXT_TYPE,

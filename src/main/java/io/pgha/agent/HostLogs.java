@@ -38,6 +38,21 @@ public final class HostLogs {
         this.agentLog = agentLog;
     }
 
+    /**
+     * What is wrong with a request for {@code lines} lines of {@code program}, named by the caller's fields (the
+     * API's query parameters, pghactl's options); empty when nothing is.
+     */
+    public static Optional<String> invalid(String programField, String program, String linesField, int lines) {
+        if (!PROGRAMS.contains(program)) {
+            return Optional.of(programField + ": expected one of " + PROGRAMS + ", found '"
+                    + program.replaceAll("[^ -~]", "?") + "'");
+        }
+        if (lines < 1 || lines > MAX_LINES) {
+            return Optional.of(linesField + ": expected 1 to " + MAX_LINES + ", found " + lines);
+        }
+        return Optional.empty();
+    }
+
     /** The log's last {@code lines} lines; empty when this host has no such log (the program does not run here). */
     Optional<List<String>> tail(String program, int lines) throws IOException {
         switch (program) {

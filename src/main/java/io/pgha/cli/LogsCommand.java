@@ -54,13 +54,7 @@ final class LogsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws CtlMain.BadInputException, DcsException, IOException {
-        if (!HostLogs.PROGRAMS.contains(program)) {
-            throw new CtlMain.BadInputException("--program: expected one of " + HostLogs.PROGRAMS + ", found '"
-                    + program + "'");
-        }
-        if (lines < 1 || lines > HostLogs.MAX_LINES) {
-            throw new CtlMain.BadInputException("--lines: expected 1 to " + HostLogs.MAX_LINES + ", found " + lines);
-        }
+        CtlMain.badInput(HostLogs.invalid("--program", program, "--lines", lines));
         CtlMain.checkTimeout(timeoutSeconds);
         AgentConfig agent = ctl.agentConfig();
         ClusterSpec cluster;

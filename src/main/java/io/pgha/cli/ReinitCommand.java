@@ -19,8 +19,6 @@ import picocli.CommandLine;
         description = "Copy a replica's data directory anew from the leader (Patroni's reinitialize), under the"
                 + " cluster's restart lock; done once it streams again. Refused on the leader.")
 final class ReinitCommand implements Callable<Integer> {
-    private static final long LOCK_TTL_SECONDS = 30;
-
     @CommandLine.ParentCommand
     CtlMain ctl;
 
@@ -47,8 +45,8 @@ final class ReinitCommand implements Callable<Integer> {
             PrintWriter out = CtlMain.out(spec);
             PrintWriter progress = json ? CtlMain.err(spec) : out;
             long start = System.nanoTime();
-            new MemberWork(members, dcs.restartLock("pghactl", LOCK_TTL_SECONDS), agent.caCertificate(),
-                    progress::println).reinit(host, Duration.ofSeconds(timeoutSeconds));
+            MemberWork.byPghactl(members, dcs, agent.caCertificate(), progress::println)
+                    .reinit(host, Duration.ofSeconds(timeoutSeconds));
             double seconds = (System.nanoTime() - start) / 1e9;
             if (json) {
                 CtlMain.printJson(spec, Map.of("host", host, "reinitialized", true, "seconds", seconds));

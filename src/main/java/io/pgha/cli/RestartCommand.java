@@ -23,9 +23,6 @@ import picocli.CommandLine;
                 + " (the agents' rolling restarts take turns with it), each done once it streams from the leader"
                 + " again: replicas first, the leader by a switchover (in place when no replica can take over).")
 final class RestartCommand implements Callable<Integer> {
-    /** The lock's lease: refreshed while a host restarts, freed within it if pghactl dies. */
-    private static final long LOCK_TTL_SECONDS = 30;
-
     @CommandLine.ParentCommand
     CtlMain ctl;
 
@@ -70,8 +67,7 @@ final class RestartCommand implements Callable<Integer> {
                         + " pending");
             }
             List<Restarts.Done> done = new Restarts(members,
-                    new MemberWork(members, dcs.restartLock("pghactl", LOCK_TTL_SECONDS), agent.caCertificate(),
-                            progress::println),
+                    MemberWork.byPghactl(members, dcs, agent.caCertificate(), progress::println),
                     new Switchover(members, dcs, agent.caCertificate(), progress::println), progress::println)
                     .run(order, Duration.ofSeconds(timeoutSeconds));
             if (json) {

@@ -185,7 +185,7 @@ public final class EtcdDcs implements Dcs {
 
     @Override
     public void recordLeaderChange(LeaderChange change) throws DcsException {
-        etcd.put(keys.leaderChange(change.at(), change.by().replaceAll("[^A-Za-z0-9_.-]", "_")), change.toJson(), 0);
+        etcd.put(keys.leaderChange(change.at(), change.by()), change.toJson(), 0);
         List<String> stored = new java.util.ArrayList<>(etcd.getPrefix(keys.leaderChangesPrefix()).keySet());
         java.util.Collections.sort(stored);
         for (String old : stored.subList(0, Math.max(0, stored.size() - LEADER_CHANGES_KEPT))) {

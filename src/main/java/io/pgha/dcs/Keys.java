@@ -71,7 +71,7 @@ public record Keys(String cluster) {
 
     /** Sorted by time: the epoch ms zero-padded, then who recorded it (two may record in the same ms). */
     public String leaderChange(long at, String by) {
-        return leaderChangesPrefix() + String.format("%015d", at) + "-" + by;
+        return leaderChangesPrefix() + String.format("%015d", at) + "-" + by.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     public String hostsPrefix() {

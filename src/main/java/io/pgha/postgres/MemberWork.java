@@ -1,5 +1,6 @@
 package io.pgha.postgres;
 
+import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.Lock;
 import io.pgha.model.ClusterSpec;
@@ -19,12 +20,19 @@ import java.util.function.Consumer;
  */
 public final class MemberWork {
     private static final long POLL_MILLIS = 250;
+    /** The lock's lease: refreshed while a host restarts, freed within it if pghactl dies. */
+    private static final long LOCK_TTL_SECONDS = 30;
     private final Members members;
     private final Lock lock;
     private final Path caFile;
     private final Consumer<String> progress;
 
-    /** @param lock the cluster's restart lock, taken as pghactl */
+    /** pghactl's work: the cluster's restart lock taken as "pghactl". */
+    public static MemberWork byPghactl(Members members, Dcs dcs, Path caFile, Consumer<String> progress) {
+        return new MemberWork(members, dcs.restartLock("pghactl", LOCK_TTL_SECONDS), caFile, progress);
+    }
+
+    /** @param lock the cluster's restart lock */
     public MemberWork(Members members, Lock lock, Path caFile, Consumer<String> progress) {
         this.members = members;
         this.lock = lock;
@@ -33,20 +41,8 @@ public final class MemberWork {
     }
 
     /** Restarts {@code host}'s Postgres in place: a replica, or a leader no replica can take over from. */
-    public void restart(String host, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        PatroniClient patroni = members.patroni(host, timeout);
-        try (Lock.Held held = acquire(deadline)) {
-            PatroniClient.Member before = patroni.member();
-            patroni.restart();
-            PatroniClient.Member after = MemberWait.until(patroni, held, left(deadline),
-                    m -> m.state().equals("running") && !Objects.equals(m.postmasterStart(), before.postmasterStart()),
-                    host + "'s Postgres not running again within the timeout of its restart");
-            progress.accept(host + ": Postgres restarted (started " + after.postmasterStart() + ")");
-            if (!after.isLeader()) {
-                awaitStreaming(host, held, deadline);
-            }
-        }
+    public void restart(String host, Duration timeout) throws IOException, InterruptedException, DcsException {
+        renew(host, timeout, false, (patroni, before) -> patroni.restart(), "its restart", "Postgres restarted");
     }
 
     /** What hands the leader over: a switchover, which restarts the old leader's Postgres as a replica. */
@@ -61,38 +57,50 @@ public final class MemberWork {
      */
     public void restartByHandOver(String host, HandOver handOver, Duration timeout)
             throws IOException, InterruptedException, DcsException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        PatroniClient patroni = members.patroni(host, timeout);
-        try (Lock.Held held = acquire(deadline)) {
-            PatroniClient.Member before = patroni.member();
-            handOver.run();
-            PatroniClient.Member after = MemberWait.until(patroni, held, left(deadline),
-                    m -> m.state().equals("running") && !m.isLeader()
-                            && !Objects.equals(m.postmasterStart(), before.postmasterStart()),
-                    host + "'s Postgres not running as a replica within the timeout of the switchover");
-            progress.accept(host + ": Postgres restarted as a replica (started " + after.postmasterStart() + ")");
-            awaitStreaming(host, held, deadline);
-        }
+        renew(host, timeout, true, (patroni, before) -> handOver.run(), "the switchover",
+                "Postgres restarted as a replica");
     }
 
     /** Wipes {@code host}'s data directory and copies it anew from the leader; refused on the leader. */
-    public void reinit(String host, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        PatroniClient patroni = members.patroni(host, timeout);
-        try (Lock.Held held = acquire(deadline)) {
-            PatroniClient.Member before = patroni.member();
+    public void reinit(String host, Duration timeout) throws IOException, InterruptedException, DcsException {
+        renew(host, timeout, true, (patroni, before) -> {
             if (before.isLeader()) {
                 throw new IOException(host + " is the leader: a reinit would wipe the only copy that takes writes;"
                         + " switch over first (pghactl switchover), then reinit it as a replica");
             }
             patroni.reinitialize();
             progress.accept(host + ": Patroni copies the data directory anew from the leader");
+        }, "its reinit", "Postgres runs on the new copy");
+    }
+
+    /** What is done to a member, seen as it was just before. */
+    @FunctionalInterface
+    private interface Action {
+        void run(PatroniClient patroni, PatroniClient.Member before)
+                throws IOException, InterruptedException, DcsException;
+    }
+
+    /**
+     * Under the restart lock, {@code action} on {@code host}; done once a new postmaster runs there (as a replica, with
+     * {@code asReplica}) and, unless it leads, streams from the leader. {@code what} and {@code done} word the
+     * failure and the progress.
+     */
+    private void renew(String host, Duration timeout, boolean asReplica, Action action, String what, String done)
+            throws IOException, InterruptedException, DcsException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PatroniClient patroni = members.patroni(host, timeout);
+        try (Lock.Held held = acquire(deadline)) {
+            PatroniClient.Member before = patroni.member();
+            action.run(patroni, before);
             PatroniClient.Member after = MemberWait.until(patroni, held, left(deadline),
-                    m -> m.state().equals("running") && !m.isLeader()
+                    m -> m.state().equals("running") && !(asReplica && m.isLeader())
                             && !Objects.equals(m.postmasterStart(), before.postmasterStart()),
-                    host + "'s Postgres not running again within the timeout of its reinit");
-            progress.accept(host + ": Postgres runs on the new copy (started " + after.postmasterStart() + ")");
-            awaitStreaming(host, held, deadline);
+                    host + "'s Postgres not running " + (asReplica ? "as a replica" : "again")
+                            + " within the timeout of " + what);
+            progress.accept(host + ": " + done + " (started " + after.postmasterStart() + ")");
+            if (!after.isLeader()) {
+                awaitStreaming(host, held, deadline);
+            }
         }
     }
 
