@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Repairs a replica that does not stream from a healthy leader for longer than the spec allows (a diverged
- * timeline, a failed rewind, stuck in startup): Patroni's own means come first (pg_rewind, and removing the data
+ * timeline, a failed rewind, stuck in startup, crashing again moments after each start): Patroni's own means come first (pg_rewind, and removing the data
  * directory when a rewind fails or timelines diverge, both in patroni.yml); when the replica is still not streaming
  * after the allowed time, its agent has Patroni reinitialise it from the leader. Only ever on a replica, only while
  * the leader runs (it holds every acknowledged write), one member at a time under the cluster restart lock. Called
@@ -25,6 +25,8 @@ public final class ReplicaRepair {
     /** A clone of a large database takes long; a bound all the same. */
     private static final Duration CLONE_LIMIT = Duration.ofMinutes(30);
     private static final Duration NOTE_KEPT = Duration.ofHours(1);
+    /** How long a replica being watched must stream without a break to count as recovered. */
+    static final Duration STEADY = Duration.ofSeconds(30);
 
     private final String name;
     private final PatroniApi patroni;
@@ -32,6 +34,8 @@ public final class ReplicaRepair {
     private final LongSupplier clock;
     private boolean watching;
     private long notStreamingSince;
+    private boolean streamingSeen;
+    private long streamingSince;
     private String lastRepair = "";
     private Instant lastRepairAt = Instant.EPOCH;
 
@@ -55,23 +59,34 @@ public final class ReplicaRepair {
      */
     public boolean step(Health health, Duration after) throws IOException, InterruptedException {
         Health.Patroni p = health.patroni();
-        boolean stuck = !after.isZero() && p != null && p.role() != null && !p.isLeader()
+        boolean replica = !after.isZero() && p != null && p.role() != null && !p.isLeader()
                 && !"unreachable".equals(p.state()) && !"creating replica".equals(p.state())
-                && p.leader() != null && !p.leader().isEmpty() && !p.leader().equals(name)
-                && (health.postgres() == null || !health.postgres().isStreaming());
-        if (!stuck) {
+                && p.leader() != null && !p.leader().isEmpty() && !p.leader().equals(name);
+        boolean streaming = health.postgres() != null && health.postgres().isStreaming();
+        long now = clock.getAsLong();
+        if (replica && streaming && watching) {
+            // A replica that crashes again seconds after it connects (a crash loop) is still one to repair.
+            if (!streamingSeen) {
+                streamingSeen = true;
+                streamingSince = now;
+            }
+            if (now - streamingSince < STEADY.toNanos()) {
+                return true;
+            }
+        }
+        streamingSeen = false;
+        if (!replica || streaming) {
             if (watching) {
                 log.info("replica streams from its leader again");
             }
             watching = false;
             return false;
         }
-        long now = clock.getAsLong();
         if (!watching) {
             watching = true;
             notStreamingSince = now;
             log.warn("replica not streaming from leader {} (Patroni: {}); reinitialising it in {} s unless it"
-                    + " recovers", p.leader(), p.state(), after.toSeconds());
+                    + " streams for {} s", p.leader(), p.state(), after.toSeconds(), STEADY.toSeconds());
         }
         long stuckSeconds = Duration.ofNanos(now - notStreamingSince).toSeconds();
         if (stuckSeconds < after.toSeconds()) {

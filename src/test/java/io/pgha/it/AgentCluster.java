@@ -9,6 +9,7 @@ import io.pgha.dcs.DcsException;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.lab.Lab;
 import io.pgha.lab.LabPlan;
+import io.pgha.model.Role;
 import io.pgha.net.HttpText;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.PostgresProbe;
@@ -435,8 +436,23 @@ final class AgentCluster implements AutoCloseable {
             int lines = unconverged.contains(h.name()) ? 40 : 15;
             sb.append("--- ").append(h.name()).append(unconverged.contains(h.name()) ? " (not converged)" : "")
                     .append(" agent log (last ").append(lines).append(" lines)\n").append(lab.agentLog(h, lines));
+            if (unconverged.contains(h.name()) && h.roles().contains(Role.DATA)) {
+                sb.append("\n--- ").append(h.name()).append(" patroni.log (last 40 lines but \"no action\")\n")
+                        .append(patroniLogTail(h.name(), 40)).append('\n');
+            }
         }
         return sb.toString();
+    }
+
+    /** The last lines of a data host's patroni.log that say more than "no action", for a failure message. */
+    String patroniLogTail(String host, int lines) {
+        try {
+            List<String> all = Files.readAllLines(path(host, "var/log/pgha-agent/patroni.log")).stream()
+                    .filter(l -> !l.contains("INFO: no action.")).toList();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(patroni.log unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /** Stops the agents, then the programs they started, then removes the lab. */

@@ -316,7 +316,7 @@ class DrillsIT {
         for (String h : dataHosts()) {
             assertEquals(Optional.of(patroni.get(h)), cluster.programPid(h, "patroni"), "Patroni untouched on " + h);
             assertEquals(postmasters.get(h), postmasterPidOrZero(h), "the same postmaster on " + h + "; its Patroni"
-                    + " said:\n" + patroniLogTail(h, 60));
+                    + " said:\n" + cluster.patroniLogTail(h, 60));
         }
     }
 
@@ -334,17 +334,6 @@ class DrillsIT {
             }
         }
         return unhealthy;
-    }
-
-    /** The last lines of a data host's patroni.log that say more than "no action", for a failure message. */
-    private String patroniLogTail(String host, int lines) {
-        try {
-            List<String> all = Files.readAllLines(cluster.path(host, "var/log/pgha-agent/patroni.log")).stream()
-                    .filter(l -> !l.contains("INFO: no action.")).toList();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (java.io.IOException e) {
-            return "(patroni.log unreadable: " + e.getMessage() + ")";
-        }
     }
 
     /** What {@link #watchLeader} saw. */

@@ -62,14 +62,33 @@ class ReplicaRepairTest {
     }
 
     @Test
-    void streamingAgainResetsTheClock() throws Exception {
+    void streamingAgainForAWhileResetsTheClock() throws Exception {
         repair.step(replica("running", false), AFTER);
         later(100);
-        assertFalse(repair.step(replica("running", true), AFTER));
+        assertTrue(repair.step(replica("running", true), AFTER), "streaming, not yet for long");
+        later(ReplicaRepair.STEADY.toSeconds());
+        assertFalse(repair.step(replica("running", true), AFTER), "recovered");
         repair.step(replica("running", false), AFTER);
         later(100);
         repair.step(replica("running", false), AFTER);
         assertEquals(List.of(), calls);
+    }
+
+    @Test
+    void aReplicaThatCrashesMomentsAfterEachStartIsReinitialised() throws Exception {
+        repair.step(replica("crashed", false), AFTER);
+        for (int i = 0; i < 5; i++) {
+            later(10);
+            assertTrue(repair.step(replica("running", true), AFTER), "streams for 10 s");
+            later(10);
+            repair.step(replica("crashed", false), AFTER);
+        }
+        later(15);
+        assertTrue(repair.step(replica("crashed", false), AFTER));
+        assertEquals(List.of(), calls, "120 s not yet over");
+        later(6);
+        assertFalse(repair.step(replica("crashed", false), AFTER));
+        assertEquals(List.of("reinitialize"), calls, "its brief streams did not reset the clock");
     }
 
     @Test
