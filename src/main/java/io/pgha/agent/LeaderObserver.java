@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class LeaderObserver implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderObserver.class);
     private static final long LOOK_MILLIS = 250;
+    /** With fast failover off: only whether a new spec turns it on is looked at. */
+    private static final long OFF_MILLIS = 1000;
     static final Duration LOOK_TIMEOUT = Duration.ofMillis(400);
     /** The verdict's lease: an observer that dies or loses etcd stops counting within this. */
     static final long LEASE_TTL_SECONDS = 5;
@@ -75,15 +77,16 @@ final class LeaderObserver implements AutoCloseable {
         try {
             while (running) {
                 long start = System.nanoTime();
+                long every = LOOK_MILLIS;
                 try {
-                    tick();
+                    every = tick() ? LOOK_MILLIS : OFF_MILLIS;
                 } catch (DcsException e) {
                     log.debug("fast failover: etcd: {}", e.getMessage());
                 } catch (RuntimeException e) {
                     log.error("fast failover's observer failed: {}", AgentLoop.describe(e), e);
                 }
                 long spent = (System.nanoTime() - start) / 1_000_000;
-                Thread.sleep(Math.max(10, LOOK_MILLIS - spent));
+                Thread.sleep(Math.max(10, every - spent));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -92,11 +95,12 @@ final class LeaderObserver implements AutoCloseable {
         }
     }
 
-    private void tick() throws DcsException {
+    /** One look; false while fast failover is off for this host. */
+    private boolean tick() throws DcsException {
         Optional<View> v = view.get().filter(x -> x.spec().patroni().fastFailover() && !x.roles().isEmpty());
         if (v.isEmpty()) {
             stop();
-            return;
+            return false;
         }
         if (follower == null) {
             follower = new KeyFollower<>("leader key", dcs::leaderKey, dcs::watchLeaderKey,
@@ -110,7 +114,7 @@ final class LeaderObserver implements AutoCloseable {
             // No leader, or this host leads: nothing to look at; a verdict on a former leader would mislead.
             watched = "";
             withdraw();
-            return;
+            return true;
         }
         String name = leader.get().name();
         if (!name.equals(watched)) {
@@ -146,6 +150,7 @@ final class LeaderObserver implements AutoCloseable {
                 && (v.get().roles().contains(Role.DATA) || v.get().roles().contains(Role.ETCD))) {
             decide(spec, key.get());
         }
+        return true;
     }
 
     private void publish(LeaderVerdict verdict) throws DcsException {

@@ -23,7 +23,14 @@ import org.slf4j.LoggerFactory;
  */
 final class PoolerPauses implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolerPauses.class);
+    /** While a pause is asked for or in force: how soon HAProxy's routing of the new leader is seen. */
     private static final long TICK_MILLIS = 50;
+    /**
+     * Otherwise: only whether this host has a pooler now (a new spec) is looked at; a pause key read wakes the thread
+     * at once. Twenty wake-ups a second on every host for a pause that may never come were a tenth of an idle agent's
+     * CPU.
+     */
+    private static final long IDLE_TICK_MILLIS = 1000;
     /** How long PAUSE may wait for the transactions in flight before the switchover goes on without a pause. */
     static final Duration PAUSE_WITHIN = Duration.ofSeconds(10);
     private static final long LONGEST_NANOS = Duration.ofMinutes(1).toNanos();
@@ -87,7 +94,8 @@ final class PoolerPauses implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.error("pooler pause failed: {}", AgentLoop.describe(e), e);
                 }
-                if (wake.tryAcquire(TICK_MILLIS, TimeUnit.MILLISECONDS)) {
+                long tick = wanted.isPresent() || pausedFor.isPresent() ? TICK_MILLIS : IDLE_TICK_MILLIS;
+                if (wake.tryAcquire(tick, TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             }
