@@ -14,11 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Repairs a replica that does not stream from a healthy leader for longer than the spec allows (a diverged
- * timeline, a failed rewind, stuck in startup, crashing again moments after each start): Patroni's own means come first (pg_rewind, and removing the data
- * directory when a rewind fails or timelines diverge, both in patroni.yml); when the replica is still not streaming
- * after the allowed time, its agent has Patroni reinitialise it from the leader. Only ever on a replica, only while
- * the leader runs (it holds every acknowledged write), one member at a time under the cluster restart lock. Called
- * on every converge pass of a data host with the last probe's view of it.
+ * timeline, a failed rewind, stuck in startup, crashing again moments after each start): Patroni's own means come
+ * first (pg_rewind, and removing the data directory when a rewind fails or timelines diverge, both in patroni.yml);
+ * when the replica is still not streaming after the allowed time, its agent has Patroni reinitialise it from the
+ * leader. Only ever on a replica, only while the leader runs (it holds every acknowledged write), one member at a
+ * time under the cluster restart lock. Called on every converge pass of a data host with the last probe's view of
+ * it.
  */
 public final class ReplicaRepair {
     private static final Logger log = LoggerFactory.getLogger(ReplicaRepair.class);
