@@ -50,6 +50,8 @@ final class EtcdCare implements EtcdKeeping {
     private static final java.time.Duration MEMBERS_RETRY = java.time.Duration.ofSeconds(30);
     private static final java.time.Duration VERSION_RECHECK = java.time.Duration.ofMinutes(5);
     private static final int LISTEN_CHECK_MILLIS = 300;
+    /** How long every member is seen steady before a defragmentation round: the next pass at the default drift. */
+    private static final java.time.Duration DEFRAG_SETTLE = java.time.Duration.ofSeconds(20);
 
     private final String hostName;
     private final String address;
@@ -62,6 +64,7 @@ final class EtcdCare implements EtcdKeeping {
     private final Deque<EtcdReport.Defrag> defrags = new ArrayDeque<>();
     private final Deque<EtcdReport.Recovery> recoveries = new ArrayDeque<>();
     private final Map<String, Long> lastDefrag = new LinkedHashMap<>();
+    private final SteadyMembers steady = new SteadyMembers();
 
     private Optional<List<EtcdMember>> members = Optional.empty();
     private Lock.Held restartHeld;
@@ -317,6 +320,7 @@ final class EtcdCare implements EtcdKeeping {
         for (EtcdMember m : members.get()) {
             statuses.put(m, m.clientUrls().isEmpty() ? Optional.empty() : status(m.clientUrls().get(0)));
         }
+        steady.observe(statuses, leader, System.nanoTime());
         boolean busy = remove(spec, statuses);
         if (alarms.stream().anyMatch(EtcdAlarm::noSpace)) {
             recoverNoSpace(statuses, leader);
@@ -412,13 +416,13 @@ final class EtcdCare implements EtcdKeeping {
                     .toList());
             return;
         }
-        // A member back from a partition answers at once but applies what it missed only after: not yet due by its
-        // size, it would come due after the leader's turn. Every member has applied what the leader had when it
-        // looked at itself (read before the others), or the round waits for a later pass.
-        List<String> behind = behindLeader(statuses, leader).stream().map(this::name).toList();
-        if (!behind.isEmpty()) {
-            log.info("etcd: defragmentation of {} waits: {} catching up with the leader", due.stream()
-                    .map(this::name).toList(), behind);
+        // A member back from a partition is not due by its size until it has applied what it missed and freed the
+        // compaction among it: due only after the leader's turn, it would break the followers-first order.
+        List<String> unsettled = steady.unsettled(List.copyOf(statuses.keySet()), System.nanoTime(), DEFRAG_SETTLE)
+                .stream().map(this::name).toList();
+        if (!unsettled.isEmpty()) {
+            log.info("etcd: defragmentation of {} waits: {} not yet healthy and caught up with the leader for {} s",
+                    due.stream().map(this::name).toList(), unsettled, DEFRAG_SETTLE.toSeconds());
             return;
         }
         try {
@@ -471,13 +475,6 @@ final class EtcdCare implements EtcdKeeping {
     private boolean healthy(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses) {
         return alarms.isEmpty() && statuses.values().stream().allMatch(s -> s.isPresent() && s.get().errors().isEmpty()
                 && s.get().leaderId() != 0);
-    }
-
-    /** Members that answer but have applied less than the leader had: they are still catching up. */
-    static List<EtcdMember> behindLeader(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses,
-                                         EtcdMemberStatus leader) {
-        return statuses.entrySet().stream().filter(e -> e.getValue().isPresent()
-                && e.getValue().get().appliedIndex() < leader.appliedIndex()).map(Map.Entry::getKey).toList();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgha.model.EtcdMember;
 import io.pgha.model.EtcdMemberStatus;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +17,39 @@ class EtcdCareTest {
     private static final EtcdMember ETCD3 = member(3, "10.77.0.13");
 
     @Test
-    void aMemberThatHasAppliedLessThanTheLeaderIsBehindAndOneThatDoesNotAnswerIsNot() {
+    void aMemberIsSettledOnlyAfterAnsweringCaughtUpWithoutABreakForTheWholeSettleTime() {
+        SteadyMembers steady = new SteadyMembers();
+        Duration settle = Duration.ofSeconds(20);
+        List<EtcdMember> all = List.of(ETCD1, ETCD2, ETCD3);
         EtcdMemberStatus leader = status(2, 500);
         Map<EtcdMember, Optional<EtcdMemberStatus>> statuses = new LinkedHashMap<>();
         statuses.put(ETCD1, Optional.of(status(1, 499)));
         statuses.put(ETCD2, Optional.of(status(2, 503)));
         statuses.put(ETCD3, Optional.empty());
-        assertEquals(List.of(ETCD1), EtcdCare.behindLeader(statuses, leader));
+        steady.observe(statuses, leader, seconds(0));
+        assertEquals(all, steady.unsettled(all, seconds(0), settle), "behind, not seen long enough, not answering");
+        assertEquals(List.of(ETCD1, ETCD3), steady.unsettled(all, seconds(25), settle), "the leader has been steady");
 
+        // Back from a partition: caught up at once, but steady only from this look on.
         statuses.put(ETCD1, Optional.of(status(1, 500)));
-        assertEquals(List.of(), EtcdCare.behindLeader(statuses, leader), "applied as much as the leader had");
+        statuses.put(ETCD3, Optional.of(status(3, 500)));
+        steady.observe(statuses, leader, seconds(30));
+        assertEquals(List.of(ETCD1, ETCD3), steady.unsettled(all, seconds(49), settle));
+        steady.observe(statuses, leader, seconds(50));
+        assertEquals(List.of(), steady.unsettled(all, seconds(50), settle));
+
+        // One look without a raft leader starts that member's time again.
+        statuses.put(ETCD3, Optional.of(new EtcdMemberStatus(3, 0, 3, 500, 1 << 20, 1 << 19, false, List.of(),
+                "3.4.23")));
+        steady.observe(statuses, leader, seconds(60));
+        statuses.put(ETCD3, Optional.of(status(3, 500)));
+        steady.observe(statuses, leader, seconds(70));
+        assertEquals(List.of(ETCD3), steady.unsettled(all, seconds(89), settle));
+        assertEquals(List.of(), steady.unsettled(all, seconds(90), settle));
+    }
+
+    private static long seconds(long s) {
+        return Duration.ofSeconds(s).toNanos();
     }
 
     @Test
