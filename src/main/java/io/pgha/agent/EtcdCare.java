@@ -417,7 +417,7 @@ final class EtcdCare implements EtcdKeeping {
             return;
         }
         // A member back from a partition is not due by its size until it has applied what it missed and freed the
-        // compaction among it: due only after the leader's turn, it would break the followers-first order.
+        // space of the compaction among it: due only after the leader's turn, it would break the followers-first order.
         List<String> unsettled = steady.unsettled(List.copyOf(statuses.keySet()), System.nanoTime(), DEFRAG_SETTLE)
                 .stream().map(this::name).toList();
         if (!unsettled.isEmpty()) {
