@@ -197,6 +197,16 @@ final class AgentCluster implements AutoCloseable {
         return lab.programPid(plan.host(host), program);
     }
 
+    /**
+     * kill -SIG of processes the test started (the lab's agents, or programs they supervise), by their pids as this
+     * machine sees them (a booted machine has pids of its own inside).
+     */
+    static void signal(String signal, List<Long> pids) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(p -> argv.add(Long.toString(p)));
+        io.pgha.supervise.Command.check(argv, Duration.ofSeconds(10));
+    }
+
     record Outcome(int exitCode, String out, String err) {
         @Override
         public String toString() {

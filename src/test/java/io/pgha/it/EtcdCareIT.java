@@ -208,7 +208,7 @@ class EtcdCareIT {
                     .map(h -> cluster.lab().agent(plan.host(h)).orElseThrow().pid()).toList();
             long raised;
             long resumed;
-            signal("STOP", agents);
+            AgentCluster.signal("STOP", agents);
             try {
                 raised = fill(dcs);
                 AgentCluster.Outcome status = cluster.ctl("status");
@@ -216,7 +216,7 @@ class EtcdCareIT {
                 assertTrue(status.out().matches("(?s).*ERROR: etcd alarm NOSPACE on member etcd\\d: etcd refuses every"
                         + " write.*"), "pghactl status shows the alarm while it lasts:\n" + status.out());
             } finally {
-                signal("CONT", agents);
+                AgentCluster.signal("CONT", agents);
                 resumed = System.currentTimeMillis();
             }
             cluster.await("the NOSPACE alarm disarmed by the agents", Duration.ofSeconds(60),
@@ -245,13 +245,6 @@ class EtcdCareIT {
             writer.stop();
         }
         assertNoAckedRowLost(log, "NOSPACE");
-    }
-
-    /** kill -SIG of processes this test started (the lab's agents), by pid. */
-    private static void signal(String signal, List<Long> pids) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("kill", "-" + signal));
-        pids.forEach(p -> argv.add(Long.toString(p)));
-        io.pgha.supervise.Command.check(argv, Duration.ofSeconds(10));
     }
 
     @Test

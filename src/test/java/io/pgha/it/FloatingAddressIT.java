@@ -158,15 +158,14 @@ class FloatingAddressIT {
         // HAProxy's worker frozen (its master, which the agent supervises, stays up): alive to the supervisor, silent
         // to the agent's probes and to clients.
         long master = cluster.programPid(holder, "haproxy").orElseThrow();
-        List<String> workers = ProcessHandle.of(master).orElseThrow().children()
-                .map(p -> Long.toString(p.pid())).toList();
+        List<Long> workers = ProcessHandle.of(master).orElseThrow().children().map(ProcessHandle::pid).toList();
         assertTrue(!workers.isEmpty(), "HAProxy's master " + master + " has a worker");
         WriteLog log = new WriteLog();
         LabWriter writer = new LabWriter(vip, 5000, password, 2_000_000, WRITE_INTERVAL_MILLIS, WRITER_MAX_MILLIS,
                 log::add).started("writer");
         try {
             awaitAcks(log, 20);
-            signal("STOP", workers);
+            AgentCluster.signal("STOP", workers);
             try {
                 cluster.await("the address on " + other, MOVE, () -> holders().equals(List.of(other))
                         ? Optional.of(true) : Optional.empty(), () -> "holders " + holders());
@@ -176,7 +175,7 @@ class FloatingAddressIT {
                 assertEquals("HAProxy not answering", vipStatus.path("fault").asText(), vipStatus.toString());
                 awaitAcks(log, log.acked().size() + 20);
             } finally {
-                signal("CONT", workers);
+                AgentCluster.signal("CONT", workers);
             }
             cluster.await(holder + " standing by again", MOVE, () -> Optional.ofNullable(cluster.statusesQuietly()
                     .get(holder)).map(s -> s.path("health").path("vip")).filter(v -> !v.has("fault")
@@ -288,13 +287,6 @@ class FloatingAddressIT {
         } catch (IOException e) {
             return e.toString();
         }
-    }
-
-    private static void signal(String signal, List<String> pids) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("kill", "-" + signal));
-        argv.addAll(pids);
-        io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(argv, Duration.ofSeconds(10));
-        assertEquals(0, out.exitCode(), String.join(" ", argv) + ": " + out.output());
     }
 
     private String awaitOneHolder() throws InterruptedException {

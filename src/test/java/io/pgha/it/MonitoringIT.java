@@ -201,7 +201,7 @@ class MonitoringIT {
         // the replica stays stopped for as long as the drill needs.
         long patroni = cluster.programPid(replica, "patroni").orElseThrow();
         long staged = System.nanoTime();
-        signal("-STOP", patroni);
+        AgentCluster.signal("STOP", List.of(patroni));
         try {
             cluster.runOn(replica, "kill", "-INT", String.valueOf(cluster.postmasterPid(replica)));
             cluster.kill(LabPlan.BACKUP_HOST);
@@ -227,7 +227,7 @@ class MonitoringIT {
             assertFalse(firing.containsKey("PghaBackupTooOld"), "the repository's loss is PghaAgentDown's to tell,"
                     + " not an old backup's (the other agents export the gauge as 0): " + firing);
         } finally {
-            signal("-CONT", patroni);
+            AgentCluster.signal("CONT", List.of(patroni));
             cluster.start(LabPlan.BACKUP_HOST);
             AgentCluster.Outcome resumed = cluster.ctl("resume");
             assertEquals(0, resumed.exitCode(), resumed.toString());
@@ -235,13 +235,6 @@ class MonitoringIT {
         cluster.await("the replica's alert resolved after resume", FIRING, () -> alerts().containsKey(
                 "PghaReplicaNotStreaming " + replica) ? Optional.empty() : Optional.of(true), () -> "alerts: "
                 + alerts());
-    }
-
-    /** Signals a process of the lab by its pid as this machine sees it (a booted machine has its own pids inside). */
-    private static void signal(String signal, long pid) throws IOException {
-        io.pgha.supervise.Command.Outcome out = io.pgha.supervise.Command.run(
-                List.of("kill", signal, Long.toString(pid)), Duration.ofSeconds(10));
-        assertEquals(0, out.exitCode(), "kill " + signal + " " + pid + ": " + out.output());
     }
 
     /** Active alerts by name (and the instance's host, where the alert has one), with their state. */
