@@ -473,8 +473,7 @@ final class EtcdCare implements EtcdKeeping {
 
     /** Every member answers, none reports an error, and no alarm is raised. */
     private boolean healthy(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses) {
-        return alarms.isEmpty() && statuses.values().stream().allMatch(s -> s.isPresent() && s.get().errors().isEmpty()
-                && s.get().leaderId() != 0);
+        return alarms.isEmpty() && statuses.values().stream().allMatch(s -> s.isPresent() && s.get().healthy());
     }
 
     /**

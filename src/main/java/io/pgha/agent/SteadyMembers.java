@@ -21,8 +21,7 @@ final class SteadyMembers {
     void observe(Map<EtcdMember, Optional<EtcdMemberStatus>> statuses, EtcdMemberStatus leader, long nowNanos) {
         since.keySet().retainAll(statuses.keySet().stream().map(EtcdMember::id).toList());
         statuses.forEach((m, s) -> {
-            boolean steady = s.isPresent() && s.get().errors().isEmpty() && s.get().leaderId() != 0
-                    && s.get().appliedIndex() >= leader.appliedIndex();
+            boolean steady = s.isPresent() && s.get().healthy() && s.get().appliedIndex() >= leader.appliedIndex();
             if (steady) {
                 since.putIfAbsent(m.id(), nowNanos);
             } else {

@@ -18,4 +18,9 @@ public record EtcdMemberStatus(long memberId, long leaderId, long raftTerm, long
     public boolean isLeader() {
         return memberId == leaderId;
     }
+
+    /** The member reports no error and knows a raft leader. */
+    public boolean healthy() {
+        return errors.isEmpty() && leaderId != 0;
+    }
 }
