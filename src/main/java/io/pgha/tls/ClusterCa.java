@@ -1,36 +1,27 @@
 package io.pgha.tls;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import java.util.regex.Pattern;
 
 /**
  * The cluster's certificate authority: made once by {@code pghactl init}, copied to every host, and used by each
@@ -41,6 +32,22 @@ public final class ClusterCa {
     /** Long enough never to expire under a running cluster; host certificates are the short-lived ones. */
     public static final Duration CA_LIFETIME = Duration.ofDays(3650);
     private static final String SIGNATURE = "SHA256withECDSA";
+    private static final byte[] ECDSA_SHA256 = Der.sequence(Der.oid("1.2.840.10045.4.3.2"));
+    private static final String ORGANISATION = "2.5.4.10";
+    private static final String COMMON_NAME = "2.5.4.3";
+    private static final String SUBJECT_KEY_ID = "2.5.29.14";
+    private static final String KEY_USAGE = "2.5.29.15";
+    private static final String SUBJECT_ALT_NAME = "2.5.29.17";
+    private static final String BASIC_CONSTRAINTS = "2.5.29.19";
+    private static final String AUTHORITY_KEY_ID = "2.5.29.35";
+    private static final String EXTENDED_KEY_USAGE = "2.5.29.37";
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    /** keyCertSign (bit 5) and cRLSign (bit 6): 0000011, the last bit of the byte unused. */
+    private static final byte[] KEY_CERT_SIGN_AND_CRL_SIGN = Der.bits(new byte[] {0x06}, 1);
+    /** digitalSignature (bit 0) alone: the other seven bits unused. */
+    private static final byte[] DIGITAL_SIGNATURE = Der.bits(new byte[] {(byte) 0x80}, 7);
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     /**
      * Clocks of a fresh host may run a little behind the one that issued: valid from a little earlier (5 minutes, or a
      * tenth of a short lifetime, so that the renewal point stays where the lifetime puts it).
@@ -66,18 +73,16 @@ public final class ClusterCa {
     /** A new CA for {@code cluster}, valid from now for {@link #CA_LIFETIME}. */
     public static ClusterCa create(String cluster, SecureRandom random, Instant now) {
         KeyPair keys = newKeyPair(random);
-        X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "pgha")
-                .addRDN(BCStyle.CN, "pgha cluster " + cluster + " CA").build();
+        byte[] name = name("pgha cluster " + cluster + " CA");
+        List<byte[]> extensions = List.of(
+                extension(BASIC_CONSTRAINTS, true, Der.sequence(Der.bool(true), Der.integer(BigInteger.ZERO))),
+                extension(KEY_USAGE, true, KEY_CERT_SIGN_AND_CRL_SIGN),
+                extension(SUBJECT_KEY_ID, false, Der.octets(keyIdentifier(keys.getPublic()))));
         try {
-            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(random),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_LIFETIME)), name, keys.getPublic())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
-                            utils.createSubjectKeyIdentifier(keys.getPublic()));
-            return new ClusterCa(new IssuedCertificate(sign(builder, keys.getPrivate()), keys.getPrivate()), random);
-        } catch (GeneralSecurityException | CertIOException e) {
+            byte[] tbs = tbs(serial(random), name, now.minus(BACKDATE), now.plus(CA_LIFETIME), name,
+                    keys.getPublic(), extensions);
+            return new ClusterCa(new IssuedCertificate(sign(tbs, keys.getPrivate()), keys.getPrivate()), random);
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("creating a CA certificate failed: " + e.getMessage(), e);
         }
     }
@@ -97,34 +102,24 @@ public final class ClusterCa {
     /** A certificate for both TLS ends (server and client), signed by this CA, with a new key. */
     public IssuedCertificate issue(CertificateRequest request, Instant now) {
         KeyPair keys = newKeyPair(random);
-        X500NameBuilder subjectBuilder = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "pgha");
-        if (!request.commonName().isEmpty()) {
-            subjectBuilder.addRDN(BCStyle.CN, request.commonName());
+        List<byte[]> names = new ArrayList<>();
+        request.dnsNames().forEach(n -> names.add(Der.implicit(2, n.getBytes(StandardCharsets.US_ASCII))));
+        request.ipAddresses().forEach(a -> names.add(Der.implicit(7, ipAddress(a))));
+        List<byte[]> extensions = new ArrayList<>(List.of(
+                extension(BASIC_CONSTRAINTS, true, Der.sequence()),
+                extension(KEY_USAGE, true, DIGITAL_SIGNATURE),
+                extension(EXTENDED_KEY_USAGE, false, Der.sequence(Der.oid(SERVER_AUTH), Der.oid(CLIENT_AUTH))),
+                extension(SUBJECT_KEY_ID, false, Der.octets(keyIdentifier(keys.getPublic()))),
+                extension(AUTHORITY_KEY_ID, false, Der.sequence(Der.implicit(0, authorityKeyIdentifier())))));
+        if (!names.isEmpty()) {
+            extensions.add(extension(SUBJECT_ALT_NAME, false, Der.sequence(names.toArray(byte[][]::new))));
         }
-        X500Name subject = subjectBuilder.build();
-        List<GeneralName> names = new ArrayList<>();
-        request.dnsNames().forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
-        request.ipAddresses().forEach(a -> names.add(new GeneralName(GeneralName.iPAddress, a)));
         try {
-            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), serial(random),
-                    Date.from(now.minus(backdate(request.lifetime()))), Date.from(now.plus(request.lifetime())), subject,
-                    keys.getPublic())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false,
-                            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth,
-                                    KeyPurposeId.id_kp_clientAuth}))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
-                            utils.createSubjectKeyIdentifier(keys.getPublic()))
-                    .addExtension(Extension.authorityKeyIdentifier, false,
-                            utils.createAuthorityKeyIdentifier(ca.certificate()));
-            if (!names.isEmpty()) {
-                builder.addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(names.toArray(GeneralName[]::new)));
-            }
-            return new IssuedCertificate(sign(builder, ca.key()), keys.getPrivate());
-        } catch (GeneralSecurityException | CertIOException e) {
+            byte[] tbs = tbs(serial(random), ca.certificate().getSubjectX500Principal().getEncoded(),
+                    now.minus(backdate(request.lifetime())), now.plus(request.lifetime()), name(request.commonName()),
+                    keys.getPublic(), extensions);
+            return new IssuedCertificate(sign(tbs, ca.key()), keys.getPrivate());
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("issuing a certificate for " + request.commonName() + " failed: "
                     + e.getMessage(), e);
         }
@@ -145,13 +140,60 @@ public final class ClusterCa {
         }
     }
 
-    private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key)
-            throws GeneralSecurityException {
+    /** O=pgha, then CN={@code commonName} unless it is empty (etcd refuses a CN on its gateway's certificate). */
+    private static byte[] name(String commonName) {
+        byte[] organisation = Der.set(Der.sequence(Der.oid(ORGANISATION), Der.utf8("pgha")));
+        return commonName.isEmpty() ? Der.sequence(organisation)
+                : Der.sequence(organisation, Der.set(Der.sequence(Der.oid(COMMON_NAME), Der.utf8(commonName))));
+    }
+
+    /** An X.509 v3 TBSCertificate (RFC 5280, 4.1) with the extensions given, signed with ECDSA and SHA-256. */
+    private static byte[] tbs(BigInteger serial, byte[] issuer, Instant notBefore, Instant notAfter, byte[] subject,
+                              PublicKey key, List<byte[]> extensions) {
+        return Der.sequence(Der.explicit(0, Der.integer(BigInteger.TWO)), Der.integer(serial), ECDSA_SHA256, issuer,
+                Der.sequence(Der.time(notBefore), Der.time(notAfter)), subject, key.getEncoded(),
+                Der.explicit(3, Der.sequence(extensions.toArray(byte[][]::new))));
+    }
+
+    private static byte[] extension(String oid, boolean critical, byte[] value) {
+        return critical ? Der.sequence(Der.oid(oid), Der.bool(true), Der.octets(value))
+                : Der.sequence(Der.oid(oid), Der.octets(value));
+    }
+
+    private static X509Certificate sign(byte[] tbs, PrivateKey key) throws GeneralSecurityException {
+        Signature signer = Signature.getInstance(SIGNATURE);
+        signer.initSign(key);
+        signer.update(tbs);
+        byte[] certificate = Der.sequence(tbs, ECDSA_SHA256, Der.bits(signer.sign(), 0));
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(certificate));
+    }
+
+    /** The SHA-1 of the key's bits (RFC 5280, 4.2.1.2, method 1), as BouncyCastle computed it before. */
+    private static byte[] keyIdentifier(PublicKey key) {
         try {
-            return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder(SIGNATURE).build(key)));
-        } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException(e.getMessage(), e);
+            return MessageDigest.getInstance("SHA-1").digest(Der.publicKeyBits(key.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java runtime has SHA-1", e);
+        }
+    }
+
+    /** The CA's own subject key identifier, or the one its key gives where the certificate has none. */
+    private byte[] authorityKeyIdentifier() {
+        byte[] extension = ca.certificate().getExtensionValue(SUBJECT_KEY_ID);
+        return extension == null ? keyIdentifier(ca.certificate().getPublicKey())
+                : Der.octetsContent(Der.octetsContent(extension));
+    }
+
+    /** An IP address's octets, from its literal only: a host name here would mean a DNS lookup. */
+    private static byte[] ipAddress(String literal) {
+        if (!IPV4.matcher(literal).matches() && !literal.contains(":")) {
+            throw new IllegalArgumentException("expected an IP address for a certificate, found '" + literal + "'");
+        }
+        try {
+            return InetAddress.getByName(literal).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("expected an IP address for a certificate, found '" + literal + "'", e);
         }
     }
 

@@ -1,91 +1,110 @@
 package io.pgha.tls;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.security.KeyPair;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
 
-/** PEM text to and from certificates and private keys (keys as PKCS#8, which every program here reads). */
+/**
+ * PEM text to and from certificates and private keys (keys as PKCS#8, which every program here reads), with the JDK
+ * alone. A key in an older format (BEGIN EC PRIVATE KEY, BEGIN RSA PRIVATE KEY), which pgha never writes, is refused
+ * with the command that converts it.
+ */
 public final class Pem {
+    private static final String CERTIFICATE = "CERTIFICATE";
+    private static final String PRIVATE_KEY = "PRIVATE KEY";
+    private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519");
+
     private Pem() {
     }
 
     public static String certificate(X509Certificate certificate) {
-        return write(certificate);
+        try {
+            return block(CERTIFICATE, certificate.getEncoded());
+        } catch (CertificateException e) {
+            throw new IllegalStateException("a certificate made here always encodes", e);
+        }
     }
 
     public static String privateKey(PrivateKey key) {
-        try {
-            return write(new JcaPKCS8Generator(key, null).generate());
-        } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
-            throw new IllegalStateException("a private key always encodes as PKCS#8", e);
+        if (!"PKCS#8".equals(key.getFormat())) {
+            throw new IllegalStateException("expected a key that encodes as PKCS#8, found " + key.getFormat());
         }
+        return block(PRIVATE_KEY, key.getEncoded());
     }
 
     /** The first certificate in {@code text}; {@code source} names it in the error. */
     public static X509Certificate readCertificate(String text, String source) throws IOException {
-        Object object = readObject(text, source);
-        if (!(object instanceof X509CertificateHolder holder)) {
-            throw new IOException(source + ": expected a PEM certificate (BEGIN CERTIFICATE), found "
-                    + describe(object));
+        Block b = firstBlock(text, source);
+        if (!b.type().equals(CERTIFICATE)) {
+            throw new IOException(source + ": expected a PEM certificate (BEGIN CERTIFICATE), found BEGIN "
+                    + b.type());
         }
         try {
-            return new JcaX509CertificateConverter().getCertificate(holder);
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(b.der()));
         } catch (CertificateException e) {
             throw new IOException(source + ": unreadable certificate: " + e.getMessage(), e);
         }
     }
 
     public static PrivateKey readPrivateKey(String text, String source) throws IOException {
-        Object object = readObject(text, source);
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        if (object instanceof PrivateKeyInfo info) {
-            return converter.getPrivateKey(info);
+        Block b = firstBlock(text, source);
+        if (!b.type().equals(PRIVATE_KEY)) {
+            throw new IOException(source + ": expected a PKCS#8 private key (BEGIN PRIVATE KEY), found BEGIN "
+                    + b.type() + " (openssl pkcs8 -topk8 -nocrypt converts one)");
         }
-        if (object instanceof PEMKeyPair pair) {
-            KeyPair keys = converter.getKeyPair(pair);
-            return keys.getPrivate();
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(b.der());
+        for (String algorithm : KEY_ALGORITHMS) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (GeneralSecurityException e) {
+                // not this algorithm's key: the next
+            }
         }
-        throw new IOException(source + ": expected a PEM private key (BEGIN PRIVATE KEY), found " + describe(object));
+        throw new IOException(source + ": a PKCS#8 private key of none of " + KEY_ALGORITHMS);
     }
 
-    private static Object readObject(String text, String source) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(text))) {
-            Object object = parser.readObject();
-            if (object == null) {
-                throw new IOException(source + ": no PEM block in the file");
-            }
-            return object;
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof IOException io && io.getMessage() != null && io.getMessage().startsWith(source)) {
-                throw io;
-            }
+    /** A PEM block's type (CERTIFICATE, PRIVATE KEY, ...) and its decoded content. */
+    private record Block(String type, byte[] der) {
+    }
+
+    private static Block firstBlock(String text, String source) throws IOException {
+        int begin = text.indexOf("-----BEGIN ");
+        if (begin < 0) {
+            throw new IOException(source + ": no PEM block in the file");
+        }
+        int typeEnd = text.indexOf("-----", begin + 11);
+        if (typeEnd < 0) {
+            throw new IOException(source + ": not readable as PEM: a BEGIN line without its closing dashes");
+        }
+        String type = text.substring(begin + 11, typeEnd);
+        String end = "-----END " + type + "-----";
+        int endAt = text.indexOf(end, typeEnd);
+        if (endAt < 0) {
+            throw new IOException(source + ": not readable as PEM: " + end + " missing");
+        }
+        String body = text.substring(typeEnd + 5, endAt);
+        if (body.contains(":")) {
+            // Headers (Proc-Type, DEK-Info): an encrypted key, which nothing here writes.
+            return new Block(type + " with headers", new byte[0]);
+        }
+        try {
+            return new Block(type, Base64.getMimeDecoder().decode(body.strip()));
+        } catch (IllegalArgumentException e) {
             throw new IOException(source + ": not readable as PEM: " + e.getMessage(), e);
         }
     }
 
-    private static String describe(Object object) {
-        return object == null ? "nothing" : "a " + object.getClass().getSimpleName();
-    }
-
-    private static String write(Object object) {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            writer.writeObject(object);
-        } catch (IOException e) {
-            throw new IllegalStateException("writing PEM to a string cannot fail", e);
-        }
-        return out.toString();
+    private static String block(String type, byte[] der) {
+        String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+        return "-----BEGIN " + type + "-----\n" + base64 + "\n-----END " + type + "-----\n";
     }
 }

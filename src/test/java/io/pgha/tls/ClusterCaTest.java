@@ -1,5 +1,6 @@
 package io.pgha.tls;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,41 @@ class ClusterCaTest {
         assertEquals(NOW.plus(Duration.ofDays(90)), pg1.notAfter());
         ClusterCa other = ClusterCa.create("demo", random, NOW);
         assertFalse(other.signed(cert), "another cluster's CA did not sign it");
+    }
+
+    @Test
+    void theCaAndItsCertificatesCarryTheExtensionsPeersCheck() throws Exception {
+        ClusterCa ca = ClusterCa.create("demo", random, NOW);
+        X509Certificate root = ca.certificate();
+        assertEquals("CN=pgha cluster demo CA,O=pgha", root.getSubjectX500Principal().getName());
+        assertEquals(root.getSubjectX500Principal(), root.getIssuerX500Principal(), "self-signed");
+        root.verify(root.getPublicKey());
+        assertEquals(3, root.getVersion());
+        assertEquals(0, root.getBasicConstraints(), "a CA that signs only end certificates");
+        assertEquals(Set.of("2.5.29.19", "2.5.29.15"), root.getCriticalExtensionOIDs());
+        assertArrayEquals(new boolean[] {false, false, false, false, false, true, true, false, false},
+                root.getKeyUsage(), "keyCertSign and cRLSign");
+        X509Certificate leaf = ca.issue(new CertificateRequest("agent-pg1", List.of("pg1"),
+                List.of("10.0.1.1", "fd00::7"), Duration.ofDays(90)), NOW).certificate();
+        assertEquals(root.getSubjectX500Principal(), leaf.getIssuerX500Principal());
+        assertEquals(List.of("pg1", "10.0.1.1", "fd00:0:0:0:0:0:0:7"), IssuedCertificate.subjectAlternativeNames(leaf));
+        assertEquals(Set.of("2.5.29.19", "2.5.29.15"), leaf.getCriticalExtensionOIDs());
+        assertTrue(leaf.getKeyUsage()[0], "digitalSignature");
+        assertEquals(1, java.util.stream.IntStream.range(0, leaf.getKeyUsage().length)
+                .filter(i -> leaf.getKeyUsage()[i]).count(), "digitalSignature alone");
+        // The authority key identifier is the CA's subject key identifier: how a peer picks the issuer.
+        byte[] ski = root.getExtensionValue("2.5.29.14");
+        byte[] aki = leaf.getExtensionValue("2.5.29.35");
+        byte[] keyId = java.util.Arrays.copyOfRange(ski, 4, ski.length);
+        assertArrayEquals(keyId, java.util.Arrays.copyOfRange(aki, aki.length - keyId.length, aki.length));
+        assertEquals(20, keyId.length, "a SHA-1");
+        assertEquals(NOW.minus(Duration.ofMinutes(5)), leaf.getNotBefore().toInstant());
+        X509Certificate late = ca.issue(new CertificateRequest("x", List.of(), List.of(), Duration.ofDays(36500)), NOW)
+                .certificate();
+        assertEquals(NOW.plus(Duration.ofDays(36500)), late.getNotAfter().toInstant(), "GeneralizedTime after 2049");
+        IllegalArgumentException name = assertThrows(IllegalArgumentException.class, () -> ca.issue(
+                new CertificateRequest("x", List.of(), List.of("pg1.example"), Duration.ofDays(1)), NOW));
+        assertEquals("expected an IP address for a certificate, found 'pg1.example'", name.getMessage());
     }
 
     @Test
