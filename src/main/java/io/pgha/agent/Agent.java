@@ -113,7 +113,11 @@ public final class Agent {
         loop.loadCaches();
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics,
-                new HostLogs(host.paths(), Optional.ofNullable(System.getenv(AGENT_LOG)).map(Path::of))),
+                new HostLogs(host.paths(), Optional.ofNullable(System.getenv(AGENT_LOG)).map(Path::of)),
+                new CertificateDesk(host.certificate().signer(), dcs, () -> {
+                    AgentState s = reporter.state();
+                    return s == null ? Optional.empty() : s.spec();
+                })),
                 Optional.of(ApiServer.tls(host.certificate().files())), ApiEndpoint.RETRY);
         api.ensureBound();
         HostHealth hostHealth = new HostHealth(host.certificate().sslContext(), config.caCertificate());

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** What the agent answers on api.listen: /health, /status and /metrics from the status it last assembled; /logs. */
+/**
+ * What the agent answers on api.listen: /health, /status and /metrics from the status it last assembled; /logs;
+ * /certificates at its desk.
+ */
 final class AgentApi implements ApiServer.Endpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
@@ -18,11 +21,13 @@ final class AgentApi implements ApiServer.Endpoints {
     private final Supplier<HostStatus> latest;
     private final AgentMetrics metrics;
     private final HostLogs logs;
+    private final CertificateDesk desk;
 
-    AgentApi(Supplier<HostStatus> latest, AgentMetrics metrics, HostLogs logs) {
+    AgentApi(Supplier<HostStatus> latest, AgentMetrics metrics, HostLogs logs, CertificateDesk desk) {
         this.latest = latest;
         this.metrics = metrics;
         this.logs = logs;
+        this.desk = desk;
     }
 
     /** 200 when converged and healthy; 503 with every reason otherwise. */
@@ -66,5 +71,10 @@ final class AgentApi implements ApiServer.Endpoints {
         } catch (java.io.IOException e) {
             return new ApiServer.Response(500, TEXT_TYPE, program + "'s log unreadable: " + e.getMessage() + "\n");
         }
+    }
+
+    @Override
+    public ApiServer.Response certificates(String order, String peerUser, String peer) {
+        return desk.answer(order, peerUser, peer, java.time.Instant.now());
     }
 }

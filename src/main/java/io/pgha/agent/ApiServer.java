@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -38,11 +39,12 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * The agent's HTTP endpoint, read-only, one small event loop: /health and /metrics over plain http or https, for
+ * The agent's HTTP endpoint, one small event loop: /health and /metrics over plain http or https, for
  * anyone (health checks and Prometheus); /status only over https with a client certificate of the cluster CA (an
  * agent's or pghactl's), since it names files, endpoints and errors of the host. One port serves both: the first
  * bytes of a connection tell TLS from plain http. /logs, which may show what users typed, only with pghactl's admin
- * certificate, and off the event loop: reading a log must not hold up /health.
+ * certificate, and off the event loop: reading a log must not hold up /health. POST /certificates (https only, off the
+ * loop too): another host's certificate order, which an etcd host's agent signs.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -56,6 +58,13 @@ public final class ApiServer implements AutoCloseable {
 
         /** The last {@code lines} of {@code program}'s log; may read files and run journalctl (called off the loop). */
         Response logs(String program, int lines);
+
+        /**
+         * Another host's certificate order ({@code order}, JSON), over https; {@code peerUser} is the common name of
+         * the client certificate it came with (empty without one), {@code peer} the connection's remote address.
+         * Asks etcd: called off the loop.
+         */
+        Response certificates(String order, String peerUser, String peer);
     }
 
     public record Response(int code, String contentType, String body) {
@@ -135,7 +144,20 @@ public final class ApiServer implements AutoCloseable {
             Response response;
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             boolean head = request.method().equals(HttpMethod.HEAD);
-            if (!request.method().equals(HttpMethod.GET) && !head) {
+            if (uri.path().equals("/certificates")) {
+                if (!request.method().equals(HttpMethod.POST)) {
+                    response = new Response(405, "text/plain; charset=utf-8", "/certificates: only POST\n");
+                } else if (ctx.pipeline().get(SslHandler.class) == null) {
+                    response = new Response(403, "text/plain; charset=utf-8", "/certificates: only over https\n");
+                } else {
+                    String order = request.content().toString(StandardCharsets.UTF_8);
+                    String peerUser = commonName(ctx);
+                    String peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                            ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+                    slow.execute(() -> respond(ctx, false, certificates(order, peerUser, peer)));
+                    return;
+                }
+            } else if (!request.method().equals(HttpMethod.GET) && !head) {
                 response = new Response(405, "text/plain; charset=utf-8", "only GET\n");
             } else if (uri.path().equals("/logs") && adminCertificate(ctx)) {
                 String program = uri.parameters().getOrDefault("program", List.of("")).get(0);
@@ -153,6 +175,14 @@ public final class ApiServer implements AutoCloseable {
                 };
             }
             respond(ctx, head, response);
+        }
+
+        private Response certificates(String order, String peerUser, String peer) {
+            try {
+                return endpoints.certificates(order, peerUser, peer);
+            } catch (RuntimeException e) {
+                return new Response(500, "text/plain; charset=utf-8", e + "\n");
+            }
         }
 
         private Response logs(String program, String lines) {
@@ -173,29 +203,37 @@ public final class ApiServer implements AutoCloseable {
                     head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
             out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            // Said, not only done: a client that pools connections would otherwise send its next request into one
+            // this side has closed, and read nothing back.
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         }
 
         /** As {@link #clusterCertificate}, and the certificate is pghactl's: its common name is the admin's. */
         private static boolean adminCertificate(ChannelHandlerContext ctx) {
+            return ClusterFiles.ADMIN.equals(commonName(ctx));
+        }
+
+        /** The common name of the client certificate the cluster CA signed (checked then); empty without one. */
+        private static String commonName(ChannelHandlerContext ctx) {
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             if (ssl == null) {
-                return false;
+                return "";
             }
             try {
                 java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
                 if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate cert)) {
-                    return false;
+                    return "";
                 }
                 for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(
                         cert.getSubjectX500Principal().getName()).getRdns()) {
-                    if (rdn.getType().equalsIgnoreCase("CN") && ClusterFiles.ADMIN.equals(rdn.getValue())) {
-                        return true;
+                    if (rdn.getType().equalsIgnoreCase("CN")) {
+                        return String.valueOf(rdn.getValue());
                     }
                 }
-                return false;
+                return "";
             } catch (SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
-                return false;
+                return "";
             }
         }
 

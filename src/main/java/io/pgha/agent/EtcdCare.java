@@ -2,6 +2,7 @@ package io.pgha.agent;
 
 import io.pgha.dcs.Dcs;
 import io.pgha.dcs.DcsException;
+import io.pgha.dcs.EtcdAccess;
 import io.pgha.dcs.EtcdAdmin;
 import io.pgha.dcs.Lock;
 import io.pgha.dcs.Versioned;
@@ -73,6 +74,7 @@ final class EtcdCare implements EtcdKeeping {
     private long versionAskedAt;
     private Optional<ProgramVersion> etcdVersion = Optional.empty();
     private EtcdReport.Member ownMember;
+    private boolean authenticationOn;
     private List<EtcdAlarm> alarms = List.of();
     private String membership = "";
     private String error = "";
@@ -261,6 +263,9 @@ final class EtcdCare implements EtcdKeeping {
         if (own.isPresent() && own.get().isLeader() && spec.isPresent()) {
             busy |= lead(spec.get(), settings, own.get(), paused);
         }
+        if (own.isPresent() && own.get().isLeader() && spec.isEmpty() && !authenticationOn) {
+            busy |= authenticationBeforeSpec();
+        }
         busy |= !membership.isEmpty();
         if (alarms.stream().anyMatch(EtcdAlarm::noSpace)) {
             error = "etcd alarm " + describeAlarms() + ": etcd refuses every write (no failover or switchover can"
@@ -268,6 +273,30 @@ final class EtcdCare implements EtcdKeeping {
             busy = true;
         }
         return busy;
+    }
+
+    /**
+     * Before any spec, on the raft leader's host: etcd's users (admin and the etcd hosts' agents, all root) and its
+     * authentication on, so that no other certificate of the cluster may read or write from the start (the first
+     * apply adds every other user). Once per agent: a spec, once there, has done it already.
+     */
+    private boolean authenticationBeforeSpec() {
+        try {
+            // With a spec (even one this agent refuses) an apply has turned it on already.
+            if (dcs.spec().isPresent()) {
+                authenticationOn = true;
+                return false;
+            }
+            List<String> users = new ArrayList<>(List.of(EtcdAccess.ROOT, EtcdAccess.ADMIN));
+            agent.members().keySet().forEach(m -> users.add(EtcdAccess.AGENT_PREFIX + m));
+            admin.authenticationOn(users);
+            authenticationOn = true;
+            log.info("etcd: authentication on before any spec: admin and the etcd hosts' agents only");
+            return false;
+        } catch (DcsException e) {
+            log.warn("etcd: turning authentication on before any spec: {}", e.getMessage());
+            return true;
+        }
     }
 
     /** A restart for a changed etcd.yml waits for the etcd lock; the lock goes once the member answers again. */

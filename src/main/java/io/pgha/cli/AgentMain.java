@@ -31,6 +31,8 @@ import picocli.CommandLine;
         description = "Converges this host to the pgha cluster spec in etcd and reports its status.")
 public final class AgentMain implements Callable<Integer> {
     private static final Duration ETCD_TIMEOUT = Duration.ofSeconds(5);
+    /** A host waiting for its first certificates asks again this often: a refused or unanswered order costs little. */
+    private static final Duration CERTIFICATE_RETRY = Duration.ofSeconds(2);
 
     @Option(names = "--config", paramLabel = "FILE", description = "agent.yml (default: ${DEFAULT-VALUE})")
     Path config = AgentConfig.DEFAULT_PATH;
@@ -63,13 +65,24 @@ public final class AgentMain implements Callable<Integer> {
                 agent.cluster(), identity.name(), identity.address(), paths.root(), roles);
         Supervisor supervisor = new Supervisor(paths.runDir());
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
-        try {
-            certificate.ensure(Instant.now());
-        } catch (IOException e) {
-            // The cluster's files are missing or wrong: an install problem that restarting will not mend.
-            System.err.println("pgha-agent: cannot make this host's certificate: " + e.getMessage()
-                    + " (copy ca.crt and ca.key from pghactl init next to agent.yml)");
-            return 2;
+        String waitingFor = "";
+        while (true) {
+            try {
+                certificate.ensure(Instant.now());
+                break;
+            } catch (HostCertificate.NotSigned e) {
+                // A new host before its join secret, its place in the spec, or the etcd hosts' agents: worth waiting.
+                if (!e.getMessage().equals(waitingFor)) {
+                    log.warn("waiting for this host's certificates: {}", e.getMessage());
+                    waitingFor = e.getMessage();
+                }
+                Thread.sleep(CERTIFICATE_RETRY.toMillis());
+            } catch (IOException e) {
+                // The cluster's files are missing or wrong: an install problem that restarting will not mend.
+                System.err.println("pgha-agent: cannot make this host's certificate: " + e.getMessage()
+                        + " (copy ca.crt from pghactl init next to agent.yml; ca.key too on the etcd hosts)");
+                return 2;
+            }
         }
         try (EtcdDcs dcs = new EtcdDcs(agent.cluster(), agent.clientUrls(), ETCD_TIMEOUT, certificate.files())) {
             HostContext host = new HostContext(agent, identity, paths, packages, new InstalledVersions(), roles,

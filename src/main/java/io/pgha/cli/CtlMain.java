@@ -23,7 +23,8 @@ import picocli.CommandLine;
         subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class,
                 GetCommand.class, StatusCommand.class, PlanCommand.class, SwitchoverCommand.class, PauseCommand.class,
                 ResumeCommand.class, RestartCommand.class, ReinitCommand.class, FailoverCommand.class,
-                HistoryCommand.class, LogsCommand.class, BackupCommand.class, RestoreCommand.class, LabCommand.class})
+                HistoryCommand.class, LogsCommand.class, BackupCommand.class, RestoreCommand.class, HostCommand.class,
+                LabCommand.class})
 public final class CtlMain implements Runnable {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -95,8 +96,13 @@ public final class CtlMain implements Runnable {
 
     /** etcd as admin: the certificate pghactl init made (admin.crt, admin.key next to agent.yml). */
     EtcdDcs dcs(AgentConfig agent) throws IOException {
+        return dcs(agent, adminTls(agent));
+    }
+
+    /** etcd as {@code tls} says (a host's own agent certificate, for what its agent may read). */
+    EtcdDcs dcs(AgentConfig agent, TlsFiles tls) throws IOException {
         return new EtcdDcs(agent.cluster(), endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
-                Duration.ofSeconds(5), adminTls(agent));
+                Duration.ofSeconds(5), tls);
     }
 
     public static TlsFiles adminTls(AgentConfig agent) {

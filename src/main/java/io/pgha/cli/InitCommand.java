@@ -73,8 +73,11 @@ final class InitCommand implements Callable<Integer> {
         ClusterFiles.write(out.resolve("agent.yml"), yml, "rw-r--r--");
         PrintWriter o = CtlMain.out(spec);
         o.println("wrote " + out + "/: agent.yml, ca.crt, ca.key, admin.crt, admin.key");
-        o.println("on every host:   install -m 0644 agent.yml ca.crt /etc/pgha-agent/ && install -m 0600 ca.key"
+        o.println("on every host:   install -m 0644 agent.yml ca.crt /etc/pgha-agent/");
+        o.println("on the etcd hosts (" + String.join(", ", memberMap.keySet()) + ") only: also install -m 0600 ca.key"
                 + " /etc/pgha-agent/");
+        o.println("for each other host: " + Installation.ctl() + " --config " + out.resolve("agent.yml")
+                + " host add NAME --address A, its output to /etc/pgha-agent/join.secret (mode 0600) on that host");
         o.println("where you run " + Installation.ctl() + ": also install -m 0600 admin.crt admin.key /etc/pgha-agent/");
         return CtlMain.OK;
     }
@@ -87,7 +90,8 @@ final class InitCommand implements Callable<Integer> {
         ObjectNode root = yaml.createObjectNode().put("cluster", cluster);
         ObjectNode m = root.putObject("etcd").putObject("members");
         members.forEach(m::put);
-        return "# pgha-agent: the same file on every host (pghactl init wrote it; ca.crt and ca.key sit beside it).\n"
+        return "# pgha-agent: the same file on every host (pghactl init wrote it; ca.crt sits beside it, and on the"
+                + " etcd hosts ca.key).\n"
                 + yaml.writeValueAsString(root);
     }
 }

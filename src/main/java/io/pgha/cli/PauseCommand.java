@@ -64,7 +64,7 @@ final class PauseCommand implements Callable<Integer> {
             // The agents read the pause with the grants of this pghactl: an apply by an older one lacked it.
             ClusterSecrets secrets = dcs.secrets().map(Versioned::value).orElseThrow(
                     () -> new IOException("no cluster secrets stored: apply the spec first"));
-            dcs.admin().ensureAccess(ApplyCommand.access(agent, cluster.get()),
+            dcs.admin().ensureAccess(ApplyCommand.access(agent, cluster.get(), dcs.revokedHosts()),
                     Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
             Optional<Maintenance> was = dcs.maintenance().map(Versioned::value);
             Maintenance pause = new Maintenance(reason.isEmpty() ? was.map(Maintenance::reason).orElse("") : reason,

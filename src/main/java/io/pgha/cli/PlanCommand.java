@@ -31,6 +31,7 @@ import io.pgha.runtime.Installation;
 import io.pgha.supervise.Supervisor;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -61,9 +62,13 @@ final class PlanCommand implements Callable<Integer> {
         Optional<Versioned<String>> stored;
         Optional<Versioned<ClusterSecrets>> storedSecrets;
         Optional<DataPhase> operation = Optional.empty();
-        try (Dcs dcs = ctl.dcs(agent)) {
+        HostPaths paths = new HostPaths(agent.root());
+        HostCertificate certificate = new HostCertificate(agent, identity, paths, new java.security.SecureRandom());
+        certificate.loadExisting();
+        // As admin where pghactl's certificate is, else as this host's agent: it reads what the agent reads.
+        try (Dcs dcs = Files.exists(agent.adminCertificate()) ? ctl.dcs(agent) : ctl.dcs(agent, certificate.files())) {
             stored = dcs.spec();
-            storedSecrets = dcs.secrets();
+            storedSecrets = secretsIfReadable(dcs);
             // A data host taking part in a cluster restore or major upgrade converges to its phase, not the usual plan.
             try {
                 Optional<Versioned<HostRequest>> request = dcs.request(identity.name());
@@ -92,11 +97,8 @@ final class PlanCommand implements Callable<Integer> {
                 return CtlMain.FAILURE;
             }
         }
-        HostPaths paths = new HostPaths(agent.root());
         PackageSources packages = new PackageSources(Platform.detect()
                 .orElseThrow(() -> new IOException("no apt-get, dnf or yum on this host")));
-        HostCertificate certificate = new HostCertificate(agent, identity, paths, new java.security.SecureRandom());
-        certificate.loadExisting();
         try (Supervisor readOnly = new Supervisor(paths.runDir())) {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
@@ -127,6 +129,15 @@ final class PlanCommand implements Callable<Integer> {
                     + restartNote);
         }
         return CtlMain.OK;
+    }
+
+    /** The secrets, or none for an identity that may not read them (an lb host's agent, which needs none). */
+    private static Optional<Versioned<ClusterSecrets>> secretsIfReadable(Dcs dcs) throws DcsException {
+        try {
+            return dcs.secrets();
+        } catch (DcsException.Refused e) {
+            return Optional.empty();
+        }
     }
 
     private AgentConfig labHost(String name) throws CtlMain.BadInputException {

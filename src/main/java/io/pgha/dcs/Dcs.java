@@ -57,6 +57,18 @@ public interface Dcs extends AutoCloseable {
     /** The job pghactl last asked of {@code host}'s agent, if any. */
     Optional<Versioned<HostRequest>> request(String host) throws DcsException;
 
+    /**
+     * Records the join token {@code nonce} as used, with {@code record} (who, when), for {@code ttlSeconds} (until the
+     * token expires); true only for the first of any number of uses, racing or not.
+     */
+    boolean useJoinToken(String nonce, String record, long ttlSeconds) throws DcsException;
+
+    /** The hosts pghactl revoked. */
+    java.util.Set<String> revokedHosts() throws DcsException;
+
+    /** Revokes {@code host}: {@code why} is kept with it (who and when). */
+    void revokeHost(String host, String why) throws DcsException;
+
     /** Asks {@code host}'s agent for a job; replaces any earlier request to it. */
     void putRequest(String host, HostRequest request) throws DcsException;
 

@@ -48,6 +48,15 @@ public interface EtcdAdmin {
      */
     void ensureAccess(EtcdAccess access, Map<String, String> passwords) throws DcsException;
 
+    /**
+     * Adds {@code rootUsers} where missing, each with the root role, and turns authentication on; takes nothing from
+     * anyone, so that it cannot undo an apply running at the same time.
+     */
+    void authenticationOn(java.util.Collection<String> rootUsers) throws DcsException;
+
+    /** Removes a user and its role of the same name, if there are: a revoked host's agent. */
+    void removeUser(String user) throws DcsException;
+
     /** Sets an etcd user's password (Patroni's, after a rotation). */
     void changePassword(String user, String password) throws DcsException;
 

@@ -194,10 +194,53 @@ final class EtcdAdministration implements EtcdAdmin {
         etcd.await(auth.authEnable(), "enable etcd authentication");
     }
 
-    /** Calls already under way, each named for its error message; the first failure is thrown. */
+    /**
+     * Calls already under way, each named for its error message; the first failure is thrown. A user or role that
+     * someone else added meanwhile (an apply and an agent at etcd's start) is there as wanted: no failure.
+     */
     private void awaitAll(Map<String, CompletableFuture<?>> calls) throws DcsException {
         for (Map.Entry<String, CompletableFuture<?>> call : calls.entrySet()) {
-            etcd.await(call.getValue(), call.getKey());
+            try {
+                etcd.await(call.getValue(), call.getKey());
+            } catch (DcsException e) {
+                if (!(call.getKey().startsWith("add ") && String.valueOf(e.getMessage()).contains("already exists"))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void authenticationOn(java.util.Collection<String> rootUsers) throws DcsException {
+        Auth auth = etcd.client().getAuthClient();
+        List<String> users = etcd.await(auth.userList(), "list etcd users").getUsers();
+        Map<String, CompletableFuture<?>> adds = new LinkedHashMap<>();
+        for (String user : rootUsers) {
+            if (!users.contains(user)) {
+                adds.put("add etcd user " + user, auth.userAdd(bytes(user), bytes(randomPassword())));
+            }
+        }
+        awaitAll(adds);
+        Map<String, CompletableFuture<?>> grants = new LinkedHashMap<>();
+        for (String user : rootUsers) {
+            if (!etcd.await(auth.userGet(bytes(user)), "read etcd user " + user).getRoles()
+                    .contains(EtcdAccess.ROOT)) {
+                grants.put("grant root to etcd user " + user, auth.userGrantRole(bytes(user),
+                        bytes(EtcdAccess.ROOT)));
+            }
+        }
+        awaitAll(grants);
+        etcd.await(auth.authEnable(), "enable etcd authentication");
+    }
+
+    @Override
+    public void removeUser(String user) throws DcsException {
+        Auth auth = etcd.client().getAuthClient();
+        if (etcd.await(auth.userList(), "list etcd users").getUsers().contains(user)) {
+            etcd.await(auth.userDelete(bytes(user)), "delete etcd user " + user);
+        }
+        if (etcd.await(auth.roleList(), "list etcd roles").getRoles().contains(user)) {
+            etcd.await(auth.roleDelete(bytes(user)), "delete etcd role " + user);
         }
     }
 

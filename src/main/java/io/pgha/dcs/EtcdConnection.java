@@ -167,6 +167,15 @@ final class EtcdConnection implements AutoCloseable {
         return response.getHeader().getRevision();
     }
 
+    /** Writes {@code key} on {@code lease} only if it does not exist; whether it did. */
+    boolean putIfAbsent(String key, String value, long lease) throws DcsException {
+        TxnResponse response = await(client.getKVClient().txn()
+                .If(new Cmp(bytes(key), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(bytes(key), bytes(value), PutOption.builder().withLeaseId(lease).build())).commit(),
+                "create " + key);
+        return response.isSucceeded();
+    }
+
     /**
      * Deletes Patroni's leader key if it is still {@code leader} (value and revision) and the early failover guard is
      * absent; writes {@code record} and the guard on a fresh lease of {@code guardSeconds} in the same transaction.

@@ -94,6 +94,29 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
+    public boolean useJoinToken(String nonce, String record, long ttlSeconds) throws DcsException {
+        long lease = etcd.grantLease(Math.max(ttlSeconds, 60));
+        boolean first = etcd.putIfAbsent(keys.usedJoinToken(nonce), record, lease);
+        if (!first) {
+            etcd.revokeLease(lease);
+        }
+        return first;
+    }
+
+    @Override
+    public java.util.Set<String> revokedHosts() throws DcsException {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        etcd.getPrefix(keys.revokedPrefix()).keySet().forEach(k -> hosts.add(k.substring(keys.revokedPrefix()
+                .length())));
+        return hosts;
+    }
+
+    @Override
+    public void revokeHost(String host, String why) throws DcsException {
+        etcd.put(keys.revoked(host), why, 0);
+    }
+
+    @Override
     public void putRequest(String host, HostRequest request) throws DcsException {
         etcd.put(keys.request(host), request.toJson(), 0);
     }

@@ -86,4 +86,18 @@ public record Keys(String cluster) {
     public String status(String host) {
         return hostsPrefix() + host + "/status";
     }
+
+    /** A join token that was used (by its nonce), kept until the token expires: each is good for one enrollment. */
+    public String usedJoinToken(String nonce) {
+        return "/pgha/" + cluster + "/join-tokens-used/" + nonce;
+    }
+
+    /** Hosts revoked by pghactl: no certificate renewed, no etcd user, refused by Patroni and Postgres. */
+    public String revokedPrefix() {
+        return "/pgha/" + cluster + "/revoked/";
+    }
+
+    public String revoked(String host) {
+        return revokedPrefix() + host;
+    }
 }

@@ -1,5 +1,6 @@
 package io.pgha.lab;
 
+import io.pgha.model.AgentConfig;
 import io.pgha.supervise.Command;
 import java.io.File;
 import java.io.IOException;
@@ -132,8 +133,11 @@ final class BootedHosts {
         Path etc = plan.root(host).resolve("etc/pgha-agent");
         copy(plan.agentYml(host), etc.resolve("agent.yml"), "rw-r--r--");
         copy(plan.hostDir(host).resolve("ca.crt"), etc.resolve("ca.crt"), "rw-r--r--");
-        for (String secret : List.of("ca.key", "admin.crt", "admin.key")) {
-            copy(plan.hostDir(host).resolve(secret), etc.resolve(secret), "rw-------");
+        // The CA key and admin identity on etcd hosts, a join secret on the others: whichever the lab gave the host.
+        for (String secret : List.of("ca.key", "admin.crt", "admin.key", AgentConfig.JOIN_SECRET)) {
+            if (Files.exists(plan.hostDir(host).resolve(secret))) {
+                copy(plan.hostDir(host).resolve(secret), etc.resolve(secret), "rw-------");
+            }
         }
         // --no-block: the unit is ready after the agent's first converge, which the lab waits for by status.
         mustIn(init, List.of("systemctl", "enable", "--now", "--no-block", "pgha-agent"));

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgha.agent.Agent;
+import io.pgha.model.AgentConfig;
 import io.pgha.model.Role;
 import io.pgha.supervise.Procs;
+import io.pgha.tls.ClusterCa;
 import io.pgha.tls.ClusterFiles;
+import io.pgha.tls.JoinToken;
 import io.pgha.supervise.Supervisor;
 import java.io.File;
 import java.io.IOException;
@@ -38,6 +41,8 @@ public final class Lab {
     private static final long STOP_GRACE_SECONDS = 20;
     /** Booted machines started at once: the install of the .deb is CPU work, and the machine has 2 cores. */
     private static final int PARALLEL_BOOTS = 2;
+    /** Long enough for any lab's hosts to start; each secret is good for one enrollment. */
+    private static final java.time.Duration JOIN_VALIDITY = java.time.Duration.ofDays(7);
 
     private final LabPlan plan;
     private final Path agentSource;
@@ -85,8 +90,9 @@ public final class Lab {
 
     /**
      * As {@link #create(int)}, with host certificates of {@code hostCertSeconds} (0: the default, 90 days): the lab's
-     * CA and admin identity (from the same code as pghactl init) are copied into every host's directory, as an
-     * operator copies them to /etc/pgha-agent/.
+     * CA certificate (from the same code as pghactl init) goes into every host's directory, as an operator copies it
+     * to /etc/pgha-agent/; the CA key and the admin identity only to the etcd hosts', and each other host gets a join
+     * secret (as from pghactl host add).
      */
     public void create(int driftSeconds, long hostCertSeconds) throws IOException {
         Files.createDirectories(plan.baseDir());
@@ -101,7 +107,8 @@ public final class Lab {
             if (network.isPresent()) {
                 network.get().up();
             }
-            ClusterFiles.create(plan.pkiDir(), plan.cluster(), new SecureRandom(), Instant.now());
+            SecureRandom random = new SecureRandom();
+            ClusterCa ca = ClusterFiles.create(plan.pkiDir(), plan.cluster(), random, Instant.now());
             if (image.isPresent()) {
                 image.get().ensure(new java.io.PrintWriter(java.io.OutputStream.nullOutputStream()));
             }
@@ -111,9 +118,18 @@ public final class Lab {
                     machines.get().mount(host);
                 }
                 Files.writeString(plan.agentYml(host), plan.agentYmlText(host, driftSeconds, hostCertSeconds));
-                for (String name : List.of("ca.crt", "ca.key", "admin.crt", "admin.key")) {
+                boolean etcdHost = host.roles().contains(Role.ETCD);
+                for (String name : etcdHost ? List.of("ca.crt", "ca.key", "admin.crt", "admin.key")
+                        : List.of("ca.crt")) {
                     Files.copy(plan.pkiDir().resolve(name), plan.hostDir(host).resolve(name),
                             java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                if (!etcdHost) {
+                    // What the operator does with pghactl host add: the host's one-time join secret.
+                    Files.writeString(Files.createFile(plan.hostDir(host).resolve(AgentConfig.JOIN_SECRET),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                            JoinToken.issue(ca, plan.cluster(), host.name(), host.address(), JOIN_VALIDITY,
+                                    Instant.now(), random) + "\n");
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -54,6 +54,7 @@ public record AgentConfig(
 
     public static final String CA_CERT = "ca.crt";
     public static final String CA_KEY = "ca.key";
+    public static final String JOIN_SECRET = "join.secret";
     public static final String ADMIN_CERT = "admin.crt";
     public static final String ADMIN_KEY = "admin.key";
     /** CloudNativePG's default: short enough that a leaked key soon stops working, renewed with a month to spare. */
@@ -171,6 +172,11 @@ public record AgentConfig(
 
     public Path caKey() {
         return tlsDir.resolve(CA_KEY);
+    }
+
+    /** The one-time secret from {@code pghactl host add} a host without the CA key enrolls with. */
+    public Path joinSecret() {
+        return tlsDir.resolve(JOIN_SECRET);
     }
 
     public Path adminCertificate() {

@@ -102,6 +102,14 @@ public final class ClusterCa {
     /** A certificate for both TLS ends (server and client), signed by this CA, with a new key. */
     public IssuedCertificate issue(CertificateRequest request, Instant now) {
         KeyPair keys = newKeyPair(random);
+        return new IssuedCertificate(certify(request, keys.getPublic(), now), keys.getPrivate());
+    }
+
+    /**
+     * A certificate for both TLS ends for a key that another host made and keeps: what it says comes from
+     * {@code request} alone, which the caller builds from what it knows of that host, never from what the host asked.
+     */
+    public X509Certificate certify(CertificateRequest request, PublicKey key, Instant now) {
         List<byte[]> names = new ArrayList<>();
         request.dnsNames().forEach(n -> names.add(Der.implicit(2, n.getBytes(StandardCharsets.US_ASCII))));
         request.ipAddresses().forEach(a -> names.add(Der.implicit(7, ipAddress(a))));
@@ -109,7 +117,7 @@ public final class ClusterCa {
                 extension(BASIC_CONSTRAINTS, true, Der.sequence()),
                 extension(KEY_USAGE, true, DIGITAL_SIGNATURE),
                 extension(EXTENDED_KEY_USAGE, false, Der.sequence(Der.oid(SERVER_AUTH), Der.oid(CLIENT_AUTH))),
-                extension(SUBJECT_KEY_ID, false, Der.octets(keyIdentifier(keys.getPublic()))),
+                extension(SUBJECT_KEY_ID, false, Der.octets(keyIdentifier(key))),
                 extension(AUTHORITY_KEY_ID, false, Der.sequence(Der.implicit(0, authorityKeyIdentifier())))));
         if (!names.isEmpty()) {
             extensions.add(extension(SUBJECT_ALT_NAME, false, Der.sequence(names.toArray(byte[][]::new))));
@@ -117,8 +125,8 @@ public final class ClusterCa {
         try {
             byte[] tbs = tbs(serial(random), ca.certificate().getSubjectX500Principal().getEncoded(),
                     now.minus(backdate(request.lifetime())), now.plus(request.lifetime()), name(request.commonName()),
-                    keys.getPublic(), extensions);
-            return new IssuedCertificate(sign(tbs, ca.key()), keys.getPrivate());
+                    key, extensions);
+            return sign(tbs, ca.key());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("issuing a certificate for " + request.commonName() + " failed: "
                     + e.getMessage(), e);
@@ -160,6 +168,18 @@ public final class ClusterCa {
                 : Der.sequence(Der.oid(oid), Der.octets(value));
     }
 
+    /** {@code data} signed with the CA's key (ECDSA, SHA-256): for a join token, which ca.crt then verifies. */
+    byte[] signature(byte[] data) {
+        try {
+            Signature signer = Signature.getInstance(SIGNATURE);
+            signer.initSign(ca.key());
+            signer.update(data);
+            return signer.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("signing with the CA key failed: " + e.getMessage(), e);
+        }
+    }
+
     private static X509Certificate sign(byte[] tbs, PrivateKey key) throws GeneralSecurityException {
         Signature signer = Signature.getInstance(SIGNATURE);
         signer.initSign(key);
@@ -197,7 +217,8 @@ public final class ClusterCa {
         }
     }
 
-    private static KeyPair newKeyPair(SecureRandom random) {
+    /** A new key pair of the kind this CA issues for (P-256), also for a host that asks for its certificate. */
+    public static KeyPair newKeyPair(SecureRandom random) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"), random);

@@ -25,7 +25,7 @@ public final class ClusterFiles {
     private ClusterFiles() {
     }
 
-    public static void create(Path dir, String cluster, SecureRandom random, Instant now) throws IOException {
+    public static ClusterCa create(Path dir, String cluster, SecureRandom random, Instant now) throws IOException {
         Files.createDirectories(dir);
         for (String name : List.of("ca.crt", "ca.key", "admin.crt", "admin.key")) {
             if (Files.exists(dir.resolve(name))) {
@@ -39,6 +39,7 @@ public final class ClusterFiles {
         write(dir.resolve("ca.crt"), ca.issued().certificatePem(), "rw-r--r--");
         write(dir.resolve("admin.key"), admin.keyPem(), "rw-------");
         write(dir.resolve("admin.crt"), admin.certificatePem(), "rw-------");
+        return ca;
     }
 
     /** Created with its mode, so a key is never readable by others, not even for a moment. */

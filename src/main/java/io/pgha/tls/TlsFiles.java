@@ -57,6 +57,17 @@ public record TlsFiles(Path ca, Path certificate, Path key) {
         }
     }
 
+    /** A TLS context that checks the server against the cluster CA and presents nothing: a host with no certificate. */
+    public SSLContext anonymousSslContext() throws IOException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new javax.net.ssl.KeyManager[0], new TrustManager[] {trustManager()}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("TLS with " + ca + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A PEM file's text; {@code what} says, when it is missing, what was expected there. */
     public static String read(Path file, String what) throws IOException {
         try {

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgha.dcs.MemoryDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.AgentConfigTest;
+import io.pgha.model.ClusterSpec;
+import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.Health;
 import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
@@ -42,6 +45,9 @@ class AgentApiTest {
                 Health.NONE, problems, List.of(), List.of(), List.of(), error, "test", 1, 0, 0, null, null);
     }
 
+    /** A host without the CA key signs nothing. */
+    static final CertificateDesk NO_DESK = new CertificateDesk(Optional.empty(), new MemoryDcs(), Optional::empty);
+
     private HostLogs agentLogs;
 
     @org.junit.jupiter.api.BeforeEach
@@ -53,7 +59,7 @@ class AgentApiTest {
     @Test
     void healthyOnlyWhenConvergedWithNothingWrong() {
         AtomicReference<HostStatus> latest = new AtomicReference<>();
-        AgentApi api = new AgentApi(latest::get, new AgentMetrics(), agentLogs);
+        AgentApi api = new AgentApi(latest::get, new AgentMetrics(), agentLogs, NO_DESK);
         assertEquals(503, api.health().code(), "before the first status");
         assertTrue(api.health().body().contains("starting"));
 
@@ -78,7 +84,8 @@ class AgentApiTest {
         ApiEndpoint endpoint;
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = taken.getLocalPort();
-            endpoint = new ApiEndpoint("127.0.0.1:" + port, new AgentApi(latest::get, new AgentMetrics(), agentLogs),
+            endpoint = new ApiEndpoint("127.0.0.1:" + port,
+                    new AgentApi(latest::get, new AgentMetrics(), agentLogs, NO_DESK),
                     Optional.empty(), Duration.ZERO);
             assertFalse(endpoint.ensureBound(), "the port is taken");
         }
@@ -106,7 +113,8 @@ class AgentApiTest {
         SSLContext trustOnly = SSLContext.getInstance("TLS");
         trustOnly.init(null, new TrustManager[] {admin.trustManager()}, null);
         try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.1", 0),
-                new AgentApi(latest::get, new AgentMetrics(), agentLogs), Optional.of(ApiServer.tls(host.files())))) {
+                new AgentApi(latest::get, new AgentMetrics(), agentLogs, NO_DESK),
+                Optional.of(ApiServer.tls(host.files())))) {
             String at = "127.0.0.1:" + server.address().getPort();
             HttpText plain = new HttpText(Duration.ofSeconds(5));
             HttpText anonymous = new HttpText(Duration.ofSeconds(5), trustOnly);
@@ -135,5 +143,125 @@ class AgentApiTest {
             assertEquals(400, cluster.get("https://" + at + "/logs?program=agent&lines=many").statusCode());
             assertEquals(200, plain.get("http://" + at + "/health").statusCode(), "a log read holds nothing up");
         }
+    }
+
+    /**
+     * A host without the CA key, with a join secret, gets its certificates from a host with it (over https, from its
+     * own address), once; a renewal then needs its certificate, and a revoked host gets none.
+     */
+    @Test
+    void aHostWithoutTheCaKeyEnrollsWithItsJoinSecretOnceAndRenewsWithItsCertificate(@TempDir Path dir)
+            throws Exception {
+        SecureRandom random = new SecureRandom();
+        Path pki = dir.resolve("pki");
+        ClusterFiles.create(pki, "demo", random, Instant.now());
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.3"))) {
+            port = free.getLocalPort();
+        }
+        // The signer listens on 127.0.0.3; orders come from 127.0.0.1, the address the kernel gives a loopback client.
+        String agentYml = "cluster: demo\netcd:\n  members:\n    etcd1: 127.0.0.3\napi:\n  listen: 127.0.0.3:"
+                + port + "\n";
+        AgentConfig signerConfig = AgentConfig.parse(agentYml, "agent.yml", pki);
+        HostCertificate signerHost = new HostCertificate(signerConfig, new HostIdentity("etcd1", "127.0.0.3"),
+                new HostPaths(dir.resolve("etcd1")), random);
+        signerHost.ensure(Instant.now());
+        ClusterSpec spec = new ClusterSpecParser(signerConfig).parse("""
+                cluster: demo
+                etcd: {allow_small_cluster: true}
+                hosts:
+                  etcd1: {address: 127.0.0.3, role: etcd}
+                  pg9: {address: 127.0.0.2, role: data}
+                """, "cluster.yml");
+        MemoryDcs dcs = new MemoryDcs();
+        CertificateDesk desk = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(spec));
+        Path pg9Etc = Files.createDirectories(dir.resolve("pg9-etc"));
+        Files.copy(pki.resolve("ca.crt"), pg9Etc.resolve("ca.crt"));
+        AgentConfig pg9Config = AgentConfig.parse(agentYml, "agent.yml", pg9Etc);
+        // Every order here comes from 127.0.0.1: first a spec that has pg9 elsewhere, then one that has it there.
+        io.pgha.tls.ClusterCa ca = io.pgha.tls.ClusterCa.load(Files.readString(pki.resolve("ca.crt")),
+                Files.readString(pki.resolve("ca.key")), "pki", random);
+        Files.writeString(pg9Etc.resolve("join.secret"), io.pgha.tls.JoinToken.issue(ca, "demo", "pg9", "127.0.0.1",
+                Duration.ofHours(1), Instant.now(), random) + "\n");
+        HostCertificate pg9 = new HostCertificate(pg9Config, new HostIdentity("pg9", "127.0.0.1"),
+                new HostPaths(dir.resolve("pg9")), random);
+        try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.3", port),
+                new AgentApi(() -> null, new AgentMetrics(), agentLogs, desk),
+                Optional.of(ApiServer.tls(signerHost.files())))) {
+            HostCertificate.NotSigned notListed = org.junit.jupiter.api.Assertions.assertThrows(
+                    HostCertificate.NotSigned.class, () -> pg9.ensure(Instant.now()));
+            assertTrue(notListed.getMessage().contains("pg9: the spec has it at 127.0.0.2, the order says 127.0.0.1"),
+                    notListed.getMessage());
+        }
+        ClusterSpec respec = new ClusterSpecParser(signerConfig).parse("""
+                cluster: demo
+                etcd: {allow_small_cluster: true}
+                hosts:
+                  etcd1: {address: 127.0.0.3, role: etcd}
+                  pg9: {address: 127.0.0.1, role: data}
+                """, "cluster.yml");
+        CertificateDesk desk2 = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(respec));
+        HostCertificate fresh = new HostCertificate(pg9Config, new HostIdentity("pg9", "127.0.0.1"),
+                new HostPaths(dir.resolve("pg9")), random);
+        String secret = Files.readString(pg9Etc.resolve("join.secret"));
+        try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.3", port),
+                new AgentApi(() -> null, new AgentMetrics(), agentLogs, desk2),
+                Optional.of(ApiServer.tls(signerHost.files())))) {
+            assertTrue(fresh.ensure(Instant.now()), "certificates signed");
+            assertFalse(Files.exists(pg9Etc.resolve("join.secret")), "the used secret is deleted");
+            assertFalse(Files.exists(pg9Etc.resolve("ca.key")));
+            java.security.cert.X509Certificate agentCert = io.pgha.tls.Pem.readCertificate(
+                    fresh.material().certificatePem(), "pg9's");
+            assertEquals("CN=agent-pg9,O=pgha", agentCert.getSubjectX500Principal().getName());
+
+            // The same secret again (another host that copied it): refused, it was used.
+            HttpText anonymous = new HttpText(Duration.ofSeconds(5), new TlsFiles(pg9Config.caCertificate(),
+                    pg9Etc.resolve("none"), pg9Etc.resolve("none")).anonymousSslContext());
+            io.pgha.model.CertificateOrder order = new io.pgha.model.CertificateOrder("pg9", "127.0.0.1",
+                    secret.strip(), java.util.Map.of("agent", "x"));
+            HttpResponse<String> replay = anonymous.send(HttpRequest.newBuilder(URI.create("https://127.0.0.3:"
+                    + port + "/certificates")).POST(body(order)).build());
+            assertEquals(403, replay.statusCode(), replay.body());
+            // Key checks come before the token is spent: a full order is needed to reach "used already".
+            io.pgha.model.CertificateOrder full = new io.pgha.model.CertificateOrder("pg9", "127.0.0.1",
+                    secret.strip(), keys(random));
+            HttpResponse<String> again = anonymous.send(HttpRequest.newBuilder(URI.create("https://127.0.0.3:"
+                    + port + "/certificates")).POST(body(full)).build());
+            assertEquals(403, again.statusCode(), again.body());
+            assertEquals("pg9: its join secret was used already", again.body().strip());
+
+            // A renewal with its own certificate, without a secret; none once revoked.
+            io.pgha.model.CertificateOrder renewal = new io.pgha.model.CertificateOrder("pg9", "127.0.0.1", "",
+                    keys(random));
+            HttpText asPg9 = new HttpText(Duration.ofSeconds(5), fresh.sslContext());
+            HttpResponse<String> renewed = asPg9.send(HttpRequest.newBuilder(URI.create("https://127.0.0.3:" + port
+                    + "/certificates")).POST(body(renewal)).build());
+            assertEquals(200, renewed.statusCode(), renewed.body());
+            HttpResponse<String> anonymousRenewal = anonymous.send(HttpRequest.newBuilder(URI.create(
+                    "https://127.0.0.3:" + port + "/certificates")).POST(body(renewal)).build());
+            assertEquals(403, anonymousRenewal.statusCode(), anonymousRenewal.body());
+            dcs.revokeHost("pg9", "test");
+            HttpResponse<String> revoked = asPg9.send(HttpRequest.newBuilder(URI.create("https://127.0.0.3:" + port
+                    + "/certificates")).POST(body(renewal)).build());
+            assertEquals(403, revoked.statusCode(), revoked.body());
+            assertTrue(revoked.body().contains("revoked"), revoked.body());
+            HttpResponse<String> plain = new HttpText(Duration.ofSeconds(5)).send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.3:" + port + "/certificates"))
+                    .POST(body(renewal)).build());
+            assertEquals(403, plain.statusCode(), "never over plain http");
+        }
+    }
+
+    private static HttpRequest.BodyPublisher body(io.pgha.model.CertificateOrder order) {
+        return HttpRequest.BodyPublishers.ofString(io.pgha.model.CertificateOrder.TEXT.write(order));
+    }
+
+    private static java.util.Map<String, String> keys(SecureRandom random) {
+        java.util.Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (String purpose : io.pgha.roles.HostCertificateRequests.PURPOSES) {
+            keys.put(purpose, java.util.Base64.getEncoder().encodeToString(
+                    io.pgha.tls.ClusterCa.newKeyPair(random).getPublic().getEncoded()));
+        }
+        return keys;
     }
 }

@@ -44,7 +44,7 @@ class HostLogsTest {
     @Test
     void aProgramThatDoesNotRunHereHasNoLogAndTheApiSaysSo() throws Exception {
         assertEquals(Optional.empty(), logs().tail("etcd", 10));
-        AgentApi api = new AgentApi(() -> null, new AgentMetrics(), logs());
+        AgentApi api = new AgentApi(() -> null, new AgentMetrics(), logs(), AgentApiTest.NO_DESK);
         ApiServer.Response none = api.logs("etcd", 10);
         assertEquals(404, none.code());
         assertTrue(none.body().contains("no etcd log on this host"), none.body());

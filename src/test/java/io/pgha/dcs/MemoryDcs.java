@@ -29,6 +29,8 @@ public final class MemoryDcs implements Dcs {
     private Optional<Versioned<String>> spec = Optional.empty();
     private Optional<Versioned<ClusterSecrets>> secrets = Optional.empty();
     private final Map<String, Versioned<HostRequest>> requests = new HashMap<>();
+    private final Map<String, String> usedJoinTokens = new HashMap<>();
+    private final Map<String, String> revoked = new java.util.TreeMap<>();
     private Versioned<PoolerPause> poolerPause;
     private Versioned<Maintenance> maintenance;
     private Versioned<String> leaderKey;
@@ -168,6 +170,24 @@ public final class MemoryDcs implements Dcs {
     public synchronized Optional<Versioned<HostRequest>> request(String host) throws DcsException {
         check();
         return Optional.ofNullable(requests.get(host));
+    }
+
+    @Override
+    public synchronized boolean useJoinToken(String nonce, String record, long ttlSeconds) throws DcsException {
+        check();
+        return usedJoinTokens.putIfAbsent(nonce, record) == null;
+    }
+
+    @Override
+    public synchronized java.util.Set<String> revokedHosts() throws DcsException {
+        check();
+        return java.util.Set.copyOf(revoked.keySet());
+    }
+
+    @Override
+    public synchronized void revokeHost(String host, String why) throws DcsException {
+        check();
+        revoked.put(host, why);
     }
 
     @Override

@@ -14,6 +14,10 @@ import io.pgha.model.Role;
 import io.pgha.probe.EtcdHealth;
 import io.pgha.probe.PrometheusText;
 import io.pgha.supervise.Procs;
+import io.pgha.tls.CertificateRequest;
+import io.pgha.tls.ClusterCa;
+import io.pgha.tls.IssuedCertificate;
+import io.pgha.tls.TlsFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +26,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +119,36 @@ class EtcdBootstrapIT {
             assertEquals("x", dcs.get("/itest-probe").orElseThrow().value());
             dcs.delete("/itest-probe");
         }
+        // Before any spec the etcd hosts' agents turn authentication on: a certificate of the cluster that names no
+        // etcd user (one the cluster's CA issues for "nobody") may not write.
+        Path pki = cluster.plan().pkiDir();
+        ClusterCa ca = ClusterCa.load(Files.readString(pki.resolve("ca.crt")), Files.readString(pki.resolve("ca.key")),
+                "the lab's CA", new SecureRandom());
+        IssuedCertificate nobody = ca.issue(new CertificateRequest("nobody", List.of(), List.of(),
+                Duration.ofHours(1)), Instant.now());
+        Path dir = Files.createDirectories(cluster.base().resolve("nobody"));
+        Files.writeString(dir.resolve("nobody.crt"), nobody.certificatePem());
+        Files.writeString(dir.resolve("nobody.key"), nobody.keyPem());
+        TlsFiles asNobody = new TlsFiles(pki.resolve("ca.crt"), dir.resolve("nobody.crt"), dir.resolve("nobody.key"));
+        String refused = cluster.await("etcd refuses a write without an etcd user, before any spec",
+                Duration.ofSeconds(60), () -> {
+                    try (EtcdDcs d = new EtcdDcs("itest", cluster.clientUrls(), Duration.ofSeconds(3), asNobody)) {
+                        d.put("/itest-anonymous", "x", 0);
+                        return Optional.empty();
+                    } catch (DcsException.Refused e) {
+                        return Optional.of(e.getMessage());
+                    } catch (IOException | DcsException e) {
+                        return Optional.empty();
+                    }
+                }, () -> "the write went through: authentication is off");
+        System.out.println("before any spec: " + refused);
+        assertTrue(MEMBERS.keySet().stream().anyMatch(h -> {
+            try {
+                return cluster.agentLog(h).contains("etcd: authentication on before any spec");
+            } catch (IOException e) {
+                return false;
+            }
+        }), "an etcd host's agent turned authentication on");
     }
 
     @Test

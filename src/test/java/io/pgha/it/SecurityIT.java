@@ -13,9 +13,13 @@ import io.pgha.dcs.Keys;
 import io.pgha.lab.LabPlan;
 import io.pgha.lab.LabWriter;
 import io.pgha.lab.WriteLog;
+import io.pgha.model.CertificateOrder;
 import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Role;
 import io.pgha.net.HttpText;
+import io.pgha.roles.HostCertificateRequests;
+import io.pgha.tls.ClusterCa;
+import io.pgha.tls.JoinToken;
 import io.pgha.tls.Pem;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
@@ -26,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,6 +38,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,8 +179,75 @@ class SecurityIT {
                 "the server log is not world-readable");
     }
 
+    /**
+     * Only the etcd hosts hold the CA key; every other host got its certificates from them with its join secret. From
+     * an lb host's disk (its certificate, ca.crt) nothing more is to be had: no certificate for admin, for another
+     * host, for a name the spec does not list, and no join secret that works from elsewhere, expired or forged; each
+     * refusal is logged by the etcd host that refused it.
+     */
     @Test
     @Order(3)
+    void noHostButTheEtcdHostsHoldsTheCaKeyAndAnLbHostGetsNoOtherIdentity() throws Exception {
+        String lb = plan.hostsWith(Role.LB).get(0).name();
+        for (LabPlan.Host h : plan.hosts()) {
+            boolean etcd = h.roles().contains(Role.ETCD);
+            // The lab's files for the host, and on a booted machine its /etc/pgha-agent, where they were installed.
+            for (Path dir : plan.os().booted() ? List.of(plan.hostDir(h), cluster.path(h.name(), "etc/pgha-agent"))
+                    : List.of(plan.hostDir(h))) {
+                assertEquals(etcd, Files.exists(dir.resolve("ca.key")), h.name() + ": " + dir.resolve("ca.key"));
+                assertFalse(Files.exists(dir.resolve("join.secret")), h.name() + ": a join secret left after use");
+            }
+            if (!etcd) {
+                assertTrue(cluster.agentLog(h.name()).contains("host certificates signed by an etcd host (none yet)"),
+                        h.name() + " enrolled with its join secret");
+            }
+        }
+        String etcd1 = plan.hostsWith(Role.ETCD).get(0).address();
+        ClusterCa labCa = ClusterCa.load(Files.readString(plan.pkiDir().resolve("ca.crt")),
+                Files.readString(plan.pkiDir().resolve("ca.key")), "the lab's CA", new SecureRandom());
+        HttpText asLb = new HttpText(Duration.ofSeconds(5), hostTls(lb).sslContext());
+        Instant now = Instant.now();
+        String lbAddress = address(lb);
+        String forLb = JoinToken.issue(labCa, plan.cluster(), lb, lbAddress, Duration.ofHours(1), now,
+                new SecureRandom());
+        Map<CertificateOrder, String> refusals = new LinkedHashMap<>();
+        refusals.put(order("admin", lbAddress, ""), "admin: a renewal comes with the host's own agent certificate"
+                + " (agent-admin), found agent-" + lb);
+        String pg1 = dataHosts().get(0);
+        refusals.put(order(pg1, address(pg1), ""), pg1 + ": a renewal comes with the host's own agent certificate"
+                + " (agent-" + pg1 + "), found agent-" + lb);
+        refusals.put(order("ghost", "10.77.200.250", JoinToken.issue(labCa, plan.cluster(), "ghost", "10.77.200.250",
+                Duration.ofHours(1), now, new SecureRandom())), "ghost: not a host of the spec");
+        refusals.put(order(lb, lbAddress, forLb.substring(0, forLb.length() - 6) + "AAAAAA"),
+                lb + ": a join secret the cluster CA did not sign");
+        refusals.put(order(lb, lbAddress, JoinToken.issue(labCa, plan.cluster(), lb, lbAddress, Duration.ofHours(1),
+                now.minus(Duration.ofHours(2)), new SecureRandom())), lb + ": a join secret that expired at ");
+        refusals.put(order(lb, lbAddress, forLb), lb + ": the order came from ");
+        for (Map.Entry<CertificateOrder, String> r : refusals.entrySet()) {
+            HttpResponse<String> answer = asLb.send(HttpRequest.newBuilder(URI.create("https://" + etcd1
+                    + ":8010/certificates")).timeout(Duration.ofSeconds(5))
+                    .POST(HttpRequest.BodyPublishers.ofString(CertificateOrder.TEXT.write(r.getKey()))).build());
+            assertEquals(403, answer.statusCode(), r.getKey() + ": " + answer.body());
+            assertTrue(answer.body().startsWith(r.getValue()), r.getKey() + ": " + answer.body());
+        }
+        String etcd1Log = cluster.agentLog(plan.hostsWith(Role.ETCD).get(0).name());
+        for (String reason : refusals.values()) {
+            assertTrue(etcd1Log.contains(" refused: " + reason), "etcd1 logs: " + reason);
+        }
+    }
+
+    /** An order for {@code host} with fresh keys; {@code secret} empty for a renewal. */
+    private static CertificateOrder order(String host, String address, String secret) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String purpose : HostCertificateRequests.PURPOSES) {
+            keys.put(purpose, Base64.getEncoder().encodeToString(ClusterCa.newKeyPair(new SecureRandom()).getPublic()
+                    .getEncoded()));
+        }
+        return new CertificateOrder(host, address, secret, keys);
+    }
+
+    @Test
+    @Order(4)
     void aRotationUnderWritesLosesNothingAndRestartsNothing() throws Exception {
         WriteLog log = new WriteLog();
         LabWriter writer = new LabWriter(lb(), 5000, password, 1, 50, TimeUnit.MINUTES.toMillis(6), log::add);
@@ -242,7 +316,7 @@ class SecurityIT {
      * milliseconds some went to a replica and were cut by its first check).
      */
     @Test
-    @Order(4)
+    @Order(5)
     void certificatesRenewWithoutAPostgresRestart() throws Exception {
         String pg1 = dataHosts().get(0);
         Path haproxyLog = cluster.path(plan.hostsWith(Role.LB).get(0).name(), "var/log/pgha-agent/haproxy.log");
@@ -287,6 +361,32 @@ class SecurityIT {
             s.execute("insert into drill values (999999999, 'after renewal')");
         }
         awaitReplicasStreaming("after the renewal");
+        assertTrue(cluster.agentLog(pg1).contains("host certificates signed by an etcd host (renewal"),
+                pg1 + " renewed through an etcd host, with its own certificate");
+    }
+
+    /** Last: a revoked host's certificate is refused by etcd at once, and no etcd host renews it. */
+    @Test
+    @Order(6)
+    void aRevokedHostIsRefusedByEtcdAndGetsNoNewCertificate() throws Exception {
+        String lb = plan.hostsWith(Role.LB).get(0).name();
+        try (EtcdDcs asLb = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(lb))) {
+            assertTrue(asLb.spec().isPresent(), "before: the lb host's agent reads the spec");
+        }
+        AgentCluster.Outcome revoked = cluster.ctl("host", "revoke", lb);
+        assertEquals(0, revoked.exitCode(), revoked.toString());
+        try (EtcdDcs asLb = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(lb))) {
+            assertThrows(DcsException.Refused.class, asLb::spec, "after: etcd refuses the revoked host");
+        }
+        HttpText asLbHttp = new HttpText(Duration.ofSeconds(5), hostTls(lb).sslContext());
+        String desk = "https://" + plan.hostsWith(Role.ETCD).get(0).address() + ":8010/certificates";
+        HttpResponse<String> renewal = asLbHttp.send(HttpRequest.newBuilder(URI.create(desk))
+                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString(CertificateOrder.TEXT.write(order(lb, address(lb), ""))))
+                .build());
+        assertEquals(403, renewal.statusCode(), renewal.body());
+        assertTrue(renewal.body().contains("revoked"), renewal.body());
+        AgentCluster.Outcome refused = cluster.ctl("host", "revoke", plan.hostsWith(Role.ETCD).get(0).name());
+        assertEquals(2, refused.exitCode(), "an etcd member cannot be revoked: " + refused);
     }
 
     /** A new connection through the lb's writes port every 50 ms, each asked whether it reached the primary. */
