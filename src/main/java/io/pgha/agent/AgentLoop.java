@@ -6,6 +6,7 @@ import io.pgha.engine.ConvergeRun;
 import io.pgha.engine.Converger;
 import io.pgha.model.DataPhase;
 import io.pgha.model.ClusterSecrets;
+import io.pgha.model.RevokedHosts;
 import io.pgha.model.ClusterSpecParser;
 import io.pgha.model.InvalidSpecException;
 import io.pgha.model.Role;
@@ -156,6 +157,15 @@ final class AgentLoop {
             state = state.withMaintenance(now);
             return changed || first;
         }
+        if (event instanceof Event.RevokedRead read) {
+            RevokedHosts now = read.revoked().map(Versioned::value).orElse(RevokedHosts.NONE);
+            if (now.equals(state.revoked())) {
+                return false;
+            }
+            log.info("revoked hosts: {}", now.names().isEmpty() ? "none" : String.join(", ", now.names()));
+            state = state.withRevoked(now);
+            return dataKeys;
+        }
         if (event instanceof Event.Probed probed) {
             state = state.withProbed(probed.health());
             // Every step hears the news (reduce, unlike anyMatch, asks them all): a step may keep what it saw.
@@ -221,11 +231,11 @@ final class AgentLoop {
         followers.followDataKeys(roles.contains(Role.DATA));
         try {
             EtcdFacts facts = parts.etcd().before(s.spec(), roles);
-            DesiredState desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation());
+            DesiredState desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation(), s.refusedAddresses());
             ConvergeRun run = converger.apply(desired.resources());
             if (desired.awaitsInstall() && run.converged()) {
                 // The packages are in now: the rest of the roles, rendered for the versions installed.
-                desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation());
+                desired = parts.planner().plan(s.spec(), s.secretValues(), facts, s.operation(), s.refusedAddresses());
                 run = converger.apply(desired.resources());
             }
             parts.metrics().recordConverge(run);

@@ -5,6 +5,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.Health;
 import io.pgha.model.HostRequest;
 import io.pgha.model.Maintenance;
+import io.pgha.model.RevokedHosts;
 import java.util.Optional;
 
 /** News that wakes the agent's loop. Events only carry news: the loop alone decides and acts on it. */
@@ -23,6 +24,10 @@ sealed interface Event {
 
     /** The maintenance key holds this pause, or none (the cluster runs normally). */
     record MaintenanceRead(Optional<Versioned<Maintenance>> maintenance) implements Event {
+    }
+
+    /** The hosts pghactl revoked (read on a data host, whose Patroni and PostgreSQL refuse them). */
+    record RevokedRead(Optional<Versioned<RevokedHosts>> revoked) implements Event {
     }
 
     /** What the probes saw on this host just now. */

@@ -46,8 +46,8 @@ public final class HostPlanner implements Planner {
 
     @Override
     public DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                             Optional<DataPhase> operation) throws IOException {
+                             Optional<DataPhase> operation, Set<String> refusedAddresses) throws IOException {
         renewal.ensure();
-        return roles.desired(new PlanInput(spec, secrets, gate.refusals(spec), etcd, operation));
+        return roles.desired(new PlanInput(spec, secrets, gate.refusals(spec), etcd, operation, refusedAddresses));
     }
 }

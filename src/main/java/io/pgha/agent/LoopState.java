@@ -6,6 +6,7 @@ import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Health;
 import io.pgha.model.Maintenance;
+import io.pgha.model.RevokedHosts;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,11 +27,12 @@ import java.util.Optional;
  * @param maintenance     the cluster's pause, while the maintenance key holds one
  * @param maintenanceKnown the maintenance key was read since the agent started (until then nothing that a pause
  *                        holds off may start: the cluster may well be paused)
+ * @param revoked         the hosts pghactl revoked (followed on a data host)
  */
 record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spec, String specError,
                  long refusedRevision, Optional<Versioned<ClusterSecrets>> secrets, Optional<DataPhase> operation,
                  Health probed, boolean dataHost, List<String> roleWarnings, long renderedSecrets, AgentState reported,
-                 Optional<Maintenance> maintenance, boolean maintenanceKnown) {
+                 Optional<Maintenance> maintenance, boolean maintenanceKnown, RevokedHosts revoked) {
 
     LoopState {
         roleWarnings = List.copyOf(roleWarnings);
@@ -40,7 +42,7 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
         return new LoopState(Optional.empty(), Optional.empty(), "", 0, Optional.empty(), Optional.empty(),
                 Health.NONE, false, List.of(), 0,
                 AgentState.initial(Optional.empty(), 0, java.util.Set.of(), Optional.empty()), Optional.empty(),
-                false);
+                false, RevokedHosts.NONE);
     }
 
     long revision() {
@@ -61,41 +63,51 @@ record LoopState(Optional<Versioned<String>> followed, Optional<ClusterSpec> spe
 
     LoopState following(Versioned<String> text, ClusterSpec parsed) {
         return new LoopState(Optional.of(text), Optional.of(parsed), "", 0, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withSpecError(String error, long refused) {
         return new LoopState(followed, spec, error, refused, secrets, operation, probed, dataHost, roleWarnings,
-                renderedSecrets, reported, maintenance, maintenanceKnown);
+                renderedSecrets, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withSecrets(Versioned<ClusterSecrets> value) {
         return new LoopState(followed, spec, specError, refusedRevision, Optional.of(value), operation, probed,
-                dataHost, roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
+                dataHost, roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withOperation(Optional<DataPhase> value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, value, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withProbed(Health value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, value, dataHost,
-                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown);
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState afterPass(boolean data, List<String> warnings, long rendered) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, data, warnings,
-                rendered, reported, maintenance, maintenanceKnown);
+                rendered, reported, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withReported(AgentState value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, value, maintenance, maintenanceKnown);
+                roleWarnings, renderedSecrets, value, maintenance, maintenanceKnown, revoked);
     }
 
     LoopState withMaintenance(Optional<Maintenance> value) {
         return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
-                roleWarnings, renderedSecrets, reported, value, true);
+                roleWarnings, renderedSecrets, reported, value, true, revoked);
+    }
+
+    LoopState withRevoked(RevokedHosts value) {
+        return new LoopState(followed, spec, specError, refusedRevision, secrets, operation, probed, dataHost,
+                roleWarnings, renderedSecrets, reported, maintenance, maintenanceKnown, value);
+    }
+
+    /** The addresses this host's Patroni and PostgreSQL refuse: the revoked hosts' that the spec gives no other. */
+    java.util.Set<String> refusedAddresses() {
+        return spec.map(revoked::refusedAddresses).orElse(java.util.Set.of());
     }
 }

@@ -15,7 +15,7 @@ interface Planner {
     /** The roles the spec (or, without one, agent.yml's etcd members) gives this host. */
     Set<Role> roles(Optional<ClusterSpec> spec);
 
-    /** This host's desired state for one pass. */
+    /** This host's desired state for one pass; a data host's programs refuse {@code refusedAddresses}. */
     DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                      Optional<DataPhase> operation) throws IOException;
+                      Optional<DataPhase> operation, Set<String> refusedAddresses) throws IOException;
 }

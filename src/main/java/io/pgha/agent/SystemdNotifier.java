@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * datagram socket, so systemd-notify sends for us; --pid names the agent, which as root it may.
  * Does nothing outside systemd (no NOTIFY_SOCKET).
  */
-final class SystemdNotifier {
+public final class SystemdNotifier {
     private static final Logger log = LoggerFactory.getLogger(SystemdNotifier.class);
     private final Optional<String> socket = Optional.ofNullable(System.getenv("NOTIFY_SOCKET"));
     private final String binary = Files.isExecutable(Path.of("/usr/bin/systemd-notify")) ? "/usr/bin/systemd-notify"
@@ -26,7 +26,7 @@ final class SystemdNotifier {
     private String lastStatus = "";
 
     /** Sends the status line when it changed, and READY=1 the first time {@code ready} holds. */
-    void update(String status, boolean ready) {
+    public void update(String status, boolean ready) {
         boolean sendReady = ready && !readySent;
         if (socket.isEmpty() || (!sendReady && status.equals(lastStatus))) {
             return;

@@ -1,6 +1,7 @@
 package io.pgha.cli;
 
 import io.pgha.agent.Agent;
+import io.pgha.agent.SystemdNotifier;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.model.HostIdentity;
@@ -66,6 +67,7 @@ public final class AgentMain implements Callable<Integer> {
         Supervisor supervisor = new Supervisor(paths.runDir());
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new SecureRandom());
         String waitingFor = "";
+        SystemdNotifier systemd = new SystemdNotifier();
         while (true) {
             try {
                 certificate.ensure(Instant.now());
@@ -74,6 +76,7 @@ public final class AgentMain implements Callable<Integer> {
                 // A new host before its join secret, its place in the spec, or the etcd hosts' agents: worth waiting.
                 if (!e.getMessage().equals(waitingFor)) {
                     log.warn("waiting for this host's certificates: {}", e.getMessage());
+                    systemd.update("waiting for this host's certificates: " + e.getMessage(), false);
                     waitingFor = e.getMessage();
                 }
                 Thread.sleep(CERTIFICATE_RETRY.toMillis());

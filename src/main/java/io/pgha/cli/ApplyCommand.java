@@ -102,8 +102,8 @@ final class ApplyCommand implements Callable<Integer> {
             }
             ClusterSecrets secrets = ensureSecrets(dcs);
             // Users and roles before the spec: a host the spec adds can read it the moment it appears.
-            dcs.admin().ensureAccess(access(agent, cluster, dcs.revokedHosts()),
-                    Map.of(EtcdAccess.PATRONI, secrets.get("patroni_etcd").orElseThrow()));
+            dcs.admin().ensureAccess(access(agent, cluster, dcs.revokedHosts(), secrets.patroniEtcdUser()),
+                    Map.of(secrets.patroniEtcdUser(), secrets.get("patroni_etcd").orElseThrow()));
             long readRevision = current.map(Versioned::modRevision).orElse(0L);
             if (expectRevision != null && expectRevision != readRevision) {
                 CtlMain.err(spec).println("refused: the spec is at revision " + readRevision + ", expected "
@@ -272,12 +272,13 @@ final class ApplyCommand implements Callable<Integer> {
      * etcd access for the spec's hosts and agent.yml's etcd members (which run agents before any spec), but none for
      * a host pghactl revoked.
      */
-    static EtcdAccess access(AgentConfig agent, ClusterSpec cluster, java.util.Set<String> revoked) {
+    static EtcdAccess access(AgentConfig agent, ClusterSpec cluster, java.util.Set<String> revoked,
+                             String patroniUser) {
         Map<String, java.util.Set<Role>> hosts = new java.util.LinkedHashMap<>();
         agent.members().keySet().forEach(m -> hosts.put(m, java.util.Set.of()));
         cluster.hosts().values().forEach(h -> hosts.put(h.name(), h.roles()));
         revoked.forEach(hosts::remove);
-        return EtcdAccess.of(cluster.cluster(), hosts);
+        return EtcdAccess.of(cluster.cluster(), hosts, patroniUser);
     }
 
     /**

@@ -24,7 +24,7 @@ import picocli.CommandLine;
                 GetCommand.class, StatusCommand.class, PlanCommand.class, SwitchoverCommand.class, PauseCommand.class,
                 ResumeCommand.class, RestartCommand.class, ReinitCommand.class, FailoverCommand.class,
                 HistoryCommand.class, LogsCommand.class, BackupCommand.class, RestoreCommand.class, HostCommand.class,
-                LabCommand.class})
+                AdminCommand.class, LabCommand.class})
 public final class CtlMain implements Runnable {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();

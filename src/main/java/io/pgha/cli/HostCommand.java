@@ -5,9 +5,12 @@ import io.pgha.dcs.EtcdAccess;
 import io.pgha.dcs.EtcdDcs;
 import io.pgha.dcs.DcsException;
 import io.pgha.dcs.StoredSpec;
+import io.pgha.dcs.Versioned;
 import io.pgha.model.AgentConfig;
+import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.model.RevokedHosts;
 import io.pgha.model.Values;
 import io.pgha.runtime.Installation;
 import io.pgha.tls.ClusterCa;
@@ -20,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -138,8 +142,9 @@ final class HostCommand implements Runnable {
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Shut a data or lb host out for good: etcd refuses its certificates at once (its user goes),"
                     + " the etcd hosts sign no certificate for it again (a rebuilt host takes a new name), and apply"
-                    + " gives it no etcd user even while the spec still lists it. Its certificates stay valid for"
-                    + " Patroni and PostgreSQL until they expire: take it out of the spec too.")
+                    + " gives it no etcd user even while the spec still lists it. Every data host's Patroni (its"
+                    + " unsafe endpoints) and PostgreSQL refuse its address from the next converge, unless the spec"
+                    + " gives that address to another host. Rotate the secrets a revoked data host held.")
     static final class Revoke implements Callable<Integer> {
         @CommandLine.ParentCommand
         HostCommand parent;
@@ -161,12 +166,26 @@ final class HostCommand implements Runnable {
                 throw new CtlMain.BadInputException(name + ": an etcd member of agent.yml; it holds the CA key,"
                         + " which revoking cannot take back (replace the member and make a new CA instead)");
             }
+            String address;
             try (EtcdDcs dcs = parent.ctl.dcs(agent)) {
-                dcs.revokeHost(name, "revoked by " + Installation.ctl() + " at " + Instant.now());
-                dcs.admin().removeUser(EtcdAccess.AGENT_PREFIX + name);
+                Optional<ClusterSpec> cluster = StoredSpec.find(dcs, agent);
+                address = cluster.flatMap(c -> c.host(name)).map(ClusterSpec.Host::address).orElse("");
+                dcs.revokeHost(name, new RevokedHosts.Revocation(address, "revoked by " + Installation.ctl() + " at "
+                        + Instant.now()));
+                dcs.admin().deleteUser(EtcdAccess.AGENT_PREFIX + name);
+                dcs.admin().deleteRole(EtcdAccess.AGENT_PREFIX + name);
+                Optional<ClusterSecrets> secrets = dcs.secrets().map(Versioned::value);
+                if (cluster.isPresent() && secrets.isPresent()) {
+                    // The data hosts read the revocations with the grants of this pghactl: an apply by an older one
+                    // lacked it.
+                    String patroni = secrets.get().patroniEtcdUser();
+                    dcs.admin().ensureAccess(ApplyCommand.access(agent, cluster.get(), dcs.revokedHosts(), patroni),
+                            Map.of(patroni, secrets.get().get("patroni_etcd").orElseThrow()));
+                }
             }
             CtlMain.out(spec).println("revoked " + name + ": etcd refuses its certificates, and no etcd host signs"
-                    + " one for it again");
+                    + " one for it again" + (address.isEmpty() ? "" : "; every data host's Patroni (its unsafe"
+                    + " endpoints) and PostgreSQL refuse " + address + " once their agents have converged"));
             return CtlMain.OK;
         }
     }

@@ -15,6 +15,7 @@ import io.pgha.model.HostIdentity;
 import io.pgha.model.HostPaths;
 import io.pgha.model.HostRequest;
 import io.pgha.model.InvalidSpecException;
+import io.pgha.model.RevokedHosts;
 import io.pgha.model.Role;
 import io.pgha.postgres.PatroniClient;
 import io.pgha.postgres.RollingRestart;
@@ -62,6 +63,7 @@ final class PlanCommand implements Callable<Integer> {
         Optional<Versioned<String>> stored;
         Optional<Versioned<ClusterSecrets>> storedSecrets;
         Optional<DataPhase> operation = Optional.empty();
+        RevokedHosts revoked = RevokedHosts.NONE;
         HostPaths paths = new HostPaths(agent.root());
         HostCertificate certificate = new HostCertificate(agent, identity, paths, new java.security.SecureRandom());
         certificate.loadExisting();
@@ -69,6 +71,12 @@ final class PlanCommand implements Callable<Integer> {
         try (Dcs dcs = Files.exists(agent.adminCertificate()) ? ctl.dcs(agent) : ctl.dcs(agent, certificate.files())) {
             stored = dcs.spec();
             storedSecrets = secretsIfReadable(dcs);
+            try {
+                revoked = dcs.revoked().map(Versioned::value).orElse(RevokedHosts.NONE);
+            } catch (DcsException.Refused e) {
+                // An lb host's agent (it has nothing to refuse), or a grant that waits for the next apply.
+                revoked = RevokedHosts.NONE;
+            }
             // A data host taking part in a cluster restore or major upgrade converges to its phase, not the usual plan.
             try {
                 Optional<Versioned<HostRequest>> request = dcs.request(identity.name());
@@ -103,7 +111,7 @@ final class PlanCommand implements Callable<Integer> {
             HostRoles hostRoles = new HostRoles(new HostContext(agent, identity, paths, packages, new InstalledVersions(),
                     Installation.rolesDir(agent), readOnly, certificate));
             DesiredState desired = HostPlanner.forPlan(hostRoles, paths).plan(cluster, secrets, EtcdFacts.UNKNOWN,
-                    operation);
+                    operation, cluster.map(revoked::refusedAddresses).orElse(java.util.Set.of()));
             List<Result> plan = new Converger().plan(desired.resources());
             out.println("plan for host " + identity.name() + " (" + identity.address() + "), role "
                     + (desired.roles().isEmpty() ? "none" : Role.join(desired.roles())) + ", spec revision "

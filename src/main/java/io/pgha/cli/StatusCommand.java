@@ -23,8 +23,13 @@ import io.pgha.model.LeaderVerdict;
 import io.pgha.model.Maintenance;
 import io.pgha.model.Pending;
 import io.pgha.model.Role;
+import io.pgha.runtime.Installation;
+import io.pgha.tls.Pem;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +48,7 @@ final class StatusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Rows fit a terminal this wide; --wide shows every column in full. */
     private static final int WIDTH = 120;
+    static final Duration ADMIN_WARNING = Duration.ofDays(30);
 
     @CommandLine.ParentCommand
     CtlMain ctl;
@@ -111,6 +117,7 @@ final class StatusCommand implements Callable<Integer> {
         Map<String, HostStatus> readable = new LinkedHashMap<>();
         statuses.forEach((h, s) -> s.status().ifPresent(x -> readable.put(h, x)));
         maintenanceLines(maintenance, readable).forEach(out::println);
+        adminExpiry(agent, Instant.now()).ifPresent(out::println);
         for (EtcdAlarm alarm : alarms) {
             out.println("ERROR: etcd alarm " + alarm.type() + " on member " + members.stream()
                     .filter(m -> m.id() == alarm.memberId()).map(EtcdMember::name).findFirst()
@@ -131,7 +138,8 @@ final class StatusCommand implements Callable<Integer> {
                 String role = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::rolesId).orElse("etcd");
                 String address = cluster.flatMap(c -> c.host(host)).map(ClusterSpec.Host::address)
                         .orElse(agent.members().getOrDefault(host, "-"));
-                String why = s == null ? "no status: agent down or not started" : s.unreadable();
+                String why = s == null ? "no status: agent down, not started, or waiting for its certificates"
+                        : s.unreadable();
                 rows.add(wide ? new String[] {host, role, address, "-", "-", "-", "-", "-", "", "", "", "", "", "", "",
                         "", "", "", "-", why, "", ""} : new String[] {host, role, "-", "-", "-", "-", "", "", "", "", "-", why, ""});
                 continue;
@@ -151,6 +159,19 @@ final class StatusCommand implements Callable<Integer> {
             print(out, backups);
         }
         return CtlMain.OK;
+    }
+
+    /** A warning once pghactl's own certificate has less than {@link #ADMIN_WARNING} left. */
+    static Optional<String> adminExpiry(AgentConfig agent, Instant now) {
+        try {
+            Instant notAfter = Pem.readCertificate(Files.readString(agent.adminCertificate()),
+                    agent.adminCertificate().toString()).getNotAfter().toInstant();
+            return notAfter.isBefore(now.plus(ADMIN_WARNING)) ? Optional.of("WARNING: " + agent.adminCertificate()
+                    + " expires " + notAfter + " (" + Duration.between(now, notAfter).toDays() + " days): "
+                    + Installation.ctl() + " admin renew, beside pghactl init's files") : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The stored spec as the agents read it; empty (with a warning) when there is none or it is invalid. */

@@ -7,6 +7,7 @@ import io.pgha.model.LeaderVerdict;
 import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Maintenance;
+import io.pgha.model.RevokedHosts;
 import io.pgha.model.PoolerPause;
 import java.util.List;
 import java.util.Map;
@@ -63,11 +64,19 @@ public interface Dcs extends AutoCloseable {
      */
     boolean useJoinToken(String nonce, String record, long ttlSeconds) throws DcsException;
 
-    /** The hosts pghactl revoked. */
-    java.util.Set<String> revokedHosts() throws DcsException;
+    /** The hosts pghactl revoked, if any ever was. */
+    Optional<Versioned<RevokedHosts>> revoked() throws DcsException;
 
-    /** Revokes {@code host}: {@code why} is kept with it (who and when). */
-    void revokeHost(String host, String why) throws DcsException;
+    /** The names of the hosts pghactl revoked. */
+    default java.util.Set<String> revokedHosts() throws DcsException {
+        return revoked().map(v -> v.value().names()).orElse(java.util.Set.of());
+    }
+
+    /** Adds {@code host}'s revocation to the others (a compare-and-swap: two revokes at once both count). */
+    void revokeHost(String host, RevokedHosts.Revocation revocation) throws DcsException;
+
+    /** Follows the revoked hosts from after {@code afterRevision}; as {@link #watchRequest}. */
+    Watch watchRevoked(long afterRevision, Runnable onChange, Consumer<DcsException> onError);
 
     /** Asks {@code host}'s agent for a job; replaces any earlier request to it. */
     void putRequest(String host, HostRequest request) throws DcsException;

@@ -44,13 +44,18 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
      * etcd members, which run agents before any spec exists.
      */
     public static EtcdAccess of(String cluster, Map<String, java.util.Set<Role>> hosts) {
+        return of(cluster, hosts, PATRONI);
+    }
+
+    /** As {@link #of(String, Map)}, with Patroni logging in as {@code patroniUser} (a rotation alternates two). */
+    public static EtcdAccess of(String cluster, Map<String, java.util.Set<Role>> hosts, String patroniUser) {
         Keys keys = new Keys(cluster);
         Map<String, List<Permission>> roles = new LinkedHashMap<>();
         Map<String, String> users = new LinkedHashMap<>();
         users.put(ROOT, ROOT);
         users.put(ADMIN, ROOT);
         roles.put(PATRONI, List.of(new Permission(keys.patroniPrefix(), true, true)));
-        users.put(PATRONI, PATRONI);
+        users.put(patroniUser, PATRONI);
         hosts.forEach((host, hostRoles) -> {
             String name = AGENT_PREFIX + host;
             if (hostRoles.contains(Role.ETCD)) {
@@ -76,6 +81,8 @@ public record EtcdAccess(Map<String, List<Permission>> roles, Map<String, String
                 // The leader pauses the poolers for its restart and reads the lb hosts' word that they did.
                 grants.add(new Permission(keys.poolerPause(), false, true));
                 grants.add(new Permission(keys.hostsPrefix(), true, false));
+                // Its Patroni and PostgreSQL refuse the revoked hosts' addresses.
+                grants.add(new Permission(keys.revoked(), false, false));
             }
             if (hostRoles.contains(Role.LB)) {
                 grants.add(new Permission(keys.poolerPause(), false, false));

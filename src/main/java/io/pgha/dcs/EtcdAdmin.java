@@ -54,8 +54,11 @@ public interface EtcdAdmin {
      */
     void authenticationOn(java.util.Collection<String> rootUsers) throws DcsException;
 
-    /** Removes a user and its role of the same name, if there are: a revoked host's agent. */
-    void removeUser(String user) throws DcsException;
+    /** Deletes a user if there is one (its tokens with it): a revoked host's agent, Patroni's login before a rotation. */
+    void deleteUser(String user) throws DcsException;
+
+    /** Deletes a role if there is one: a revoked host's agent's. */
+    void deleteRole(String role) throws DcsException;
 
     /** Sets an etcd user's password (Patroni's, after a rotation). */
     void changePassword(String user, String password) throws DcsException;

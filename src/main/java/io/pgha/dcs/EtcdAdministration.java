@@ -234,13 +234,18 @@ final class EtcdAdministration implements EtcdAdmin {
     }
 
     @Override
-    public void removeUser(String user) throws DcsException {
+    public void deleteUser(String user) throws DcsException {
         Auth auth = etcd.client().getAuthClient();
         if (etcd.await(auth.userList(), "list etcd users").getUsers().contains(user)) {
             etcd.await(auth.userDelete(bytes(user)), "delete etcd user " + user);
         }
-        if (etcd.await(auth.roleList(), "list etcd roles").getRoles().contains(user)) {
-            etcd.await(auth.roleDelete(bytes(user)), "delete etcd role " + user);
+    }
+
+    @Override
+    public void deleteRole(String role) throws DcsException {
+        Auth auth = etcd.client().getAuthClient();
+        if (etcd.await(auth.roleList(), "list etcd roles").getRoles().contains(role)) {
+            etcd.await(auth.roleDelete(bytes(role)), "delete etcd role " + role);
         }
     }
 

@@ -9,6 +9,7 @@ import io.pgha.model.HostRequest;
 import io.pgha.model.HostStatus;
 import io.pgha.model.Maintenance;
 import io.pgha.model.PoolerPause;
+import io.pgha.model.RevokedHosts;
 import io.pgha.model.TextForm;
 import io.pgha.tls.TlsFiles;
 import java.io.IOException;
@@ -104,16 +105,31 @@ public final class EtcdDcs implements Dcs {
     }
 
     @Override
-    public java.util.Set<String> revokedHosts() throws DcsException {
-        java.util.Set<String> hosts = new java.util.TreeSet<>();
-        etcd.getPrefix(keys.revokedPrefix()).keySet().forEach(k -> hosts.add(k.substring(keys.revokedPrefix()
-                .length())));
-        return hosts;
+    public Optional<Versioned<RevokedHosts>> revoked() throws DcsException {
+        return typed(keys.revoked(), RevokedHosts.TEXT);
     }
 
     @Override
-    public void revokeHost(String host, String why) throws DcsException {
-        etcd.put(keys.revoked(host), why, 0);
+    public void revokeHost(String host, RevokedHosts.Revocation revocation) throws DcsException {
+        // Bounded: each conflict is another pghactl's revocation that got in first, and is kept.
+        for (int attempt = 1; ; attempt++) {
+            Optional<Versioned<RevokedHosts>> now = revoked();
+            RevokedHosts next = now.map(Versioned::value).orElse(RevokedHosts.NONE).with(host, revocation);
+            try {
+                etcd.putIfRevision(keys.revoked(), RevokedHosts.TEXT.write(next),
+                        now.map(Versioned::modRevision).orElse(0L));
+                return;
+            } catch (DcsException.RevisionConflict e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public Dcs.Watch watchRevoked(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return etcd.watch(keys.revoked(), afterRevision, event -> onChange.run(), onError);
     }
 
     @Override

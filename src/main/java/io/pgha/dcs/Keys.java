@@ -93,11 +93,7 @@ public record Keys(String cluster) {
     }
 
     /** Hosts revoked by pghactl: no certificate renewed, no etcd user, refused by Patroni and Postgres. */
-    public String revokedPrefix() {
-        return "/pgha/" + cluster + "/revoked/";
-    }
-
-    public String revoked(String host) {
-        return revokedPrefix() + host;
+    public String revoked() {
+        return "/pgha/" + cluster + "/revoked";
     }
 }

@@ -23,6 +23,9 @@ public final class ClusterSecrets {
             "patroni_etcd");
     private static final String PREVIOUS = ".previous";
     private static final String STAGED = ".next";
+    /** Which of Patroni's two etcd users holds patroni_etcd: a rotation moves Patroni to the other one. */
+    private static final String PATRONI_ETCD_USER = "patroni_etcd.user";
+    public static final List<String> PATRONI_ETCD_USERS = List.of("patroni", "patroni-2");
     /** The secrets that are PostgreSQL roles' passwords: the leader's agent sets them before anyone uses them. */
     public static final List<String> ROLE_PASSWORDS = List.of("superuser", "replication", "rewind", "monitor");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,6 +80,22 @@ public final class ClusterSecrets {
         }
         String staged = out.remove(name + STAGED);
         out.put(name, staged != null ? staged : newPassword(random));
+        return new ClusterSecrets(out);
+    }
+
+    /** The etcd user Patroni logs in as with {@code patroni_etcd}. */
+    public String patroniEtcdUser() {
+        return values.getOrDefault(PATRONI_ETCD_USER, PATRONI_ETCD_USERS.get(0));
+    }
+
+    /**
+     * patroni_etcd's rotation: a new password for the other of Patroni's two etcd users, whom Patroni moves to; the
+     * user it leaves keeps the old password until it is deleted, so that no Patroni is without a login meanwhile.
+     */
+    public ClusterSecrets rotatedPatroniEtcd(SecureRandom random) {
+        Map<String, String> out = new LinkedHashMap<>(rotated("patroni_etcd", random).values);
+        String current = patroniEtcdUser();
+        out.put(PATRONI_ETCD_USER, PATRONI_ETCD_USERS.get(current.equals(PATRONI_ETCD_USERS.get(0)) ? 1 : 0));
         return new ClusterSecrets(out);
     }
 

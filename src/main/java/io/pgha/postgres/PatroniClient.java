@@ -100,6 +100,14 @@ public final class PatroniClient implements PatroniApi {
                 n.path("patroni").path("version").asText(""), n.path("pause").asBoolean(false));
     }
 
+    /**
+     * When this member's Patroni last read etcd (epoch seconds; 0 if never): it reads at the start of every cycle,
+     * right after taking in a reload it was signalled for.
+     */
+    public long dcsLastSeen() throws IOException {
+        return get("/patroni").path("dcs_last_seen").asLong(0);
+    }
+
     @Override
     public List<ClusterMember> cluster() throws IOException {
         List<ClusterMember> out = new ArrayList<>();

@@ -13,9 +13,11 @@ import io.pgha.model.PostgresUpgrade;
 import io.pgha.model.ClusterSecrets;
 import io.pgha.model.ClusterSpec;
 import io.pgha.model.Role;
+import io.pgha.net.Ipv4Networks;
 import io.pgha.resources.FileResource;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * patroni.yml for one data host, built as a tree and written by Jackson: no value can break the file, whatever
@@ -30,7 +32,6 @@ public final class PatroniConfig {
     /** Patroni's REST API user for the unsafe endpoints (switchover, restart, reinitialize, config). */
     public static final String REST_USER = "patroni";
     /** Patroni's own etcd user: its keys, /service/<cluster>/, and nothing else. */
-    public static final String ETCD_USER = "patroni";
     /** The guide's wal_keep_segments: 20, in the unit PostgreSQL 13+ takes (20 segments of 16 MB). */
     static final String WAL_KEEP_SIZE = "320MB";
 
@@ -130,7 +131,16 @@ public final class PatroniConfig {
 
     /** What patroni.yml is made from. */
     public record Input(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
-                        Layout layout, Tls tls, Optional<DataPhase> operation) {
+                        Layout layout, Tls tls, Optional<DataPhase> operation, Set<String> refusedAddresses) {
+        public Input {
+            refusedAddresses = Set.copyOf(refusedAddresses);
+        }
+
+        /** With no host revoked. */
+        public Input(AgentConfig agent, ClusterSpec spec, ClusterSpec.Host host, ClusterSecrets secrets,
+                     Layout layout, Tls tls, Optional<DataPhase> operation) {
+            this(agent, spec, host, secrets, layout, tls, operation, Set.of());
+        }
     }
 
     /**
@@ -184,6 +194,12 @@ public final class PatroniConfig {
                 .put("cafile", tls.ca().toString())
                 .put("verify_client", "required");
         restapi.putObject("authentication").put("username", REST_USER).put("password", secret(secrets, "patroni_rest"));
+        if (!in.refusedAddresses().isEmpty()) {
+            // Patroni has no list of addresses to refuse, only one to allow (for the unsafe endpoints): everything
+            // but the revoked hosts' addresses, as networks. Its read-only endpoints check no address.
+            ArrayNode allow = restapi.putArray("allowlist");
+            Ipv4Networks.allBut(in.refusedAddresses()).forEach(allow::add);
+        }
         // patronictl on this host (lab exec pg1 -- patronictl list) must show a certificate too: Patroni 3.1 and later
         // take it from ctl only (3.0 also fell back to restapi's), so it is said here for every version.
         root.putObject("ctl")
@@ -195,7 +211,7 @@ public final class PatroniConfig {
                 .put("cacert", tls.ca().toString())
                 .put("cert", tls.certificate().toString())
                 .put("key", tls.key().toString())
-                .put("username", ETCD_USER)
+                .put("username", secrets.patroniEtcdUser())
                 .put("password", secret(secrets, "patroni_etcd"));
         ArrayNode etcdHosts = etcd3.putArray("hosts");
         // The spec's etcd hosts are the membership; Patroni also learns the members from etcd itself.
@@ -274,7 +290,7 @@ public final class PatroniConfig {
             pg.putObject("recovery_conf").put("restore_command", archiveGet(spec, layout));
         }
         ArrayNode hba = pg.putArray("pg_hba");
-        hbaLines(spec).forEach(hba::add);
+        hbaLines(spec, in.refusedAddresses()).forEach(hba::add);
         java.util.List<String> ident = PoolerAuth.identLines(spec);
         if (!ident.isEmpty()) {
             ArrayNode identArray = pg.putArray("pg_ident");
@@ -296,8 +312,17 @@ public final class PatroniConfig {
      * user from the lb hosts by certificate, then the spec's client rules. Nothing else.
      */
     static java.util.List<String> hbaLines(ClusterSpec spec) {
+        return hbaLines(spec, Set.of());
+    }
+
+    /** As {@link #hbaLines(ClusterSpec)}, with the revoked hosts' addresses refused first, whoever they claim to be. */
+    static java.util.List<String> hbaLines(ClusterSpec spec, Set<String> refusedAddresses) {
         java.util.List<String> lines = new java.util.ArrayList<>();
         lines.add("local all " + SUPERUSER + " peer");
+        for (String address : new java.util.TreeSet<>(refusedAddresses)) {
+            lines.add("host all all " + address + "/32 reject");
+            lines.add("host replication all " + address + "/32 reject");
+        }
         for (ClusterSpec.Host data : spec.hostsWith(Role.DATA)) {
             String cidr = data.address() + "/32";
             lines.add("hostssl replication " + REPLICATION_USER + " " + cidr + " scram-sha-256");

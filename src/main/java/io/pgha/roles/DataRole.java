@@ -180,7 +180,7 @@ final class DataRole implements RolePlanner {
         // Patroni re-reads patroni.yml on SIGHUP; changes of the dynamic part go through PATCH /config instead.
         PatroniConfig.Tls patroniTls = new PatroniConfig.Tls(tls.ca(), tls.certificate(), tls.key());
         PatroniConfig.Document document = patroniDocument.apply(new PatroniConfig.Input(ctx.agent(), spec, host,
-                secrets, layout, patroniTls, operation));
+                secrets, layout, patroniTls, operation, in.pass().refusedAddresses()));
         FileResource configFile = FileResource.of(config, document.text(), new Owner(user, user, 0600)).asSensitive();
         // A renewed certificate is a reload: Patroni's REST API takes the new one (it compares serial numbers) and
         // Postgres re-reads its ssl files on the reload Patroni passes on.

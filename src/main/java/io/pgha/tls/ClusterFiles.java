@@ -13,13 +13,13 @@ import java.util.List;
 
 /**
  * A new cluster's CA and admin identity, as files in one directory: {@code ca.crt} (every host, 0644), {@code ca.key}
- * (every host running an agent, 0600: each agent issues its own certificate from it), {@code admin.crt} and
- * {@code admin.key} (only where an operator runs pghactl, 0600). Never overwrites: a second CA would lock every host
- * of the first out.
+ * (the etcd hosts, 0600: their agents sign every host's certificates with it), {@code admin.crt} and
+ * {@code admin.key} (only where an operator runs pghactl, 0600). Never overwrites the CA: a second one would lock
+ * every host of the first out; the admin identity is renewed in place.
  */
 public final class ClusterFiles {
     public static final String ADMIN = io.pgha.model.ClusterSpecParser.ADMIN_NAME;
-    /** An operator's identity. Nothing renews it yet: two years, as README says. */
+    /** An operator's identity: two years, renewed by pghactl admin renew. */
     public static final Duration ADMIN_LIFETIME = Duration.ofDays(730);
 
     private ClusterFiles() {
@@ -40,6 +40,33 @@ public final class ClusterFiles {
         write(dir.resolve("admin.key"), admin.keyPem(), "rw-------");
         write(dir.resolve("admin.crt"), admin.certificatePem(), "rw-------");
         return ca;
+    }
+
+    /**
+     * A new admin certificate and key from the CA in {@code dir}, replacing admin.crt and admin.key there (each
+     * written aside and renamed over the old: a reader sees one or the other, whole). Copies of the old one elsewhere
+     * stay valid until they expire: etcd and the agents know admin by its common name.
+     */
+    public static IssuedCertificate renewAdmin(Path dir, SecureRandom random, Instant now) throws IOException {
+        ClusterCa ca = ClusterCa.load(TlsFiles.read(dir.resolve("ca.crt"), "the cluster CA certificate"),
+                TlsFiles.read(dir.resolve("ca.key"), "the cluster CA key (pghactl init's directory)"),
+                dir.resolve("ca.key").toString(), random);
+        IssuedCertificate admin = ca.issue(new CertificateRequest(ADMIN, List.of(), List.of(), ADMIN_LIFETIME), now);
+        replace(dir.resolve("admin.key"), admin.keyPem());
+        replace(dir.resolve("admin.crt"), admin.certificatePem());
+        return admin;
+    }
+
+    private static void replace(Path file, String text) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".new");
+        Files.deleteIfExists(aside);
+        write(aside, text, "rw-------");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(aside,
+                StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(aside, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Created with its mode, so a key is never readable by others, not even for a moment. */

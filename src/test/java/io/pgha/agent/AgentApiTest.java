@@ -240,7 +240,7 @@ class AgentApiTest {
             HttpResponse<String> anonymousRenewal = anonymous.send(HttpRequest.newBuilder(URI.create(
                     "https://127.0.0.3:" + port + "/certificates")).POST(body(renewal)).build());
             assertEquals(403, anonymousRenewal.statusCode(), anonymousRenewal.body());
-            dcs.revokeHost("pg9", "test");
+            dcs.revokeHost("pg9", new io.pgha.model.RevokedHosts.Revocation("", "test"));
             HttpResponse<String> revoked = asPg9.send(HttpRequest.newBuilder(URI.create("https://127.0.0.3:" + port
                     + "/certificates")).POST(body(renewal)).build());
             assertEquals(403, revoked.statusCode(), revoked.body());

@@ -59,7 +59,7 @@ class AgentLoopTest {
 
         @Override
         public DesiredState plan(Optional<ClusterSpec> spec, Optional<ClusterSecrets> secrets, EtcdFacts etcd,
-                                 Optional<DataPhase> operation) {
+                                 Optional<DataPhase> operation, Set<String> refusedAddresses) {
             String text = "work_mem=" + spec.map(s -> s.postgres().parameters().get("work_mem")).orElse("none")
                     + "\nsuperuser=" + secrets.flatMap(s -> s.get("superuser")).orElse("none") + "\n";
             return new DesiredState(roles(spec), List.of(FileResource.of(rendered(), text,

@@ -30,7 +30,7 @@ public final class MemoryDcs implements Dcs {
     private Optional<Versioned<ClusterSecrets>> secrets = Optional.empty();
     private final Map<String, Versioned<HostRequest>> requests = new HashMap<>();
     private final Map<String, String> usedJoinTokens = new HashMap<>();
-    private final Map<String, String> revoked = new java.util.TreeMap<>();
+    private Versioned<io.pgha.model.RevokedHosts> revoked;
     private Versioned<PoolerPause> poolerPause;
     private Versioned<Maintenance> maintenance;
     private Versioned<String> leaderKey;
@@ -179,15 +179,24 @@ public final class MemoryDcs implements Dcs {
     }
 
     @Override
-    public synchronized java.util.Set<String> revokedHosts() throws DcsException {
+    public synchronized Optional<Versioned<io.pgha.model.RevokedHosts>> revoked() throws DcsException {
         check();
-        return java.util.Set.copyOf(revoked.keySet());
+        return Optional.ofNullable(revoked);
     }
 
     @Override
-    public synchronized void revokeHost(String host, String why) throws DcsException {
-        check();
-        revoked.put(host, why);
+    public void revokeHost(String host, io.pgha.model.RevokedHosts.Revocation revocation) throws DcsException {
+        synchronized (this) {
+            check();
+            io.pgha.model.RevokedHosts now = revoked == null ? io.pgha.model.RevokedHosts.NONE : revoked.value();
+            revoked = new Versioned<>(now.with(host, revocation), ++revision);
+        }
+        tell("revoked");
+    }
+
+    @Override
+    public Watch watchRevoked(long afterRevision, Runnable onChange, Consumer<DcsException> onError) {
+        return watch("revoked", onChange, onError);
     }
 
     @Override

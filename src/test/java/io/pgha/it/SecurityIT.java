@@ -255,15 +255,28 @@ class SecurityIT {
         Thread thread = new Thread(writer, "writer");
         thread.start();
         AgentCluster.Outcome rotated;
+        AgentCluster.Outcome etcdLogin;
+        String leader = cluster.leader();
         try {
             rotated = cluster.ctlWithin(Duration.ofMinutes(5), "secret", "rotate", "replication");
             assertEquals(0, rotated.exitCode(), rotated.toString());
+            // Patroni's etcd login: it moves to its other etcd user, the old one goes, the leader keeps its key.
+            etcdLogin = cluster.ctlWithin(Duration.ofMinutes(5), "secret", "rotate", "patroni_etcd");
+            assertEquals(0, etcdLogin.exitCode(), etcdLogin.toString());
         } finally {
             writer.stop();
             thread.join(10_000);
         }
         System.out.println(rotated.out());
-        long generation = Long.parseLong(rotated.out().replaceAll("(?s).*secrets generation (\\d+).*", "$1"));
+        System.out.println(etcdLogin.out());
+        assertTrue(etcdLogin.out().contains("Patroni logs in to etcd as patroni-2") && etcdLogin.out().contains(
+                "patroni deleted") && etcdLogin.out().contains("the leader " + leader + " kept its key"),
+                etcdLogin.out());
+        assertEquals(leader, cluster.leader(), "no failover");
+        long generation;
+        try (EtcdDcs dcs = cluster.dcs()) {
+            generation = dcs.secrets().orElseThrow().modRevision();
+        }
         Map<String, JsonNode> all = statuses();
         for (String h : dataHosts()) {
             assertEquals(generation, all.get(h).path("secrets_revision").asLong(), h + " reports the new generation");
@@ -366,18 +379,102 @@ class SecurityIT {
                 pg1 + " renewed through an etcd host, with its own certificate");
     }
 
-    /** Last: a revoked host's certificate is refused by etcd at once, and no etcd host renews it. */
+    /**
+     * The upgrade from the layout where every host held ca.key (README): a data host whose agent issued its own
+     * certificates with the CA key has the key taken away and its agent restarted; it renews through an etcd host
+     * with the certificate it issued itself, and PostgreSQL never restarts. The agent's files are alike on every
+     * platform, so Debian 12 alone runs it.
+     */
     @Test
     @Order(6)
-    void aRevokedHostIsRefusedByEtcdAndGetsNoNewCertificate() throws Exception {
+    void aHostThatHeldTheCaKeyRenewsThroughTheEtcdHostsOnceItIsRemoved() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(plan.os().booted(), "the same agent files on every platform");
+        String pg2 = dataHosts().get(1);
+        Path caKey = plan.hostDir(plan.host(pg2)).resolve("ca.key");
+        Files.copy(plan.pkiDir().resolve("ca.key"), caKey);
+        Files.setPosixFilePermissions(caKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // The old layout's certificates: without its own, the agent that holds the CA key issues them at once.
+        int before = restartAgent(pg2, () -> {
+            Files.delete(cluster.path(pg2, "var/lib/pgha-agent/tls/host.crt"));
+            Files.delete(cluster.path(pg2, "var/lib/pgha-agent/tls/host.key"));
+        });
+        cluster.await(pg2 + " issues its certificates with the CA key", Duration.ofSeconds(60), () ->
+                logSince(pg2, before).contains("host certificates issued (none yet)") ? Optional.of(true)
+                        : Optional.empty(), () -> logSince(pg2, before));
+        Files.delete(caKey);
+        int after = restartAgent(pg2, () -> { });
+        cluster.await(pg2 + " renews through an etcd host", Duration.ofSeconds(CERT_SECONDS), () ->
+                logSince(pg2, after).contains("host certificates signed by an etcd host (renewal") ? Optional.of(true)
+                        : Optional.empty(), () -> logSince(pg2, after));
+        for (String h : dataHosts()) {
+            assertEquals(postmasters.get(h), cluster.postmasterPid(h), "no Postgres restart on " + h);
+        }
+        awaitReplicasStreaming("after the CA key was removed from " + pg2);
+    }
+
+    /** What a test does while an agent is stopped. */
+    private interface WhileStopped {
+        void run() throws IOException;
+    }
+
+    /**
+     * Stops a lab host's agent (its programs run on), does {@code meanwhile} and starts it again; the length of its
+     * log before.
+     */
+    private int restartAgent(String host, WhileStopped meanwhile) throws IOException {
+        int length = cluster.agentLog(host).length();
+        ProcessHandle agent = cluster.lab().agent(plan.host(host)).orElseThrow();
+        agent.destroy();
+        agent.onExit().completeOnTimeout(agent, 30, TimeUnit.SECONDS).join();
+        assertFalse(agent.isAlive(), host + "'s agent ended within 30 s of its SIGTERM");
+        meanwhile.run();
+        cluster.start(host);
+        return length;
+    }
+
+    private String logSince(String host, int offset) {
+        try {
+            return cluster.agentLog(host).substring(offset);
+        } catch (IOException e) {
+            return "log unreadable: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Last: a revoked host's certificate is refused by etcd at once, and no etcd host renews it; every data host's
+     * Patroni (its unsafe endpoints) and PostgreSQL refuse the host's address once their agents have converged, before
+     * asking for a password.
+     */
+    @Test
+    @Order(7)
+    void aRevokedHostIsRefusedByEtcdPatroniAndPostgresAndGetsNoNewCertificate() throws Exception {
         String lb = plan.hostsWith(Role.LB).get(0).name();
         try (EtcdDcs asLb = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(lb))) {
             assertTrue(asLb.spec().isPresent(), "before: the lb host's agent reads the spec");
+        }
+        for (String data : dataHosts()) {
+            assertEquals("401", unsafeRequestFrom(lb, data), "before: " + data + "'s Patroni asks " + lb
+                    + " for the password");
+            assertTrue(postgresAnswerTo(lb, data).contains("no password supplied"), "before: " + data
+                    + "'s PostgreSQL asks " + lb + " for the password");
         }
         AgentCluster.Outcome revoked = cluster.ctl("host", "revoke", lb);
         assertEquals(0, revoked.exitCode(), revoked.toString());
         try (EtcdDcs asLb = new EtcdDcs(plan.cluster(), plan.clientUrls(), Duration.ofSeconds(5), hostTls(lb))) {
             assertThrows(DcsException.Refused.class, asLb::spec, "after: etcd refuses the revoked host");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (String data : dataHosts()) {
+            String patroni = unsafeRequestFrom(lb, data);
+            String postgres = postgresAnswerTo(lb, data);
+            while (!(patroni.equals("403") && postgres.contains("pg_hba.conf rejects connection"))) {
+                assertTrue(System.nanoTime() < deadline, data + " still answers the revoked " + lb
+                        + " 60 s after the revoke: Patroni " + patroni + ", PostgreSQL " + postgres + "\n"
+                        + cluster.agentLog(data));
+                TimeUnit.MILLISECONDS.sleep(500);
+                patroni = unsafeRequestFrom(lb, data);
+                postgres = postgresAnswerTo(lb, data);
+            }
         }
         HttpText asLbHttp = new HttpText(Duration.ofSeconds(5), hostTls(lb).sslContext());
         String desk = "https://" + plan.hostsWith(Role.ETCD).get(0).address() + ":8010/certificates";
@@ -518,6 +615,33 @@ class SecurityIT {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {plan.adminTls().trustManager()}, null);
         return context;
+    }
+
+    /** Python's: an HTTPS request with a client certificate, its status printed; no password is sent. */
+    private static final String UNSAFE_REQUEST = String.join("\n",
+            "import http.client, ssl, sys",
+            "c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)",
+            "c.check_hostname = False",
+            "c.load_verify_locations(sys.argv[1])",
+            "c.load_cert_chain(sys.argv[2], sys.argv[3])",
+            "h = http.client.HTTPSConnection(sys.argv[4], 8008, context=c, timeout=5)",
+            "h.request('POST', '/reload', body='{}')",
+            "print(h.getresponse().status)");
+
+    /** The status a data host's Patroni answers {@code from}'s agent certificate for POST /reload, from its address. */
+    private String unsafeRequestFrom(String from, String data) throws IOException {
+        String ca = plan.os().booted() ? "/etc/pgha-agent/ca.crt" : plan.hostDir(plan.host(from)).resolve("ca.crt")
+                .toString();
+        return cluster.runOn(from, "python3", "-c", UNSAFE_REQUEST, ca,
+                cluster.pathOnHost(from, "var/lib/pgha-agent/tls/host.crt"),
+                cluster.pathOnHost(from, "var/lib/pgha-agent/tls/host.key"), address(data)).strip();
+    }
+
+    /** What a data host's PostgreSQL tells psql on {@code from}, over TLS and without a password. */
+    private String postgresAnswerTo(String from, String data) throws IOException {
+        return io.pgha.supervise.Command.run(cluster.on(from, "psql", "-w", "-X", "-c", "select 1",
+                "host=" + address(data) + " port=5432 dbname=postgres user=postgres sslmode=require connect_timeout=5"),
+                Duration.ofSeconds(30)).output();
     }
 
     private TlsFiles hostTls(String host) {

@@ -36,4 +36,18 @@ class ClusterSecretsTest {
         assertEquals(Optional.empty(), rotated.staged("replication"));
         assertFalse(rotated.toString().contains(next), "never the values in toString: " + rotated);
     }
+
+    @Test
+    void patroniEtcdAlternatesBetweenTwoUsersEachWithItsNewPassword() throws Exception {
+        ClusterSecrets start = ClusterSecrets.generate(random);
+        assertEquals("patroni", start.patroniEtcdUser(), "the first apply's user");
+        ClusterSecrets once = ClusterSecrets.fromJson(start.rotatedPatroniEtcd(random).toJson());
+        assertEquals("patroni-2", once.patroniEtcdUser());
+        assertNotEquals(start.get("patroni_etcd"), once.get("patroni_etcd"));
+        assertEquals(start.get("patroni_etcd"), once.previous("patroni_etcd"));
+        ClusterSecrets twice = once.rotatedPatroniEtcd(random);
+        assertEquals("patroni", twice.patroniEtcdUser(), "back to the first, with a new password");
+        assertNotEquals(start.get("patroni_etcd"), twice.get("patroni_etcd"));
+        assertFalse(twice.lacksAny());
+    }
 }

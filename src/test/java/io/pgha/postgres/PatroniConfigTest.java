@@ -277,6 +277,24 @@ class PatroniConfigTest {
     }
 
     @Test
+    void aRevokedHostsAddressIsRefusedByPostgresFirstAndByPatronisUnsafeEndpoints() throws Exception {
+        AgentConfig agent = AgentConfig.parse(AGENT, "agent.yml");
+        ClusterSpec spec = new ClusterSpecParser(agent).parse(SPEC, "spec");
+        ClusterSecrets secrets = plainSecrets();
+        JsonNode yml = YAML.readTree(PatroniConfig.document(new PatroniConfig.Input(agent, spec,
+                spec.host("pg1").orElseThrow(), secrets, LAYOUT, TLS, Optional.empty(), java.util.Set.of("10.0.2.1")))
+                .text());
+        List<String> hba = texts(yml.path("postgresql").path("pg_hba"));
+        assertEquals(List.of("local all postgres peer", "host all all 10.0.2.1/32 reject",
+                "host replication all 10.0.2.1/32 reject"), hba.subList(0, 3), "before any rule that could admit it");
+        List<String> allow = texts(yml.path("restapi").path("allowlist"));
+        assertEquals(32, allow.size(), allow.toString());
+        assertTrue(allow.contains("0.0.0.0/5") && allow.contains("10.0.2.0/32") && allow.contains("10.0.2.2/31")
+                && !allow.contains("10.0.2.1/32"), allow.toString());
+        assertTrue(render("s", "pg1").path("restapi").path("allowlist").isMissingNode(), "none revoked: no list");
+    }
+
+    @Test
     void thePoolersAuthUserComesInByCertificateFromTheLbHostsOnly() throws Exception {
         JsonNode pg = render(SPEC + "pooler: {}\n", "s", "pg1").path("postgresql");
         List<String> hba = texts(pg.path("pg_hba"));
