@@ -38,6 +38,9 @@ import java.util.function.Supplier;
  * with them stopped). A run that fails counts in its own row; its figures stay out of the medians.
  * Run from the repository root, as root, with no lab up:
  *   mvn -q -B package -DskipTests && java -cp target/pgha-agent.jar bench/CostBench.java [runs [idle-seconds]]
+ * On booted Debian 13 or 14 machines (the newest .deb of target/deb, packaging/deb/build-deb; the image built by
+ * daemon/pghactl lab image --os trixie|forky), --os first:
+ *   java -cp target/pgha-agent.jar bench/CostBench.java --os trixie [runs [idle-seconds]]
  * The agent on each Java runtime ({@link JavaRuntimes}): after packaging/deb/build-deb and with the Debian 13 image
  * built (daemon/pghactl lab image --os trixie, for its Java 21),
  *   java -cp target/pgha-agent.jar bench/CostBench.java --java [runs [idle-seconds]]
@@ -53,6 +56,13 @@ public class CostBench {
             JavaRuntimes.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        LabPlan.Os os = LabPlan.Os.LOCAL;
+        if (args.length > 1 && args[0].equals("--os")) {
+            String name = args[1];
+            os = LabPlan.Os.named(name).orElseThrow(() -> new IllegalArgumentException("--os: expected trixie or"
+                    + " forky, found " + name));
+            args = java.util.Arrays.copyOfRange(args, 2, args.length);
+        }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         int idleSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         Map<String, List<Double>> figures = new LinkedHashMap<>();
@@ -61,7 +71,7 @@ public class CostBench {
             System.err.printf("== run %d of %d%n", run, runs);
             Map<String, List<Double>> one = new LinkedHashMap<>();
             try {
-                new CostBench().run(run == 1 ? idleSeconds : 0, one);
+                new CostBench(os).run(run == 1 ? idleSeconds : 0, one);
                 one.forEach((k, v) -> figures.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
             } catch (Exception e) {
                 failed++;
@@ -69,15 +79,29 @@ public class CostBench {
             }
             print(figures, failed);
         }
-        System.out.printf("%npgha-agent cost bench, %d runs, %s, %d cores, %s%n", runs, java.time.LocalDate.now(),
-                Runtime.getRuntime().availableProcessors(), git("rev-parse", "--short", "HEAD"));
+        System.out.printf("%npgha-agent cost bench (%s), %d runs, %s, %d cores, %s%n", os, runs,
+                java.time.LocalDate.now(), Runtime.getRuntime().availableProcessors(), git("rev-parse", "--short",
+                "HEAD"));
         print(figures, failed);
     }
 
-    final LabPlan plan = LabPlan.standard(3, 1, LabPlan.Os.LOCAL);
-    final Lab lab = new Lab(plan, HOME.resolve("daemon/pgha-agent"));
+    final LabPlan plan;
+    final Lab lab;
     PostgresProbe pg;
     String password;
+
+    CostBench(LabPlan.Os os) throws java.io.IOException {
+        plan = LabPlan.standard(3, 1, os);
+        lab = new Lab(plan, os.booted() ? newestDeb() : HOME.resolve("daemon/pgha-agent"));
+    }
+
+    static Path newestDeb() throws java.io.IOException {
+        try (var debs = Files.list(HOME.resolve("target/deb"))) {
+            return debs.filter(f -> f.toString().endsWith("_all.deb")).max(java.util.Comparator.comparing(
+                    f -> f.toFile().lastModified())).orElseThrow(() -> new IllegalStateException("no .deb in"
+                    + " target/deb: packaging/deb/build-deb makes one"));
+        }
+    }
 
     void run(int idleSeconds, Map<String, List<Double>> out) throws Exception {
         if (lab.exists()) {
@@ -100,9 +124,8 @@ public class CostBench {
     /** Agents started -> leader + 2 streaming replicas + a write through the lb; the steps on the way. */
     void bootstrap(Map<String, List<Double>> out) throws Exception {
         long t0 = System.currentTimeMillis();
-        for (LabPlan.Host h : plan.hosts()) {
-            lab.start(h);
-        }
+        // Booted machines boot as lab up boots them (several at once); agents in namespaces start one by one.
+        lab.startAll(plan.hosts());
         Map<String, Long> seen = new TreeMap<>();
         EtcdHealth etcd = new EtcdHealth(Duration.ofSeconds(2), plan.adminTls().sslContext());
         await(Duration.ofSeconds(120), () -> plan.clientUrls().stream().allMatch(u -> etcd.probe(u).healthy()),
@@ -156,7 +179,8 @@ public class CostBench {
         for (LabPlan.Host h : plan.hosts()) {
             List<String> lines;
             try {
-                lines = Files.readAllLines(plan.baseDir().resolve(h.name()).resolve("agent.log"));
+                lines = plan.os().booted() ? List.of() : Files.readAllLines(plan.baseDir().resolve(h.name())
+                        .resolve("agent.log"));
             } catch (Exception e) {
                 continue;
             }
@@ -369,9 +393,10 @@ public class CostBench {
         }
     }
 
+    /** As this machine sees it (a booted machine has pids of its own). */
     long postmasterPid(String host) throws Exception {
-        Path pid = plan.root(plan.host(host)).resolve(plan.postgresDataDir()).resolve("postmaster.pid");
-        return Long.parseLong(Files.readAllLines(pid).get(0).strip());
+        return lab.postmasterPid(plan.host(host)).orElseThrow(() -> new IllegalStateException("no postmaster on "
+                + host));
     }
 
     List<String> data() {
