@@ -102,8 +102,7 @@ final class ApplyCommand implements Callable<Integer> {
             }
             ClusterSecrets secrets = ensureSecrets(dcs);
             // Users and roles before the spec: a host the spec adds can read it the moment it appears.
-            dcs.admin().ensureAccess(access(agent, cluster, dcs.revokedHosts(), secrets.patroniEtcdUser()),
-                    Map.of(secrets.patroniEtcdUser(), secrets.get("patroni_etcd").orElseThrow()));
+            grantAccess(dcs, agent, cluster, secrets);
             long readRevision = current.map(Versioned::modRevision).orElse(0L);
             if (expectRevision != null && expectRevision != readRevision) {
                 CtlMain.err(spec).println("refused: the spec is at revision " + readRevision + ", expected "
@@ -266,6 +265,14 @@ final class ApplyCommand implements Callable<Integer> {
                     + " get secret NAME shows them, as admin)");
         }
         return secrets;
+    }
+
+    /** etcd's users and roles brought in line with {@link #access}, Patroni's login with its password. */
+    static void grantAccess(EtcdDcs dcs, AgentConfig agent, ClusterSpec cluster, ClusterSecrets secrets)
+            throws DcsException {
+        String patroni = secrets.patroniEtcdUser();
+        dcs.admin().ensureAccess(access(agent, cluster, dcs.revokedHosts(), patroni),
+                Map.of(patroni, secrets.get("patroni_etcd").orElseThrow()));
     }
 
     /**

@@ -23,7 +23,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -178,9 +177,7 @@ final class HostCommand implements Runnable {
                 if (cluster.isPresent() && secrets.isPresent()) {
                     // The data hosts read the revocations with the grants of this pghactl: an apply by an older one
                     // lacked it.
-                    String patroni = secrets.get().patroniEtcdUser();
-                    dcs.admin().ensureAccess(ApplyCommand.access(agent, cluster.get(), dcs.revokedHosts(), patroni),
-                            Map.of(patroni, secrets.get().get("patroni_etcd").orElseThrow()));
+                    ApplyCommand.grantAccess(dcs, agent, cluster.get(), secrets.get());
                 }
             }
             CtlMain.out(spec).println("revoked " + name + ": etcd refuses its certificates, and no etcd host signs"

@@ -63,9 +63,7 @@ final class PauseCommand implements Callable<Integer> {
             // The agents read the pause with the grants of this pghactl: an apply by an older one lacked it.
             ClusterSecrets secrets = dcs.secrets().map(Versioned::value).orElseThrow(
                     () -> new IOException("no cluster secrets stored: apply the spec first"));
-            dcs.admin().ensureAccess(ApplyCommand.access(agent, cluster.get(), dcs.revokedHosts(),
-                    secrets.patroniEtcdUser()), Map.of(secrets.patroniEtcdUser(),
-                    secrets.get("patroni_etcd").orElseThrow()));
+            ApplyCommand.grantAccess(dcs, agent, cluster.get(), secrets);
             Optional<Maintenance> was = dcs.maintenance().map(Versioned::value);
             Maintenance pause = new Maintenance(reason.isEmpty() ? was.map(Maintenance::reason).orElse("") : reason,
                     was.map(Maintenance::since).orElse(System.currentTimeMillis()), hostName());

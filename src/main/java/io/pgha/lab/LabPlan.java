@@ -446,12 +446,7 @@ public record LabPlan(String cluster, String prefix, Optional<String> network, P
     static String networkOf(String cidr) {
         String[] parts = cidr.split("/");
         int bits = Integer.parseInt(parts[1]);
-        long ip = 0;
-        for (String octet : parts[0].split("\\.")) {
-            ip = (ip << 8) | Integer.parseInt(octet);
-        }
         long mask = bits == 0 ? 0 : (0xffffffffL << (32 - bits)) & 0xffffffffL;
-        long net = ip & mask;
-        return ((net >> 24) & 255) + "." + ((net >> 16) & 255) + "." + ((net >> 8) & 255) + "." + (net & 255) + "/" + bits;
+        return io.pgha.net.Ipv4Networks.text(io.pgha.model.Values.ipv4Bits(parts[0]) & mask) + "/" + bits;
     }
 }

@@ -68,7 +68,8 @@ public final class Values {
         return (ipv4Bits(a) & mask) == (ipv4Bits(b) & mask);
     }
 
-    private static long ipv4Bits(String address) {
+    /** A dotted quad already checked (digits, four octets of 0-255) as the 32 bits it stands for. */
+    public static long ipv4Bits(String address) {
         long ip = 0;
         for (String octet : address.split("\\.")) {
             ip = (ip << 8) | Integer.parseInt(octet);

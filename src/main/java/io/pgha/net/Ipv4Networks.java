@@ -1,5 +1,6 @@
 package io.pgha.net;
 
+import io.pgha.model.Values;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,22 +37,17 @@ public final class Ipv4Networks {
 
     private static long bits(String address) {
         String[] octets = address.split("\\.", -1);
-        if (octets.length != 4) {
-            throw new IllegalArgumentException("expected an IPv4 address such as 10.0.0.1, found '" + address + "'");
-        }
-        long ip = 0;
         for (String octet : octets) {
-            int value = Integer.parseInt(octet);
-            if (value < 0 || value > 255) {
+            if (octets.length != 4 || !octet.matches("\\d{1,3}") || Integer.parseInt(octet) > 255) {
                 throw new IllegalArgumentException("expected an IPv4 address such as 10.0.0.1, found '" + address
                         + "'");
             }
-            ip = (ip << 8) | value;
         }
-        return ip;
+        return Values.ipv4Bits(address);
     }
 
-    private static String text(long ip) {
+    /** 32 bits as a dotted quad. */
+    public static String text(long ip) {
         return ((ip >> 24) & 255) + "." + ((ip >> 16) & 255) + "." + ((ip >> 8) & 255) + "." + (ip & 255);
     }
 }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.tls.ClusterCa;
 import io.pgha.tls.Pem;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,33 +13,19 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** pghactl admin renew: a new admin certificate and key from the CA beside agent.yml, 0600, nothing else touched. */
 class AdminRenewTest {
-    private static int run(StringWriter out, StringWriter err, String... args) {
-        CommandLine cli = new CommandLine(new CtlMain());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(e.getMessage());
-            return e instanceof CtlMain.BadInputException ? CtlMain.BAD_INPUT : CtlMain.FAILURE;
-        });
-        return cli.execute(args);
-    }
-
     @Test
     void aNewAdminCertificateOfTheSameCaReplacesTheOldOne(@TempDir Path dir) throws Exception {
         Path files = dir.resolve("demo");
-        assertEquals(0, run(new StringWriter(), new StringWriter(), "init", "--cluster", "demo", "--member",
-                "etcd1=10.0.0.1", "--dir", files.toString()));
+        assertEquals(0, CtlRun.of("init", "--cluster", "demo", "--member",
+                "etcd1=10.0.0.1", "--dir", files.toString()).code());
         String caBefore = Files.readString(files.resolve("ca.crt"));
         X509Certificate before = Pem.readCertificate(Files.readString(files.resolve("admin.crt")), "before");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        assertEquals(0, run(out, err, "--config", files.resolve("agent.yml").toString(), "admin", "renew"),
-                err.toString());
-        assertTrue(out.toString().startsWith("renewed "), out.toString());
+        CtlRun renewed = CtlRun.of("--config", files.resolve("agent.yml").toString(), "admin", "renew");
+        assertEquals(0, renewed.code(), renewed.err());
+        assertTrue(renewed.out().startsWith("renewed "), renewed.out());
         X509Certificate after = Pem.readCertificate(Files.readString(files.resolve("admin.crt")), "after");
         assertNotEquals(before.getSerialNumber(), after.getSerialNumber());
         assertEquals("CN=admin,O=pgha", after.getSubjectX500Principal().getName());
@@ -59,17 +43,16 @@ class AdminRenewTest {
         }
 
         Files.delete(files.resolve("ca.key"));
-        StringWriter refused = new StringWriter();
-        assertEquals(CtlMain.BAD_INPUT, run(new StringWriter(), refused, "--config",
-                files.resolve("agent.yml").toString(), "admin", "renew"));
-        assertTrue(refused.toString().contains("there is none at"), refused.toString());
+        CtlRun refused = CtlRun.of("--config", files.resolve("agent.yml").toString(), "admin", "renew");
+        assertEquals(CtlMain.BAD_INPUT, refused.code());
+        assertTrue(refused.err().contains("there is none at"), refused.err());
     }
 
     @Test
     void statusWarnsAMonthBeforeTheAdminCertificateExpires(@TempDir Path dir) throws Exception {
         Path files = dir.resolve("demo");
-        assertEquals(0, run(new StringWriter(), new StringWriter(), "init", "--cluster", "demo", "--member",
-                "etcd1=10.0.0.1", "--dir", files.toString()));
+        assertEquals(0, CtlRun.of("init", "--cluster", "demo", "--member",
+                "etcd1=10.0.0.1", "--dir", files.toString()).code());
         io.pgha.model.AgentConfig agent = io.pgha.model.AgentConfig.load(files.resolve("agent.yml"));
         java.time.Instant notAfter = Pem.readCertificate(Files.readString(files.resolve("admin.crt")), "admin")
                 .getNotAfter().toInstant();

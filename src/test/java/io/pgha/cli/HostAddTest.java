@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgha.tls.ClusterCa;
 import io.pgha.tls.JoinToken;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,7 +12,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * pghactl host add: a join secret signed with the CA key beside agent.yml, for a host and address that are not an
@@ -22,32 +19,15 @@ import picocli.CommandLine;
  * spec is not checked, which it says.
  */
 class HostAddTest {
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new CtlMain());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(e.getMessage());
-            return e instanceof CtlMain.BadInputException ? CtlMain.BAD_INPUT : CtlMain.FAILURE;
-        });
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void aSecretForAHostAtItsAddressSignedByTheCaAndNothingForAnEtcdMemberOrWithoutTheKey(@TempDir Path dir)
             throws Exception {
         Path files = dir.resolve("demo");
         // Members on loopback addresses nobody listens on: the spec check fails fast.
-        assertEquals(0, run("init", "--cluster", "demo", "--member", "etcd1=127.0.9.1", "--dir", files.toString())
+        assertEquals(0, CtlRun.of("init", "--cluster", "demo", "--member", "etcd1=127.0.9.1", "--dir", files.toString())
                 .code());
         String config = files.resolve("agent.yml").toString();
-        Run added = run("--config", config, "host", "add", "pg1", "--address", "10.0.1.1", "--valid", "2");
+        CtlRun added = CtlRun.of("--config", config, "host", "add", "pg1", "--address", "10.0.1.1", "--valid", "2");
         assertEquals(0, added.code(), added.err());
         ClusterCa ca = ClusterCa.load(Files.readString(files.resolve("ca.crt")),
                 Files.readString(files.resolve("ca.key")), "ca", new SecureRandom());
@@ -57,7 +37,7 @@ class HostAddTest {
         assertTrue(added.err().contains("the spec was not checked"), added.err());
 
         Path secretFile = dir.resolve("pg2.secret");
-        Run toFile = run("--config", config, "host", "add", "pg2", "--address", "10.0.1.2", "--secret-file",
+        CtlRun toFile = CtlRun.of("--config", config, "host", "add", "pg2", "--address", "10.0.1.2", "--secret-file",
                 secretFile.toString());
         assertEquals(0, toFile.code(), toFile.err());
         assertEquals("", toFile.out(), "the secret goes to the file only");
@@ -65,16 +45,16 @@ class HostAddTest {
         assertEquals("pg2", JoinToken.validate(Files.readString(secretFile), ca.issued().certificate(),
                 Instant.now()).host());
 
-        assertEquals(CtlMain.BAD_INPUT, run("--config", config, "host", "add", "etcd1", "--address", "10.0.1.9")
+        assertEquals(CtlMain.BAD_INPUT, CtlRun.of("--config", config, "host", "add", "etcd1", "--address", "10.0.1.9")
                 .code(), "an etcd member issues its own");
-        assertTrue(run("--config", config, "host", "add", "pg3", "--address", "10.0.1.300").err()
+        assertTrue(CtlRun.of("--config", config, "host", "add", "pg3", "--address", "10.0.1.300").err()
                 .contains("--address: expected an IPv4 address"));
-        assertTrue(run("--config", config, "host", "add", "pg3", "--address", "10.0.1.3", "--valid", "0").err()
+        assertTrue(CtlRun.of("--config", config, "host", "add", "pg3", "--address", "10.0.1.3", "--valid", "0").err()
                 .contains("--valid: expected hours from 1 to 720, found 0"));
-        assertTrue(run("--config", config, "host", "add", "pg2", "--address", "10.0.1.2", "--secret-file",
+        assertTrue(CtlRun.of("--config", config, "host", "add", "pg2", "--address", "10.0.1.2", "--secret-file",
                 secretFile.toString()).err().contains("exists; expected a new file"));
         Files.delete(files.resolve("ca.key"));
-        Run withoutKey = run("--config", config, "host", "add", "pg3", "--address", "10.0.1.3");
+        CtlRun withoutKey = CtlRun.of("--config", config, "host", "add", "pg3", "--address", "10.0.1.3");
         assertEquals(CtlMain.BAD_INPUT, withoutKey.code());
         assertTrue(withoutKey.err().contains("signed with the cluster CA's key, and there is none at"),
                 withoutKey.err());

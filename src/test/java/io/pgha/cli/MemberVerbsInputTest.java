@@ -3,30 +3,12 @@ package io.pgha.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The member verbs refuse bad arguments with exit 2 and the reason, before they read agent.yml or reach etcd. */
 class MemberVerbsInputTest {
-    private record Run(int code, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new CtlMain());
-        cli.setErr(new PrintWriter(err));
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println(e.getMessage());
-            return e instanceof CtlMain.BadInputException ? CtlMain.BAD_INPUT : CtlMain.FAILURE;
-        });
-        int code = cli.execute(args);
-        return new Run(code, err.toString());
-    }
-
     private static void refused(String expected, String... args) {
-        Run r = run(args);
+        CtlRun r = CtlRun.of(args);
         assertEquals(CtlMain.BAD_INPUT, r.code(), r.err());
         assertTrue(r.err().contains(expected), r.err());
     }
