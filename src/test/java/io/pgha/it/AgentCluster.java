@@ -427,6 +427,23 @@ final class AgentCluster implements AutoCloseable {
     }
 
     /**
+     * Waits up to {@code timeout} for {@code text} in the agent log of one of {@code hosts}, the first that has it:
+     * an agent logs what it did after etcd or a peer saw it done, and a booted machine's journal takes a line a
+     * moment after the agent wrote it.
+     */
+    String awaitLogLine(java.util.Collection<String> hosts, String text, Duration timeout)
+            throws InterruptedException {
+        return await("\"" + text + "\" in the agent log of one of " + hosts, timeout,
+                () -> hosts.stream().filter(h -> {
+                    try {
+                        return agentLog(h).contains(text);
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }).findFirst(), () -> "not in their logs");
+    }
+
+    /**
      * The tail of every agent log, those of hosts that report no converged pass (or nothing) first and longer: a
      * failure's report is often cut, and theirs say why.
      */
