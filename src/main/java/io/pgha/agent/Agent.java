@@ -138,6 +138,11 @@ public final class Agent {
                     : s.spec().map(spec -> new LeaderObserver.View(spec, s.roles()));
         }, new LeaderLook(LeaderObserver.LOOK_TIMEOUT, host.certificate().sslContext(),
                 ClusterSpec.POSTGRES_PORT, ClusterSpec.PATRONI_PORT));
+        WriteRouting routing = new WriteRouting(dcs, outage, () -> {
+            AgentState s = reporter.state();
+            return s == null || !s.roles().contains(Role.LB) ? Optional.empty() : s.spec();
+        }, new LeaderLook(WriteRouting.LOOK_TIMEOUT, host.certificate().sslContext(), ClusterSpec.POSTGRES_PORT,
+                ClusterSpec.PATRONI_PORT), host.paths().haproxySocket());
         BackupWorker backups = new BackupWorker(host.identity().name(), host.paths().stateDir(),
                 hostRoles::backupTools, HostRoles.BACKUP_SERVER, host.supervisor(), dcs, () -> {
                     AgentState s = reporter.state();
@@ -164,6 +169,7 @@ public final class Agent {
             loop.run();
         } finally {
             backups.close();
+            routing.close();
             observer.close();
             pauses.close();
             prober.close();

@@ -50,4 +50,16 @@ public final class LeaderLook {
             return Optional.of(e.getMessage());
         }
     }
+
+    /**
+     * Whether Patroni at {@code address} answers /primary with 200 (it holds the leader key and its Postgres is the
+     * primary): what HAProxy's check of the primary listen asks.
+     */
+    public boolean primary(String address) {
+        try {
+            return http.get("https://" + address + ":" + patroniPort + "/primary").statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
