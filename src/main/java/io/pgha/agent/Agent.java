@@ -111,13 +111,14 @@ public final class Agent {
                 StateCache.secrets(host.paths().stateDir()), Duration.ofSeconds(config.driftSeconds())),
                 reporter::onState);
         loop.loadCaches();
+        CertificateDesk desk = new CertificateDesk(host.certificate().signer(), dcs, () -> {
+            AgentState s = reporter.state();
+            return s == null ? Optional.empty() : s.spec();
+        });
         ApiEndpoint api = new ApiEndpoint(config.apiListen().orElse(host.identity().address() + ":"
                 + AgentConfig.DEFAULT_API_PORT), new AgentApi(reporter::latest, metrics,
                 new HostLogs(host.paths(), Optional.ofNullable(System.getenv(AGENT_LOG)).map(Path::of)),
-                new CertificateDesk(host.certificate().signer(), dcs, () -> {
-                    AgentState s = reporter.state();
-                    return s == null ? Optional.empty() : s.spec();
-                })),
+                desk),
                 Optional.of(ApiServer.tls(host.certificate().files())), ApiEndpoint.RETRY);
         api.ensureBound();
         HostHealth hostHealth = new HostHealth(host.certificate().sslContext(), config.caCertificate());
@@ -174,6 +175,7 @@ public final class Agent {
             pauses.close();
             prober.close();
             api.close();
+            desk.close();
             publisher.close();
             host.supervisor().close();
             log.info("agent stopped; supervised programs keep running");

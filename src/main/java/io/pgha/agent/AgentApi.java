@@ -74,7 +74,8 @@ final class AgentApi implements ApiServer.Endpoints {
     }
 
     @Override
-    public ApiServer.Response certificates(String order, String peerUser, String peer) {
-        return desk.answer(order, peerUser, peer, java.time.Instant.now());
+    public java.util.concurrent.CompletableFuture<ApiServer.Response> certificates(String order, String peerUser,
+                                                                                  String peer) {
+        return desk.answer(order, peerUser, peer);
     }
 }

@@ -62,9 +62,9 @@ public final class ApiServer implements AutoCloseable {
         /**
          * Another host's certificate order ({@code order}, JSON), over https; {@code peerUser} is the common name of
          * the client certificate it came with (empty without one), {@code peer} the connection's remote address.
-         * Asks etcd: called off the loop.
+         * Asks etcd: called off the loop. The answer may come later (an order held for a spec that allows it).
          */
-        Response certificates(String order, String peerUser, String peer);
+        java.util.concurrent.CompletableFuture<Response> certificates(String order, String peerUser, String peer);
     }
 
     public record Response(int code, String contentType, String body) {
@@ -154,7 +154,7 @@ public final class ApiServer implements AutoCloseable {
                     String peerUser = commonName(ctx);
                     String peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a
                             ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
-                    slow.execute(() -> respond(ctx, false, certificates(order, peerUser, peer)));
+                    slow.execute(() -> certificates(order, peerUser, peer).thenAccept(r -> respond(ctx, false, r)));
                     return;
                 }
             } else if (!request.method().equals(HttpMethod.GET) && !head) {
@@ -177,11 +177,14 @@ public final class ApiServer implements AutoCloseable {
             respond(ctx, head, response);
         }
 
-        private Response certificates(String order, String peerUser, String peer) {
+        private java.util.concurrent.CompletableFuture<Response> certificates(String order, String peerUser,
+                                                                             String peer) {
+            java.util.function.Function<Throwable, Response> failed = e -> new Response(500,
+                    "text/plain; charset=utf-8", e + "\n");
             try {
-                return endpoints.certificates(order, peerUser, peer);
+                return endpoints.certificates(order, peerUser, peer).exceptionally(failed);
             } catch (RuntimeException e) {
-                return new Response(500, "text/plain; charset=utf-8", e + "\n");
+                return java.util.concurrent.CompletableFuture.completedFuture(failed.apply(e));
             }
         }
 

@@ -111,8 +111,9 @@ public final class ClassTraining {
         }
 
         @Override
-        public ApiServer.Response certificates(String order, String peerUser, String peer) {
-            return OK;
+        public java.util.concurrent.CompletableFuture<ApiServer.Response> certificates(String order, String peerUser,
+                                                                                      String peer) {
+            return java.util.concurrent.CompletableFuture.completedFuture(OK);
         }
     }
 }

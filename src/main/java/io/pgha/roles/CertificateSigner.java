@@ -47,8 +47,14 @@ public final class CertificateSigner {
     public record Issued(Map<String, String> certificates, Optional<JoinToken> token) implements Outcome {
     }
 
-    /** Refused; {@code reason} is for the log and for the host that asked (it names no secret). */
-    public record Refused(String reason) implements Outcome {
+    /**
+     * Refused; {@code reason} is for the log and for the host that asked (it names no secret). {@code awaitsSpec}: only
+     * the spec stands in the way (none yet, or one that does not list the host there), so a later spec may allow it.
+     */
+    public record Refused(String reason, boolean awaitsSpec) implements Outcome {
+        public Refused(String reason) {
+            this(reason, false);
+        }
     }
 
     /**
@@ -105,15 +111,15 @@ public final class CertificateSigner {
     private static Optional<Refused> checkSpec(CertificateOrder order, Optional<ClusterSpec> spec) {
         if (spec.isEmpty()) {
             return Optional.of(new Refused(order.host() + ": no spec yet; a host gets certificates once the spec"
-                    + " lists it"));
+                    + " lists it", true));
         }
         Optional<ClusterSpec.Host> host = spec.get().host(order.host());
         if (host.isEmpty()) {
-            return Optional.of(new Refused(order.host() + ": not a host of the spec"));
+            return Optional.of(new Refused(order.host() + ": not a host of the spec", true));
         }
         if (!host.get().address().equals(order.address())) {
             return Optional.of(new Refused(order.host() + ": the spec has it at " + host.get().address()
-                    + ", the order says " + order.address()));
+                    + ", the order says " + order.address(), true));
         }
         return Optional.empty();
     }

@@ -174,7 +174,9 @@ class AgentApiTest {
                   pg9: {address: 127.0.0.2, role: data}
                 """, "cluster.yml");
         MemoryDcs dcs = new MemoryDcs();
-        CertificateDesk desk = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(spec));
+        // Held for 300 ms for a spec that allows it, then refused.
+        CertificateDesk desk = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(spec),
+                Duration.ofMillis(300));
         Path pg9Etc = Files.createDirectories(dir.resolve("pg9-etc"));
         Files.copy(pki.resolve("ca.crt"), pg9Etc.resolve("ca.crt"));
         AgentConfig pg9Config = AgentConfig.parse(agentYml, "agent.yml", pg9Etc);
@@ -200,14 +202,32 @@ class AgentApiTest {
                   etcd1: {address: 127.0.0.3, role: etcd}
                   pg9: {address: 127.0.0.1, role: data}
                 """, "cluster.yml");
-        CertificateDesk desk2 = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(respec));
+        java.util.concurrent.atomic.AtomicReference<ClusterSpec> followed = new java.util.concurrent.atomic
+                .AtomicReference<>(spec);
+        CertificateDesk desk2 = new CertificateDesk(signerHost.signer(), dcs, () -> Optional.of(followed.get()));
         HostCertificate fresh = new HostCertificate(pg9Config, new HostIdentity("pg9", "127.0.0.1"),
                 new HostPaths(dir.resolve("pg9")), random);
         String secret = Files.readString(pg9Etc.resolve("join.secret"));
         try (ApiServer server = new ApiServer(new InetSocketAddress("127.0.0.3", port),
                 new AgentApi(() -> null, new AgentMetrics(), agentLogs, desk2),
                 Optional.of(ApiServer.tls(signerHost.files())))) {
-            assertTrue(fresh.ensure(Instant.now()), "certificates signed");
+            // One order, held while the spec has pg9 elsewhere, answered with certificates once it has pg9 here.
+            java.util.concurrent.CompletableFuture<Boolean> enrolled = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return fresh.ensure(Instant.now());
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            while (desk2.held() == 0 && !enrolled.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, desk2.held(), "the order is held: " + (enrolled.isDone() ? enrolled : "not answered"));
+            followed.set(respec);
+            assertTrue(enrolled.get(10, java.util.concurrent.TimeUnit.SECONDS), "certificates signed");
+            assertEquals(0, desk2.held());
             assertFalse(Files.exists(pg9Etc.resolve("join.secret")), "the used secret is deleted");
             assertFalse(Files.exists(pg9Etc.resolve("ca.key")));
             java.security.cert.X509Certificate agentCert = io.pgha.tls.Pem.readCertificate(
