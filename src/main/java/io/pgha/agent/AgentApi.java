@@ -7,6 +7,7 @@ import io.pgha.report.AgentMetrics;
 import io.pgha.report.StatusLine;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -74,8 +75,7 @@ final class AgentApi implements ApiServer.Endpoints {
     }
 
     @Override
-    public java.util.concurrent.CompletableFuture<ApiServer.Response> certificates(String order, String peerUser,
-                                                                                  String peer) {
+    public CompletableFuture<ApiServer.Response> certificates(String order, String peerUser, String peer) {
         return desk.answer(order, peerUser, peer);
     }
 }

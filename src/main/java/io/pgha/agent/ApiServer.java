@@ -35,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
@@ -64,7 +65,7 @@ public final class ApiServer implements AutoCloseable {
          * the client certificate it came with (empty without one), {@code peer} the connection's remote address.
          * Asks etcd: called off the loop. The answer may come later (an order held for a spec that allows it).
          */
-        java.util.concurrent.CompletableFuture<Response> certificates(String order, String peerUser, String peer);
+        CompletableFuture<Response> certificates(String order, String peerUser, String peer);
     }
 
     public record Response(int code, String contentType, String body) {
@@ -177,14 +178,13 @@ public final class ApiServer implements AutoCloseable {
             respond(ctx, head, response);
         }
 
-        private java.util.concurrent.CompletableFuture<Response> certificates(String order, String peerUser,
-                                                                             String peer) {
+        private CompletableFuture<Response> certificates(String order, String peerUser, String peer) {
             java.util.function.Function<Throwable, Response> failed = e -> new Response(500,
                     "text/plain; charset=utf-8", e + "\n");
             try {
                 return endpoints.certificates(order, peerUser, peer).exceptionally(failed);
             } catch (RuntimeException e) {
-                return java.util.concurrent.CompletableFuture.completedFuture(failed.apply(e));
+                return CompletableFuture.completedFuture(failed.apply(e));
             }
         }
 

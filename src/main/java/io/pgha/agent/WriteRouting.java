@@ -43,9 +43,14 @@ final class WriteRouting implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Optional<Versioned<String>> leaderKey = Optional.empty();
+    /** Whether the follower has read the key yet (absent is a value too). */
+    private volatile boolean read;
     // Confined to this thread.
     private KeyFollower<String> follower;
-    /** The leader key's revision last acted on; -1 until the first read, which only says where things stand. */
+    /**
+     * The leader key's revision last acted on (0: absent); -1 until the first read, which only says where things
+     * stand: a leader already there when this host started following is HAProxy's to find.
+     */
     private long handled = -1;
 
     /** {@code spec}: the spec this host follows while it has the lb role, else empty. */
@@ -82,19 +87,21 @@ final class WriteRouting implements AutoCloseable {
                 if (follower == null) {
                     follower = new KeyFollower<>("leader key", dcs::leaderKey, dcs::watchLeaderKey, value -> {
                         leaderKey = value;
+                        read = true;
                         changed.release();
                     }, outage);
                 }
                 Optional<Versioned<String>> key = leaderKey;
-                if (key.isEmpty() || key.get().modRevision() == handled) {
+                long revision = key.map(Versioned::modRevision).orElse(0L);
+                if (!read || revision == handled) {
                     continue;
                 }
                 boolean first = handled == -1;
-                handled = key.get().modRevision();
-                Optional<ClusterSpec.Host> leader = Optional.ofNullable(s.get().hosts().get(key.get().value()))
+                handled = revision;
+                Optional<ClusterSpec.Host> leader = key.map(k -> s.get().hosts().get(k.value()))
                         .filter(h -> h.has(Role.DATA));
                 if (!first && leader.isPresent()) {
-                    route(s.get(), leader.get(), key.get().modRevision());
+                    route(s.get(), leader.get(), revision);
                 }
             }
         } catch (InterruptedException e) {
@@ -142,6 +149,7 @@ final class WriteRouting implements AutoCloseable {
             follower.close();
             follower = null;
             leaderKey = Optional.empty();
+            read = false;
             handled = -1;
         }
     }

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 
@@ -111,9 +112,8 @@ public final class ClassTraining {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<ApiServer.Response> certificates(String order, String peerUser,
-                                                                                      String peer) {
-            return java.util.concurrent.CompletableFuture.completedFuture(OK);
+        public CompletableFuture<ApiServer.Response> certificates(String order, String peerUser, String peer) {
+            return CompletableFuture.completedFuture(OK);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.pgha.roles;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +107,17 @@ class CertificateSignerTest {
                 order("pg2", "10.0.1.1", elsewhere), "10.0.1.1")));
         assertTrue(refusal(signer.enroll(order("pg1", "10.0.1.1", secret), "10.0.1.1", Set.of(), Optional.empty(),
                 NOW)).startsWith("pg1: no spec yet"));
+        // Each of these a later spec may allow (the etcd host's agent holds such an order for one); no other refusal.
+        for (CertificateSigner.Outcome o : java.util.List.of(enroll(order("admin", "10.0.1.1", forAdmin), "10.0.1.1"),
+                enroll(order("pg2", "10.0.1.1", elsewhere), "10.0.1.1"), signer.enroll(order("pg1", "10.0.1.1", secret),
+                        "10.0.1.1", Set.of(), Optional.empty(), NOW))) {
+            assertTrue(assertInstanceOf(CertificateSigner.Refused.class, o).awaitsSpec(), o.toString());
+        }
+        for (CertificateSigner.Outcome o : java.util.List.of(enroll(order("pg1", "10.0.1.1", secret), "10.0.2.1"),
+                enroll(order("pg1", "10.0.1.1", ""), "10.0.1.1"), signer.enroll(order("pg1", "10.0.1.1", secret),
+                        "10.0.1.1", Set.of("pg1"), spec, NOW))) {
+            assertFalse(assertInstanceOf(CertificateSigner.Refused.class, o).awaitsSpec(), o.toString());
+        }
     }
 
     @Test
