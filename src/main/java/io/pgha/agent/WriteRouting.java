@@ -140,8 +140,8 @@ final class WriteRouting implements AutoCloseable {
                     e.getMessage());
             return;
         }
-        log.info("writes routed to {}, {} ms after its leader key was seen, through HAProxy's admin socket{}", leader.name(),
-                (System.nanoTime() - start) / 1_000_000, answers.isEmpty() ? "" : " (" + answers + ")");
+        log.info("writes routed to {}, {} ms after its leader key was seen, through HAProxy's admin socket{}",
+                leader.name(), (System.nanoTime() - start) / 1_000_000, answers.isEmpty() ? "" : " (" + answers + ")");
     }
 
     private void stopFollowing() {
