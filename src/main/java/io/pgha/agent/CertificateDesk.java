@@ -47,6 +47,8 @@ final class CertificateDesk implements AutoCloseable {
     private final java.util.Map<String, Repeats> repeats = new java.util.HashMap<>();
     /** Guarded by itself. */
     private final List<Order> held = new ArrayList<>();
+    /** A look at the held orders is scheduled: only while some are held, nothing wakes at idle. Guarded by held. */
+    private boolean looking;
     private final ScheduledExecutorService waiter;
 
     CertificateDesk(Optional<CertificateSigner> signer, Dcs dcs, Supplier<Optional<ClusterSpec>> spec) {
@@ -64,7 +66,6 @@ final class CertificateDesk implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            waiter.scheduleWithFixedDelay(this::recheck, HOLD_CHECK_MILLIS, HOLD_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         } else {
             waiter = null;
         }
@@ -101,6 +102,9 @@ final class CertificateDesk implements AutoCloseable {
                 if (held.size() < MAX_HELD) {
                     held.add(new Order(order.text(), order.peerUser(), order.peer(), order.deadlineNanos(),
                             order.answer(), seen));
+                    if (!looking) {
+                        looking = lookLater();
+                    }
                     return;
                 }
             }
@@ -124,6 +128,19 @@ final class CertificateDesk implements AutoCloseable {
             });
         }
         due.forEach(this::attempt);
+        synchronized (held) {
+            looking = !held.isEmpty() && lookLater();
+        }
+    }
+
+    /** Schedules the next look at the held orders; false once the desk is closed. */
+    private boolean lookLater() {
+        try {
+            waiter.schedule(this::recheck, HOLD_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
     }
 
     private Decision decide(Order o, Optional<ClusterSpec> seen, Instant now) {
