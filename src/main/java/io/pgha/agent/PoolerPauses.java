@@ -154,8 +154,8 @@ final class PoolerPauses implements AutoCloseable {
                 resume(t.console(), "HAProxy sends writes to " + leader);
             } else if (!up.contains(leader) && t.dataHosts().contains(leader) && !forcedFor.equals(p.id())) {
                 forcedFor = p.id();
-                String answer = io.pgha.net.UnixSocketText.ask(t.haproxySocket(), "set server primary/" + leader
-                        + " health up", Duration.ofSeconds(2)).strip();
+                String answer = io.pgha.net.UnixSocketText.ask(t.haproxySocket(), WriteRouting.health(leader, "up"),
+                        Duration.ofSeconds(2)).strip();
                 log.info("told HAProxy that {} leads now, as Patroni says{}", leader,
                         answer.isEmpty() ? "" : ": " + answer);
             }

@@ -68,10 +68,15 @@ final class WriteRouting implements AutoCloseable {
     /** The admin socket commands that route writes to {@code leader} alone. */
     static List<String> commands(ClusterSpec spec, String leader) {
         List<String> out = new ArrayList<>();
-        out.add("set server " + LISTEN + "/" + leader + " health up");
+        out.add(health(leader, "up"));
         spec.hostsWith(Role.DATA).stream().map(ClusterSpec.Host::name).filter(h -> !h.equals(leader))
-                .forEach(h -> out.add("set server " + LISTEN + "/" + h + " health down"));
+                .forEach(h -> out.add(health(h, "down")));
         return out;
+    }
+
+    /** The admin socket command that sets a data host's health ({@code up}, {@code down}) in the primary listen. */
+    static String health(String host, String state) {
+        return "set server " + LISTEN + "/" + host + " health " + state;
     }
 
     private void run() {

@@ -426,19 +426,24 @@ final class AgentCluster implements AutoCloseable {
         return Files.readString(plan.hostDir(plan.host(host)).resolve("agent.log"));
     }
 
+    /** A line of a host's agent log. */
+    record LogLine(String host, String line) {
+    }
+
     /**
-     * Waits up to {@code timeout} for {@code text} in the agent log of one of {@code hosts}, the first that has it:
-     * an agent logs what it did after etcd or a peer saw it done, and a booted machine's journal takes a line a
-     * moment after the agent wrote it.
+     * Waits up to {@code timeout} for {@code text} in the agent log of one of {@code hosts}; the last line holding it,
+     * of the first host that has one: an agent logs what it did after etcd or a peer saw it done, and a booted
+     * machine's journal takes a line a moment after the agent wrote it.
      */
-    String awaitLogLine(java.util.Collection<String> hosts, String text, Duration timeout)
+    LogLine awaitLogLine(java.util.Collection<String> hosts, String text, Duration timeout)
             throws InterruptedException {
         return await("\"" + text + "\" in the agent log of one of " + hosts, timeout,
-                () -> hosts.stream().filter(h -> {
+                () -> hosts.stream().flatMap(h -> {
                     try {
-                        return agentLog(h).contains(text);
+                        return agentLog(h).lines().filter(l -> l.contains(text)).reduce((a, b) -> b)
+                                .map(l -> new LogLine(h, l)).stream();
                     } catch (IOException e) {
-                        return false;
+                        return java.util.stream.Stream.empty();
                     }
                 }).findFirst(), () -> "not in their logs");
     }

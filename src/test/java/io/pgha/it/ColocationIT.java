@@ -139,13 +139,7 @@ class ColocationIT {
         // A host the spec does not list gets no certificates: its agent waits and says why, and etcd knows nothing
         // of it (node1 holds the CA key, node2 has its join secret).
         String waiting = "waiting for this host's certificates: refused by 10.77.201.1: node2: not a host of the spec";
-        cluster.await("node2 waits for certificates the spec does not give it", Duration.ofSeconds(60), () -> {
-            try {
-                return cluster.agentLog("node2").contains(waiting) ? Optional.of(true) : Optional.empty();
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-        }, () -> cluster.logTails());
+        cluster.awaitLogLine(List.of("node2"), waiting, Duration.ofSeconds(60));
         assertTrue(cluster.agentLog("node1").contains("certificate order from 10.77.201.2 (no client certificate)"
                 + " refused: node2: not a host of the spec"), "node1 logs the refusal");
         assertFalse(cluster.statuses().containsKey("node2"), "node2 has no status in etcd");

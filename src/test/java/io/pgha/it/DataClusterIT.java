@@ -200,9 +200,7 @@ class DataClusterIT {
         // The lb host's agent told HAProxy as soon as the target answered /primary, and HAProxy took every command.
         String lbHost = plan.hostsWith(Role.LB).get(0).name();
         String routed = "writes routed to " + target + ", ";
-        cluster.awaitLogLine(List.of(lbHost), routed, Duration.ofSeconds(30));
-        String line = cluster.agentLog(lbHost).lines().filter(l -> l.contains(routed)).reduce((a, b) -> b)
-                .orElseThrow();
+        String line = cluster.awaitLogLine(List.of(lbHost), routed, Duration.ofSeconds(30)).line();
         assertTrue(line.endsWith("through HAProxy's admin socket"), line);
         System.out.println("switchover: " + line.substring(line.indexOf(routed)));
     }

@@ -144,7 +144,7 @@ class EtcdBootstrapIT {
         System.out.println("before any spec: " + refused);
         // The agent logs once etcd has answered its auth enable, so the refusal above can come first.
         String host = cluster.awaitLogLine(MEMBERS.keySet(), "etcd: authentication on before any spec",
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30)).host();
         System.out.println("authentication turned on by " + host + "'s agent");
     }
 
