@@ -12,20 +12,27 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** {@code pghactl}: the operator's tool. Exit codes: 0 ok, 1 failure, 2 bad input. */
 @Command(name = "pghactl", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
-        description = "Apply and inspect the pgha cluster spec.",
-        subcommands = {InitCommand.class, ValidateCommand.class, SecretCommand.class, ApplyCommand.class,
-                GetCommand.class, StatusCommand.class, PlanCommand.class, SwitchoverCommand.class, PauseCommand.class,
-                ResumeCommand.class, RestartCommand.class, ReinitCommand.class, FailoverCommand.class,
-                HistoryCommand.class, LogsCommand.class, BackupCommand.class, RestoreCommand.class, HostCommand.class,
-                AdminCommand.class, LabCommand.class})
+        description = "Apply and inspect the pgha cluster spec.")
 public final class CtlMain implements Runnable {
+    /**
+     * The commands, by the name each one's {@code @Command} gives it, in the order help lists them. Only the one a
+     * command line names is added (see {@link #commandLine}).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands(InitCommand.class, ValidateCommand.class,
+            SecretCommand.class, ApplyCommand.class, GetCommand.class, StatusCommand.class, PlanCommand.class,
+            SwitchoverCommand.class, PauseCommand.class, ResumeCommand.class, RestartCommand.class,
+            ReinitCommand.class, FailoverCommand.class, HistoryCommand.class, LogsCommand.class, BackupCommand.class,
+            RestoreCommand.class, HostCommand.class, AdminCommand.class, LabCommand.class);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
     static final int OK = 0;
@@ -46,7 +53,7 @@ public final class CtlMain implements Runnable {
     public static void main(String[] args) {
         System.setProperty("pgha.log.level", "WARN");
         Logging.routeJulToSlf4j();
-        CommandLine cli = new CommandLine(new CtlMain());
+        CommandLine cli = commandLine(args);
         // Bad input (agent.yml, a spec, an argument) is the user's to fix: its message as is, exit 2.
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof BadInputException) {
@@ -70,6 +77,55 @@ public final class CtlMain implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    /**
+     * pghactl with the one command {@code args} names, or with all of them when it names none (help, a mistyped
+     * command: picocli lists them). picocli reads a command's annotations, and loads what its fields need, when it is
+     * added: a command line with all twenty took 0.15-0.19 s to build, with one 0.12-0.14 s (the rest is picocli's own
+     * classes, whose Java 5 class files the class-data archive cannot hold).
+     */
+    public static CommandLine commandLine(String... args) {
+        CommandLine cli = new CommandLine(new CtlMain());
+        Optional<String> named = commandNamed(args);
+        COMMANDS.forEach((name, type) -> {
+            if (named.isEmpty() || named.get().equals(name)) {
+                cli.addSubcommand(name, type);
+            }
+        });
+        return cli;
+    }
+
+    /**
+     * Another command line run in the one {@code from} belongs to (its output, its handling of errors), as lab up
+     * applies the lab's spec and shows the status: the command it names is added first when missing.
+     */
+    static int execute(CommandLine.Model.CommandSpec from, String... args) {
+        CommandLine root = from.root().commandLine();
+        commandNamed(args).filter(name -> !root.getSubcommands().containsKey(name)).ifPresent(name ->
+                root.addSubcommand(name, COMMANDS.get(name)).getSubcommands().get(name).setOut(root.getOut())
+                        .setErr(root.getErr()));
+        return root.execute(args);
+    }
+
+    /** The first argument that is not an option or an option's value, when it is a command's name. */
+    static Optional<String> commandNamed(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") || args[i].equals("--endpoints")) {
+                i++;
+            } else if (!args[i].startsWith("-")) {
+                return COMMANDS.containsKey(args[i]) ? Optional.of(args[i]) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Map<String, Class<?>> commands(Class<?>... types) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (Class<?> type : types) {
+            byName.put(type.getAnnotation(Command.class).name(), type);
+        }
+        return java.util.Collections.unmodifiableMap(byName);
     }
 
     /**
@@ -101,8 +157,8 @@ public final class CtlMain implements Runnable {
 
     /** etcd as {@code tls} says (a host's own agent certificate, for what its agent may read). */
     EtcdDcs dcs(AgentConfig agent, TlsFiles tls) throws IOException {
-        return new EtcdDcs(agent.cluster(), endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints,
-                Duration.ofSeconds(5), tls);
+        return EtcdDcs.forCommand(agent.cluster(),
+                endpoints == null || endpoints.isEmpty() ? agent.clientUrls() : endpoints, Duration.ofSeconds(5), tls);
     }
 
     public static TlsFiles adminTls(AgentConfig agent) {
@@ -110,12 +166,12 @@ public final class CtlMain implements Runnable {
     }
 
     /** agent.yml if one is given or present (a workstation may have none), else empty. */
-    java.util.Optional<AgentConfig> agentConfigIfAny() throws BadInputException {
+    Optional<AgentConfig> agentConfigIfAny() throws BadInputException {
         boolean given = !config.equals(AgentConfig.DEFAULT_PATH);
         if (given || Files.exists(config) || LabCommand.labAgentYml().isPresent()) {
-            return java.util.Optional.of(agentConfig());
+            return Optional.of(agentConfig());
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     static void checkTimeout(int seconds) throws BadInputException {
@@ -125,7 +181,7 @@ public final class CtlMain implements Runnable {
     }
 
     /** Exit 2 with {@code problem}'s text when there is one. */
-    static void badInput(java.util.Optional<String> problem) throws BadInputException {
+    static void badInput(Optional<String> problem) throws BadInputException {
         if (problem.isPresent()) {
             throw new BadInputException(problem.get());
         }

@@ -262,8 +262,8 @@ final class LabCommand implements Runnable {
             Files.writeString(specFile, plan.specText(guideTimers ? LabPlan.GUIDE_TIMERS : LabPlan.RECOMMENDED_TIMERS,
                     synchronous == null ? "false" : synchronous, strict, fastFailover,
                     Map.of("max_connections", "100")));
-            int applied = spec.commandLine().getParent().getParent().execute("--config",
-                    plan.agentYml(plan.hosts().get(0)).toString(), "apply", "-f", specFile.toString());
+            int applied = CtlMain.execute(spec, "--config", plan.agentYml(plan.hosts().get(0)).toString(), "apply",
+                    "-f", specFile.toString());
             if (applied != CtlMain.OK) {
                 return applied;
             }
@@ -275,7 +275,7 @@ final class LabCommand implements Runnable {
             }
             out.printf("cluster healthy %.1f s after lab up%n%n", (System.nanoTime() - start) / 1e9);
             out.flush();
-            spec.commandLine().getParent().getParent().execute("status");
+            CtlMain.execute(spec, "status");
             out.println();
             Optional<String> lb = entryAddress(plan);
             if (lb.isPresent()) {
@@ -323,7 +323,7 @@ final class LabCommand implements Runnable {
             } catch (InvalidSpecException e) {
                 throw new IOException(e.describe());
             }
-            return new EtcdDcs(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls());
+            return EtcdDcs.forCommand(agent.cluster(), agent.clientUrls(), Duration.ofSeconds(5), plan.adminTls());
         }
 
         /**

@@ -2,6 +2,7 @@ package io.pgha.dcs;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
@@ -51,6 +52,8 @@ final class EtcdConnection implements AutoCloseable {
     private final X509TrustManager trust;
     private final KeyManager key;
     private final String certificate;
+    /** For a one-shot command: its clients' event loops, ended on close (see {@link OwnEventLoops}). */
+    private final Optional<OwnEventLoops> ownLoops;
     // Replaced together when the members change (useEndpoints); calls under way finish on the client they began on.
     private volatile Client client;
     private volatile List<String> endpoints;
@@ -59,8 +62,10 @@ final class EtcdConnection implements AutoCloseable {
     private final AtomicLong failingSince = new AtomicLong();
     private volatile long renewedAt = System.nanoTime();
 
-    EtcdConnection(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls) throws IOException {
+    EtcdConnection(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls,
+                   Optional<OwnEventLoops> ownLoops) throws IOException {
         this.keys = new Keys(cluster);
+        this.ownLoops = ownLoops;
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
         this.trust = tls.trustManager();
@@ -78,10 +83,10 @@ final class EtcdConnection implements AutoCloseable {
         try {
             // Every member's certificate names the cluster (etcd members share no other name); with several
             // endpoints gRPC would otherwise check each against a made-up authority.
-            return Client.builder().endpoints(urls.toArray(String[]::new))
+            ClientBuilder builder = Client.builder().endpoints(urls.toArray(String[]::new))
                     .authority(AgentConfig.clusterDnsName(keys.cluster()))
-                    .sslContext(b -> b.trustManager(trust).keyManager(key).protocols("TLSv1.3", "TLSv1.2"))
-                    .build();
+                    .sslContext(b -> b.trustManager(trust).keyManager(key).protocols("TLSv1.3", "TLSv1.2"));
+            return ownLoops.map(loops -> loops.give(builder)).orElse(builder).build();
         } catch (javax.net.ssl.SSLException e) {
             throw new IOException("TLS for etcd with " + certificate + ": " + e.getMessage(), e);
         }
@@ -129,6 +134,7 @@ final class EtcdConnection implements AutoCloseable {
     @Override
     public void close() {
         client.close();
+        ownLoops.ifPresent(OwnEventLoops::close);
     }
 
     Optional<Versioned<String>> get(String key) throws DcsException {

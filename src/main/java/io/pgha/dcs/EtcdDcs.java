@@ -34,8 +34,21 @@ public final class EtcdDcs implements Dcs {
      * (admin for pghactl, agent-HOST for an agent). Fails, naming the file, when a certificate or key is unusable.
      */
     public EtcdDcs(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls) throws IOException {
-        this.etcd = new EtcdConnection(cluster, endpoints, timeout, tls);
+        this(new EtcdConnection(cluster, endpoints, timeout, tls, Optional.empty()));
+    }
+
+    private EtcdDcs(EtcdConnection etcd) {
+        this.etcd = etcd;
         this.keys = etcd.keys;
+    }
+
+    /**
+     * The same client for a one-shot command (pghactl): its network threads end when it is closed, so that the JVM
+     * can exit at once after it (see {@link OwnEventLoops}). A long-running process uses the constructor.
+     */
+    public static EtcdDcs forCommand(String cluster, List<String> endpoints, Duration timeout, TlsFiles tls)
+            throws IOException {
+        return new EtcdDcs(new EtcdConnection(cluster, endpoints, timeout, tls, Optional.of(new OwnEventLoops())));
     }
 
     /** etcd's administration, through this client (and with its identity: most calls need admin's). */

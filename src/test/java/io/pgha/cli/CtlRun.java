@@ -9,7 +9,7 @@ record CtlRun(int code, String out, String err) {
     static CtlRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new CtlMain());
+        CommandLine cli = CtlMain.commandLine(args);
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
