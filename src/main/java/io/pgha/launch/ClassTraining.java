@@ -92,8 +92,9 @@ public final class ClassTraining {
         callOverTls(files, agent);
         try (ApiServer api = new ApiServer(new InetSocketAddress("127.0.0.1", 0), new QuietEndpoints(),
                 Optional.empty())) {
-            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.address().getPort()
-                    + "/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + api.address().getPort() + "/health")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             // the classes are loaded either way
         }
