@@ -14,7 +14,7 @@ import java.util.concurrent.TimeoutException;
  * Event loops of its own for each etcd client a one-shot command builds, ended and waited for when it is closed.
  * Without them a client runs on gRPC's shared event loop, which lives on for a second after its last channel closed,
  * inside epoll_wait; and HotSpot's exit waits up to 300 ms for every thread inside a system call (Java 17 and 21 have
- * no switch for it). Every pghactl command paid those 0.3 s after its output (bench/RESULTS.md, issue 33).
+ * no switch for it): pghactl commands waited up to 0.3 s after their output (bench/RESULTS.md, issue 33).
  */
 final class OwnEventLoops implements AutoCloseable {
     private static final long CLOSE_MILLIS = 2000;
@@ -29,8 +29,9 @@ final class OwnEventLoops implements AutoCloseable {
     }
 
     /**
-     * Each loop closed (jetcd's client closes its own, without waiting) and its threads' end awaited: a thread still
-     * polling when the JVM exits is what this class is for. Bounded: a loop that does not end in time is left.
+     * Each loop closed (jetcd's client closes the one it was given, without waiting) and its threads' end awaited: a
+     * thread still polling when the JVM exits is what this class is for. Bounded: a loop that does not end in time is
+     * left.
      */
     @Override
     public synchronized void close() {
@@ -43,7 +44,8 @@ final class OwnEventLoops implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            // Vert.x's close may complete before the loops' threads have left their poll; Netty's groups say when.
+            // Vert.x's close may complete before the loops' threads have left their poll; only its Netty groups (an
+            // internal interface of Vert.x: no public one says when the threads are done) tell.
             VertxInternal loops = (VertxInternal) vertx;
             loops.eventLoopGroup().terminationFuture().awaitUninterruptibly(CLOSE_MILLIS);
             loops.acceptorEventLoopGroup().terminationFuture().awaitUninterruptibly(CLOSE_MILLIS);
