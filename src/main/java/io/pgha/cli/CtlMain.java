@@ -87,7 +87,7 @@ public final class CtlMain implements Runnable {
      */
     public static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new CtlMain());
-        Optional<String> named = commandNamed(args);
+        Optional<String> named = commandNamed(cli.getCommandSpec(), args);
         COMMANDS.forEach((name, type) -> {
             if (named.isEmpty() || named.get().equals(name)) {
                 cli.addSubcommand(name, type);
@@ -102,16 +102,20 @@ public final class CtlMain implements Runnable {
      */
     static int execute(CommandLine.Model.CommandSpec from, String... args) {
         CommandLine root = from.root().commandLine();
-        commandNamed(args).filter(name -> !root.getSubcommands().containsKey(name)).ifPresent(name ->
-                root.addSubcommand(name, COMMANDS.get(name)).getSubcommands().get(name).setOut(root.getOut())
-                        .setErr(root.getErr()));
+        commandNamed(root.getCommandSpec(), args).filter(name -> !root.getSubcommands().containsKey(name))
+                .ifPresent(name -> root.addSubcommand(name, COMMANDS.get(name)).getSubcommands().get(name)
+                        .setOut(root.getOut()).setErr(root.getErr()));
         return root.execute(args);
     }
 
-    /** The first argument that is not an option or an option's value, when it is a command's name. */
-    static Optional<String> commandNamed(String... args) {
+    /**
+     * The first argument that is not one of {@code root}'s options or such an option's value (given apart, as in
+     * {@code --config FILE}), when it is a command's name.
+     */
+    static Optional<String> commandNamed(CommandLine.Model.CommandSpec root, String... args) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") || args[i].equals("--endpoints")) {
+            CommandLine.Model.OptionSpec option = root.findOption(args[i]);
+            if (option != null && option.arity().max() > 0) {
                 i++;
             } else if (!args[i].startsWith("-")) {
                 return COMMANDS.containsKey(args[i]) ? Optional.of(args[i]) : Optional.empty();

@@ -11,7 +11,6 @@ import io.pgha.dcs.EtcdDcs;
 import io.pgha.model.AgentConfig;
 import io.pgha.probe.DiskSampler;
 import io.pgha.tls.CertificateRequest;
-import io.pgha.tls.ClusterCa;
 import io.pgha.tls.ClusterFiles;
 import io.pgha.tls.IssuedCertificate;
 import java.io.IOException;
@@ -108,11 +107,9 @@ public final class ClassTraining {
      * archive). The call is refused as unimplemented.
      */
     private static void callOverTls(Path files, AgentConfig agent) throws IOException, InterruptedException {
-        ClusterCa ca = ClusterCa.load(Files.readString(files.resolve("ca.crt")),
-                Files.readString(files.resolve("ca.key")),
-                files.resolve("ca.key").toString(), new SecureRandom());
-        IssuedCertificate server = ca.issue(new CertificateRequest("training", List.of(AgentConfig.clusterDnsName(
-                agent.cluster())), List.of("127.0.0.1"), Duration.ofHours(1)), Instant.now());
+        IssuedCertificate server = ClusterFiles.loadCa(files, new SecureRandom()).issue(new CertificateRequest(
+                "training", List.of(AgentConfig.clusterDnsName(agent.cluster())), List.of("127.0.0.1"),
+                Duration.ofHours(1)), Instant.now());
         Path crt = files.resolve("server.crt");
         Path key = files.resolve("server.key");
         ClusterFiles.write(crt, server.certificatePem(), "rw-------");

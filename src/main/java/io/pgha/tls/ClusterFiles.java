@@ -48,13 +48,18 @@ public final class ClusterFiles {
      * stay valid until they expire: etcd and the agents know admin by its common name.
      */
     public static IssuedCertificate renewAdmin(Path dir, SecureRandom random, Instant now) throws IOException {
-        ClusterCa ca = ClusterCa.load(TlsFiles.read(dir.resolve("ca.crt"), "the cluster CA certificate"),
-                TlsFiles.read(dir.resolve("ca.key"), "the cluster CA key (pghactl init's directory)"),
-                dir.resolve("ca.key").toString(), random);
+        ClusterCa ca = loadCa(dir, random);
         IssuedCertificate admin = ca.issue(new CertificateRequest(ADMIN, List.of(), List.of(), ADMIN_LIFETIME), now);
         replace(dir.resolve("admin.key"), admin.keyPem());
         replace(dir.resolve("admin.crt"), admin.certificatePem());
         return admin;
+    }
+
+    /** The CA that {@link #create} wrote into {@code dir}. */
+    public static ClusterCa loadCa(Path dir, SecureRandom random) throws IOException {
+        return ClusterCa.load(TlsFiles.read(dir.resolve("ca.crt"), "the cluster CA certificate"),
+                TlsFiles.read(dir.resolve("ca.key"), "the cluster CA key (pghactl init's directory)"),
+                dir.resolve("ca.key").toString(), random);
     }
 
     private static void replace(Path file, String text) throws IOException {

@@ -14,8 +14,11 @@ class CommandLineTest {
         assertEquals(List.of("status"), List.copyOf(CtlMain.commandLine("status", "--json").getSubcommands().keySet()));
         assertEquals(List.of("get"), List.copyOf(CtlMain.commandLine("--config", "get", "get", "spec")
                 .getSubcommands().keySet()), "an option's value is not a command");
-        assertEquals(Optional.of("apply"), CtlMain.commandNamed("--endpoints", "https://x:2379", "apply", "-f", "a"));
-        assertEquals(Optional.of("logs"), CtlMain.commandNamed("--config=/etc/x.yml", "logs", "pg1"));
+        picocli.CommandLine.Model.CommandSpec root = CtlMain.commandLine().getCommandSpec();
+        assertEquals(Optional.of("apply"), CtlMain.commandNamed(root, "--endpoints", "https://x:2379", "apply", "-f",
+                "a"));
+        assertEquals(Optional.of("logs"), CtlMain.commandNamed(root, "--config=/etc/x.yml", "logs", "pg1"));
+        assertEquals(Optional.of("status"), CtlMain.commandNamed(root, "-h", "status"), "-h takes no value");
     }
 
     @Test
